@@ -1,0 +1,53 @@
+//! The domain's one error type. Ports return it too, so adapters map their own failures once,
+//! at their edge, and the HTTP layer maps this enum once to the public error body.
+
+use thiserror::Error;
+
+/// Why a presented API key was refused. Every variant is a 401 to the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthFailure {
+    /// No `Authorization` header, or not a `Bearer` one.
+    Missing,
+    /// Not of the `cp_live_…` / `cp_test_…` form, or its checksum does not match.
+    Malformed,
+    /// Well formed, but no such key exists.
+    Unknown,
+    /// The key existed and was revoked.
+    Revoked,
+}
+
+#[derive(Debug, Error)]
+pub enum DomainError {
+    #[error("authentication failed: {0:?}")]
+    Unauthenticated(AuthFailure),
+
+    #[error("the company's {plan} plan does not include API access")]
+    PlanRequired { plan: String },
+
+    #[error("{entity} not found")]
+    NotFound { entity: &'static str },
+
+    #[error("invalid {field}: {message}")]
+    Invalid { field: &'static str, message: String },
+
+    #[error("conflict: {message}")]
+    Conflict { message: String },
+
+    /// A dependency (the database) cannot be reached or timed out. The text is for logs only.
+    #[error("dependency unavailable: {0}")]
+    Unavailable(String),
+
+    /// A bug or an unexpected state. The text is for logs only.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl DomainError {
+    pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
+        Self::Invalid { field, message: message.into() }
+    }
+
+    pub fn not_found(entity: &'static str) -> Self {
+        Self::NotFound { entity }
+    }
+}

@@ -1,0 +1,11 @@
+//! CarbonPass domain: what a company, its sites, users and API keys are, the rules they obey,
+//! the ports (traits) the adapters implement, and the use cases that orchestrate them.
+//!
+//! This crate names no web framework, database or runtime: the compiler keeps the hexagon.
+
+pub mod error;
+pub mod model;
+pub mod ports;
+pub mod usecases;
+
+pub use error::{AuthFailure, DomainError};

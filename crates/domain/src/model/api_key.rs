@@ -1,0 +1,116 @@
+//! API keys: their mode (live or test), the stored hash, and the principal a valid key yields.
+//! The plaintext of a key exists only in [`GeneratedKey`], once, to be shown to its owner.
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+
+use super::company::Plan;
+use super::ids::{ApiKeyId, CompanyId, UserId};
+
+/// Live keys act on the company's data; test keys on its sandbox twin, a separate data space.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KeyMode {
+    Live,
+    Test,
+}
+
+impl KeyMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyMode::Live => "live",
+            KeyMode::Test => "test",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "live" => Some(KeyMode::Live),
+            "test" => Some(KeyMode::Test),
+            _ => None,
+        }
+    }
+}
+
+/// Lowercase hex SHA-256 of a key's full text. The only form in which a key is stored.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct KeyHash(pub String);
+
+impl fmt::Debug for KeyHash {
+    // A hash is not a secret, but there is no reason to spread it through logs either.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("KeyHash(..)")
+    }
+}
+
+/// A freshly minted key. `plaintext` is shown to the user once and never stored.
+#[derive(Clone)]
+pub struct GeneratedKey {
+    pub plaintext: String,
+    pub hash: KeyHash,
+    /// The first characters of the key, kept so the owner can tell their keys apart.
+    pub display_prefix: String,
+}
+
+impl fmt::Debug for GeneratedKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GeneratedKey")
+            .field("plaintext", &"[redacted]")
+            .field("display_prefix", &self.display_prefix)
+            .finish()
+    }
+}
+
+/// A key presented by a client, checked for form and checksum, and hashed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PresentedKey {
+    pub mode: KeyMode,
+    pub hash: KeyHash,
+}
+
+/// What the store knows of a key when it is presented: enough to decide, in one lookup.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredKey {
+    pub id: ApiKeyId,
+    pub user_id: UserId,
+    /// The data space the key acts on: the company for live keys, its sandbox twin for test keys.
+    pub company_id: CompanyId,
+    pub mode: KeyMode,
+    pub hash: KeyHash,
+    pub revoked: bool,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub plan: Plan,
+}
+
+/// A key as its owner sees it in a listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiKeyRecord {
+    pub id: ApiKeyId,
+    pub user_id: UserId,
+    pub company_id: CompanyId,
+    pub mode: KeyMode,
+    pub display_prefix: String,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewApiKey {
+    pub user_id: UserId,
+    pub company_id: CompanyId,
+    pub mode: KeyMode,
+    pub hash: KeyHash,
+    pub display_prefix: String,
+    pub name: String,
+}
+
+/// Who is calling, once their key has been accepted: the tenant every port call is scoped to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub key_id: ApiKeyId,
+    pub user_id: UserId,
+    pub company_id: CompanyId,
+    pub mode: KeyMode,
+}

@@ -1,0 +1,15 @@
+//! Domain values and entities. Each is parsed once at the edge; past that, code sees valid values.
+
+pub mod api_key;
+pub mod company;
+pub mod emissions;
+pub mod ids;
+pub mod site;
+pub mod user;
+
+pub use api_key::{ApiKeyRecord, GeneratedKey, KeyHash, KeyMode, NewApiKey, PresentedKey, Principal, StoredKey};
+pub use company::{Company, CompanyOverview, NewCompany, Passport, Plan, ReportingYearStart};
+pub use emissions::{Grams, PeriodTotals};
+pub use ids::{ApiKeyId, CompanyId, ID_RANDOM_LEN, Id, IdKind, SiteId, UserId};
+pub use site::{NewSite, Site};
+pub use user::{MembershipRole, NewUser, User};

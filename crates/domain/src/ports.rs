@@ -1,0 +1,96 @@
+//! The ports: what the domain needs from the outside world. Adapters implement them; use cases
+//! call them. Every method that reads or writes tenant data takes the tenant (the company id of the
+//! data space) and keeps to it: no method reads a tenant's row by its id alone.
+//!
+//! Errors: every method may return [`DomainError::Unavailable`] when its backend cannot be
+//! reached; other variants are listed on the methods that return them.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::DomainError;
+use crate::model::{
+    ApiKeyId, ApiKeyRecord, Company, CompanyId, CompanyOverview, GeneratedKey, KeyHash, KeyMode, MembershipRole,
+    NewApiKey, NewCompany, NewSite, NewUser, PresentedKey, Site, StoredKey, User, UserId,
+};
+
+#[cfg_attr(test, mockall::automock)]
+#[async_trait]
+pub trait CompanyRepository: Send + Sync {
+    /// Creates the company and its sandbox twin (same profile, `sandbox = true`) in one
+    /// transaction; returns the live company. `Conflict` if the passport slug is taken.
+    async fn create_company(&self, new: NewCompany) -> Result<Company, DomainError>;
+
+    /// A live company by its passport slug.
+    async fn find_company_by_slug(&self, slug: &str) -> Result<Option<Company>, DomainError>;
+
+    /// The sandbox twin of a live company; `NotFound` if `live` is not a live company.
+    async fn sandbox_twin(&self, live: &CompanyId) -> Result<CompanyId, DomainError>;
+
+    /// Profile, sites and current emissions of the tenant `company`.
+    async fn overview(&self, company: &CompanyId) -> Result<Option<CompanyOverview>, DomainError>;
+
+    /// Adds a site to a live company and its twin to the sandbox, in one transaction; returns the
+    /// live site. `NotFound` if `company` is not a live company.
+    async fn create_site(&self, company: &CompanyId, new: NewSite) -> Result<Site, DomainError>;
+
+    /// Every live company, for operators.
+    async fn list_companies(&self) -> Result<Vec<Company>, DomainError>;
+}
+
+#[cfg_attr(test, mockall::automock)]
+#[async_trait]
+pub trait UserRepository: Send + Sync {
+    /// `Conflict` if the email is taken.
+    async fn create_user(&self, new: NewUser) -> Result<User, DomainError>;
+
+    async fn find_user_by_email(&self, email: &str) -> Result<Option<User>, DomainError>;
+
+    /// Makes `user` a member of the live company `company`, or changes their role.
+    /// `NotFound` if either does not exist.
+    async fn add_membership(&self, user: &UserId, company: &CompanyId, role: MembershipRole)
+    -> Result<(), DomainError>;
+
+    /// Whether `user` belongs to the live company `company`.
+    async fn is_member(&self, user: &UserId, company: &CompanyId) -> Result<bool, DomainError>;
+}
+
+#[cfg_attr(test, mockall::automock)]
+#[async_trait]
+pub trait ApiKeyRepository: Send + Sync {
+    /// `Conflict` if the hash exists already (a collision of random keys: never in practice).
+    async fn insert_key(&self, new: NewApiKey) -> Result<ApiKeyRecord, DomainError>;
+
+    /// The key with this hash, with what deciding on it needs (its owner, tenant, plan).
+    async fn find_key_by_hash(&self, hash: &KeyHash) -> Result<Option<StoredKey>, DomainError>;
+
+    /// Records that the key was used at `at`.
+    async fn record_key_use(&self, id: &ApiKeyId, at: DateTime<Utc>) -> Result<(), DomainError>;
+
+    /// Revokes one of `owner`'s keys; `NotFound` if they have no such key. Revoking twice is
+    /// harmless and keeps the first revocation time.
+    async fn revoke_key(&self, owner: &UserId, id: &ApiKeyId, at: DateTime<Utc>) -> Result<ApiKeyRecord, DomainError>;
+
+    /// `owner`'s keys, newest first, revoked ones included.
+    async fn list_keys(&self, owner: &UserId) -> Result<Vec<ApiKeyRecord>, DomainError>;
+}
+
+/// The format of API keys: minting, checking and hashing them. Pure computation.
+#[cfg_attr(test, mockall::automock)]
+pub trait ApiKeyCodec: Send + Sync {
+    /// A new random key of `mode`, its hash and display prefix.
+    fn generate(&self, mode: KeyMode) -> GeneratedKey;
+
+    /// Checks a presented key's form and checksum and hashes it; `None` if it is malformed.
+    fn parse(&self, presented: &str) -> Option<PresentedKey>;
+
+    /// Compares two hashes in constant time.
+    fn same_hash(&self, a: &KeyHash, b: &KeyHash) -> bool;
+}
+
+/// Whether the service can do its work: its database answers.
+#[cfg_attr(test, mockall::automock)]
+#[async_trait]
+pub trait HealthProbe: Send + Sync {
+    async fn check(&self) -> Result<(), DomainError>;
+}

@@ -1,0 +1,147 @@
+//! The demo account behind `carbonpass serve --demo`: created once, found again on later starts,
+//! with a fresh live key each time so a new user can call the API a minute after cloning.
+
+use super::{IssueKey, Services};
+use crate::DomainError;
+use crate::model::{
+    Company, GeneratedKey, KeyMode, MembershipRole, NewCompany, NewSite, NewUser, Passport, Plan, ReportingYearStart,
+    User,
+};
+
+pub const DEMO_COMPANY_SLUG: &str = "acme-industries";
+pub const DEMO_USER_EMAIL: &str = "demo@acme-industries.example";
+
+#[derive(Debug)]
+pub struct DemoAccount {
+    pub company: Company,
+    pub user: User,
+    pub key: GeneratedKey,
+}
+
+impl Services {
+    pub async fn ensure_demo(&self) -> Result<DemoAccount, DomainError> {
+        let company = match self.companies.find_company_by_slug(DEMO_COMPANY_SLUG).await? {
+            Some(company) => company,
+            None => {
+                let company = self.create_company(demo_company()).await?;
+                let site =
+                    NewSite { name: "Birmingham Warehouse".into(), city: "Birmingham".into(), employee_count: 28 };
+                self.add_site(&company.id, site).await?;
+                company
+            }
+        };
+        let user = match self.find_user_by_email(DEMO_USER_EMAIL).await? {
+            Some(user) => user,
+            None => self.create_user(NewUser { email: DEMO_USER_EMAIL.into(), name: "Demo User".into() }).await?,
+        };
+        self.add_member(&user.id, &company.id, MembershipRole::Owner).await?;
+        let (_, key) = self
+            .issue_key(IssueKey {
+                user: user.id.clone(),
+                company: company.id.clone(),
+                mode: KeyMode::Live,
+                name: "demo".into(),
+            })
+            .await?;
+        Ok(DemoAccount { company, user, key })
+    }
+}
+
+fn demo_company() -> NewCompany {
+    NewCompany {
+        name: "Acme Industries Ltd".into(),
+        sector: "Manufacturing".into(),
+        city: "Birmingham".into(),
+        employee_count: 42,
+        plan: Plan::Business,
+        passport: Passport { slug: DEMO_COMPANY_SLUG.into(), activated: true },
+        reporting_year_start: ReportingYearStart::APRIL,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ApiKeyId, ApiKeyRecord, CompanyId, KeyHash, Site, SiteId, UserId};
+    use crate::usecases::test_support::Mocks;
+
+    fn company() -> Company {
+        let new = demo_company();
+        Company {
+            id: CompanyId::parse("comp_demo").expect("id"),
+            name: new.name,
+            sector: new.sector,
+            city: new.city,
+            employee_count: new.employee_count,
+            plan: new.plan,
+            passport: new.passport,
+            reporting_year_start: new.reporting_year_start,
+            sandbox: false,
+        }
+    }
+
+    fn user() -> User {
+        User { id: UserId::parse("usr_demo").expect("id"), email: DEMO_USER_EMAIL.into(), name: "Demo User".into() }
+    }
+
+    fn expect_key_issued(m: &mut Mocks) {
+        m.users.expect_add_membership().times(1).returning(|_, _, _| Ok(()));
+        m.users.expect_is_member().returning(|_, _| Ok(true));
+        m.codec.expect_generate().returning(|_| GeneratedKey {
+            plaintext: "cp_live_fresh".into(),
+            hash: KeyHash("h".into()),
+            display_prefix: "cp_live_fres".into(),
+        });
+        m.keys.expect_insert_key().times(1).returning(|new| {
+            Ok(ApiKeyRecord {
+                id: ApiKeyId::parse("key_k").expect("id"),
+                user_id: new.user_id,
+                company_id: new.company_id,
+                mode: new.mode,
+                display_prefix: new.display_prefix,
+                name: new.name,
+                created_at: chrono::Utc::now(),
+                last_used_at: None,
+                revoked_at: None,
+            })
+        });
+    }
+
+    #[test]
+    fn an_empty_database_gets_the_demo_company_site_user_and_a_key() {
+        let mut m = Mocks::default();
+        m.companies.expect_find_company_by_slug().returning(|_| Ok(None));
+        m.companies
+            .expect_create_company()
+            .withf(|new| new.name == "Acme Industries Ltd" && new.plan == Plan::Business)
+            .times(1)
+            .returning(|_| Ok(company()));
+        m.companies.expect_create_site().times(1).returning(|_, new| {
+            Ok(Site {
+                id: SiteId::parse("site_s").expect("id"),
+                name: new.name,
+                city: new.city,
+                employee_count: new.employee_count,
+            })
+        });
+        m.users.expect_find_user_by_email().returning(|_| Ok(None));
+        m.users.expect_create_user().times(1).returning(|_| Ok(user()));
+        expect_key_issued(&mut m);
+        let demo = pollster::block_on(m.into_services().ensure_demo()).expect("demo");
+        assert_eq!(demo.company.id.as_str(), "comp_demo");
+        assert_eq!(demo.key.plaintext, "cp_live_fresh");
+    }
+
+    #[test]
+    fn a_later_start_finds_the_demo_again_and_only_issues_a_key() {
+        let mut m = Mocks::default();
+        m.companies.expect_find_company_by_slug().returning(|_| Ok(Some(company())));
+        m.companies.expect_create_company().never();
+        m.companies.expect_create_site().never();
+        m.users.expect_find_user_by_email().returning(|_| Ok(Some(user())));
+        m.users.expect_create_user().never();
+        expect_key_issued(&mut m);
+        let demo = pollster::block_on(m.into_services().ensure_demo()).expect("demo");
+        assert_eq!(demo.user.id.as_str(), "usr_demo");
+    }
+}

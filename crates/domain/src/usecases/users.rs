@@ -1,0 +1,24 @@
+//! Creating users and giving them membership of companies (operators).
+
+use super::Services;
+use crate::DomainError;
+use crate::model::{CompanyId, MembershipRole, NewUser, User, UserId};
+
+impl Services {
+    pub async fn create_user(&self, new: NewUser) -> Result<User, DomainError> {
+        self.users.create_user(new.normalised()?).await
+    }
+
+    pub async fn add_member(
+        &self,
+        user: &UserId,
+        company: &CompanyId,
+        role: MembershipRole,
+    ) -> Result<(), DomainError> {
+        self.users.add_membership(user, company, role).await
+    }
+
+    pub async fn find_user_by_email(&self, email: &str) -> Result<Option<User>, DomainError> {
+        self.users.find_user_by_email(&email.trim().to_ascii_lowercase()).await
+    }
+}

@@ -1,0 +1,157 @@
+//! API keys: rows, mapping, and the repository port. Presenting a key costs one indexed lookup
+//! that also brings the plan of the company it acts for.
+
+use async_trait::async_trait;
+use carbonpass_domain::DomainError;
+use carbonpass_domain::model::ids::ApiKeyKind;
+use carbonpass_domain::model::{
+    ApiKeyId, ApiKeyRecord, CompanyId, KeyHash, KeyMode, NewApiKey, Plan, StoredKey, UserId,
+};
+use carbonpass_domain::ports::ApiKeyRepository;
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+
+use crate::db::{db_now, from_db_time, to_db_time};
+use crate::ids::mint;
+use crate::schema::{api_keys, companies};
+use crate::{Store, StoreError};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = api_keys)]
+pub(crate) struct ApiKeyRow {
+    pub id: String,
+    pub user_id: String,
+    pub company_id: String,
+    pub mode: String,
+    pub key_hash: String,
+    pub display_prefix: String,
+    pub name: String,
+    pub created_at: NaiveDateTime,
+    pub last_used_at: Option<NaiveDateTime>,
+    pub revoked_at: Option<NaiveDateTime>,
+}
+
+fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::Corrupt(format!("{what} {value:?}"))
+}
+
+fn parse_ids(row: &ApiKeyRow) -> Result<(ApiKeyId, UserId, CompanyId, KeyMode), StoreError> {
+    Ok((
+        ApiKeyId::parse(&row.id).ok_or_else(|| corrupt("key id", &row.id))?,
+        UserId::parse(&row.user_id).ok_or_else(|| corrupt("user id", &row.user_id))?,
+        CompanyId::parse(&row.company_id).ok_or_else(|| corrupt("company id", &row.company_id))?,
+        KeyMode::parse(&row.mode).ok_or_else(|| corrupt("key mode", &row.mode))?,
+    ))
+}
+
+impl TryFrom<ApiKeyRow> for ApiKeyRecord {
+    type Error = StoreError;
+    fn try_from(row: ApiKeyRow) -> Result<Self, StoreError> {
+        let (id, user_id, company_id, mode) = parse_ids(&row)?;
+        let ApiKeyRow { display_prefix, name, created_at, last_used_at, revoked_at, .. } = row;
+        Ok(ApiKeyRecord {
+            id,
+            user_id,
+            company_id,
+            mode,
+            display_prefix,
+            name,
+            created_at: from_db_time(created_at),
+            last_used_at: last_used_at.map(from_db_time),
+            revoked_at: revoked_at.map(from_db_time),
+        })
+    }
+}
+
+fn stored_key(row: ApiKeyRow, plan: String) -> Result<StoredKey, StoreError> {
+    let (id, user_id, company_id, mode) = parse_ids(&row)?;
+    Ok(StoredKey {
+        id,
+        user_id,
+        company_id,
+        mode,
+        hash: KeyHash(row.key_hash),
+        revoked: row.revoked_at.is_some(),
+        last_used_at: row.last_used_at.map(from_db_time),
+        plan: plan.parse::<Plan>().map_err(|_| corrupt("plan", &plan))?,
+    })
+}
+
+#[async_trait]
+impl ApiKeyRepository for Store {
+    async fn insert_key(&self, new: NewApiKey) -> Result<ApiKeyRecord, DomainError> {
+        let NewApiKey { user_id, company_id, mode, hash, display_prefix, name } = new;
+        let row = ApiKeyRow {
+            id: mint::<ApiKeyKind>()?.into_string(),
+            user_id: user_id.into_string(),
+            company_id: company_id.into_string(),
+            mode: mode.as_str().to_owned(),
+            key_hash: hash.0,
+            display_prefix,
+            name,
+            created_at: db_now(),
+            last_used_at: None,
+            revoked_at: None,
+        };
+        let row = self
+            .run(move |conn| {
+                diesel::insert_into(api_keys::table).values(&row).execute(conn)?;
+                Ok(row)
+            })
+            .await?;
+        Ok(ApiKeyRecord::try_from(row)?)
+    }
+
+    async fn find_key_by_hash(&self, hash: &KeyHash) -> Result<Option<StoredKey>, DomainError> {
+        let hash = hash.0.clone();
+        let found = self
+            .run(move |conn| {
+                Ok(api_keys::table
+                    .inner_join(companies::table)
+                    .filter(api_keys::key_hash.eq(hash))
+                    .select((ApiKeyRow::as_select(), companies::plan))
+                    .first::<(ApiKeyRow, String)>(conn)
+                    .optional()?)
+            })
+            .await?;
+        Ok(found.map(|(row, plan)| stored_key(row, plan)).transpose()?)
+    }
+
+    async fn record_key_use(&self, id: &ApiKeyId, at: DateTime<Utc>) -> Result<(), DomainError> {
+        let id = id.as_str().to_owned();
+        self.run(move |conn| {
+            diesel::update(api_keys::table.find(id)).set(api_keys::last_used_at.eq(to_db_time(at))).execute(conn)?;
+            Ok(())
+        })
+        .await?;
+        Ok(())
+    }
+
+    async fn revoke_key(&self, owner: &UserId, id: &ApiKeyId, at: DateTime<Utc>) -> Result<ApiKeyRecord, DomainError> {
+        let (owner, id) = (owner.as_str().to_owned(), id.as_str().to_owned());
+        let row = self
+            .transaction(move |conn| {
+                let mine = api_keys::table.filter(api_keys::id.eq(&id)).filter(api_keys::user_id.eq(&owner));
+                diesel::update(mine.filter(api_keys::revoked_at.is_null()))
+                    .set(api_keys::revoked_at.eq(to_db_time(at)))
+                    .execute(conn)?;
+                Ok(mine.select(ApiKeyRow::as_select()).first(conn).optional()?)
+            })
+            .await?;
+        row.map(ApiKeyRecord::try_from).transpose()?.ok_or(DomainError::not_found("API key"))
+    }
+
+    async fn list_keys(&self, owner: &UserId) -> Result<Vec<ApiKeyRecord>, DomainError> {
+        let owner = owner.as_str().to_owned();
+        let rows = self
+            .run(move |conn| {
+                Ok(api_keys::table
+                    .filter(api_keys::user_id.eq(owner))
+                    .order((api_keys::created_at.desc(), api_keys::id.desc()))
+                    .select(ApiKeyRow::as_select())
+                    .load(conn)?)
+            })
+            .await?;
+        Ok(rows.into_iter().map(ApiKeyRecord::try_from).collect::<Result<_, _>>()?)
+    }
+}

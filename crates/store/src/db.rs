@@ -1,0 +1,178 @@
+//! Connections and the pool: one connection type over both backends, chosen from the URL.
+
+use std::fmt;
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::r2d2::{self, ManageConnection, Pool, R2D2Connection};
+use diesel::sqlite::SqliteConnection;
+use diesel::{Connection, ConnectionError};
+
+use crate::StoreError;
+
+/// A connection to whichever backend the URL named. Queries written once run on both.
+#[derive(diesel::MultiConnection)]
+pub(crate) enum DbConnection {
+    Pg(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+impl Backend {
+    /// `postgres://` and `postgresql://` URLs are PostgreSQL; anything else is a SQLite file path
+    /// (an optional `sqlite://` in front is dropped).
+    pub fn from_url(url: &str) -> (Self, &str) {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            (Backend::Postgres, url)
+        } else {
+            (Backend::Sqlite, url.strip_prefix("sqlite://").unwrap_or(url))
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Postgres => "postgres",
+            Backend::Sqlite => "sqlite",
+        }
+    }
+}
+
+/// Opens connections of one backend; SQLite connections get the settings that make concurrent
+/// use safe (foreign keys on, WAL, a busy timeout instead of an immediate "database is locked").
+pub(crate) struct Manager {
+    backend: Backend,
+    target: String,
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConnection;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, r2d2::Error> {
+        match self.backend {
+            Backend::Postgres => PgConnection::establish(&self.target).map(DbConnection::Pg),
+            Backend::Sqlite => {
+                let mut conn = SqliteConnection::establish(&self.target)?;
+                conn.batch_execute(
+                    "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; \
+                     PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;",
+                )
+                .map_err(ConnectionError::CouldntSetupConfiguration)?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+        .map_err(r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
+        conn.ping().map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        std::thread::panicking() || conn.is_broken()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct StoreConfig {
+    /// `postgres://…`, or a SQLite file path.
+    pub url: String,
+    pub pool_size: u32,
+    /// How long a request waits for a free connection (or a new one) before giving up.
+    pub acquire_timeout: Duration,
+}
+
+impl StoreConfig {
+    pub fn new(url: impl Into<String>) -> Self {
+        Self { url: url.into(), pool_size: 10, acquire_timeout: Duration::from_secs(5) }
+    }
+}
+
+/// The store: a pool of connections to one database. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pool: Pool<Manager>,
+    backend: Backend,
+}
+
+impl fmt::Debug for Store {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Store").field("backend", &self.backend).finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Opens the pool, failing at once if the database cannot be reached. Blocking: call it at
+    /// start-up, before serving.
+    pub fn connect(config: &StoreConfig) -> Result<Self, StoreError> {
+        let (backend, target) = Backend::from_url(&config.url);
+        let manager = Manager { backend, target: target.to_owned() };
+        let pool = Pool::builder()
+            .max_size(config.pool_size.max(1))
+            .min_idle(Some(1))
+            .connection_timeout(config.acquire_timeout)
+            .build(manager)
+            .map_err(|e| StoreError::Connect(e.to_string()))?;
+        Ok(Self { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Applies pending migrations; returns the names applied now. Blocking.
+    pub fn migrate(&self) -> Result<Vec<String>, StoreError> {
+        let mut conn = self.pool.get()?;
+        crate::migrations::run_pending(&mut conn)
+    }
+
+    /// Runs `work` with a pooled connection on the blocking pool.
+    pub(crate) async fn run<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get()?;
+            work(&mut conn)
+        })
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))?
+    }
+
+    /// Like [`Store::run`], inside one transaction: all of `work` is committed, or none of it.
+    pub(crate) async fn transaction<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, StoreError> + Send + 'static,
+    {
+        self.run(move |conn| conn.transaction(work)).await
+    }
+
+    /// A pooled connection, waiting at most `timeout` for one. For the readiness probe.
+    pub(crate) fn get_within(&self, timeout: Duration) -> Result<r2d2::PooledConnection<Manager>, StoreError> {
+        self.pool.get_timeout(timeout).map_err(StoreError::Pool)
+    }
+}
+
+/// Timestamps are stored as UTC at microsecond precision, the finest both backends keep.
+pub(crate) fn to_db_time(at: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDateTime {
+    use chrono::{DurationRound, TimeDelta};
+    let at = at.naive_utc();
+    at.duration_trunc(TimeDelta::microseconds(1)).unwrap_or(at)
+}
+
+pub(crate) fn from_db_time(at: chrono::NaiveDateTime) -> chrono::DateTime<chrono::Utc> {
+    at.and_utc()
+}
+
+pub(crate) fn db_now() -> chrono::NaiveDateTime {
+    to_db_time(chrono::Utc::now())
+}

@@ -1,0 +1,43 @@
+//! The store's error type, and its one mapping into the domain's.
+
+use carbonpass_domain::DomainError;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("cannot connect to the database: {0}")]
+    Connect(String),
+    #[error("no database connection became free in time: {0}")]
+    Pool(#[from] diesel::r2d2::PoolError),
+    #[error("migration failed: {0}")]
+    Migration(String),
+    #[error("query failed: {0}")]
+    Query(#[from] DieselError),
+    #[error("stored data is not valid: {0}")]
+    Corrupt(String),
+    #[error("blocking task failed: {0}")]
+    Task(String),
+}
+
+impl From<StoreError> for DomainError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Query(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info)) => {
+                DomainError::Conflict {
+                    message: format!("already exists ({})", info.constraint_name().unwrap_or(info.message())),
+                }
+            }
+            StoreError::Query(DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _)) => {
+                DomainError::not_found("referenced record")
+            }
+            StoreError::Query(DieselError::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                info,
+            )) => DomainError::Unavailable(info.message().to_owned()),
+            StoreError::Connect(e) | StoreError::Migration(e) => DomainError::Unavailable(e),
+            StoreError::Pool(e) => DomainError::Unavailable(e.to_string()),
+            other => DomainError::Internal(other.to_string()),
+        }
+    }
+}

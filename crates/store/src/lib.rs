@@ -1,0 +1,16 @@
+//! Persistence adapter: one diesel codebase over PostgreSQL (production) and SQLite (the embedded
+//! default). Implements the domain's repository ports; every blocking database call runs on the
+//! runtime's blocking pool, never on the async executor's threads.
+
+mod api_keys;
+mod companies;
+mod db;
+mod error;
+mod health;
+mod ids;
+mod migrations;
+mod schema;
+mod users;
+
+pub use db::{Backend, Store, StoreConfig};
+pub use error::StoreError;

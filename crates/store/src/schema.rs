@@ -1,0 +1,69 @@
+//! The tables, in the SQL types every backend shares. Kept by hand in step with `migrations/`.
+
+diesel::table! {
+    companies (id) {
+        id -> Text,
+        sandbox_of -> Nullable<Text>,
+        name -> Text,
+        sector -> Text,
+        city -> Text,
+        employee_count -> Integer,
+        plan -> Text,
+        passport_slug -> Text,
+        passport_activated -> Bool,
+        reporting_year_start_month -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sites (id) {
+        id -> Text,
+        company_id -> Text,
+        name -> Text,
+        city -> Text,
+        employee_count -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        email -> Text,
+        name -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    company_memberships (user_id, company_id) {
+        user_id -> Text,
+        company_id -> Text,
+        role -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    api_keys (id) {
+        id -> Text,
+        user_id -> Text,
+        company_id -> Text,
+        mode -> Text,
+        key_hash -> Text,
+        display_prefix -> Text,
+        name -> Text,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(sites -> companies (company_id));
+diesel::joinable!(api_keys -> companies (company_id));
+diesel::joinable!(api_keys -> users (user_id));
+diesel::joinable!(company_memberships -> companies (company_id));
+diesel::joinable!(company_memberships -> users (user_id));
+
+diesel::allow_tables_to_appear_in_same_query!(companies, sites, users, company_memberships, api_keys);

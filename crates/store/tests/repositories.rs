@@ -1,0 +1,222 @@
+//! The repository ports against real databases: every case runs on SQLite and on PostgreSQL.
+
+use carbonpass_domain::DomainError;
+use carbonpass_domain::model::{
+    ApiKeyId, CompanyId, KeyHash, KeyMode, MembershipRole, NewApiKey, NewCompany, NewSite, NewUser, Passport, Plan,
+    ReportingYearStart, UserId,
+};
+use carbonpass_domain::ports::{ApiKeyRepository, CompanyRepository, HealthProbe, UserRepository};
+use carbonpass_store::{Store, StoreConfig};
+use carbonpass_testkit::{Backend, TestDatabase};
+use chrono::{TimeDelta, TimeZone, Utc};
+
+/// Generates, for each listed case, one test per backend (`case::sqlite`, `case::postgres`).
+macro_rules! on_both_backends {
+    ($($case:ident),* $(,)?) => {$(
+        mod $case {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                if let Some((_db, store)) = super::open(super::Backend::Sqlite) { super::$case(store).await }
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some((_db, store)) = super::open(super::Backend::Postgres) { super::$case(store).await }
+            }
+        }
+    )*};
+}
+
+on_both_backends!(
+    a_company_comes_with_a_sandbox_twin,
+    sites_are_mirrored_into_the_sandbox,
+    passport_slugs_are_unique_among_live_companies,
+    sites_need_a_live_company,
+    users_have_unique_emails_and_memberships,
+    keys_are_found_by_hash_with_their_plan,
+    keys_are_revoked_only_by_their_owner,
+    migrating_again_changes_nothing,
+    the_probe_reports_ready,
+);
+
+fn open(backend: Backend) -> Option<(TestDatabase, Store)> {
+    let db = TestDatabase::of(backend)?;
+    let store = Store::connect(&StoreConfig::new(db.url())).expect("connect");
+    store.migrate().expect("migrate");
+    Some((db, store))
+}
+
+fn new_company(name: &str, slug: &str, plan: Plan) -> NewCompany {
+    NewCompany {
+        name: name.into(),
+        sector: "Manufacturing".into(),
+        city: "Birmingham".into(),
+        employee_count: 42,
+        plan,
+        passport: Passport { slug: slug.into(), activated: true },
+        reporting_year_start: ReportingYearStart::new(1).expect("month"),
+    }
+}
+
+fn new_site(name: &str) -> NewSite {
+    NewSite { name: name.into(), city: "Leeds".into(), employee_count: 7 }
+}
+
+async fn a_company_comes_with_a_sandbox_twin(store: Store) {
+    let live = store.create_company(new_company("Acme", "acme", Plan::Business)).await.expect("create");
+    assert!(!live.sandbox);
+    assert_eq!(live.reporting_year_start.month(), 1);
+    let twin_id = store.sandbox_twin(&live.id).await.expect("twin");
+    assert_ne!(twin_id, live.id);
+    let twin = store.overview(&twin_id).await.expect("read").expect("twin exists");
+    assert!(twin.company.sandbox);
+    assert_eq!(twin.company.name, "Acme");
+    assert_eq!(twin.company.plan, Plan::Business);
+    // A twin has no twin of its own, and only live companies are listed.
+    assert!(matches!(store.sandbox_twin(&twin_id).await, Err(DomainError::NotFound { .. })));
+    let listed: Vec<_> = store.list_companies().await.expect("list").into_iter().map(|c| c.id).collect();
+    assert_eq!(listed, vec![live.id.clone()]);
+    let found = store.find_company_by_slug("acme").await.expect("find").expect("found");
+    assert_eq!(found.id, live.id);
+    let unknown = CompanyId::parse("comp_nothere").expect("id");
+    assert!(store.overview(&unknown).await.expect("read").is_none());
+}
+
+async fn sites_are_mirrored_into_the_sandbox(store: Store) {
+    let live = store.create_company(new_company("Acme", "acme", Plan::Business)).await.expect("create");
+    let first = store.add_site_for_test(&live.id, "Warehouse").await;
+    let second = store.add_site_for_test(&live.id, "Office").await;
+    let overview = store.overview(&live.id).await.expect("read").expect("exists");
+    let ids: Vec<_> = overview.sites.iter().map(|s| s.id.clone()).collect();
+    assert_eq!(ids, vec![first.id.clone(), second.id.clone()]);
+    assert_eq!(overview.sites[0].employee_count, 7);
+    assert!(overview.current_emissions.is_none());
+
+    let twin = store.sandbox_twin(&live.id).await.expect("twin");
+    let sandbox = store.overview(&twin).await.expect("read").expect("exists");
+    let names: Vec<_> = sandbox.sites.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, vec!["Warehouse", "Office"]);
+    assert!(sandbox.sites.iter().all(|s| s.id != first.id && s.id != second.id), "sandbox sites have their own ids");
+}
+
+async fn passport_slugs_are_unique_among_live_companies(store: Store) {
+    store.create_company(new_company("Acme", "acme", Plan::Business)).await.expect("first");
+    let again = store.create_company(new_company("Acme Two", "acme", Plan::Starter)).await;
+    assert!(matches!(again, Err(DomainError::Conflict { .. })), "{again:?}");
+    // The failed attempt left nothing behind.
+    assert_eq!(store.list_companies().await.expect("list").len(), 1);
+}
+
+async fn sites_need_a_live_company(store: Store) {
+    let live = store.create_company(new_company("Acme", "acme", Plan::Business)).await.expect("create");
+    let twin = store.sandbox_twin(&live.id).await.expect("twin");
+    let unknown = CompanyId::parse("comp_nothere").expect("id");
+    for company in [twin, unknown] {
+        let result = store.create_site(&company, new_site("Depot")).await;
+        assert!(matches!(result, Err(DomainError::NotFound { .. })), "{result:?}");
+    }
+}
+
+async fn users_have_unique_emails_and_memberships(store: Store) {
+    let company = store.create_company(new_company("Acme", "acme", Plan::Business)).await.expect("create");
+    let user = store.create_user(NewUser { email: "jo@acme.example".into(), name: "Jo".into() }).await.expect("user");
+    let dup = store.create_user(NewUser { email: "jo@acme.example".into(), name: "Other".into() }).await;
+    assert!(matches!(dup, Err(DomainError::Conflict { .. })), "{dup:?}");
+    assert_eq!(store.find_user_by_email("jo@acme.example").await.expect("find"), Some(user.clone()));
+
+    assert!(!store.is_member(&user.id, &company.id).await.expect("check"));
+    store.add_membership(&user.id, &company.id, MembershipRole::Member).await.expect("join");
+    store.add_membership(&user.id, &company.id, MembershipRole::Owner).await.expect("change role");
+    assert!(store.is_member(&user.id, &company.id).await.expect("check"));
+
+    let twin = store.sandbox_twin(&company.id).await.expect("twin");
+    let into_twin = store.add_membership(&user.id, &twin, MembershipRole::Member).await;
+    assert!(matches!(into_twin, Err(DomainError::NotFound { .. })), "memberships are of live companies");
+    let nobody = UserId::parse("usr_nobody").expect("id");
+    let result = store.add_membership(&nobody, &company.id, MembershipRole::Member).await;
+    assert!(matches!(result, Err(DomainError::NotFound { .. })));
+}
+
+async fn keys_are_found_by_hash_with_their_plan(store: Store) {
+    let (company, user) = store.company_with_member(Plan::Partner).await;
+    let record = store.insert_key(new_key(&user, &company, "h-live")).await.expect("insert");
+    assert_eq!(record.display_prefix, "cp_live_abcdef");
+    assert!(record.last_used_at.is_none() && record.revoked_at.is_none());
+
+    let found = store.find_key_by_hash(&KeyHash("h-live".into())).await.expect("find").expect("found");
+    assert_eq!(
+        (found.id.clone(), found.plan, found.mode, found.revoked),
+        (record.id.clone(), Plan::Partner, KeyMode::Live, false)
+    );
+    assert_eq!(found.company_id, company);
+    assert!(store.find_key_by_hash(&KeyHash("h-other".into())).await.expect("find").is_none());
+
+    let at = Utc.with_ymd_and_hms(2026, 4, 6, 14, 30, 0).single().expect("time") + TimeDelta::microseconds(123_456);
+    store.record_key_use(&record.id, at).await.expect("touch");
+    let found = store.find_key_by_hash(&KeyHash("h-live".into())).await.expect("find").expect("found");
+    assert_eq!(found.last_used_at, Some(at));
+
+    let dup = store.insert_key(new_key(&user, &company, "h-live")).await;
+    assert!(matches!(dup, Err(DomainError::Conflict { .. })), "{dup:?}");
+}
+
+async fn keys_are_revoked_only_by_their_owner(store: Store) {
+    let (company, user) = store.company_with_member(Plan::Business).await;
+    let first = store.insert_key(new_key(&user, &company, "h1")).await.expect("insert");
+    let second = store.insert_key(new_key(&user, &company, "h2")).await.expect("insert");
+    let stranger = store.create_user(NewUser { email: "x@y.example".into(), name: "X".into() }).await.expect("user");
+
+    let at = Utc::now();
+    let refused = store.revoke_key(&stranger.id, &first.id, at).await;
+    assert!(matches!(refused, Err(DomainError::NotFound { .. })));
+    assert!(!store.find_key_by_hash(&KeyHash("h1".into())).await.expect("find").expect("found").revoked);
+
+    let revoked = store.revoke_key(&user, &first.id, at).await.expect("revoke");
+    assert!(revoked.revoked_at.is_some());
+    let again = store.revoke_key(&user, &first.id, at + TimeDelta::hours(1)).await.expect("again");
+    assert_eq!(again.revoked_at, revoked.revoked_at, "the first revocation time is kept");
+    assert!(store.find_key_by_hash(&KeyHash("h1".into())).await.expect("find").expect("found").revoked);
+
+    let listed: Vec<ApiKeyId> = store.list_keys(&user).await.expect("list").into_iter().map(|k| k.id).collect();
+    assert_eq!(listed.len(), 2);
+    assert!(listed.contains(&first.id) && listed.contains(&second.id));
+    assert!(store.list_keys(&stranger.id).await.expect("list").is_empty());
+}
+
+async fn migrating_again_changes_nothing(store: Store) {
+    assert!(store.migrate().expect("migrate").is_empty());
+}
+
+async fn the_probe_reports_ready(store: Store) {
+    store.check().await.expect("ready");
+}
+
+fn new_key(user: &UserId, company: &CompanyId, hash: &str) -> NewApiKey {
+    NewApiKey {
+        user_id: user.clone(),
+        company_id: company.clone(),
+        mode: KeyMode::Live,
+        hash: KeyHash(hash.into()),
+        display_prefix: "cp_live_abcdef".into(),
+        name: "ci".into(),
+    }
+}
+
+/// Fixtures written through the ports themselves.
+trait Fixtures {
+    async fn add_site_for_test(&self, company: &CompanyId, name: &str) -> carbonpass_domain::model::Site;
+    async fn company_with_member(&self, plan: Plan) -> (CompanyId, UserId);
+}
+
+impl Fixtures for Store {
+    async fn add_site_for_test(&self, company: &CompanyId, name: &str) -> carbonpass_domain::model::Site {
+        self.create_site(company, new_site(name)).await.expect("site")
+    }
+
+    async fn company_with_member(&self, plan: Plan) -> (CompanyId, UserId) {
+        let company = self.create_company(new_company("Acme", "acme", plan)).await.expect("company");
+        let user =
+            self.create_user(NewUser { email: "owner@acme.example".into(), name: "Owner".into() }).await.expect("user");
+        self.add_membership(&user.id, &company.id, MembershipRole::Owner).await.expect("member");
+        (company.id, user.id)
+    }
+}

@@ -1,0 +1,205 @@
+//! Test support: a fresh, isolated database for each test.
+//!
+//! - SQLite: a file in a temporary folder, removed with the guard.
+//! - PostgreSQL (when `DATABASE_URL` names a server): a database created from a template that has
+//!   every migration applied, dropped with the guard. The template is built once per migration set
+//!   and shared by every test process, so a test pays only for `CREATE DATABASE … TEMPLATE`.
+//!
+//! Without `DATABASE_URL`, PostgreSQL cases are skipped locally, and refused under `CI`, where a
+//! skipped backend would hide failures.
+
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::path::{Path, PathBuf};
+
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
+use diesel_migrations::{FileBasedMigrations, MigrationHarness};
+use rand::Rng;
+use rand::distr::Alphanumeric;
+use tempfile::TempDir;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A database that exists for as long as this value does.
+#[derive(Debug)]
+pub struct TestDatabase {
+    url: String,
+    backend: Backend,
+    cleanup: Cleanup,
+}
+
+#[derive(Debug)]
+enum Cleanup {
+    Folder(#[allow(dead_code)] TempDir),
+    PgDatabase { admin_url: String, name: String },
+}
+
+/// Advisory-lock key serialising template builds and clones across test processes.
+const TEMPLATE_LOCK: i64 = 0x00C0_2B0A_55;
+
+impl TestDatabase {
+    /// A new SQLite database file (empty; the application migrates it at start).
+    pub fn sqlite() -> Self {
+        let dir = tempfile::Builder::new().prefix("carbonpass-test-").tempdir().expect("create a temp folder");
+        let url = dir.path().join("carbonpass.db").to_string_lossy().into_owned();
+        Self { url, backend: Backend::Sqlite, cleanup: Cleanup::Folder(dir) }
+    }
+
+    /// A new, migrated PostgreSQL database, or `None` (with a note on stderr) when no server is
+    /// configured outside CI.
+    pub fn postgres() -> Option<Self> {
+        let Some(admin_url) = std::env::var("DATABASE_URL").ok().filter(|u| u.starts_with("postgres")) else {
+            assert!(!is_ci(), "CI must run the PostgreSQL tests: set DATABASE_URL=postgres://… (see .ci/run)");
+            eprintln!("SKIPPED: PostgreSQL case not run (DATABASE_URL is not set to a postgres:// URL)");
+            return None;
+        };
+        let mut admin = PgConnection::establish(&admin_url).expect("connect to DATABASE_URL");
+        let name = format!("cp_test_{}", random_suffix(12).to_lowercase());
+        with_template_lock(&mut admin, |admin| {
+            let template = ensure_template(admin, &admin_url);
+            diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE {template}"))
+                .execute(admin)
+                .expect("clone the template database");
+        });
+        Some(Self {
+            url: with_database(&admin_url, &name),
+            backend: Backend::Postgres,
+            cleanup: Cleanup::PgDatabase { admin_url, name },
+        })
+    }
+
+    /// A database of `backend`, or `None` when that backend is not available (see [`Self::postgres`]).
+    pub fn of(backend: Backend) -> Option<Self> {
+        match backend {
+            Backend::Sqlite => Some(Self::sqlite()),
+            Backend::Postgres => Self::postgres(),
+        }
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The folder holding the SQLite file (for tests that also need a data folder).
+    pub fn folder(&self) -> Option<&Path> {
+        match &self.cleanup {
+            Cleanup::Folder(dir) => Some(dir.path()),
+            Cleanup::PgDatabase { .. } => None,
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Cleanup::PgDatabase { admin_url, name } = &self.cleanup {
+            // FORCE ends the connections the app's pool still holds.
+            if let Ok(mut admin) = PgConnection::establish(admin_url) {
+                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin);
+            }
+        }
+    }
+}
+
+fn is_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
+
+fn random_suffix(len: usize) -> String {
+    rand::rng().sample_iter(&Alphanumeric).take(len).map(char::from).collect()
+}
+
+fn migrations_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../migrations/postgres")
+}
+
+/// A name that changes whenever any PostgreSQL migration file changes.
+fn template_name() -> String {
+    let mut files: Vec<PathBuf> = walk(&migrations_dir());
+    files.sort();
+    let mut hasher = DefaultHasher::new();
+    for file in files {
+        file.file_name().hash(&mut hasher);
+        std::fs::read(&file).expect("read a migration file").hash(&mut hasher);
+    }
+    format!("cp_template_{:016x}", hasher.finish())
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("read the migrations folder").flatten() {
+        let path = entry.path();
+        if path.is_dir() { out.extend(walk(&path)) } else { out.push(path) }
+    }
+    out
+}
+
+#[derive(QueryableByName)]
+struct Found {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+fn with_template_lock(admin: &mut PgConnection, work: impl FnOnce(&mut PgConnection)) {
+    diesel::sql_query(format!("SELECT pg_advisory_lock({TEMPLATE_LOCK})")).execute(admin).expect("take the lock");
+    work(admin);
+    let _ = diesel::sql_query(format!("SELECT pg_advisory_unlock({TEMPLATE_LOCK})")).execute(admin);
+}
+
+/// Builds the migrated template if this migration set has none yet. Runs under the lock.
+fn ensure_template(admin: &mut PgConnection, admin_url: &str) -> String {
+    let name = template_name();
+    let exists = diesel::sql_query("SELECT count(*) AS n FROM pg_database WHERE datname = $1")
+        .bind::<Text, _>(&name)
+        .get_result::<Found>(admin)
+        .expect("look for the template")
+        .n
+        > 0;
+    if !exists {
+        let building = format!("{name}_building");
+        diesel::sql_query(format!("DROP DATABASE IF EXISTS {building} WITH (FORCE)")).execute(admin).expect("drop");
+        diesel::sql_query(format!("CREATE DATABASE {building}")).execute(admin).expect("create the template");
+        {
+            let mut conn = PgConnection::establish(&with_database(admin_url, &building)).expect("connect to template");
+            let migrations = FileBasedMigrations::from_path(migrations_dir()).expect("find migrations");
+            conn.run_pending_migrations(migrations).expect("migrate the template");
+        }
+        diesel::sql_query(format!("ALTER DATABASE {building} RENAME TO {name}")).execute(admin).expect("rename");
+    }
+    name
+}
+
+/// `url` with its database name replaced by `database`.
+fn with_database(url: &str, database: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let authority_start = base.find("://").map_or(0, |i| i + 3);
+    let path_start = base[authority_start..].find('/').map(|i| authority_start + i);
+    let host = path_start.map_or(base, |i| &base[..i]);
+    match query {
+        Some(q) => format!("{host}/{database}?{q}"),
+        None => format!("{host}/{database}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_database;
+
+    #[test]
+    fn replaces_only_the_database_name() {
+        assert_eq!(with_database("postgres://u@h:5432/postgres", "t1"), "postgres://u@h:5432/t1");
+        assert_eq!(with_database("postgres://u@h:5432", "t1"), "postgres://u@h:5432/t1");
+        assert_eq!(with_database("postgres://u@h/db?sslmode=disable", "t1"), "postgres://u@h/t1?sslmode=disable");
+    }
+}
