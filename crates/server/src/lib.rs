@@ -1,1 +1,11 @@
+//! The `carbonpass` server: configuration, logging, wiring of the adapters, and the operator CLI.
+//! `main.rs` only parses arguments and calls into here.
 
+pub mod admin;
+pub mod cli;
+pub mod settings;
+pub mod startup;
+pub mod telemetry;
+
+pub use settings::Settings;
+pub use startup::Application;

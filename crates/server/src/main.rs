@@ -1,1 +1,61 @@
-fn main() {}
+//! `carbonpass`: parse the command line, load settings, set up logs, run the command.
+
+use std::process::ExitCode;
+
+use carbonpass_server::cli::{Cli, Command};
+use carbonpass_server::startup::{self, Application};
+use carbonpass_server::{Settings, admin, telemetry};
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match Settings::load(&cli.overrides()) {
+        Ok(settings) => settings,
+        Err(err) => {
+            eprintln!("carbonpass: configuration error: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(&settings);
+    match actix_web::rt::System::new().block_on(run(cli.command, settings)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("carbonpass: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command, settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
+    match command {
+        Command::Serve(args) => {
+            let app = Application::build(&settings).await?;
+            tracing::info!(address = %app.address(), "listening");
+            if args.demo {
+                let demo = app.services().ensure_demo().await?;
+                println!("Demo company: {} ({})", demo.company.name, demo.company.id);
+                println!("Live API key for {} (shown once):", demo.user.email);
+                println!("{}", demo.key.plaintext);
+                println!(
+                    "Try: curl -H \"Authorization: Bearer {}\" http://{}/api/v1/company",
+                    demo.key.plaintext,
+                    app.address()
+                );
+            }
+            app.run_until_stopped().await?;
+        }
+        Command::Migrate => {
+            startup::open_store(&settings).await?;
+            println!("migrations applied");
+        }
+        Command::Company(c) => admin::company(&services(&settings).await?, c).await?,
+        Command::Site(c) => admin::site(&services(&settings).await?, c).await?,
+        Command::User(c) => admin::user(&services(&settings).await?, c).await?,
+        Command::Key(c) => admin::key(&services(&settings).await?, c).await?,
+    }
+    Ok(())
+}
+
+async fn services(settings: &Settings) -> Result<carbonpass_domain::usecases::Services, startup::StartError> {
+    Ok(startup::services(startup::open_store(settings).await?))
+}

@@ -40,7 +40,7 @@ enum Cleanup {
 }
 
 /// Advisory-lock key serialising template builds and clones across test processes.
-const TEMPLATE_LOCK: i64 = 0x00C0_2B0A_55;
+const TEMPLATE_LOCK: i64 = 0x0000_C02B_0A55;
 
 impl TestDatabase {
     /// A new SQLite database file (empty; the application migrates it at start).

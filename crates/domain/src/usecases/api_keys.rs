@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 
 use super::Services;
 use crate::DomainError;
-use crate::model::{ApiKeyId, ApiKeyRecord, CompanyId, GeneratedKey, KeyMode, NewApiKey, UserId};
+use crate::model::{ApiKeyId, ApiKeyRecord, CompanyId, GeneratedKey, KeyMode, NewApiKey, Principal, UserId};
 
 /// A request for a new key: whose, for which live company, live or test.
 #[derive(Debug, Clone)]
@@ -19,10 +19,7 @@ impl Services {
     /// Mints a key for a member of a live company. A test key is bound to the company's sandbox
     /// twin, so by construction it can never reach live data. Returns the plaintext once.
     pub async fn issue_key(&self, request: IssueKey) -> Result<(ApiKeyRecord, GeneratedKey), DomainError> {
-        let name = request.name.trim().to_owned();
-        if name.chars().count() > 100 {
-            return Err(DomainError::invalid("name", "must be at most 100 characters"));
-        }
+        let name = validate_key_name(&request.name)?;
         if !self.users.is_member(&request.user, &request.company).await? {
             return Err(DomainError::not_found("membership of that user in that company"));
         }
@@ -45,6 +42,49 @@ impl Services {
         Ok((record, generated))
     }
 
+    /// The caller's keys in the data space they are acting on (live or sandbox), newest first.
+    pub async fn keys_of(&self, principal: &Principal) -> Result<Vec<ApiKeyRecord>, DomainError> {
+        let mut keys = self.keys.list_keys(&principal.user_id).await?;
+        keys.retain(|key| key.company_id == principal.company_id);
+        Ok(keys)
+    }
+
+    /// A new key for the caller, of the caller's own mode and data space: a test key can never
+    /// mint a live one.
+    pub async fn issue_key_as(
+        &self,
+        principal: &Principal,
+        name: &str,
+    ) -> Result<(ApiKeyRecord, GeneratedKey), DomainError> {
+        let name = validate_key_name(name)?;
+        let generated = self.codec.generate(principal.mode);
+        let record = self
+            .keys
+            .insert_key(NewApiKey {
+                user_id: principal.user_id.clone(),
+                company_id: principal.company_id.clone(),
+                mode: principal.mode,
+                hash: generated.hash.clone(),
+                display_prefix: generated.display_prefix.clone(),
+                name,
+            })
+            .await?;
+        Ok((record, generated))
+    }
+
+    /// Revokes one of the caller's keys in the data space they act on; `NotFound` for any other.
+    pub async fn revoke_key_as(
+        &self,
+        principal: &Principal,
+        id: &ApiKeyId,
+        now: DateTime<Utc>,
+    ) -> Result<ApiKeyRecord, DomainError> {
+        if !self.keys_of(principal).await?.iter().any(|key| &key.id == id) {
+            return Err(DomainError::not_found("API key"));
+        }
+        self.keys.revoke_key(&principal.user_id, id, now).await
+    }
+
     pub async fn revoke_key(
         &self,
         owner: &UserId,
@@ -57,6 +97,14 @@ impl Services {
     pub async fn list_keys(&self, owner: &UserId) -> Result<Vec<ApiKeyRecord>, DomainError> {
         self.keys.list_keys(owner).await
     }
+}
+
+fn validate_key_name(name: &str) -> Result<String, DomainError> {
+    let name = name.trim();
+    if name.chars().count() > 100 {
+        return Err(DomainError::invalid("name", "must be at most 100 characters"));
+    }
+    Ok(name.to_owned())
 }
 
 #[cfg(test)]
@@ -124,6 +172,52 @@ mod tests {
         let (record, _) = pollster::block_on(m.into_services().issue_key(request(KeyMode::Test))).expect("issued");
         assert_eq!(record.company_id.as_str(), "comp_twin");
         assert_eq!(record.mode, KeyMode::Test);
+    }
+
+    fn principal(mode: KeyMode, company: &str) -> Principal {
+        Principal {
+            key_id: ApiKeyId::parse("key_caller").expect("id"),
+            user_id: UserId::parse("usr_u").expect("id"),
+            company_id: CompanyId::parse(company).expect("id"),
+            mode,
+        }
+    }
+
+    #[test]
+    fn a_key_mints_keys_only_of_its_own_mode_and_space() {
+        let mut m = Mocks::default();
+        m.codec.expect_generate().withf(|mode| *mode == KeyMode::Test).returning(generated);
+        m.keys
+            .expect_insert_key()
+            .withf(|new| new.mode == KeyMode::Test && new.company_id.as_str() == "comp_twin")
+            .returning(echo_record);
+        let caller = principal(KeyMode::Test, "comp_twin");
+        let (record, key) = pollster::block_on(m.into_services().issue_key_as(&caller, "ci")).expect("issued");
+        assert_eq!(record.mode, KeyMode::Test);
+        assert!(key.plaintext.starts_with("cp_test_"));
+    }
+
+    #[test]
+    fn keys_of_another_space_are_neither_listed_nor_revoked() {
+        let mut m = Mocks::default();
+        m.keys.expect_list_keys().returning(|user| {
+            let mine = echo_record(NewApiKey {
+                user_id: user.clone(),
+                company_id: CompanyId::parse("comp_live").expect("id"),
+                mode: KeyMode::Live,
+                hash: KeyHash("h".into()),
+                display_prefix: "p".into(),
+                name: "live one".into(),
+            })?;
+            Ok(vec![mine])
+        });
+        m.keys.expect_revoke_key().never();
+        let services = m.into_services();
+        let sandbox_caller = principal(KeyMode::Test, "comp_twin");
+        assert!(pollster::block_on(services.keys_of(&sandbox_caller)).expect("list").is_empty());
+        let id = ApiKeyId::parse("key_new").expect("id");
+        let result = pollster::block_on(services.revoke_key_as(&sandbox_caller, &id, Utc::now()));
+        assert!(matches!(result, Err(DomainError::NotFound { .. })));
     }
 
     #[test]

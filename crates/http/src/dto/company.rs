@@ -1,0 +1,99 @@
+//! `GET /api/v1/company`: the seed's shape, field for field.
+
+use carbonpass_domain::model::{CompanyOverview, Grams, PeriodTotals, Site};
+use serde::Serialize;
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct CompanyOut {
+    pub id: String,
+    pub name: String,
+    pub sector: String,
+    pub city: String,
+    pub employee_count: u32,
+    pub plan_name: &'static str,
+    pub sites: Vec<SiteOut>,
+    pub current_emissions: Option<CurrentEmissionsOut>,
+    pub passport_url: String,
+    pub passport_activated: bool,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct SiteOut {
+    pub id: String,
+    pub name: String,
+    pub city: String,
+    pub employee_count: u32,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct CurrentEmissionsOut {
+    pub reporting_period: String,
+    pub total_tco2e: f64,
+    pub scope1: f64,
+    pub scope2: f64,
+    pub scope3: f64,
+}
+
+/// Tonnes of CO2e, rounded half away from zero to 3 decimals (whole kilograms): the only place
+/// an exact amount is rounded.
+pub(crate) fn tonnes(grams: Grams) -> f64 {
+    let g = i128::from(grams.0);
+    let kg = (g + if g >= 0 { 500 } else { -500 }) / 1000;
+    // Exact for any |kg| < 2^53, i.e. far beyond any company's emissions.
+    kg as f64 / 1000.0
+}
+
+impl CompanyOut {
+    pub fn from_overview(overview: CompanyOverview, passport_url: String) -> Self {
+        let CompanyOverview { company, sites, current_emissions } = overview;
+        Self {
+            id: company.id.into_string(),
+            name: company.name,
+            sector: company.sector,
+            city: company.city,
+            employee_count: company.employee_count,
+            plan_name: company.plan.as_str(),
+            sites: sites.into_iter().map(SiteOut::from).collect(),
+            current_emissions: current_emissions.map(CurrentEmissionsOut::from),
+            passport_url,
+            passport_activated: company.passport.activated,
+        }
+    }
+}
+
+impl From<Site> for SiteOut {
+    fn from(site: Site) -> Self {
+        let Site { id, name, city, employee_count } = site;
+        Self { id: id.into_string(), name, city, employee_count }
+    }
+}
+
+impl From<PeriodTotals> for CurrentEmissionsOut {
+    fn from(totals: PeriodTotals) -> Self {
+        Self {
+            total_tco2e: tonnes(totals.total()),
+            scope1: tonnes(totals.scope1),
+            scope2: tonnes(totals.scope2),
+            scope3: tonnes(totals.scope3),
+            reporting_period: totals.reporting_period,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tonnes_round_half_away_from_zero_to_the_kilogram() {
+        assert_eq!(tonnes(Grams(124_800_000)), 124.8);
+        assert_eq!(tonnes(Grams(1_500)), 0.002);
+        assert_eq!(tonnes(Grams(1_499)), 0.001);
+        assert_eq!(tonnes(Grams(-1_500)), -0.002);
+        assert_eq!(tonnes(Grams(0)), 0.0);
+        assert_eq!(tonnes(Grams(526_499_500)), 526.5);
+    }
+}

@@ -1,0 +1,21 @@
+//! Wire shapes: what the API sends (`…Out`) and accepts (`…In`), converted from and into domain
+//! types here and nowhere else. Field names follow the public contract (camelCase).
+
+pub(crate) mod company;
+pub(crate) mod health;
+pub(crate) mod keys;
+pub(crate) mod time;
+
+use serde::Serialize;
+
+/// Every successful body is `{"data": …}`.
+#[derive(Debug, Serialize)]
+pub(crate) struct Envelope<T> {
+    pub data: T,
+}
+
+impl<T> Envelope<T> {
+    pub fn of(data: T) -> Self {
+        Self { data }
+    }
+}

@@ -1,0 +1,210 @@
+//! The HTTP layer's error type and its one mapping to the public error body.
+//!
+//! Every non-2xx response of the API is `{"error": code, "message": sentence, "status": int}`
+//! (plus `param` when one field is at fault). Causes of 5xx are logged, never sent.
+
+use std::fmt;
+
+use actix_web::error::JsonPayloadError;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use carbonpass_domain::{AuthFailure, DomainError};
+use serde::Serialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    #[error("malformed request: {0}")]
+    BadRequest(String),
+    #[error("body over {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error("unsupported media type: {0}")]
+    UnsupportedMediaType(String),
+    #[error("no route for {method} {path}")]
+    NoRoute { method: String, path: String },
+    #[error("method not allowed")]
+    MethodNotAllowed { allow: &'static str },
+}
+
+/// The wire shape of every error.
+#[derive(Debug, Serialize)]
+pub(crate) struct ErrorBody<'a> {
+    pub error: &'a str,
+    pub message: &'a str,
+    pub status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub param: Option<&'a str>,
+}
+
+/// What a client is told: status, stable snake_case code, a sentence, the field at fault.
+struct Public {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    param: Option<&'static str>,
+}
+
+impl Public {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self { status, code, message: message.into(), param: None }
+    }
+}
+
+impl ApiError {
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::BadRequest(message.into())
+    }
+
+    fn public(&self) -> Public {
+        use StatusCode as S;
+        match self {
+            ApiError::Domain(err) => domain_public(err),
+            ApiError::BadRequest(message) => Public::new(S::BAD_REQUEST, "bad_request", message.clone()),
+            ApiError::PayloadTooLarge { limit } => Public::new(
+                S::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                format!("The request body is larger than the {limit} bytes this endpoint accepts."),
+            ),
+            ApiError::UnsupportedMediaType(message) => {
+                Public::new(S::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", message.clone())
+            }
+            ApiError::NoRoute { method, path } => {
+                Public::new(S::NOT_FOUND, "not_found", format!("No route matches {method} {path}."))
+            }
+            ApiError::MethodNotAllowed { allow } => Public::new(
+                S::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                format!("This route does not accept that method; it accepts {allow}."),
+            ),
+        }
+    }
+}
+
+fn domain_public(err: &DomainError) -> Public {
+    use StatusCode as S;
+    match err {
+        DomainError::Unauthenticated(failure) => {
+            let (code, message) = match failure {
+                AuthFailure::Missing => {
+                    ("missing_api_key", "No API key was sent. Send it as `Authorization: Bearer cp_live_…`.")
+                }
+                AuthFailure::Malformed => (
+                    "malformed_api_key",
+                    "The API key is not a CarbonPass key (cp_live_… or cp_test_…); check it was copied whole.",
+                ),
+                AuthFailure::Unknown => ("invalid_api_key", "The API key is not valid."),
+                AuthFailure::Revoked => ("revoked_api_key", "The API key has been revoked."),
+            };
+            Public::new(S::UNAUTHORIZED, code, message)
+        }
+        DomainError::PlanRequired { plan } => Public::new(
+            S::FORBIDDEN,
+            "plan_required",
+            format!("API access is available on Business and Partner plans; this company is on the {plan} plan."),
+        ),
+        DomainError::NotFound { entity } => {
+            let mut first = entity.chars();
+            let entity = first.next().map(|c| c.to_uppercase().chain(first).collect::<String>()).unwrap_or_default();
+            Public::new(S::NOT_FOUND, "not_found", format!("{entity} not found."))
+        }
+        DomainError::Invalid { field, message } => Public {
+            param: Some(field),
+            ..Public::new(S::BAD_REQUEST, "bad_request", format!("Invalid \"{field}\": {message}."))
+        },
+        DomainError::Conflict { message } => Public::new(S::CONFLICT, "conflict", capitalise(message)),
+        DomainError::Unavailable(_) => Public::new(
+            S::SERVICE_UNAVAILABLE,
+            "service_unavailable",
+            "The service is temporarily unavailable. Retry shortly.",
+        ),
+        DomainError::Internal(_) => Public::new(
+            S::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "Something went wrong on our side. It has been logged.",
+        ),
+    }
+}
+
+fn capitalise(message: &str) -> String {
+    let mut chars = message.chars();
+    let mut out: String = chars.next().map(|c| c.to_uppercase().collect()).unwrap_or_default();
+    out.push_str(chars.as_str());
+    if !out.ends_with('.') {
+        out.push('.');
+    }
+    out
+}
+
+/// The JSON error response for a status, code and sentence. Used by [`ApiError`] and by the
+/// middleware that dresses the framework's own bare errors.
+pub(crate) fn error_response(status: StatusCode, code: &str, message: &str, param: Option<&str>) -> HttpResponse {
+    HttpResponse::build(status).json(ErrorBody { error: code, message, status: status.as_u16(), param })
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.public().status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let public = self.public();
+        if public.status.is_server_error() {
+            tracing::error!(cause = %self, "request failed");
+        }
+        let mut response = error_response(public.status, public.code, &public.message, public.param);
+        let headers = response.headers_mut();
+        match self {
+            ApiError::Domain(DomainError::Unauthenticated(failure)) => {
+                let challenge = match failure {
+                    AuthFailure::Missing => r#"Bearer realm="carbonpass""#,
+                    _ => r#"Bearer realm="carbonpass", error="invalid_token""#,
+                };
+                headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(challenge));
+            }
+            ApiError::MethodNotAllowed { allow } => {
+                headers.insert(header::ALLOW, HeaderValue::from_static(allow));
+            }
+            ApiError::Domain(DomainError::Unavailable(_)) => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            }
+            _ => {}
+        }
+        response
+    }
+}
+
+impl From<JsonPayloadError> for ApiError {
+    fn from(err: JsonPayloadError) -> Self {
+        match err {
+            JsonPayloadError::OverflowKnownLength { limit, .. } | JsonPayloadError::Overflow { limit } => {
+                ApiError::PayloadTooLarge { limit }
+            }
+            JsonPayloadError::ContentType => {
+                ApiError::UnsupportedMediaType("Send the body as JSON with `Content-Type: application/json`.".into())
+            }
+            JsonPayloadError::Deserialize(e) if e.is_data() => {
+                ApiError::BadRequest(format!("The JSON body does not fit this endpoint: {e}."))
+            }
+            JsonPayloadError::Deserialize(e) => ApiError::BadRequest(format!("The body is not valid JSON: {e}.")),
+            other => ApiError::BadRequest(format!("The request body could not be read: {other}.")),
+        }
+    }
+}
+
+/// For `Display` of a status in the fallback path.
+pub(crate) struct Snake<'a>(pub &'a str);
+
+impl fmt::Display for Snake<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for c in self.0.chars() {
+            match c {
+                ' ' | '-' => f.write_str("_")?,
+                c if c.is_ascii_alphanumeric() => write!(f, "{}", c.to_ascii_lowercase())?,
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}

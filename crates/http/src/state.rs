@@ -1,0 +1,16 @@
+//! What every handler can reach: the use cases, and settings the server hands down.
+
+use carbonpass_domain::usecases::Services;
+
+#[derive(Debug, Clone)]
+pub struct HttpState {
+    pub services: Services,
+    /// Public origin of passport pages, such as `https://carbonpass.co` (no trailing slash).
+    pub public_base_url: String,
+}
+
+impl HttpState {
+    pub fn passport_url(&self, slug: &str) -> String {
+        format!("{}/company/{slug}", self.public_base_url.trim_end_matches('/'))
+    }
+}

@@ -1,0 +1,120 @@
+//! Operator commands: bootstrap companies, sites, users and keys without a web console.
+//! Each prints what it did to stdout; a new key is printed alone on its line.
+
+use carbonpass_domain::DomainError;
+use carbonpass_domain::model::company::slug_from_name;
+use carbonpass_domain::model::{
+    ApiKeyId, CompanyId, KeyMode, MembershipRole, NewCompany, NewSite, NewUser, Passport, Plan, ReportingYearStart,
+    User,
+};
+use carbonpass_domain::usecases::{IssueKey, Services};
+use chrono::Utc;
+
+use crate::cli::{CompanyCommand, KeyCommand, ModeArg, PlanArg, RoleArg, SiteCommand, UserCommand};
+
+fn company_id(raw: &str) -> Result<CompanyId, DomainError> {
+    CompanyId::parse(raw).ok_or(DomainError::not_found("company"))
+}
+
+async fn user_by_email(services: &Services, email: &str) -> Result<User, DomainError> {
+    services.find_user_by_email(email).await?.ok_or(DomainError::not_found("user"))
+}
+
+pub async fn company(services: &Services, command: CompanyCommand) -> Result<(), DomainError> {
+    match command {
+        CompanyCommand::Create { name, sector, city, employees, plan, slug, passport_activated, year_start_month } => {
+            let plan = match plan {
+                PlanArg::Starter => Plan::Starter,
+                PlanArg::Business => Plan::Business,
+                PlanArg::Partner => Plan::Partner,
+            };
+            let slug = slug.unwrap_or_else(|| slug_from_name(&name));
+            let company = services
+                .create_company(NewCompany {
+                    name,
+                    sector,
+                    city,
+                    employee_count: employees,
+                    plan,
+                    passport: Passport { slug, activated: passport_activated },
+                    reporting_year_start: ReportingYearStart::new(year_start_month)?,
+                })
+                .await?;
+            println!(
+                "created company {} ({}, {} plan, passport /company/{})",
+                company.id, company.name, company.plan, company.passport.slug
+            );
+        }
+        CompanyCommand::List => {
+            for c in services.list_companies().await? {
+                println!("{}\t{}\t{}\t{}", c.id, c.plan, c.passport.slug, c.name);
+            }
+        }
+    }
+    Ok(())
+}
+
+pub async fn site(services: &Services, command: SiteCommand) -> Result<(), DomainError> {
+    let SiteCommand::Create { company, name, city, employees } = command;
+    let site = services.add_site(&company_id(&company)?, NewSite { name, city, employee_count: employees }).await?;
+    println!("created site {} ({})", site.id, site.name);
+    Ok(())
+}
+
+pub async fn user(services: &Services, command: UserCommand) -> Result<(), DomainError> {
+    match command {
+        UserCommand::Create { email, name } => {
+            let user = services.create_user(NewUser { email, name }).await?;
+            println!("created user {} ({})", user.id, user.email);
+        }
+        UserCommand::AddTo { email, company, role } => {
+            let user = user_by_email(services, &email).await?;
+            let role = match role {
+                RoleArg::Owner => MembershipRole::Owner,
+                RoleArg::Member => MembershipRole::Member,
+                RoleArg::Consultant => MembershipRole::Consultant,
+            };
+            services.add_member(&user.id, &company_id(&company)?, role).await?;
+            println!("{} is now {} of {company}", user.email, role.as_str());
+        }
+    }
+    Ok(())
+}
+
+pub async fn key(services: &Services, command: KeyCommand) -> Result<(), DomainError> {
+    match command {
+        KeyCommand::Create { email, company, mode, name } => {
+            let user = user_by_email(services, &email).await?;
+            let mode = match mode {
+                ModeArg::Live => KeyMode::Live,
+                ModeArg::Test => KeyMode::Test,
+            };
+            let request = IssueKey { user: user.id, company: company_id(&company)?, mode, name };
+            let (record, key) = services.issue_key(request).await?;
+            eprintln!("issued {} key {} for {email}; it is shown once, below:", record.mode.as_str(), record.id);
+            println!("{}", key.plaintext);
+        }
+        KeyCommand::List { email } => {
+            let user = user_by_email(services, &email).await?;
+            for k in services.list_keys(&user.id).await? {
+                let last_used = k.last_used_at.map_or_else(|| "never".to_owned(), |t| t.to_rfc3339());
+                let state = if k.revoked_at.is_some() { "revoked" } else { "active" };
+                println!(
+                    "{}\t{}\t{}…\t{}\tlast used {last_used}\t{}",
+                    k.id,
+                    k.mode.as_str(),
+                    k.display_prefix,
+                    state,
+                    k.name
+                );
+            }
+        }
+        KeyCommand::Revoke { email, id } => {
+            let user = user_by_email(services, &email).await?;
+            let id = ApiKeyId::parse(&id).ok_or(DomainError::not_found("API key"))?;
+            let record = services.revoke_key(&user.id, &id, Utc::now()).await?;
+            println!("revoked {}", record.id);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,172 @@
+//! The command line of `carbonpass`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::settings::Overrides;
+
+#[derive(Debug, Parser)]
+#[command(name = "carbonpass", version, about = "CarbonPass: carbon accounting API for UK small companies")]
+pub struct Cli {
+    /// A TOML configuration file (default: ./carbonpass.toml when present).
+    #[arg(long, global = true, env = "CARBONPASS_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Folder for the embedded SQLite database (default ./data).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP API (migrating the database first).
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage companies.
+    #[command(subcommand)]
+    Company(CompanyCommand),
+    /// Manage sites.
+    #[command(subcommand)]
+    Site(SiteCommand),
+    /// Manage users and their memberships.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API keys.
+    #[command(subcommand)]
+    Key(KeyCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on, ADDR:PORT (default 127.0.0.1:8080; also CARBONPASS_BIND).
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub bind: Option<String>,
+    /// Create (or find again) a demo company and print a fresh live API key.
+    #[arg(long)]
+    pub demo: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CompanyCommand {
+    /// Create a company (and its sandbox twin for test keys).
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        sector: String,
+        #[arg(long)]
+        city: String,
+        #[arg(long, default_value_t = 0)]
+        employees: u32,
+        #[arg(long, value_enum, default_value_t = PlanArg::Business)]
+        plan: PlanArg,
+        /// Passport URL slug (default: derived from the name).
+        #[arg(long)]
+        slug: Option<String>,
+        /// Switch the public passport page on.
+        #[arg(long)]
+        passport_activated: bool,
+        /// First month (1-12) of the reporting year.
+        #[arg(long, default_value_t = 4)]
+        year_start_month: u32,
+    },
+    /// List live companies.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SiteCommand {
+    /// Add a site to a company (mirrored into its sandbox).
+    Create {
+        #[arg(long, value_name = "comp_…")]
+        company: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        city: String,
+        #[arg(long, default_value_t = 0)]
+        employees: u32,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+    },
+    /// Make a user a member of a company (or change their role).
+    AddTo {
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_name = "comp_…")]
+        company: String,
+        #[arg(long, value_enum, default_value_t = RoleArg::Member)]
+        role: RoleArg,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Issue an API key; it is printed once, on a line of its own.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_name = "comp_…")]
+        company: String,
+        #[arg(long, value_enum, default_value_t = ModeArg::Live)]
+        mode: ModeArg,
+        #[arg(long, default_value = "")]
+        name: String,
+    },
+    /// List a user's keys (prefix, mode, last use; never the key).
+    List {
+        #[arg(long)]
+        email: String,
+    },
+    /// Revoke a key; it is refused from its next request on.
+    Revoke {
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_name = "key_…")]
+        id: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum PlanArg {
+    Starter,
+    Business,
+    Partner,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum RoleArg {
+    Owner,
+    Member,
+    Consultant,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ModeArg {
+    Live,
+    Test,
+}
+
+impl Cli {
+    pub fn overrides(&self) -> Overrides {
+        let bind = match &self.command {
+            Command::Serve(args) => args.bind.clone(),
+            _ => None,
+        };
+        Overrides { config_file: self.config.clone(), bind, data_dir: self.data_dir.clone() }
+    }
+}

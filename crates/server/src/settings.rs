@@ -1,0 +1,106 @@
+//! Configuration, in layers: defaults → a TOML file → `CARBONPASS_*` variables (and the standard
+//! `DATABASE_URL`) → command-line flags. Loaded once in `main` and passed down.
+
+use std::path::{Path, PathBuf};
+
+use config::{Config, Environment, File, FileFormat};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    /// `ADDR:PORT` to listen on.
+    pub bind: String,
+    /// Holds the SQLite file (when no database URL is set) and, later, the blob folder.
+    pub data_dir: PathBuf,
+    /// `postgres://…` to run on PostgreSQL; unset for the embedded SQLite file.
+    pub database_url: Option<SecretString>,
+    /// Public origin for passport URLs; defaults to `http://{bind}`.
+    pub public_base_url: Option<String>,
+    pub log_format: LogFormat,
+    /// A `tracing` filter such as `info` or `carbonpass=debug,info`; `RUST_LOG` wins when set.
+    pub log_level: String,
+    pub pool_size: u32,
+    /// HTTP worker threads; defaults to the number of cores.
+    pub workers: Option<usize>,
+    /// Seconds in-flight requests get to finish after SIGTERM or Ctrl-C.
+    pub shutdown_timeout_secs: u64,
+}
+
+/// Values given on the command line; they override every other layer.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub config_file: Option<PathBuf>,
+    pub bind: Option<String>,
+    pub data_dir: Option<PathBuf>,
+}
+
+impl Settings {
+    pub fn load(overrides: &Overrides) -> Result<Self, config::ConfigError> {
+        let mut builder = Config::builder()
+            .set_default("bind", "127.0.0.1:8080")?
+            .set_default("data_dir", "./data")?
+            .set_default("log_format", "human")?
+            .set_default("log_level", "info")?
+            .set_default("pool_size", 10)?
+            .set_default("shutdown_timeout_secs", 30)?;
+        builder = match &overrides.config_file {
+            Some(path) => builder.add_source(File::from(path.as_path()).format(FileFormat::Toml).required(true)),
+            None => builder.add_source(File::from(Path::new("carbonpass.toml")).required(false)),
+        };
+        if std::env::var_os("CARBONPASS_DATABASE_URL").is_none() {
+            builder = builder.set_override_option("database_url", std::env::var("DATABASE_URL").ok())?;
+        }
+        builder
+            .add_source(Environment::with_prefix("CARBONPASS").prefix_separator("_"))
+            .set_override_option("bind", overrides.bind.clone())?
+            .set_override_option("data_dir", overrides.data_dir.as_ref().map(|d| d.to_string_lossy().into_owned()))?
+            .build()?
+            .try_deserialize()
+    }
+
+    /// The database to open: the configured URL, or the SQLite file in the data folder.
+    pub fn database_target(&self) -> String {
+        match &self.database_url {
+            Some(url) if !url.expose_secret().trim().is_empty() => url.expose_secret().trim().to_owned(),
+            _ => self.data_dir.join("carbonpass.db").to_string_lossy().into_owned(),
+        }
+    }
+
+    pub fn public_base_url(&self) -> String {
+        self.public_base_url.clone().unwrap_or_else(|| format!("http://{}", self.bind))
+    }
+}
+
+/// A database URL fit for logs: the password, if any, replaced by `***`.
+pub fn redacted(url: &str) -> String {
+    let Some(scheme_end) = url.find("://") else { return url.to_owned() };
+    let rest = &url[scheme_end + 3..];
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => match rest[..at].find(':') {
+            Some(colon) => format!("{}{}:***{}", &url[..scheme_end + 3], &rest[..colon], &rest[at..]),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redacted;
+
+    #[test]
+    fn passwords_never_reach_logs() {
+        assert_eq!(redacted("postgres://app:s3cret@db:5432/cp"), "postgres://app:***@db:5432/cp");
+        assert_eq!(redacted("postgres://postgres@127.0.0.1/cp"), "postgres://postgres@127.0.0.1/cp");
+        assert_eq!(redacted("./data/carbonpass.db"), "./data/carbonpass.db");
+    }
+}

@@ -1,0 +1,114 @@
+//! Wiring: which adapter serves which port, and the HTTP server built on them. The only place
+//! that knows the concrete adapters.
+
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::HttpServer;
+use actix_web::dev::{Server, ServerHandle};
+use carbonpass_auth::CarbonPassKeys;
+use carbonpass_domain::DomainError;
+use carbonpass_domain::usecases::Services;
+use carbonpass_http::{HttpState, build_app};
+use carbonpass_store::{Backend, Store, StoreConfig, StoreError};
+
+use crate::settings::{Settings, redacted};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("configuration: {0}")]
+    Config(#[from] config::ConfigError),
+    #[error("database: {0}")]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Domain(#[from] DomainError),
+    #[error("{context}: {source}")]
+    Io { context: String, source: std::io::Error },
+}
+
+/// Opens the configured database (creating the data folder for SQLite) and applies pending
+/// migrations. Blocking work, moved off the async threads.
+pub async fn open_store(settings: &Settings) -> Result<Store, StartError> {
+    let target = settings.database_target();
+    if Backend::from_url(&target).0 == Backend::Sqlite {
+        std::fs::create_dir_all(&settings.data_dir).map_err(|source| StartError::Io {
+            context: format!("creating the data folder {}", settings.data_dir.display()),
+            source,
+        })?;
+    }
+    let config = StoreConfig { pool_size: settings.pool_size, ..StoreConfig::new(target.clone()) };
+    let store = tokio::task::spawn_blocking(move || -> Result<Store, StoreError> {
+        let store = Store::connect(&config)?;
+        let applied = store.migrate()?;
+        tracing::info!(database = %redacted(&target), backend = store.backend().name(), migrations_applied = applied.len(), "database ready");
+        Ok(store)
+    })
+    .await
+    .map_err(|e| StoreError::Task(e.to_string()))??;
+    Ok(store)
+}
+
+pub fn services(store: Store) -> Services {
+    let store = Arc::new(store);
+    Services {
+        companies: store.clone(),
+        users: store.clone(),
+        keys: store.clone(),
+        codec: Arc::new(CarbonPassKeys),
+        health: store,
+    }
+}
+
+/// A bound, not yet running, HTTP server and what it was built on.
+pub struct Application {
+    server: Server,
+    address: SocketAddr,
+    services: Services,
+}
+
+impl std::fmt::Debug for Application {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Application").field("address", &self.address).finish_non_exhaustive()
+    }
+}
+
+impl Application {
+    /// Opens the store and binds the listener (port 0 picks a free port).
+    pub async fn build(settings: &Settings) -> Result<Self, StartError> {
+        let services = services(open_store(settings).await?);
+        let listener = TcpListener::bind(&settings.bind)
+            .map_err(|source| StartError::Io { context: format!("binding {}", settings.bind), source })?;
+        let address = listener
+            .local_addr()
+            .map_err(|source| StartError::Io { context: "reading the bound address".into(), source })?;
+        let state = HttpState { services: services.clone(), public_base_url: settings.public_base_url() };
+        let mut server = HttpServer::new(move || build_app(state.clone()))
+            .shutdown_timeout(settings.shutdown_timeout_secs)
+            .client_request_timeout(Duration::from_secs(30));
+        if let Some(workers) = settings.workers {
+            server = server.workers(workers.max(1));
+        }
+        let server =
+            server.listen(listener).map_err(|source| StartError::Io { context: "listening".into(), source })?.run();
+        Ok(Self { server, address, services })
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    pub fn services(&self) -> &Services {
+        &self.services
+    }
+
+    /// Stops the server gracefully from elsewhere.
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until SIGTERM or Ctrl-C, then lets in-flight requests finish.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
