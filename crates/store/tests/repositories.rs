@@ -10,23 +10,7 @@ use carbonpass_store::{Store, StoreConfig};
 use carbonpass_testkit::{Backend, TestDatabase};
 use chrono::{TimeDelta, TimeZone, Utc};
 
-/// Generates, for each listed case, one test per backend (`case::sqlite`, `case::postgres`).
-macro_rules! on_both_backends {
-    ($($case:ident),* $(,)?) => {$(
-        mod $case {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                if let Some((_db, store)) = super::open(super::Backend::Sqlite) { super::$case(store).await }
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                if let Some((_db, store)) = super::open(super::Backend::Postgres) { super::$case(store).await }
-            }
-        }
-    )*};
-}
-
-on_both_backends!(
+carbonpass_testkit::on_both_backends!(open =>
     a_company_comes_with_a_sandbox_twin,
     sites_are_mirrored_into_the_sandbox,
     passport_slugs_are_unique_among_live_companies,
@@ -38,7 +22,7 @@ on_both_backends!(
     the_probe_reports_ready,
 );
 
-fn open(backend: Backend) -> Option<(TestDatabase, Store)> {
+async fn open(backend: Backend) -> Option<(TestDatabase, Store)> {
     let db = TestDatabase::of(backend)?;
     let store = Store::connect(&StoreConfig::new(db.url())).expect("connect");
     store.migrate().expect("migrate");
@@ -61,7 +45,7 @@ fn new_site(name: &str) -> NewSite {
     NewSite { name: name.into(), city: "Leeds".into(), employee_count: 7 }
 }
 
-async fn a_company_comes_with_a_sandbox_twin(store: Store) {
+async fn a_company_comes_with_a_sandbox_twin((_db, store): (TestDatabase, Store)) {
     let live = store.create_company(new_company("Acme", "acme", Plan::Business)).await.expect("create");
     assert!(!live.sandbox);
     assert_eq!(live.reporting_year_start.month(), 1);
@@ -81,7 +65,7 @@ async fn a_company_comes_with_a_sandbox_twin(store: Store) {
     assert!(store.overview(&unknown).await.expect("read").is_none());
 }
 
-async fn sites_are_mirrored_into_the_sandbox(store: Store) {
+async fn sites_are_mirrored_into_the_sandbox((_db, store): (TestDatabase, Store)) {
     let live = store.create_company(new_company("Acme", "acme", Plan::Business)).await.expect("create");
     let first = store.add_site_for_test(&live.id, "Warehouse").await;
     let second = store.add_site_for_test(&live.id, "Office").await;
@@ -98,7 +82,7 @@ async fn sites_are_mirrored_into_the_sandbox(store: Store) {
     assert!(sandbox.sites.iter().all(|s| s.id != first.id && s.id != second.id), "sandbox sites have their own ids");
 }
 
-async fn passport_slugs_are_unique_among_live_companies(store: Store) {
+async fn passport_slugs_are_unique_among_live_companies((_db, store): (TestDatabase, Store)) {
     store.create_company(new_company("Acme", "acme", Plan::Business)).await.expect("first");
     let again = store.create_company(new_company("Acme Two", "acme", Plan::Starter)).await;
     assert!(matches!(again, Err(DomainError::Conflict { .. })), "{again:?}");
@@ -106,7 +90,7 @@ async fn passport_slugs_are_unique_among_live_companies(store: Store) {
     assert_eq!(store.list_companies().await.expect("list").len(), 1);
 }
 
-async fn sites_need_a_live_company(store: Store) {
+async fn sites_need_a_live_company((_db, store): (TestDatabase, Store)) {
     let live = store.create_company(new_company("Acme", "acme", Plan::Business)).await.expect("create");
     let twin = store.sandbox_twin(&live.id).await.expect("twin");
     let unknown = CompanyId::parse("comp_nothere").expect("id");
@@ -116,7 +100,7 @@ async fn sites_need_a_live_company(store: Store) {
     }
 }
 
-async fn users_have_unique_emails_and_memberships(store: Store) {
+async fn users_have_unique_emails_and_memberships((_db, store): (TestDatabase, Store)) {
     let company = store.create_company(new_company("Acme", "acme", Plan::Business)).await.expect("create");
     let user = store.create_user(NewUser { email: "jo@acme.example".into(), name: "Jo".into() }).await.expect("user");
     let dup = store.create_user(NewUser { email: "jo@acme.example".into(), name: "Other".into() }).await;
@@ -136,7 +120,7 @@ async fn users_have_unique_emails_and_memberships(store: Store) {
     assert!(matches!(result, Err(DomainError::NotFound { .. })));
 }
 
-async fn keys_are_found_by_hash_with_their_plan(store: Store) {
+async fn keys_are_found_by_hash_with_their_plan((_db, store): (TestDatabase, Store)) {
     let (company, user) = store.company_with_member(Plan::Partner).await;
     let record = store.insert_key(new_key(&user, &company, "h-live")).await.expect("insert");
     assert_eq!(record.display_prefix, "cp_live_abcdef");
@@ -159,7 +143,7 @@ async fn keys_are_found_by_hash_with_their_plan(store: Store) {
     assert!(matches!(dup, Err(DomainError::Conflict { .. })), "{dup:?}");
 }
 
-async fn keys_are_revoked_only_by_their_owner(store: Store) {
+async fn keys_are_revoked_only_by_their_owner((_db, store): (TestDatabase, Store)) {
     let (company, user) = store.company_with_member(Plan::Business).await;
     let first = store.insert_key(new_key(&user, &company, "h1")).await.expect("insert");
     let second = store.insert_key(new_key(&user, &company, "h2")).await.expect("insert");
@@ -182,11 +166,11 @@ async fn keys_are_revoked_only_by_their_owner(store: Store) {
     assert!(store.list_keys(&stranger.id).await.expect("list").is_empty());
 }
 
-async fn migrating_again_changes_nothing(store: Store) {
+async fn migrating_again_changes_nothing((_db, store): (TestDatabase, Store)) {
     assert!(store.migrate().expect("migrate").is_empty());
 }
 
-async fn the_probe_reports_ready(store: Store) {
+async fn the_probe_reports_ready((_db, store): (TestDatabase, Store)) {
     store.check().await.expect("ready");
 }
 

@@ -98,14 +98,22 @@ impl TestDatabase {
     }
 }
 
-impl Drop for TestDatabase {
-    fn drop(&mut self) {
+impl TestDatabase {
+    /// Drops a PostgreSQL database now, ending every connection to it (for tests of what the
+    /// application does when its database disappears). Does nothing on SQLite.
+    pub fn destroy(&mut self) {
         if let Cleanup::PgDatabase { admin_url, name } = &self.cleanup {
             // FORCE ends the connections the app's pool still holds.
             if let Ok(mut admin) = PgConnection::establish(admin_url) {
                 let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin);
             }
         }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        self.destroy();
     }
 }
 
@@ -202,4 +210,28 @@ mod tests {
         assert_eq!(with_database("postgres://u@h:5432", "t1"), "postgres://u@h:5432/t1");
         assert_eq!(with_database("postgres://u@h/db?sslmode=disable", "t1"), "postgres://u@h/t1?sslmode=disable");
     }
+}
+
+/// Generates, for each listed case, one test per backend: `case::sqlite` and `case::postgres`.
+///
+/// `setup` names an `async fn(Backend) -> Option<T>` in the calling module (`None` skips the
+/// case); each case is an `async fn(T)` there. The calling crate needs `tokio` with `macros`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($setup:ident => $($case:ident),* $(,)?) => {$(
+        mod $case {
+            #[::tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                if let Some(ctx) = super::$setup($crate::Backend::Sqlite).await {
+                    super::$case(ctx).await
+                }
+            }
+            #[::tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(ctx) = super::$setup($crate::Backend::Postgres).await {
+                    super::$case(ctx).await
+                }
+            }
+        }
+    )*};
 }

@@ -1,0 +1,8 @@
+//! HTTP integration tests: the real server over HTTP, each case on SQLite and on PostgreSQL.
+
+mod auth;
+mod company;
+mod errors;
+mod health;
+mod keys;
+mod support;

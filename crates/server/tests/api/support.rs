@@ -1,0 +1,128 @@
+//! The test harness: the real server on a free port, on its own fresh database, called over HTTP.
+
+use carbonpass_domain::model::{
+    Company, KeyMode, MembershipRole, NewCompany, NewSite, NewUser, Passport, Plan, ReportingYearStart, Site,
+};
+use carbonpass_domain::usecases::{IssueKey, Services};
+use carbonpass_server::Application;
+use carbonpass_server::settings::{LogFormat, Settings};
+use carbonpass_testkit::{Backend, TestDatabase};
+use reqwest::{Method, Response, StatusCode};
+use serde_json::Value;
+
+pub const PUBLIC_BASE_URL: &str = "https://carbonpass.test";
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub services: Services,
+    pub db: TestDatabase,
+}
+
+/// Starts the application on `backend`, or `None` when that backend is not available here.
+pub async fn spawn(backend: Backend) -> Option<TestApp> {
+    let db = TestDatabase::of(backend)?;
+    let data_dir = db.folder().map_or_else(std::env::temp_dir, |p| p.to_path_buf());
+    let settings = Settings {
+        bind: "127.0.0.1:0".into(),
+        data_dir,
+        database_url: Some(db.url().to_owned().into()),
+        public_base_url: Some(PUBLIC_BASE_URL.into()),
+        log_format: LogFormat::Human,
+        log_level: "warn".into(),
+        pool_size: 4,
+        workers: Some(1),
+        shutdown_timeout_secs: 1,
+    };
+    let app = Application::build(&settings).await.expect("build the application");
+    let base = format!("http://{}", app.address());
+    let services = app.services().clone();
+    tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::builder().no_proxy().build().expect("client");
+    Some(TestApp { base, client, services, db })
+}
+
+/// A company with one site and a member holding a key.
+pub struct Tenant {
+    pub company: Company,
+    pub site: Site,
+    pub email: String,
+    pub key: String,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn request(&self, method: Method, path: &str, key: Option<&str>) -> Response {
+        let mut req = self.client.request(method, self.url(path));
+        if let Some(key) = key {
+            req = req.bearer_auth(key);
+        }
+        req.send().await.expect("request")
+    }
+
+    pub async fn get(&self, path: &str, key: &str) -> Response {
+        self.request(Method::GET, path, Some(key)).await
+    }
+
+    /// Creates a company (slug from `name`), a site, an owner and a key of `mode`.
+    pub async fn tenant(&self, name: &str, plan: Plan, mode: KeyMode) -> Tenant {
+        let slug = carbonpass_domain::model::company::slug_from_name(name);
+        let company = self
+            .services
+            .create_company(NewCompany {
+                name: name.into(),
+                sector: "Manufacturing".into(),
+                city: "Birmingham".into(),
+                employee_count: 42,
+                plan,
+                passport: Passport { slug: slug.clone(), activated: true },
+                reporting_year_start: ReportingYearStart::APRIL,
+            })
+            .await
+            .expect("company");
+        let site = self
+            .services
+            .add_site(
+                &company.id,
+                NewSite { name: "Birmingham Warehouse".into(), city: "Birmingham".into(), employee_count: 28 },
+            )
+            .await
+            .expect("site");
+        let email = format!("owner@{slug}.example");
+        let user =
+            self.services.create_user(NewUser { email: email.clone(), name: "Owner".into() }).await.expect("user");
+        self.services.add_member(&user.id, &company.id, MembershipRole::Owner).await.expect("member");
+        let key = self.issue(&email, &company, mode).await;
+        Tenant { company, site, email, key }
+    }
+
+    /// Another key of `mode` for the owner of `tenant`.
+    pub async fn issue(&self, email: &str, company: &Company, mode: KeyMode) -> String {
+        let user = self.services.find_user_by_email(email).await.expect("lookup").expect("user");
+        let request = IssueKey { user: user.id, company: company.id.clone(), mode, name: "test".into() };
+        self.services.issue_key(request).await.expect("key").1.plaintext
+    }
+}
+
+/// Checks the public error body and returns it.
+pub async fn expect_error(res: Response, status: StatusCode, code: &str) -> Value {
+    assert_eq!(res.status(), status, "status");
+    assert!(res.headers().contains_key("x-request-id"), "error responses carry X-Request-Id");
+    let content_type = res.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    assert!(content_type.starts_with("application/json"), "content type {content_type}");
+    let body: Value = res.json().await.expect("JSON error body");
+    assert_eq!(body["error"], code, "{body}");
+    assert_eq!(body["status"], status.as_u16(), "{body}");
+    assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
+    body
+}
+
+/// The names of an object's fields, sorted.
+pub fn fields(value: &Value) -> Vec<String> {
+    let mut names: Vec<String> = value.as_object().expect("an object").keys().cloned().collect();
+    names.sort();
+    names
+}
