@@ -1,1 +1,30 @@
-fn main() {}
+//! Project chores, run as `cargo xtask <task>`:
+//!
+//! - `test`: the whole test suite; the one command the README and CI both run.
+//! - `bench`: the load benchmark of the release server (see docs/performance.md).
+
+mod bench;
+mod test;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("test") => test::run(&args[1..]),
+        Some("bench") => bench::run(&args[1..]),
+        _ => {
+            eprintln!(
+                "usage: cargo xtask test [extra test-runner args]\n       cargo xtask bench [--duration SECS] [--connections N]"
+            );
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("xtask: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
