@@ -1,3 +1,264 @@
-pub fn run(_: &[String]) -> Result<(), String> {
-    Err("not yet".into())
+//! `cargo xtask bench`: loads the release server with `wrk` on `GET /healthz` and on authenticated
+//! `GET /api/v1/company`, on SQLite and on PostgreSQL, and measures `pgbench -S` on the same
+//! PostgreSQL server as the floor for a database round trip. Only 127.0.0.1 is ever loaded; every
+//! run is bounded in time. Needs `wrk` and `pgbench` (Debian: `apt-get install wrk postgresql-client`).
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Options {
+    duration_secs: u64,
+    connections: u32,
+    database_url: String,
+}
+
+fn options(args: &[String]) -> Result<Options, String> {
+    let mut opts = Options {
+        duration_secs: 10,
+        connections: 32,
+        database_url: std::env::var("DATABASE_URL")
+            .ok()
+            .filter(|u| u.starts_with("postgres"))
+            .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/postgres".into()),
+    };
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let mut value = || it.next().ok_or_else(|| format!("{arg} needs a value"));
+        match arg.as_str() {
+            "--duration" => opts.duration_secs = value()?.parse().map_err(|_| "bad --duration")?,
+            "--connections" => opts.connections = value()?.parse().map_err(|_| "bad --connections")?,
+            other => return Err(format!("unknown option {other}")),
+        }
+    }
+    opts.duration_secs = opts.duration_secs.clamp(1, 120);
+    opts.connections = opts.connections.clamp(1, 256);
+    Ok(opts)
+}
+
+/// One load run: throughput and latency percentiles.
+#[derive(Debug, Clone, Copy)]
+struct Load {
+    rps: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+}
+
+pub fn run(args: &[String]) -> Result<(), String> {
+    let opts = options(args)?;
+    for tool in ["wrk", "pgbench", "psql"] {
+        if Command::new("which").arg(tool).output().map_or(true, |o| !o.status.success()) {
+            return Err(format!("{tool} is not installed (Debian: apt-get install wrk postgresql-client)"));
+        }
+    }
+    let binary = build_release()?;
+    println!(
+        "load: {} connections, {} s per run, 1 wrk thread, server on 127.0.0.1",
+        opts.connections, opts.duration_secs
+    );
+
+    let sqlite_dir = std::env::temp_dir().join(format!("carbonpass-bench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&sqlite_dir);
+    let sqlite =
+        bench_backend(&binary, &opts, "sqlite", &[("CARBONPASS_DATA_DIR", sqlite_dir.to_string_lossy().as_ref())])?;
+    let _ = std::fs::remove_dir_all(&sqlite_dir);
+
+    let bench_db = "cp_bench";
+    recreate_database(&opts.database_url, bench_db)?;
+    let pg_url = with_database(&opts.database_url, bench_db);
+    let postgres = bench_backend(&binary, &opts, "postgres", &[("DATABASE_URL", pg_url.as_str())])?;
+    let floor = pgbench(&opts)?;
+    drop_database(&opts.database_url, bench_db);
+
+    println!();
+    println!("| backend | endpoint | requests/s | p50 ms | p99 ms |");
+    println!("|---|---|---|---|---|");
+    for (backend, (health, company)) in [("sqlite", sqlite), ("postgres", postgres)] {
+        println!("| {backend} | GET /healthz | {:.0} | {:.3} | {:.3} |", health.rps, health.p50_ms, health.p99_ms);
+        println!(
+            "| {backend} | GET /api/v1/company | {:.0} | {:.3} | {:.3} |",
+            company.rps, company.p50_ms, company.p99_ms
+        );
+    }
+    println!("| postgres | pgbench -S (one primary-key SELECT) | {:.0} tps | {:.3} avg | |", floor.0, floor.1);
+    println!();
+    let sqlite_ratio = sqlite.1.rps / sqlite.0.rps;
+    println!("sqlite: company/healthz throughput = {sqlite_ratio:.2} (aim >= 0.50)");
+    let pg_ratio = postgres.1.rps / postgres.0.rps;
+    println!("postgres: company/healthz throughput = {pg_ratio:.2}");
+    // /company needs two round trips (the key lookup, then the company with its sites).
+    let floor_cost_us = 2.0 * 1e6 / floor.0;
+    let company_cost_us = 1e6 / postgres.1.rps;
+    println!(
+        "postgres: cost per /company = {company_cost_us:.1} us of server time vs 2 x pgbench -S = {floor_cost_us:.1} us -> {:.2}x the floor (aim <= 2.00)",
+        company_cost_us / floor_cost_us
+    );
+    Ok(())
+}
+
+fn build_release() -> Result<PathBuf, String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(&cargo)
+        .args(["build", "--release", "--quiet", "--bin", "carbonpass"])
+        .status()
+        .map_err(|e| format!("cargo: {e}"))?;
+    if !status.success() {
+        return Err("release build failed".into());
+    }
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join("target"));
+    Ok(target.join("release").join("carbonpass"))
+}
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> Result<u16, String> {
+    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    listener.local_addr().map(|a| a.port()).map_err(|e| e.to_string())
+}
+
+/// Starts `serve --demo` and returns it with its address and the printed live key.
+fn start_server(binary: &PathBuf, env: &[(&str, &str)]) -> Result<(Server, String, String), String> {
+    let address = format!("127.0.0.1:{}", free_port()?);
+    let mut command = Command::new(binary);
+    command
+        .args(["serve", "--demo", "--bind", &address])
+        .env("CARBONPASS_LOG_LEVEL", "warn")
+        .env_remove("DATABASE_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let mut child = command.spawn().map_err(|e| format!("start {}: {e}", binary.display()))?;
+    let stdout = child.stdout.take().ok_or("no stdout")?;
+    let server = Server(child);
+    let key = BufReader::new(stdout)
+        .lines()
+        .map_while(Result::ok)
+        .find(|line| line.starts_with("cp_live_"))
+        .ok_or("the server printed no key")?;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(&address).is_err() {
+        if Instant::now() > deadline {
+            return Err("the server did not start listening".into());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Ok((server, address, key))
+}
+
+fn bench_backend(binary: &PathBuf, opts: &Options, name: &str, env: &[(&str, &str)]) -> Result<(Load, Load), String> {
+    let (_server, address, key) = start_server(binary, env)?;
+    let auth = format!("Authorization: Bearer {key}");
+    let health_url = format!("http://{address}/healthz");
+    let company_url = format!("http://{address}/api/v1/company");
+    // Warm both paths (connections, caches, prepared statements) before measuring.
+    wrk(&health_url, None, 2, opts.connections)?;
+    wrk(&company_url, Some(&auth), 2, opts.connections)?;
+    let health = wrk(&health_url, None, opts.duration_secs, opts.connections)?;
+    let company = wrk(&company_url, Some(&auth), opts.duration_secs, opts.connections)?;
+    println!("{name}: healthz {health:?}");
+    println!("{name}: company {company:?}");
+    Ok((health, company))
+}
+
+fn wrk(url: &str, header: Option<&str>, secs: u64, connections: u32) -> Result<Load, String> {
+    let mut command = Command::new("wrk");
+    command.args(["-t1", &format!("-c{connections}"), &format!("-d{secs}s"), "--latency", "--timeout", "5s"]);
+    if let Some(header) = header {
+        command.args(["-H", header]);
+    }
+    let out = command.arg(url).output().map_err(|e| format!("wrk: {e}"))?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    if !out.status.success() || text.contains("Non-2xx") || text.contains("Socket errors") {
+        return Err(format!("wrk run against {url} had errors:\n{text}"));
+    }
+    let field = |prefix: &str| -> Option<String> {
+        text.lines().map(str::trim).find(|l| l.starts_with(prefix)).map(|l| l[prefix.len()..].trim().to_owned())
+    };
+    let rps = field("Requests/sec:").and_then(|v| v.parse().ok()).ok_or("no Requests/sec")?;
+    let p50_ms = field("50%").and_then(|v| millis(&v)).ok_or("no p50")?;
+    let p99_ms = field("99%").and_then(|v| millis(&v)).ok_or("no p99")?;
+    Ok(Load { rps, p50_ms, p99_ms })
+}
+
+/// wrk prints latencies as `296.00us`, `1.03ms` or `1.20s`.
+fn millis(value: &str) -> Option<f64> {
+    let (number, factor) = if let Some(n) = value.strip_suffix("us") {
+        (n, 0.001)
+    } else if let Some(n) = value.strip_suffix("ms") {
+        (n, 1.0)
+    } else if let Some(n) = value.strip_suffix('s') {
+        (n, 1000.0)
+    } else {
+        return None;
+    };
+    number.parse::<f64>().ok().map(|n| n * factor)
+}
+
+fn psql(url: &str, sql: &str) -> Result<(), String> {
+    let out = Command::new("psql")
+        .args([url, "-q", "-v", "ON_ERROR_STOP=1", "-c", sql])
+        .output()
+        .map_err(|e| e.to_string())?;
+    if out.status.success() { Ok(()) } else { Err(String::from_utf8_lossy(&out.stderr).into_owned()) }
+}
+
+fn recreate_database(admin_url: &str, name: &str) -> Result<(), String> {
+    psql(admin_url, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))?;
+    psql(admin_url, &format!("CREATE DATABASE {name}"))
+}
+
+fn drop_database(admin_url: &str, name: &str) {
+    let _ = psql(admin_url, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+}
+
+/// `pgbench -S` (a primary-key SELECT per transaction, prepared, as diesel's queries are) on
+/// the same server, with as many clients as the service's pool has connections: returns tps and
+/// average latency in ms.
+fn pgbench(opts: &Options) -> Result<(f64, f64), String> {
+    let db = "cp_bench_pgbench";
+    recreate_database(&opts.database_url, db)?;
+    let url = with_database(&opts.database_url, db);
+    let init = Command::new("pgbench").args(["-i", "-q", "-s", "1", &url]).output().map_err(|e| e.to_string())?;
+    if !init.status.success() {
+        return Err(String::from_utf8_lossy(&init.stderr).into_owned());
+    }
+    let out = Command::new("pgbench")
+        .args(["-S", "-M", "prepared", "-n", "-c", "10", "-j", "1", "-T", &opts.duration_secs.to_string(), &url])
+        .output()
+        .map_err(|e| e.to_string())?;
+    drop_database(&opts.database_url, db);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let value = |prefix: &str| -> Option<f64> {
+        text.lines()
+            .find(|l| l.starts_with(prefix))
+            .and_then(|l| l[prefix.len()..].split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+    };
+    let tps = value("tps = ").ok_or_else(|| format!("pgbench printed no tps:\n{text}"))?;
+    let latency = value("latency average = ").unwrap_or(f64::NAN);
+    Ok((tps, latency))
+}
+
+/// `url` with its database name replaced by `database`.
+fn with_database(url: &str, database: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let start = base.find("://").map_or(0, |i| i + 3);
+    let host = base[start..].find('/').map_or(base, |i| &base[..start + i]);
+    match query {
+        Some(q) => format!("{host}/{database}?{q}"),
+        None => format!("{host}/{database}"),
+    }
 }
