@@ -51,13 +51,7 @@ pub async fn open_store(settings: &Settings) -> Result<Store, StartError> {
 
 pub fn services(store: Store) -> Services {
     let store = Arc::new(store);
-    Services {
-        companies: store.clone(),
-        users: store.clone(),
-        keys: store.clone(),
-        codec: Arc::new(CarbonPassKeys),
-        health: store,
-    }
+    Services::new(store.clone(), store.clone(), store.clone(), Arc::new(CarbonPassKeys), store)
 }
 
 /// A bound, not yet running, HTTP server and what it was built on.

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use carbonpass_domain::DomainError;
 use carbonpass_domain::model::ids::ApiKeyKind;
 use carbonpass_domain::model::{
-    ApiKeyId, ApiKeyRecord, CompanyId, KeyHash, KeyMode, NewApiKey, Plan, StoredKey, UserId,
+    ApiKeyId, ApiKeyRecord, CompanyId, DataVersion, KeyHash, KeyMode, NewApiKey, Plan, StoredKey, UserId,
 };
 use carbonpass_domain::ports::ApiKeyRepository;
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -63,7 +63,7 @@ impl TryFrom<ApiKeyRow> for ApiKeyRecord {
     }
 }
 
-fn stored_key(row: ApiKeyRow, plan: String) -> Result<StoredKey, StoreError> {
+fn stored_key(row: ApiKeyRow, plan: String, revision: i64) -> Result<StoredKey, StoreError> {
     let (id, user_id, company_id, mode) = parse_ids(&row)?;
     Ok(StoredKey {
         id,
@@ -74,6 +74,7 @@ fn stored_key(row: ApiKeyRow, plan: String) -> Result<StoredKey, StoreError> {
         revoked: row.revoked_at.is_some(),
         last_used_at: row.last_used_at.map(from_db_time),
         plan: plan.parse::<Plan>().map_err(|_| corrupt("plan", &plan))?,
+        data_version: DataVersion(revision),
     })
 }
 
@@ -109,12 +110,12 @@ impl ApiKeyRepository for Store {
                 Ok(api_keys::table
                     .inner_join(companies::table)
                     .filter(api_keys::key_hash.eq(hash))
-                    .select((ApiKeyRow::as_select(), companies::plan))
-                    .first::<(ApiKeyRow, String)>(conn)
+                    .select((ApiKeyRow::as_select(), companies::plan, companies::revision))
+                    .first::<(ApiKeyRow, String, i64)>(conn)
                     .optional()?)
             })
             .await?;
-        Ok(found.map(|(row, plan)| stored_key(row, plan)).transpose()?)
+        Ok(found.map(|(row, plan, revision)| stored_key(row, plan, revision)).transpose()?)
     }
 
     async fn record_key_use(&self, id: &ApiKeyId, at: DateTime<Utc>) -> Result<(), DomainError> {

@@ -3,7 +3,8 @@
 use async_trait::async_trait;
 use carbonpass_domain::DomainError;
 use carbonpass_domain::model::{
-    Company, CompanyId, CompanyOverview, NewCompany, NewSite, Passport, Plan, ReportingYearStart, Site, SiteId,
+    Company, CompanyId, CompanyOverview, DataVersion, NewCompany, NewSite, Passport, Plan, ReportingYearStart, Site,
+    SiteId,
 };
 use carbonpass_domain::ports::CompanyRepository;
 use chrono::NaiveDateTime;
@@ -27,6 +28,7 @@ pub(crate) struct CompanyRow {
     pub passport_slug: String,
     pub passport_activated: bool,
     pub reporting_year_start_month: i32,
+    pub revision: i64,
     pub created_at: NaiveDateTime,
 }
 
@@ -67,6 +69,7 @@ impl TryFrom<CompanyRow> for Company {
             passport_slug,
             passport_activated,
             reporting_year_start_month,
+            revision: _,
             created_at: _,
         } = row;
         Ok(Company {
@@ -112,6 +115,7 @@ impl CompanyRow {
             passport_slug: new.passport.slug.clone(),
             passport_activated: new.passport.activated,
             reporting_year_start_month: i32::try_from(new.reporting_year_start.month()).unwrap_or(4),
+            revision: 0,
             created_at: now,
         })
     }
@@ -193,7 +197,9 @@ impl CompanyRepository for Store {
             .chain(rows.filter_map(|(_, site)| site))
             .map(Site::try_from)
             .collect::<Result<Vec<_>, _>>()?;
+        let version = DataVersion(company_row.revision);
         Ok(Some(CompanyOverview {
+            version,
             company: Company::try_from(company_row)?,
             sites,
             // Emissions come from confirmed bills, which later migrations add.

@@ -43,6 +43,23 @@ impl Backend {
     }
 }
 
+/// A pooled connection, and whether it failed in a way that means it must not be reused.
+///
+/// The pool does not ping connections on checkout (that would be a round trip per query on
+/// PostgreSQL); instead a connection whose query fails and which then fails a ping is marked
+/// broken here, and the pool replaces it.
+pub(crate) struct PooledDb {
+    pub conn: DbConnection,
+    broken: bool,
+}
+
+impl PooledDb {
+    /// After a failed query: keep the connection only if it still answers.
+    pub(crate) fn check_after_error(&mut self) {
+        self.broken = self.conn.ping().is_err();
+    }
+}
+
 /// Opens connections of one backend; SQLite connections get the settings that make concurrent
 /// use safe (foreign keys on, WAL, a busy timeout instead of an immediate "database is locked").
 pub(crate) struct Manager {
@@ -51,11 +68,11 @@ pub(crate) struct Manager {
 }
 
 impl ManageConnection for Manager {
-    type Connection = DbConnection;
+    type Connection = PooledDb;
     type Error = r2d2::Error;
 
-    fn connect(&self) -> Result<DbConnection, r2d2::Error> {
-        match self.backend {
+    fn connect(&self) -> Result<PooledDb, r2d2::Error> {
+        let conn = match self.backend {
             Backend::Postgres => PgConnection::establish(&self.target).map(DbConnection::Pg),
             Backend::Sqlite => {
                 let mut conn = SqliteConnection::establish(&self.target)?;
@@ -67,15 +84,16 @@ impl ManageConnection for Manager {
                 Ok(DbConnection::Sqlite(conn))
             }
         }
-        .map_err(r2d2::Error::ConnectionError)
+        .map_err(r2d2::Error::ConnectionError)?;
+        Ok(PooledDb { conn, broken: false })
     }
 
-    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
-        conn.ping().map_err(r2d2::Error::QueryError)
+    fn is_valid(&self, pooled: &mut PooledDb) -> Result<(), r2d2::Error> {
+        pooled.conn.ping().map_err(r2d2::Error::QueryError)
     }
 
-    fn has_broken(&self, conn: &mut DbConnection) -> bool {
-        std::thread::panicking() || conn.is_broken()
+    fn has_broken(&self, pooled: &mut PooledDb) -> bool {
+        std::thread::panicking() || pooled.broken || pooled.conn.is_broken()
     }
 }
 
@@ -117,6 +135,7 @@ impl Store {
             .max_size(config.pool_size.max(1))
             .min_idle(Some(1))
             .connection_timeout(config.acquire_timeout)
+            .test_on_check_out(false)
             .build(manager)
             .map_err(|e| StoreError::Connect(e.to_string()))?;
         Ok(Self { pool, backend })
@@ -128,8 +147,8 @@ impl Store {
 
     /// Applies pending migrations; returns the names applied now. Blocking.
     pub fn migrate(&self) -> Result<Vec<String>, StoreError> {
-        let mut conn = self.pool.get()?;
-        crate::migrations::run_pending(&mut conn)
+        let mut pooled = self.pool.get()?;
+        crate::migrations::run_pending(&mut pooled.conn)
     }
 
     /// Runs `work` with a pooled connection on the blocking pool.
@@ -140,8 +159,14 @@ impl Store {
     {
         let pool = self.pool.clone();
         tokio::task::spawn_blocking(move || {
-            let mut conn = pool.get()?;
-            work(&mut conn)
+            let mut pooled = pool.get()?;
+            let result = work(&mut pooled.conn);
+            if let Err(StoreError::Query(err)) = &result
+                && !is_data_error(err)
+            {
+                pooled.check_after_error();
+            }
+            result
         })
         .await
         .map_err(|e| StoreError::Task(e.to_string()))?
@@ -160,6 +185,20 @@ impl Store {
     pub(crate) fn get_within(&self, timeout: Duration) -> Result<r2d2::PooledConnection<Manager>, StoreError> {
         self.pool.get_timeout(timeout).map_err(StoreError::Pool)
     }
+}
+
+/// Errors about the data itself (no row, a violated constraint): the connection is fine.
+fn is_data_error(err: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind as Kind, Error};
+    matches!(
+        err,
+        Error::NotFound
+            | Error::RollbackTransaction
+            | Error::DatabaseError(
+                Kind::UniqueViolation | Kind::ForeignKeyViolation | Kind::NotNullViolation | Kind::CheckViolation,
+                _
+            )
+    )
 }
 
 /// Timestamps are stored as UTC at microsecond precision, the finest both backends keep.

@@ -17,8 +17,12 @@ impl HealthProbe for Store {
     async fn check(&self) -> Result<(), DomainError> {
         let store = self.clone();
         tokio::task::spawn_blocking(move || -> Result<(), StoreError> {
-            let mut conn = store.get_within(PROBE_TIMEOUT)?;
-            diesel::sql_query("SELECT 1").execute(&mut *conn)?;
+            let mut pooled = store.get_within(PROBE_TIMEOUT)?;
+            let answered = diesel::sql_query("SELECT 1").execute(&mut pooled.conn);
+            if answered.is_err() {
+                pooled.check_after_error();
+            }
+            answered?;
             Ok(())
         })
         .await

@@ -12,6 +12,7 @@ diesel::table! {
         passport_slug -> Text,
         passport_activated -> Bool,
         reporting_year_start_month -> Integer,
+        revision -> BigInt,
         created_at -> Timestamp,
     }
 }

@@ -20,6 +20,7 @@ carbonpass_testkit::on_both_backends!(open =>
     keys_are_revoked_only_by_their_owner,
     migrating_again_changes_nothing,
     the_probe_reports_ready,
+    every_change_to_a_tenant_bumps_its_data_version,
 );
 
 async fn open(backend: Backend) -> Option<(TestDatabase, Store)> {
@@ -203,4 +204,34 @@ impl Fixtures for Store {
         self.add_membership(&user.id, &company.id, MembershipRole::Owner).await.expect("member");
         (company.id, user.id)
     }
+}
+
+async fn every_change_to_a_tenant_bumps_its_data_version((_db, store): (TestDatabase, Store)) {
+    let (company, user) = store.company_with_member(Plan::Business).await;
+    store.insert_key(new_key(&user, &company, "h")).await.expect("key");
+    let version =
+        || async { store.find_key_by_hash(&KeyHash("h".into())).await.expect("find").expect("found").data_version };
+    let before = version().await;
+    assert_eq!(store.overview(&company).await.expect("read").expect("exists").version, before);
+
+    store.add_site_for_test(&company, "Depot").await;
+    let after_site = version().await;
+    assert!(after_site > before, "a new site bumps the version: {before:?} -> {after_site:?}");
+    assert_eq!(store.overview(&company).await.expect("read").expect("exists").version, after_site);
+
+    // Recording a key's use is not a change to the tenant's data.
+    store
+        .record_key_use(&store.find_key_by_hash(&KeyHash("h".into())).await.expect("f").expect("f").id, Utc::now())
+        .await
+        .expect("touch");
+    assert_eq!(version().await, after_site);
+
+    // The sandbox twin has versions of its own.
+    let twin = store.sandbox_twin(&company).await.expect("twin");
+    let twin_version = store.overview(&twin).await.expect("read").expect("exists").version;
+    store.add_site_for_test(&company, "Office").await;
+    assert!(
+        store.overview(&twin).await.expect("read").expect("exists").version > twin_version,
+        "its mirrored site bumps it"
+    );
 }

@@ -99,6 +99,20 @@ impl TestDatabase {
 }
 
 impl TestDatabase {
+    /// Ends every connection to a PostgreSQL database (as a database restart or a failover
+    /// would), leaving the database in place. Does nothing on SQLite.
+    pub fn terminate_connections(&self) {
+        if let Cleanup::PgDatabase { admin_url, name } = &self.cleanup {
+            let mut admin = PgConnection::establish(admin_url).expect("connect to DATABASE_URL");
+            diesel::sql_query(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+            )
+            .bind::<Text, _>(name)
+            .execute(&mut admin)
+            .expect("terminate connections");
+        }
+    }
+
     /// Drops a PostgreSQL database now, ending every connection to it (for tests of what the
     /// application does when its database disappears). Does nothing on SQLite.
     pub fn destroy(&mut self) {

@@ -14,6 +14,9 @@ CREATE TABLE companies (
     passport_slug              TEXT NOT NULL,
     passport_activated         BOOLEAN NOT NULL DEFAULT FALSE,
     reporting_year_start_month INTEGER NOT NULL DEFAULT 4 CHECK (reporting_year_start_month BETWEEN 1 AND 12),
+    -- Bumped (by the triggers below) in the same transaction as any change to the company's data,
+    -- so every server process can tell whether what it holds in memory is still current.
+    revision                   BIGINT NOT NULL DEFAULT 0,
     created_at                 TIMESTAMP NOT NULL
 );
 -- A slug names one live company; twins repeat their live company's slug.
@@ -28,6 +31,30 @@ CREATE TABLE sites (
     created_at     TIMESTAMP NOT NULL
 );
 CREATE INDEX sites_by_company ON sites (company_id, created_at, id);
+
+-- Data revisions: a change to a company's own row, or to a row it owns, bumps its revision.
+CREATE FUNCTION bump_own_revision() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.revision = OLD.revision THEN
+        NEW.revision := OLD.revision + 1;
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER companies_revision BEFORE UPDATE ON companies
+    FOR EACH ROW EXECUTE FUNCTION bump_own_revision();
+
+CREATE FUNCTION bump_company_revision() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP <> 'DELETE' THEN
+        UPDATE companies SET revision = revision + 1 WHERE id = NEW.company_id;
+    END IF;
+    IF TG_OP <> 'INSERT' AND (TG_OP = 'DELETE' OR OLD.company_id <> NEW.company_id) THEN
+        UPDATE companies SET revision = revision + 1 WHERE id = OLD.company_id;
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER sites_revision AFTER INSERT OR UPDATE OR DELETE ON sites
+    FOR EACH ROW EXECUTE FUNCTION bump_company_revision();
 
 CREATE TABLE users (
     id         TEXT PRIMARY KEY,

@@ -14,6 +14,9 @@ CREATE TABLE companies (
     passport_slug              TEXT NOT NULL,
     passport_activated         BOOLEAN NOT NULL DEFAULT FALSE,
     reporting_year_start_month INTEGER NOT NULL DEFAULT 4 CHECK (reporting_year_start_month BETWEEN 1 AND 12),
+    -- Bumped (by the triggers below) in the same transaction as any change to the company's data,
+    -- so every server process can tell whether what it holds in memory is still current.
+    revision                   BIGINT NOT NULL DEFAULT 0,
     created_at                 TIMESTAMP NOT NULL
 );
 -- A slug names one live company; twins repeat their live company's slug.
@@ -28,6 +31,28 @@ CREATE TABLE sites (
     created_at     TIMESTAMP NOT NULL
 );
 CREATE INDEX sites_by_company ON sites (company_id, created_at, id);
+
+-- Data revisions: a change to a company's own row, or to a row it owns, bumps its revision.
+-- (SQLite does not fire a trigger from its own UPDATE of `revision`: recursive triggers are off,
+-- and the column list below leaves `revision` out.)
+CREATE TRIGGER companies_revision AFTER UPDATE OF
+    sandbox_of, name, sector, city, employee_count, plan, passport_slug, passport_activated, reporting_year_start_month
+    ON companies
+BEGIN
+    UPDATE companies SET revision = revision + 1 WHERE id = NEW.id;
+END;
+CREATE TRIGGER sites_revision_insert AFTER INSERT ON sites
+BEGIN
+    UPDATE companies SET revision = revision + 1 WHERE id = NEW.company_id;
+END;
+CREATE TRIGGER sites_revision_update AFTER UPDATE ON sites
+BEGIN
+    UPDATE companies SET revision = revision + 1 WHERE id IN (NEW.company_id, OLD.company_id);
+END;
+CREATE TRIGGER sites_revision_delete AFTER DELETE ON sites
+BEGIN
+    UPDATE companies SET revision = revision + 1 WHERE id = OLD.company_id;
+END;
 
 CREATE TABLE users (
     id         TEXT PRIMARY KEY,

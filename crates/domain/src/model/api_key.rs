@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 
 use super::company::Plan;
 use super::ids::{ApiKeyId, CompanyId, UserId};
+use super::version::DataVersion;
 
 /// Live keys act on the company's data; test keys on its sandbox twin, a separate data space.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -80,6 +81,8 @@ pub struct StoredKey {
     pub revoked: bool,
     pub last_used_at: Option<DateTime<Utc>>,
     pub plan: Plan,
+    /// The current version of the tenant's data, read in the same lookup.
+    pub data_version: DataVersion,
 }
 
 /// A key as its owner sees it in a listing.
@@ -113,4 +116,7 @@ pub struct Principal {
     pub user_id: UserId,
     pub company_id: CompanyId,
     pub mode: KeyMode,
+    /// The version of the tenant's data when the key was checked: a read for this request must
+    /// see data at least this new.
+    pub data_version: DataVersion,
 }

@@ -6,6 +6,7 @@ use std::str::FromStr;
 use super::emissions::PeriodTotals;
 use super::ids::CompanyId;
 use super::site::Site;
+use super::version::DataVersion;
 use crate::DomainError;
 
 /// What a company pays for; it decides whether its keys may call the API at all.
@@ -176,6 +177,8 @@ pub struct CompanyOverview {
     pub sites: Vec<Site>,
     /// Company-wide totals of the latest reporting period with confirmed data; `None` before any.
     pub current_emissions: Option<PeriodTotals>,
+    /// The version of the tenant's data this overview was read at.
+    pub version: DataVersion,
 }
 
 #[cfg(test)]

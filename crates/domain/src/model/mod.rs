@@ -6,6 +6,7 @@ pub mod emissions;
 pub mod ids;
 pub mod site;
 pub mod user;
+pub mod version;
 
 pub use api_key::{ApiKeyRecord, GeneratedKey, KeyHash, KeyMode, NewApiKey, PresentedKey, Principal, StoredKey};
 pub use company::{Company, CompanyOverview, NewCompany, Passport, Plan, ReportingYearStart};
@@ -13,3 +14,4 @@ pub use emissions::{Grams, PeriodTotals};
 pub use ids::{ApiKeyId, CompanyId, ID_RANDOM_LEN, Id, IdKind, SiteId, UserId};
 pub use site::{NewSite, Site};
 pub use user::{MembershipRole, NewUser, User};
+pub use version::DataVersion;

@@ -180,6 +180,7 @@ mod tests {
             user_id: UserId::parse("usr_u").expect("id"),
             company_id: CompanyId::parse(company).expect("id"),
             mode,
+            data_version: crate::model::DataVersion(0),
         }
     }
 

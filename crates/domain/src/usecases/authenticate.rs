@@ -32,7 +32,13 @@ impl Services {
         if stale {
             self.keys.record_key_use(&stored.id, now).await?;
         }
-        Ok(Principal { key_id: stored.id, user_id: stored.user_id, company_id: stored.company_id, mode: stored.mode })
+        Ok(Principal {
+            key_id: stored.id,
+            user_id: stored.user_id,
+            company_id: stored.company_id,
+            mode: stored.mode,
+            data_version: stored.data_version,
+        })
     }
 }
 
@@ -42,7 +48,7 @@ mod tests {
     use mockall::predicate::eq;
 
     use super::*;
-    use crate::model::{ApiKeyId, CompanyId, KeyHash, KeyMode, Plan, PresentedKey, StoredKey, UserId};
+    use crate::model::{ApiKeyId, CompanyId, DataVersion, KeyHash, KeyMode, Plan, PresentedKey, StoredKey, UserId};
     use crate::usecases::test_support::Mocks;
 
     fn now() -> DateTime<Utc> {
@@ -59,6 +65,7 @@ mod tests {
             revoked,
             last_used_at,
             plan,
+            data_version: DataVersion(7),
         }
     }
 
@@ -129,6 +136,7 @@ mod tests {
         assert_eq!(principal.company_id.as_str(), "comp_c1");
         assert_eq!(principal.user_id.as_str(), "usr_u1");
         assert_eq!(principal.mode, KeyMode::Live);
+        assert_eq!(principal.data_version, DataVersion(7), "the request reads data at least this new");
     }
 
     #[test]

@@ -1,13 +1,22 @@
 //! Reading a company's overview; creating companies and sites (operators).
 
+use std::sync::Arc;
+
 use super::Services;
 use crate::DomainError;
 use crate::model::{Company, CompanyId, CompanyOverview, NewCompany, NewSite, Principal, Site};
 
 impl Services {
-    /// What `GET /company` shows to the caller: their own data space, never another.
-    pub async fn company_overview(&self, principal: &Principal) -> Result<CompanyOverview, DomainError> {
-        self.companies.overview(&principal.company_id).await?.ok_or(DomainError::not_found("company"))
+    /// What `GET /company` shows to the caller: their own data space, never another. Served from
+    /// memory while no write to the tenant's data has happened since it was read.
+    pub async fn company_overview(&self, principal: &Principal) -> Result<Arc<CompanyOverview>, DomainError> {
+        let tenant = &principal.company_id;
+        if let Some(fresh) = self.overviews.get(tenant, principal.data_version) {
+            return Ok(fresh);
+        }
+        let overview = Arc::new(self.companies.overview(tenant).await?.ok_or(DomainError::not_found("company"))?);
+        self.overviews.put(tenant.clone(), overview.clone());
+        Ok(overview)
     }
 
     /// Creates a company with its sandbox twin.
@@ -30,7 +39,7 @@ impl Services {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{ApiKeyId, KeyMode, Passport, Plan, ReportingYearStart, UserId};
+    use crate::model::{ApiKeyId, DataVersion, KeyMode, Passport, Plan, ReportingYearStart, UserId};
     use crate::usecases::test_support::Mocks;
 
     fn new_company(name: &str) -> NewCompany {
@@ -54,9 +63,55 @@ mod tests {
             user_id: UserId::parse("usr_u").expect("id"),
             company_id: CompanyId::parse("comp_mine").expect("id"),
             mode: KeyMode::Live,
+            data_version: DataVersion(0),
         };
         let result = pollster::block_on(m.into_services().company_overview(&principal));
         assert!(matches!(result, Err(DomainError::NotFound { entity: "company" })));
+    }
+
+    fn overview_at(version: i64) -> CompanyOverview {
+        let new = new_company("Acme");
+        CompanyOverview {
+            company: crate::model::Company {
+                id: CompanyId::parse("comp_mine").expect("id"),
+                name: format!("Acme v{version}"),
+                sector: new.sector,
+                city: new.city,
+                employee_count: new.employee_count,
+                plan: new.plan,
+                passport: new.passport,
+                reporting_year_start: new.reporting_year_start,
+                sandbox: false,
+            },
+            sites: vec![],
+            current_emissions: None,
+            version: DataVersion(version),
+        }
+    }
+
+    fn caller_at(version: i64) -> Principal {
+        Principal {
+            key_id: ApiKeyId::parse("key_k").expect("id"),
+            user_id: UserId::parse("usr_u").expect("id"),
+            company_id: CompanyId::parse("comp_mine").expect("id"),
+            mode: KeyMode::Live,
+            data_version: DataVersion(version),
+        }
+    }
+
+    #[test]
+    fn an_unchanged_tenant_is_read_once_and_a_changed_one_again() {
+        let mut m = Mocks::default();
+        let mut reads = mockall::Sequence::new();
+        m.companies.expect_overview().times(1).in_sequence(&mut reads).returning(|_| Ok(Some(overview_at(1))));
+        m.companies.expect_overview().times(1).in_sequence(&mut reads).returning(|_| Ok(Some(overview_at(2))));
+        let services = m.into_services();
+        let first = pollster::block_on(services.company_overview(&caller_at(1))).expect("read");
+        let again = pollster::block_on(services.company_overview(&caller_at(1))).expect("cached");
+        assert_eq!(first.company.name, "Acme v1");
+        assert_eq!(again.company.name, "Acme v1");
+        let after_write = pollster::block_on(services.company_overview(&caller_at(2))).expect("re-read");
+        assert_eq!(after_write.company.name, "Acme v2", "a write is visible to the next read");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 mod api_keys;
 mod authenticate;
+mod cache;
 mod company;
 mod demo;
 mod users;
@@ -12,16 +13,23 @@ use std::sync::Arc;
 pub use api_keys::IssueKey;
 pub use demo::{DEMO_COMPANY_SLUG, DEMO_USER_EMAIL, DemoAccount};
 
+use cache::VersionedCache;
+
+use crate::model::CompanyOverview;
 use crate::ports::{ApiKeyCodec, ApiKeyRepository, CompanyRepository, HealthProbe, UserRepository};
+
+/// How many tenants' overviews a process keeps in memory.
+const OVERVIEW_CACHE_TENANTS: usize = 10_000;
 
 /// The application: every use case, over the ports the server wired in.
 #[derive(Clone)]
 pub struct Services {
-    pub companies: Arc<dyn CompanyRepository>,
-    pub users: Arc<dyn UserRepository>,
-    pub keys: Arc<dyn ApiKeyRepository>,
-    pub codec: Arc<dyn ApiKeyCodec>,
-    pub health: Arc<dyn HealthProbe>,
+    companies: Arc<dyn CompanyRepository>,
+    users: Arc<dyn UserRepository>,
+    keys: Arc<dyn ApiKeyRepository>,
+    codec: Arc<dyn ApiKeyCodec>,
+    health: Arc<dyn HealthProbe>,
+    overviews: Arc<VersionedCache<CompanyOverview>>,
 }
 
 impl fmt::Debug for Services {
@@ -31,6 +39,16 @@ impl fmt::Debug for Services {
 }
 
 impl Services {
+    pub fn new(
+        companies: Arc<dyn CompanyRepository>,
+        users: Arc<dyn UserRepository>,
+        keys: Arc<dyn ApiKeyRepository>,
+        codec: Arc<dyn ApiKeyCodec>,
+        health: Arc<dyn HealthProbe>,
+    ) -> Self {
+        Self { companies, users, keys, codec, health, overviews: Arc::new(VersionedCache::new(OVERVIEW_CACHE_TENANTS)) }
+    }
+
     /// Whether the service can do its work now (readiness).
     pub async fn ready(&self) -> Result<(), crate::DomainError> {
         self.health.check().await
@@ -57,13 +75,13 @@ pub(crate) mod test_support {
 
     impl Mocks {
         pub fn into_services(self) -> Services {
-            Services {
-                companies: Arc::new(self.companies),
-                users: Arc::new(self.users),
-                keys: Arc::new(self.keys),
-                codec: Arc::new(self.codec),
-                health: Arc::new(self.health),
-            }
+            Services::new(
+                Arc::new(self.companies),
+                Arc::new(self.users),
+                Arc::new(self.keys),
+                Arc::new(self.codec),
+                Arc::new(self.health),
+            )
         }
     }
 }

@@ -47,38 +47,38 @@ pub(crate) fn tonnes(grams: Grams) -> f64 {
 }
 
 impl CompanyOut {
-    pub fn from_overview(overview: CompanyOverview, passport_url: String) -> Self {
-        let CompanyOverview { company, sites, current_emissions } = overview;
+    pub fn from_overview(overview: &CompanyOverview, passport_url: String) -> Self {
+        let CompanyOverview { company, sites, current_emissions, version: _ } = overview;
         Self {
-            id: company.id.into_string(),
-            name: company.name,
-            sector: company.sector,
-            city: company.city,
+            id: company.id.to_string(),
+            name: company.name.clone(),
+            sector: company.sector.clone(),
+            city: company.city.clone(),
             employee_count: company.employee_count,
             plan_name: company.plan.as_str(),
-            sites: sites.into_iter().map(SiteOut::from).collect(),
-            current_emissions: current_emissions.map(CurrentEmissionsOut::from),
+            sites: sites.iter().map(SiteOut::from).collect(),
+            current_emissions: current_emissions.as_ref().map(CurrentEmissionsOut::from),
             passport_url,
             passport_activated: company.passport.activated,
         }
     }
 }
 
-impl From<Site> for SiteOut {
-    fn from(site: Site) -> Self {
+impl From<&Site> for SiteOut {
+    fn from(site: &Site) -> Self {
         let Site { id, name, city, employee_count } = site;
-        Self { id: id.into_string(), name, city, employee_count }
+        Self { id: id.to_string(), name: name.clone(), city: city.clone(), employee_count: *employee_count }
     }
 }
 
-impl From<PeriodTotals> for CurrentEmissionsOut {
-    fn from(totals: PeriodTotals) -> Self {
+impl From<&PeriodTotals> for CurrentEmissionsOut {
+    fn from(totals: &PeriodTotals) -> Self {
         Self {
             total_tco2e: tonnes(totals.total()),
             scope1: tonnes(totals.scope1),
             scope2: tonnes(totals.scope2),
             scope3: tonnes(totals.scope3),
-            reporting_period: totals.reporting_period,
+            reporting_period: totals.reporting_period.clone(),
         }
     }
 }

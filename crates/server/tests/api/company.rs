@@ -4,12 +4,15 @@ use carbonpass_domain::model::{KeyMode, Plan};
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::support::{PUBLIC_BASE_URL, TestApp, fields, spawn};
+use carbonpass_domain::model::NewSite;
+
+use crate::support::{PUBLIC_BASE_URL, TestApp, fields, second_instance, spawn};
 
 carbonpass_testkit::on_both_backends!(spawn =>
     returns_the_seed_shape,
     a_test_key_sees_only_the_sandbox_twin,
     a_key_of_one_company_never_sees_another,
+    a_write_is_visible_to_the_next_read_in_every_server_process,
 );
 
 async fn returns_the_seed_shape(app: TestApp) {
@@ -78,4 +81,34 @@ async fn a_key_of_one_company_never_sees_another(app: TestApp) {
     assert_eq!(seen_by_a["data"]["sites"][0]["id"], a.site.id.as_str());
     let a_text = seen_by_a.to_string();
     assert!(!a_text.contains(b.company.id.as_str()) && !a_text.contains(b.site.id.as_str()));
+}
+
+async fn a_write_is_visible_to_the_next_read_in_every_server_process(app: TestApp) {
+    let tenant = app.tenant("Acme", Plan::Business, KeyMode::Live).await;
+    let other_process = second_instance(&app).await;
+    let sites_seen_by = |base: String| {
+        let (client, key) = (app.client.clone(), tenant.key.clone());
+        async move {
+            let res = client.get(format!("{base}/api/v1/company")).bearer_auth(key).send().await.expect("request");
+            assert_eq!(res.status(), StatusCode::OK);
+            let body: Value = res.json().await.expect("json");
+            body["data"]["sites"].as_array().map(Vec::len).expect("sites")
+        }
+    };
+    // Both processes have read (and may hold) the company with its one site.
+    assert_eq!(sites_seen_by(app.base.clone()).await, 1);
+    assert_eq!(sites_seen_by(other_process.clone()).await, 1);
+
+    let depot = NewSite { name: "Depot".into(), city: "Leeds".into(), employee_count: 3 };
+    app.services.add_site(&tenant.company.id, depot).await.expect("site");
+    assert_eq!(sites_seen_by(other_process.clone()).await, 2, "the other process sees the write at once");
+    assert_eq!(sites_seen_by(app.base.clone()).await, 2);
+
+    // A key revoked through one process is refused by the other on its next request.
+    let keys: Value = app.get("/api/v1/keys", &tenant.key).await.json().await.expect("json");
+    let id = keys["data"][0]["id"].as_str().expect("id").to_owned();
+    let revoke = app.request(reqwest::Method::DELETE, &format!("/api/v1/keys/{id}"), Some(&tenant.key)).await;
+    assert_eq!(revoke.status(), StatusCode::OK);
+    let res = app.client.get(format!("{other_process}/api/v1/company")).bearer_auth(&tenant.key).send().await;
+    assert_eq!(res.expect("request").status(), StatusCode::UNAUTHORIZED);
 }

@@ -26,3 +26,24 @@ async fn readyz_is_503_when_the_database_is_gone() {
     expect_error(res, StatusCode::SERVICE_UNAVAILABLE, "service_unavailable").await;
     assert_eq!(app.request(Method::GET, "/healthz", None).await.status(), StatusCode::OK);
 }
+
+/// Connections the database dropped (a restart, a failover) are replaced, not reused forever:
+/// after at most one failed request per pooled connection, the service answers again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_service_recovers_when_the_database_drops_its_connections() {
+    let Some(app) = spawn(Backend::Postgres).await else { return };
+    let tenant =
+        app.tenant("Acme", carbonpass_domain::model::Plan::Business, carbonpass_domain::model::KeyMode::Live).await;
+    assert_eq!(app.get("/api/v1/company", &tenant.key).await.status(), StatusCode::OK);
+    app.db.terminate_connections();
+    let mut statuses = Vec::new();
+    for _ in 0..8 {
+        let status = app.get("/api/v1/company", &tenant.key).await.status();
+        statuses.push(status);
+        if status == StatusCode::OK {
+            break;
+        }
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "a lost connection is a 503, never a 500");
+    }
+    assert_eq!(statuses.last(), Some(&StatusCode::OK), "recovered: {statuses:?}");
+}

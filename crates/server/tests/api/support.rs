@@ -22,6 +22,17 @@ pub struct TestApp {
 /// Starts the application on `backend`, or `None` when that backend is not available here.
 pub async fn spawn(backend: Backend) -> Option<TestApp> {
     let db = TestDatabase::of(backend)?;
+    let (base, services) = start(&db).await;
+    let client = reqwest::Client::builder().no_proxy().build().expect("client");
+    Some(TestApp { base, client, services, db })
+}
+
+/// Another server process on the same database as `app`: its base URL.
+pub async fn second_instance(app: &TestApp) -> String {
+    start(&app.db).await.0
+}
+
+async fn start(db: &TestDatabase) -> (String, Services) {
     let data_dir = db.folder().map_or_else(std::env::temp_dir, |p| p.to_path_buf());
     let settings = Settings {
         bind: "127.0.0.1:0".into(),
@@ -38,8 +49,7 @@ pub async fn spawn(backend: Backend) -> Option<TestApp> {
     let base = format!("http://{}", app.address());
     let services = app.services().clone();
     tokio::spawn(app.run_until_stopped());
-    let client = reqwest::Client::builder().no_proxy().build().expect("client");
-    Some(TestApp { base, client, services, db })
+    (base, services)
 }
 
 /// A company with one site and a member holding a key.
