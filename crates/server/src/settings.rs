@@ -27,7 +27,9 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// A `tracing` filter such as `info` or `carbonpass=debug,info`; `RUST_LOG` wins when set.
     pub log_level: String,
-    pub pool_size: u32,
+    /// Database connections; defaults to twice the cores. More only adds threads and database
+    /// processes competing for the same cores (measured: docs/performance.md).
+    pub pool_size: Option<u32>,
     /// HTTP worker threads; defaults to the number of cores.
     pub workers: Option<usize>,
     /// Seconds in-flight requests get to finish after SIGTERM or Ctrl-C.
@@ -49,7 +51,6 @@ impl Settings {
             .set_default("data_dir", "./data")?
             .set_default("log_format", "human")?
             .set_default("log_level", "info")?
-            .set_default("pool_size", 10)?
             .set_default("shutdown_timeout_secs", 30)?;
         builder = match &overrides.config_file {
             Some(path) => builder.add_source(File::from(path.as_path()).format(FileFormat::Toml).required(true)),
@@ -72,6 +73,13 @@ impl Settings {
             Some(url) if !url.expose_secret().trim().is_empty() => url.expose_secret().trim().to_owned(),
             _ => self.data_dir.join("carbonpass.db").to_string_lossy().into_owned(),
         }
+    }
+
+    pub fn pool_size(&self) -> u32 {
+        self.pool_size.unwrap_or_else(|| {
+            let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+            u32::try_from(cores * 2).unwrap_or(u32::MAX).clamp(2, 32)
+        })
     }
 
     pub fn public_base_url(&self) -> String {

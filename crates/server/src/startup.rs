@@ -37,7 +37,7 @@ pub async fn open_store(settings: &Settings) -> Result<Store, StartError> {
             source,
         })?;
     }
-    let config = StoreConfig { pool_size: settings.pool_size, ..StoreConfig::new(target.clone()) };
+    let config = StoreConfig { pool_size: settings.pool_size(), ..StoreConfig::new(target.clone()) };
     let store = tokio::task::spawn_blocking(move || -> Result<Store, StoreError> {
         let store = Store::connect(&config)?;
         let applied = store.migrate()?;

@@ -1,6 +1,7 @@
 //! Connections and the pool: one connection type over both backends, chosen from the URL.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
@@ -8,6 +9,7 @@ use diesel::pg::PgConnection;
 use diesel::r2d2::{self, ManageConnection, Pool, R2D2Connection};
 use diesel::sqlite::SqliteConnection;
 use diesel::{Connection, ConnectionError};
+use tokio::sync::Semaphore;
 
 use crate::StoreError;
 
@@ -117,6 +119,9 @@ impl StoreConfig {
 pub struct Store {
     pool: Pool<Manager>,
     backend: Backend,
+    /// One permit per pooled connection: a query waits for a permit asynchronously before it
+    /// takes a blocking thread, so threads never pile up blocked on the pool.
+    permits: Arc<Semaphore>,
 }
 
 impl fmt::Debug for Store {
@@ -138,7 +143,8 @@ impl Store {
             .test_on_check_out(false)
             .build(manager)
             .map_err(|e| StoreError::Connect(e.to_string()))?;
-        Ok(Self { pool, backend })
+        let permits = Arc::new(Semaphore::new(pool.max_size() as usize));
+        Ok(Self { pool, backend, permits })
     }
 
     pub fn backend(&self) -> Backend {
@@ -158,7 +164,9 @@ impl Store {
         F: FnOnce(&mut DbConnection) -> Result<T, StoreError> + Send + 'static,
     {
         let pool = self.pool.clone();
+        let permit = self.permits.clone().acquire_owned().await.map_err(|e| StoreError::Task(e.to_string()))?;
         tokio::task::spawn_blocking(move || {
+            let _permit = permit;
             let mut pooled = pool.get()?;
             let result = work(&mut pooled.conn);
             if let Err(StoreError::Query(err)) = &result

@@ -41,7 +41,7 @@ async fn start(db: &TestDatabase) -> (String, Services) {
         public_base_url: Some(PUBLIC_BASE_URL.into()),
         log_format: LogFormat::Human,
         log_level: "warn".into(),
-        pool_size: 4,
+        pool_size: Some(4),
         workers: Some(1),
         shutdown_timeout_secs: 1,
     };
