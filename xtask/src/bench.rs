@@ -152,11 +152,14 @@ fn start_server(binary: &PathBuf, env: &[(&str, &str)]) -> Result<(Server, Strin
     let mut child = command.spawn().map_err(|e| format!("start {}: {e}", binary.display()))?;
     let stdout = child.stdout.take().ok_or("no stdout")?;
     let server = Server(child);
-    let key = BufReader::new(stdout)
-        .lines()
+    let mut lines = BufReader::new(stdout).lines();
+    let key = lines
+        .by_ref()
         .map_while(Result::ok)
         .find(|line| line.starts_with("cp_live_"))
         .ok_or("the server printed no key")?;
+    // Keep draining what the server prints, so it never writes into a closed pipe.
+    std::thread::spawn(move || lines.for_each(drop));
     let deadline = Instant::now() + Duration::from_secs(30);
     while std::net::TcpStream::connect(&address).is_err() {
         if Instant::now() > deadline {

@@ -1,5 +1,6 @@
 //! `carbonpass`: parse the command line, load settings, set up logs, run the command.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use carbonpass_server::cli::{Cli, Command};
@@ -33,14 +34,19 @@ async fn run(command: Command, settings: Settings) -> Result<(), Box<dyn std::er
             tracing::info!(address = %app.address(), "listening");
             if args.demo {
                 let demo = app.services().ensure_demo().await?;
-                println!("Demo company: {} ({})", demo.company.name, demo.company.id);
-                println!("Live API key for {} (shown once):", demo.user.email);
-                println!("{}", demo.key.plaintext);
-                println!(
-                    "Try: curl -H \"Authorization: Bearer {}\" http://{}/api/v1/company",
-                    demo.key.plaintext,
+                let key = &demo.key.plaintext;
+                // A reader that goes away (a script that took the key and closed the pipe) must
+                // not take the server down with it: write errors are ignored.
+                let mut out = std::io::stdout().lock();
+                let _ = writeln!(out, "Demo company: {} ({})", demo.company.name, demo.company.id);
+                let _ = writeln!(out, "Live API key for {} (shown once):", demo.user.email);
+                let _ = writeln!(out, "{key}");
+                let _ = writeln!(
+                    out,
+                    "Try: curl -H \"Authorization: Bearer {key}\" http://{}/api/v1/company",
                     app.address()
                 );
+                let _ = out.flush();
             }
             app.run_until_stopped().await?;
         }

@@ -112,3 +112,55 @@ mod tests {
         assert_eq!(redacted("./data/carbonpass.db"), "./data/carbonpass.db");
     }
 }
+
+#[cfg(test)]
+mod layer_tests {
+    use std::io::Write;
+
+    use super::*;
+
+    #[test]
+    fn a_file_overrides_defaults_and_flags_override_the_file() {
+        let mut file = tempfile::Builder::new().suffix(".toml").tempfile().expect("temp file");
+        writeln!(
+            file,
+            "bind = \"0.0.0.0:9000\"\nlog_format = \"json\"\npool_size = 3\npublic_base_url = \"https://carbonpass.co\""
+        )
+        .expect("write");
+        let from_file =
+            Settings::load(&Overrides { config_file: Some(file.path().into()), ..Overrides::default() }).expect("load");
+        assert_eq!(from_file.bind, "0.0.0.0:9000");
+        assert_eq!(from_file.log_format, LogFormat::Json);
+        assert_eq!(from_file.pool_size(), 3);
+        assert_eq!(from_file.public_base_url(), "https://carbonpass.co");
+
+        let flagged = Settings::load(&Overrides {
+            config_file: Some(file.path().into()),
+            bind: Some("127.0.0.1:9999".into()),
+            data_dir: Some("/srv/carbonpass".into()),
+        })
+        .expect("load");
+        assert_eq!(flagged.bind, "127.0.0.1:9999");
+        assert_eq!(flagged.data_dir, PathBuf::from("/srv/carbonpass"));
+    }
+
+    #[test]
+    fn sqlite_lives_in_the_data_folder_unless_a_url_is_given() {
+        let mut settings =
+            Settings::load(&Overrides { data_dir: Some("/tmp/cp".into()), ..Overrides::default() }).expect("load");
+        settings.database_url = None;
+        assert_eq!(settings.database_target(), "/tmp/cp/carbonpass.db");
+        settings.database_url = Some("postgres://u:p@h/db".to_owned().into());
+        assert_eq!(settings.database_target(), "postgres://u:p@h/db");
+        assert!(settings.pool_size() >= 2);
+        settings.bind = "127.0.0.1:8080".into();
+        settings.public_base_url = None;
+        assert_eq!(settings.public_base_url(), "http://127.0.0.1:8080");
+    }
+
+    #[test]
+    fn a_missing_config_file_named_explicitly_is_an_error() {
+        let missing = Overrides { config_file: Some("/nonexistent/carbonpass.toml".into()), ..Overrides::default() };
+        assert!(Settings::load(&missing).is_err());
+    }
+}

@@ -1,0 +1,176 @@
+//! The `carbonpass` binary as an operator uses it: `serve --demo` on a fresh folder, the admin
+//! commands, graceful shutdown, and logs that never hold a key. SQLite only: the binary's
+//! PostgreSQL path is the same code the HTTP tests drive on both backends.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_carbonpass");
+
+fn carbonpass(data_dir: &Path, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .env_remove("CARBONPASS_DATABASE_URL")
+        .output()
+        .expect("run carbonpass")
+}
+
+fn stdout(output: &Output) -> String {
+    assert!(output.status.success(), "failed: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// A running `serve --demo`: its address, the printed key, and the process.
+struct Served {
+    child: Child,
+    address: String,
+    key: String,
+}
+
+fn serve_demo(data_dir: &Path, log_path: &Path) -> Served {
+    let log = std::fs::File::create(log_path).expect("log file");
+    let mut child = Command::new(BIN)
+        .args(["serve", "--demo", "--bind", "127.0.0.1:0", "--data-dir"])
+        .arg(data_dir)
+        .env_remove("DATABASE_URL")
+        .env_remove("CARBONPASS_DATABASE_URL")
+        .env("CARBONPASS_LOG_LEVEL", "info")
+        .stdout(Stdio::piped())
+        .stderr(log)
+        .spawn()
+        .expect("start serve --demo");
+    let lines = BufReader::new(child.stdout.take().expect("stdout"));
+    let (mut key, mut address) = (None, None);
+    for line in lines.lines().map_while(Result::ok) {
+        if line.starts_with("cp_live_") {
+            key = Some(line.trim().to_owned());
+        }
+        if let Some(rest) = line.strip_prefix("Try: curl") {
+            address = rest.split("http://").nth(1).and_then(|a| a.split('/').next()).map(str::to_owned);
+            break;
+        }
+    }
+    Served { child, address: address.expect("printed address"), key: key.expect("key on a line of its own") }
+}
+
+fn get_company(address: &str, key: &str) -> (u16, serde_json::Value) {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    runtime.block_on(async {
+        let client = reqwest::Client::builder().no_proxy().build().expect("client");
+        let res =
+            client.get(format!("http://{address}/api/v1/company")).bearer_auth(key).send().await.expect("request");
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or_default())
+    })
+}
+
+fn stop(served: &mut Served) -> std::process::ExitStatus {
+    let pid = served.child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().expect("kill").success());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(status) = served.child.try_wait().expect("wait") {
+            return status;
+        }
+        assert!(Instant::now() < deadline, "no graceful exit after SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn serve_demo_gives_a_working_key_and_finds_the_demo_again() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    let log = dir.path().join("serve.log");
+
+    let mut first = serve_demo(&data, &log);
+    assert!(data.join("carbonpass.db").exists(), "the embedded database is created under --data-dir");
+    let (status, body) = get_company(&first.address, &first.key);
+    assert_eq!(status, 200);
+    assert_eq!(body["data"]["name"], "Acme Industries Ltd");
+    assert_eq!(body["data"]["planName"], "business");
+    assert_eq!(body["data"]["sites"][0]["name"], "Birmingham Warehouse");
+    let company_id = body["data"]["id"].clone();
+    assert!(stop(&mut first).success(), "SIGTERM is a graceful, successful exit");
+
+    let logs = std::fs::read_to_string(&log).expect("logs");
+    assert!(logs.contains("served"), "requests are logged");
+    assert!(!logs.contains(&first.key), "a key never reaches the logs");
+    assert!(!logs.contains(&first.key[8..20]), "nor any part of its secret");
+
+    let mut second = serve_demo(&data, &dir.path().join("serve2.log"));
+    assert_ne!(second.key, first.key, "each start prints a fresh key");
+    let (status, body) = get_company(&second.address, &second.key);
+    assert_eq!(status, 200);
+    assert_eq!(body["data"]["id"], company_id, "the same demo company is found again");
+    stop(&mut second);
+}
+
+#[test]
+fn operators_bootstrap_a_company_and_its_keys_from_the_command_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path();
+    assert!(stdout(&carbonpass(data, &["migrate"])).contains("migrations applied"));
+
+    let created = stdout(&carbonpass(
+        data,
+        &[
+            "company",
+            "create",
+            "--name",
+            "Bolt & Nut Ltd",
+            "--sector",
+            "Retail",
+            "--city",
+            "Leeds",
+            "--employees",
+            "12",
+        ],
+    ));
+    let company = created.split_whitespace().nth(2).expect("company id").to_owned();
+    assert!(company.starts_with("comp_"), "{created}");
+    assert!(created.contains("passport /company/bolt-nut-ltd"), "{created}");
+    let listed = stdout(&carbonpass(data, &["company", "list"]));
+    assert!(listed.contains(&company));
+
+    let site =
+        stdout(&carbonpass(data, &["site", "create", "--company", &company, "--name", "Shop", "--city", "Leeds"]));
+    assert!(site.starts_with("created site site_"), "{site}");
+    stdout(&carbonpass(data, &["user", "create", "--email", "Jo@Bolt.example", "--name", "Jo"]));
+    stdout(&carbonpass(
+        data,
+        &["user", "add-to", "--email", "jo@bolt.example", "--company", &company, "--role", "owner"],
+    ));
+
+    let key_out = stdout(&carbonpass(data, &["key", "create", "--email", "jo@bolt.example", "--company", &company]));
+    let key = key_out.trim();
+    assert!(key.starts_with("cp_live_") && !key.contains(char::is_whitespace), "stdout is the key alone: {key_out:?}");
+    let test_key = stdout(&carbonpass(
+        data,
+        &["key", "create", "--email", "jo@bolt.example", "--company", &company, "--mode", "test"],
+    ));
+    assert!(test_key.trim().starts_with("cp_test_"));
+
+    let keys = stdout(&carbonpass(data, &["key", "list", "--email", "jo@bolt.example"]));
+    assert_eq!(keys.lines().count(), 2);
+    assert!(!keys.contains(key), "listings never show a whole key");
+    let id = keys.lines().find(|l| l.contains("\tlive\t")).and_then(|l| l.split('\t').next()).expect("id").to_owned();
+    assert!(
+        stdout(&carbonpass(data, &["key", "revoke", "--email", "jo@bolt.example", "--id", &id])).contains("revoked")
+    );
+    assert!(stdout(&carbonpass(data, &["key", "list", "--email", "jo@bolt.example"])).contains("revoked"));
+
+    // Mistakes are refused with a message and a failing exit code, writing nothing.
+    let refused = carbonpass(data, &["key", "create", "--email", "nobody@bolt.example", "--company", &company]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("not found"));
+    let bad_plan =
+        carbonpass(data, &["company", "create", "--name", "X", "--sector", "Y", "--city", "Z", "--plan", "gold"]);
+    assert!(!bad_plan.status.success());
+    assert_eq!(stdout(&carbonpass(data, &["company", "list"])).lines().count(), 1);
+}
