@@ -1,7 +1,6 @@
 //! Connections and the pool: one connection type over both backends, chosen from the URL.
 
 use std::fmt;
-use std::sync::Arc;
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
@@ -9,9 +8,9 @@ use diesel::pg::PgConnection;
 use diesel::r2d2::{self, ManageConnection, Pool, R2D2Connection};
 use diesel::sqlite::SqliteConnection;
 use diesel::{Connection, ConnectionError};
-use tokio::sync::Semaphore;
 
 use crate::StoreError;
+use crate::threads::DbThreads;
 
 /// A connection to whichever backend the URL named. Queries written once run on both.
 #[derive(diesel::MultiConnection)]
@@ -119,9 +118,8 @@ impl StoreConfig {
 pub struct Store {
     pool: Pool<Manager>,
     backend: Backend,
-    /// One permit per pooled connection: a query waits for a permit asynchronously before it
-    /// takes a blocking thread, so threads never pile up blocked on the pool.
-    permits: Arc<Semaphore>,
+    /// One thread per pooled connection runs every query.
+    threads: DbThreads,
 }
 
 impl fmt::Debug for Store {
@@ -143,8 +141,8 @@ impl Store {
             .test_on_check_out(false)
             .build(manager)
             .map_err(|e| StoreError::Connect(e.to_string()))?;
-        let permits = Arc::new(Semaphore::new(pool.max_size() as usize));
-        Ok(Self { pool, backend, permits })
+        let threads = DbThreads::start(pool.max_size() as usize)?;
+        Ok(Self { pool, backend, threads })
     }
 
     pub fn backend(&self) -> Backend {
@@ -157,27 +155,25 @@ impl Store {
         crate::migrations::run_pending(&mut pooled.conn)
     }
 
-    /// Runs `work` with a pooled connection on the blocking pool.
+    /// Runs `work` with a pooled connection on a database thread.
     pub(crate) async fn run<T, F>(&self, work: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&mut DbConnection) -> Result<T, StoreError> + Send + 'static,
     {
         let pool = self.pool.clone();
-        let permit = self.permits.clone().acquire_owned().await.map_err(|e| StoreError::Task(e.to_string()))?;
-        tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            let mut pooled = pool.get()?;
-            let result = work(&mut pooled.conn);
-            if let Err(StoreError::Query(err)) = &result
-                && !is_data_error(err)
-            {
-                pooled.check_after_error();
-            }
-            result
-        })
-        .await
-        .map_err(|e| StoreError::Task(e.to_string()))?
+        self.threads
+            .run(move || {
+                let mut pooled = pool.get()?;
+                let result = work(&mut pooled.conn);
+                if let Err(StoreError::Query(err)) = &result
+                    && !is_data_error(err)
+                {
+                    pooled.check_after_error();
+                }
+                result
+            })
+            .await?
     }
 
     /// Like [`Store::run`], inside one transaction: all of `work` is committed, or none of it.

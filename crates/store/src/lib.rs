@@ -1,6 +1,6 @@
 //! Persistence adapter: one diesel codebase over PostgreSQL (production) and SQLite (the embedded
-//! default). Implements the domain's repository ports; every blocking database call runs on the
-//! runtime's blocking pool, never on the async executor's threads.
+//! default). Implements the domain's repository ports; every blocking database call runs on one of
+//! the store's own database threads, never on the async executor's threads.
 
 mod api_keys;
 mod companies;
@@ -10,6 +10,7 @@ mod health;
 mod ids;
 mod migrations;
 mod schema;
+mod threads;
 mod users;
 
 pub use db::{Backend, Store, StoreConfig};

@@ -27,19 +27,7 @@ impl Services {
             KeyMode::Live => request.company,
             KeyMode::Test => self.companies.sandbox_twin(&request.company).await?,
         };
-        let generated = self.codec.generate(request.mode);
-        let record = self
-            .keys
-            .insert_key(NewApiKey {
-                user_id: request.user,
-                company_id,
-                mode: request.mode,
-                hash: generated.hash.clone(),
-                display_prefix: generated.display_prefix.clone(),
-                name,
-            })
-            .await?;
-        Ok((record, generated))
+        self.mint(request.user, company_id, request.mode, name).await
     }
 
     /// The caller's keys in the data space they are acting on (live or sandbox), newest first.
@@ -57,19 +45,27 @@ impl Services {
         name: &str,
     ) -> Result<(ApiKeyRecord, GeneratedKey), DomainError> {
         let name = validate_key_name(name)?;
-        let generated = self.codec.generate(principal.mode);
-        let record = self
-            .keys
-            .insert_key(NewApiKey {
-                user_id: principal.user_id.clone(),
-                company_id: principal.company_id.clone(),
-                mode: principal.mode,
-                hash: generated.hash.clone(),
-                display_prefix: generated.display_prefix.clone(),
-                name,
-            })
-            .await?;
-        Ok((record, generated))
+        self.mint(principal.user_id.clone(), principal.company_id.clone(), principal.mode, name).await
+    }
+
+    /// Generates a key and stores its hash for `user` acting on the data space `company_id`.
+    async fn mint(
+        &self,
+        user_id: UserId,
+        company_id: CompanyId,
+        mode: KeyMode,
+        name: String,
+    ) -> Result<(ApiKeyRecord, GeneratedKey), DomainError> {
+        let generated = self.codec.generate(mode);
+        let new = NewApiKey {
+            user_id,
+            company_id,
+            mode,
+            hash: generated.hash.clone(),
+            display_prefix: generated.display_prefix.clone(),
+            name,
+        };
+        Ok((self.keys.insert_key(new).await?, generated))
     }
 
     /// Revokes one of the caller's keys in the data space they act on; `NotFound` for any other.

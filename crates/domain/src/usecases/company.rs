@@ -40,7 +40,7 @@ impl Services {
 mod tests {
     use super::*;
     use crate::model::{ApiKeyId, DataVersion, KeyMode, Passport, Plan, ReportingYearStart, UserId};
-    use crate::usecases::test_support::Mocks;
+    use crate::usecases::test_support::{Mocks, company_from};
 
     fn new_company(name: &str) -> NewCompany {
         NewCompany {
@@ -70,19 +70,8 @@ mod tests {
     }
 
     fn overview_at(version: i64) -> CompanyOverview {
-        let new = new_company("Acme");
         CompanyOverview {
-            company: crate::model::Company {
-                id: CompanyId::parse("comp_mine").expect("id"),
-                name: format!("Acme v{version}"),
-                sector: new.sector,
-                city: new.city,
-                employee_count: new.employee_count,
-                plan: new.plan,
-                passport: new.passport,
-                reporting_year_start: new.reporting_year_start,
-                sandbox: false,
-            },
+            company: company_from(new_company(&format!("Acme v{version}")), "comp_mine"),
             sites: vec![],
             current_emissions: None,
             version: DataVersion(version),

@@ -62,22 +62,11 @@ fn demo_company() -> NewCompany {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{ApiKeyId, ApiKeyRecord, CompanyId, KeyHash, Site, SiteId, UserId};
-    use crate::usecases::test_support::Mocks;
+    use crate::model::{ApiKeyId, ApiKeyRecord, KeyHash, Site, SiteId, UserId};
+    use crate::usecases::test_support::{Mocks, company_from};
 
     fn company() -> Company {
-        let new = demo_company();
-        Company {
-            id: CompanyId::parse("comp_demo").expect("id"),
-            name: new.name,
-            sector: new.sector,
-            city: new.city,
-            employee_count: new.employee_count,
-            plan: new.plan,
-            passport: new.passport,
-            reporting_year_start: new.reporting_year_start,
-            sandbox: false,
-        }
+        company_from(demo_company(), "comp_demo")
     }
 
     fn user() -> User {

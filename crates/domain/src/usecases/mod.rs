@@ -64,6 +64,21 @@ pub(crate) mod test_support {
         MockApiKeyCodec, MockApiKeyRepository, MockCompanyRepository, MockHealthProbe, MockUserRepository,
     };
 
+    /// The company a store would return for `new`, with id `id`.
+    pub fn company_from(new: crate::model::NewCompany, id: &str) -> crate::model::Company {
+        crate::model::Company {
+            id: crate::model::CompanyId::parse(id).expect("id"),
+            name: new.name,
+            sector: new.sector,
+            city: new.city,
+            employee_count: new.employee_count,
+            plan: new.plan,
+            passport: new.passport,
+            reporting_year_start: new.reporting_year_start,
+            sandbox: false,
+        }
+    }
+
     #[derive(Default)]
     pub struct Mocks {
         pub companies: MockCompanyRepository,
