@@ -175,9 +175,10 @@ fn bench_backend(binary: &PathBuf, opts: &Options, name: &str, env: &[(&str, &st
     let auth = format!("Authorization: Bearer {key}");
     let health_url = format!("http://{address}/healthz");
     let company_url = format!("http://{address}/api/v1/company");
-    // Warm both paths (connections, caches, prepared statements) before measuring.
-    wrk(&health_url, None, 2, opts.connections)?;
-    wrk(&company_url, Some(&auth), 2, opts.connections)?;
+    // Warm both paths (connections, caches, prepared statements, threads) before measuring:
+    // the first seconds of a fresh server run measurably slower.
+    wrk(&health_url, None, 5, opts.connections)?;
+    wrk(&company_url, Some(&auth), 5, opts.connections)?;
     // Alternate the two endpoints so both see the same background load.
     let (mut healths, mut companies) = (Vec::new(), Vec::new());
     for _ in 0..opts.rounds {

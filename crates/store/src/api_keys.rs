@@ -63,19 +63,36 @@ impl TryFrom<ApiKeyRow> for ApiKeyRecord {
     }
 }
 
-fn stored_key(row: ApiKeyRow, plan: String, revision: i64) -> Result<StoredKey, StoreError> {
-    let (id, user_id, company_id, mode) = parse_ids(&row)?;
-    Ok(StoredKey {
-        id,
-        user_id,
-        company_id,
-        mode,
-        hash: KeyHash(row.key_hash),
-        revoked: row.revoked_at.is_some(),
-        last_used_at: row.last_used_at.map(from_db_time),
-        plan: plan.parse::<Plan>().map_err(|_| corrupt("plan", &plan))?,
-        data_version: DataVersion(revision),
-    })
+/// Only what deciding on a presented key needs: this lookup runs on every request.
+#[derive(Debug, Queryable)]
+struct KeyCheckRow {
+    id: String,
+    user_id: String,
+    company_id: String,
+    mode: String,
+    key_hash: String,
+    last_used_at: Option<NaiveDateTime>,
+    revoked_at: Option<NaiveDateTime>,
+    plan: String,
+    revision: i64,
+}
+
+impl TryFrom<KeyCheckRow> for StoredKey {
+    type Error = StoreError;
+    fn try_from(row: KeyCheckRow) -> Result<Self, StoreError> {
+        let KeyCheckRow { id, user_id, company_id, mode, key_hash, last_used_at, revoked_at, plan, revision } = row;
+        Ok(StoredKey {
+            id: ApiKeyId::parse(&id).ok_or_else(|| corrupt("key id", &id))?,
+            user_id: UserId::parse(&user_id).ok_or_else(|| corrupt("user id", &user_id))?,
+            company_id: CompanyId::parse(&company_id).ok_or_else(|| corrupt("company id", &company_id))?,
+            mode: KeyMode::parse(&mode).ok_or_else(|| corrupt("key mode", &mode))?,
+            hash: KeyHash(key_hash),
+            revoked: revoked_at.is_some(),
+            last_used_at: last_used_at.map(from_db_time),
+            plan: plan.parse::<Plan>().map_err(|_| corrupt("plan", &plan))?,
+            data_version: DataVersion(revision),
+        })
+    }
 }
 
 #[async_trait]
@@ -110,12 +127,22 @@ impl ApiKeyRepository for Store {
                 Ok(api_keys::table
                     .inner_join(companies::table)
                     .filter(api_keys::key_hash.eq(hash))
-                    .select((ApiKeyRow::as_select(), companies::plan, companies::revision))
-                    .first::<(ApiKeyRow, String, i64)>(conn)
+                    .select((
+                        api_keys::id,
+                        api_keys::user_id,
+                        api_keys::company_id,
+                        api_keys::mode,
+                        api_keys::key_hash,
+                        api_keys::last_used_at,
+                        api_keys::revoked_at,
+                        companies::plan,
+                        companies::revision,
+                    ))
+                    .first::<KeyCheckRow>(conn)
                     .optional()?)
             })
             .await?;
-        Ok(found.map(|(row, plan, revision)| stored_key(row, plan, revision)).transpose()?)
+        Ok(found.map(StoredKey::try_from).transpose()?)
     }
 
     async fn record_key_use(&self, id: &ApiKeyId, at: DateTime<Utc>) -> Result<(), DomainError> {

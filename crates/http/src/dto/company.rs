@@ -1,36 +1,37 @@
-//! `GET /api/v1/company`: the seed's shape, field for field.
+//! `GET /api/v1/company`: the seed's shape, field for field. Borrows from the overview (which may
+//! be the in-memory copy shared by many requests) instead of copying it.
 
 use carbonpass_domain::model::{CompanyOverview, Grams, PeriodTotals, Site};
 use serde::Serialize;
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct CompanyOut {
-    pub id: String,
-    pub name: String,
-    pub sector: String,
-    pub city: String,
+pub(crate) struct CompanyOut<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    pub sector: &'a str,
+    pub city: &'a str,
     pub employee_count: u32,
     pub plan_name: &'static str,
-    pub sites: Vec<SiteOut>,
-    pub current_emissions: Option<CurrentEmissionsOut>,
+    pub sites: Vec<SiteOut<'a>>,
+    pub current_emissions: Option<CurrentEmissionsOut<'a>>,
     pub passport_url: String,
     pub passport_activated: bool,
 }
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct SiteOut {
-    pub id: String,
-    pub name: String,
-    pub city: String,
+pub(crate) struct SiteOut<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    pub city: &'a str,
     pub employee_count: u32,
 }
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct CurrentEmissionsOut {
-    pub reporting_period: String,
+pub(crate) struct CurrentEmissionsOut<'a> {
+    pub reporting_period: &'a str,
     pub total_tco2e: f64,
     pub scope1: f64,
     pub scope2: f64,
@@ -46,14 +47,14 @@ pub(crate) fn tonnes(grams: Grams) -> f64 {
     kg as f64 / 1000.0
 }
 
-impl CompanyOut {
-    pub fn from_overview(overview: &CompanyOverview, passport_url: String) -> Self {
+impl<'a> CompanyOut<'a> {
+    pub fn from_overview(overview: &'a CompanyOverview, passport_url: String) -> Self {
         let CompanyOverview { company, sites, current_emissions, version: _ } = overview;
         Self {
-            id: company.id.to_string(),
-            name: company.name.clone(),
-            sector: company.sector.clone(),
-            city: company.city.clone(),
+            id: company.id.as_str(),
+            name: &company.name,
+            sector: &company.sector,
+            city: &company.city,
             employee_count: company.employee_count,
             plan_name: company.plan.as_str(),
             sites: sites.iter().map(SiteOut::from).collect(),
@@ -64,21 +65,21 @@ impl CompanyOut {
     }
 }
 
-impl From<&Site> for SiteOut {
-    fn from(site: &Site) -> Self {
+impl<'a> From<&'a Site> for SiteOut<'a> {
+    fn from(site: &'a Site) -> Self {
         let Site { id, name, city, employee_count } = site;
-        Self { id: id.to_string(), name: name.clone(), city: city.clone(), employee_count: *employee_count }
+        Self { id: id.as_str(), name, city, employee_count: *employee_count }
     }
 }
 
-impl From<&PeriodTotals> for CurrentEmissionsOut {
-    fn from(totals: &PeriodTotals) -> Self {
+impl<'a> From<&'a PeriodTotals> for CurrentEmissionsOut<'a> {
+    fn from(totals: &'a PeriodTotals) -> Self {
         Self {
             total_tco2e: tonnes(totals.total()),
             scope1: tonnes(totals.scope1),
             scope2: tonnes(totals.scope2),
             scope3: tonnes(totals.scope3),
-            reporting_period: totals.reporting_period.clone(),
+            reporting_period: &totals.reporting_period,
         }
     }
 }
