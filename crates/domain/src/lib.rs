@@ -3,6 +3,7 @@
 //!
 //! This crate names no web framework, database or runtime: the compiler keeps the hexagon.
 
+pub mod calculation;
 pub mod error;
 pub mod model;
 pub mod ports;

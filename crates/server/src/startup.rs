@@ -9,6 +9,7 @@ use actix_web::HttpServer;
 use actix_web::dev::{Server, ServerHandle};
 use carbonpass_auth::CarbonPassKeys;
 use carbonpass_domain::DomainError;
+use carbonpass_domain::calculation::{FactorLibrary, FactorsError};
 use carbonpass_domain::usecases::Services;
 use carbonpass_http::{HttpState, build_app};
 use carbonpass_store::{Backend, Store, StoreConfig, StoreError};
@@ -23,6 +24,8 @@ pub enum StartError {
     Store(#[from] StoreError),
     #[error("{0}")]
     Domain(#[from] DomainError),
+    #[error("conversion factors: {0}")]
+    Factors(#[from] FactorsError),
     #[error("{context}: {source}")]
     Io { context: String, source: std::io::Error },
 }
@@ -70,6 +73,9 @@ impl std::fmt::Debug for Application {
 impl Application {
     /// Opens the store and binds the listener (port 0 picks a free port).
     pub async fn build(settings: &Settings) -> Result<Self, StartError> {
+        // The shipped DESNZ factor sets are checked before anything is served.
+        let factors = FactorLibrary::official()?;
+        tracing::info!(years = ?factors.years(), "conversion factor sets loaded");
         let services = services(open_store(settings).await?);
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|source| StartError::Io { context: format!("binding {}", settings.bind), source })?;

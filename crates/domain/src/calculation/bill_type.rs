@@ -1,0 +1,129 @@
+//! What a bill is for, and the units its consumption may be stated in.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::DomainError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum BillType {
+    Electricity,
+    Gas,
+    Water,
+    HeatingOil,
+    GasOil,
+    Diesel,
+    Petrol,
+    Lpg,
+}
+
+impl BillType {
+    pub const ALL: [BillType; 8] = [
+        BillType::Electricity,
+        BillType::Gas,
+        BillType::Water,
+        BillType::HeatingOil,
+        BillType::GasOil,
+        BillType::Diesel,
+        BillType::Petrol,
+        BillType::Lpg,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BillType::Electricity => "electricity",
+            BillType::Gas => "gas",
+            BillType::Water => "water",
+            BillType::HeatingOil => "heating_oil",
+            BillType::GasOil => "gas_oil",
+            BillType::Diesel => "diesel",
+            BillType::Petrol => "petrol",
+            BillType::Lpg => "lpg",
+        }
+    }
+
+    /// Units a confirmation may state this type's consumption in.
+    pub fn accepts(self, unit: Unit) -> bool {
+        match self {
+            BillType::Electricity => unit == Unit::Kwh,
+            BillType::Gas => matches!(unit, Unit::Kwh | Unit::CubicMetres | Unit::HundredsOfCubicFeet),
+            BillType::Water => unit == Unit::CubicMetres,
+            BillType::HeatingOil | BillType::GasOil | BillType::Diesel | BillType::Petrol | BillType::Lpg => {
+                unit == Unit::Litres
+            }
+        }
+    }
+}
+
+impl FromStr for BillType {
+    type Err = DomainError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        BillType::ALL.into_iter().find(|t| t.as_str() == s).ok_or_else(|| {
+            let known: Vec<&str> = BillType::ALL.iter().map(|t| t.as_str()).collect();
+            DomainError::invalid("type", format!("unknown bill type {s:?}; expected one of {}", known.join(", ")))
+        })
+    }
+}
+
+impl fmt::Display for BillType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Unit {
+    Kwh,
+    CubicMetres,
+    /// Imperial gas meters read hundreds of cubic feet; × 2.83 gives cubic metres.
+    HundredsOfCubicFeet,
+    Litres,
+}
+
+impl Unit {
+    pub const ALL: [Unit; 4] = [Unit::Kwh, Unit::CubicMetres, Unit::HundredsOfCubicFeet, Unit::Litres];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Unit::Kwh => "kWh",
+            Unit::CubicMetres => "m3",
+            Unit::HundredsOfCubicFeet => "hcf",
+            Unit::Litres => "litres",
+        }
+    }
+}
+
+impl FromStr for Unit {
+    type Err = DomainError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "kWh" | "kwh" => Ok(Unit::Kwh),
+            "m3" | "m³" => Ok(Unit::CubicMetres),
+            "hcf" => Ok(Unit::HundredsOfCubicFeet),
+            "litres" | "l" => Ok(Unit::Litres),
+            other => {
+                Err(DomainError::invalid("unit", format!("unknown unit {other:?}; expected kWh, m3, hcf or litres")))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn types_round_trip_and_know_their_units() {
+        for t in BillType::ALL {
+            assert_eq!(t.as_str().parse::<BillType>().ok(), Some(t));
+        }
+        assert!("coal".parse::<BillType>().is_err());
+        assert!(BillType::Gas.accepts(Unit::HundredsOfCubicFeet));
+        assert!(!BillType::Electricity.accepts(Unit::Litres));
+        assert!(!BillType::Diesel.accepts(Unit::Kwh));
+        assert!(BillType::Water.accepts(Unit::CubicMetres));
+        for u in Unit::ALL {
+            assert_eq!(u.as_str().parse::<Unit>().ok(), Some(u));
+        }
+    }
+}

@@ -1,0 +1,461 @@
+//! From a bill's activity to scope 1, 2 and 3 amounts, with a record of every step.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use super::apportion::apportion;
+use super::bill_type::{BillType, Unit};
+use super::factors::{FactorId, FactorLibrary, FactorSet};
+use super::period::ReportingPeriod;
+use crate::DomainError;
+use crate::model::ReportingYearStart;
+
+/// The longest billing period a confirmation may state.
+pub const MAX_BILLING_DAYS: i64 = 400;
+
+/// What a confirmed bill says was consumed, and when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Activity {
+    pub bill_type: BillType,
+    pub quantity: Decimal,
+    pub unit: Unit,
+    /// First and last day of the billing period, both included.
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    /// Gas in a volume unit: the bill's average calorific value, MJ/m³ (required then).
+    pub calorific_value: Option<Decimal>,
+    /// Gas in a volume unit: the volume correction factor (default 1.02264).
+    pub volume_correction: Option<Decimal>,
+    /// Water: the sewerage volume in m³, when the bill states one.
+    pub sewerage_volume: Option<Decimal>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Scope {
+    One,
+    Two,
+    Three,
+}
+
+/// One multiplication: `activity` (in `activity_unit`) × `factor` = `kg_co2e`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CalculationLine {
+    pub scope: Scope,
+    /// GHG Protocol Scope 3 category (1, 3 or 5); `None` for scopes 1 and 2.
+    pub category: Option<u8>,
+    pub factor_id: &'static str,
+    pub description: String,
+    pub activity: Decimal,
+    pub activity_unit: String,
+    /// kg CO2e per unit, from the part's factor set.
+    pub factor: Decimal,
+    pub kg_co2e: Decimal,
+    /// True where the activity was estimated (water treatment on 95 % of the supplied volume).
+    pub estimate: bool,
+}
+
+/// The share of the bill falling in one reporting period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CalculationPart {
+    pub period: String,
+    pub days: u32,
+    pub factor_set_year: i32,
+    /// This part's share of the bill's stated quantity, in the bill's unit.
+    pub quantity: Decimal,
+    pub lines: Vec<CalculationLine>,
+}
+
+/// The whole calculation of one bill: its parts, and totals in kg CO2e (exact).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Calculation {
+    pub parts: Vec<CalculationPart>,
+}
+
+impl Calculation {
+    /// kg CO2e of `scope`, over all parts.
+    pub fn total(&self, scope: Scope) -> Decimal {
+        self.lines().filter(|line| line.scope == scope).map(|line| line.kg_co2e).sum()
+    }
+
+    pub fn lines(&self) -> impl Iterator<Item = &CalculationLine> {
+        self.parts.iter().flat_map(|part| part.lines.iter())
+    }
+}
+
+fn decimal(text: &str) -> Decimal {
+    text.parse().unwrap_or(Decimal::ZERO)
+}
+
+/// The standard volume correction factor for gas.
+fn standard_vcf() -> Decimal {
+    decimal("1.02264")
+}
+
+impl Activity {
+    /// Checks the activity against the rules of SPEC 2 and 3; the error names the field at fault.
+    pub fn validate(&self) -> Result<(), DomainError> {
+        if self.quantity <= Decimal::ZERO {
+            return Err(DomainError::invalid("consumption", "must be a positive amount"));
+        }
+        if !self.bill_type.accepts(self.unit) {
+            return Err(DomainError::invalid(
+                "unit",
+                format!("{} does not fit a {} bill", self.unit.as_str(), self.bill_type.as_str()),
+            ));
+        }
+        if self.period_end <= self.period_start {
+            return Err(DomainError::invalid("periodEnd", "must be after periodStart"));
+        }
+        if (self.period_end - self.period_start).num_days() + 1 > MAX_BILLING_DAYS {
+            return Err(DomainError::invalid(
+                "periodEnd",
+                format!("a billing period is at most {MAX_BILLING_DAYS} days"),
+            ));
+        }
+        let is_gas_volume = self.bill_type == BillType::Gas && self.unit != Unit::Kwh;
+        match (is_gas_volume, self.calorific_value) {
+            (true, None) => {
+                return Err(DomainError::invalid("calorificValue", "is required for gas stated as a volume"));
+            }
+            (true, Some(cv)) if cv <= Decimal::ZERO || cv > Decimal::from(100) => {
+                return Err(DomainError::invalid("calorificValue", "must be a positive MJ/m3 figure (about 38-40)"));
+            }
+            (false, Some(_)) => {
+                return Err(DomainError::invalid("calorificValue", "applies only to gas stated as a volume"));
+            }
+            _ => {}
+        }
+        match (is_gas_volume, self.volume_correction) {
+            (true, Some(vcf)) if vcf <= Decimal::ZERO || vcf > Decimal::from(2) => {
+                return Err(DomainError::invalid("volumeCorrectionFactor", "must be a positive factor near 1.02264"));
+            }
+            (false, Some(_)) => {
+                return Err(DomainError::invalid("volumeCorrectionFactor", "applies only to gas stated as a volume"));
+            }
+            _ => {}
+        }
+        match (self.bill_type, self.sewerage_volume) {
+            (BillType::Water, Some(volume)) if volume < Decimal::ZERO => {
+                Err(DomainError::invalid("sewerageVolume", "must not be negative"))
+            }
+            (BillType::Water, _) | (_, None) => Ok(()),
+            (_, Some(_)) => Err(DomainError::invalid("sewerageVolume", "applies only to water bills")),
+        }
+    }
+}
+
+/// Calculates a bill. `start` is the company's reporting-year start month.
+pub fn calculate(
+    library: &FactorLibrary,
+    start: ReportingYearStart,
+    activity: &Activity,
+) -> Result<Calculation, DomainError> {
+    activity.validate()?;
+    let (from, to) = (activity.period_start, activity.period_end);
+    let periods = ReportingPeriod::overlapping(from, to, start);
+    let days: Vec<u32> = periods.iter().map(|p| p.days_of(from, to)).collect();
+    let quantities = apportion(activity.quantity, &days);
+    let sewerage = activity.sewerage_volume.map(|v| apportion(v, &days));
+    let mut parts = Vec::with_capacity(periods.len());
+    for (i, period) in periods.iter().enumerate() {
+        let set = library.set_for(period.factor_year());
+        let sewerage_part = sewerage.as_ref().map(|s| s[i]);
+        parts.push(CalculationPart {
+            period: period.label(),
+            days: days[i],
+            factor_set_year: set.year,
+            quantity: quantities[i],
+            lines: lines_for(set, activity, quantities[i], sewerage_part)?,
+        });
+    }
+    Ok(Calculation { parts })
+}
+
+fn too_large() -> DomainError {
+    DomainError::invalid("consumption", "is too large to calculate")
+}
+
+fn line(
+    set: &FactorSet,
+    id: FactorId,
+    scope: Scope,
+    category: Option<u8>,
+    activity: Decimal,
+    estimate: bool,
+) -> Result<CalculationLine, DomainError> {
+    let row = set.row(id).ok_or_else(|| DomainError::Internal(format!("factor set {} lacks {}", set.year, id.0)))?;
+    Ok(CalculationLine {
+        scope,
+        category,
+        factor_id: id.0,
+        description: row.description.clone(),
+        activity,
+        activity_unit: row.unit.clone(),
+        factor: row.kg_co2e_per_unit,
+        kg_co2e: activity.checked_mul(row.kg_co2e_per_unit).ok_or_else(too_large)?,
+        estimate,
+    })
+}
+
+fn lines_for(
+    set: &FactorSet,
+    activity: &Activity,
+    quantity: Decimal,
+    sewerage: Option<Decimal>,
+) -> Result<Vec<CalculationLine>, DomainError> {
+    use Scope::{One, Three, Two};
+    let fuel = |fuel: FactorId, wtt: FactorId| -> Result<Vec<CalculationLine>, DomainError> {
+        Ok(vec![line(set, fuel, One, None, quantity, false)?, line(set, wtt, Three, Some(3), quantity, false)?])
+    };
+    match activity.bill_type {
+        BillType::Electricity => Ok(vec![
+            line(set, FactorId::ELECTRICITY_GENERATION, Two, None, quantity, false)?,
+            line(set, FactorId::ELECTRICITY_TD_LOSSES, Three, Some(3), quantity, false)?,
+            line(set, FactorId::ELECTRICITY_WTT_GENERATION, Three, Some(3), quantity, false)?,
+            line(set, FactorId::ELECTRICITY_WTT_TD, Three, Some(3), quantity, false)?,
+        ]),
+        BillType::Gas => {
+            let kwh = gas_kwh(activity, quantity)?;
+            Ok(vec![
+                line(set, FactorId::NATURAL_GAS, One, None, kwh, false)?,
+                line(set, FactorId::NATURAL_GAS_WTT, Three, Some(3), kwh, false)?,
+            ])
+        }
+        BillType::Water => {
+            let (treated, estimate) = match sewerage {
+                Some(volume) => (volume, false),
+                None => (quantity.checked_mul(decimal("0.95")).ok_or_else(too_large)?, true),
+            };
+            Ok(vec![
+                line(set, FactorId::WATER_SUPPLY, Three, Some(1), quantity, false)?,
+                line(set, FactorId::WATER_TREATMENT, Three, Some(5), treated, estimate)?,
+            ])
+        }
+        BillType::HeatingOil => fuel(FactorId::BURNING_OIL, FactorId::BURNING_OIL_WTT),
+        BillType::GasOil => fuel(FactorId::GAS_OIL, FactorId::GAS_OIL_WTT),
+        BillType::Diesel => fuel(FactorId::DIESEL, FactorId::DIESEL_WTT),
+        BillType::Petrol => fuel(FactorId::PETROL, FactorId::PETROL_WTT),
+        BillType::Lpg => fuel(FactorId::LPG, FactorId::LPG_WTT),
+    }
+}
+
+/// Gas in kWh (gross CV): as stated, or from a volume: kWh = m³ × VCF × CV ÷ 3.6, with
+/// hundreds of cubic feet × 2.83 = m³.
+fn gas_kwh(activity: &Activity, quantity: Decimal) -> Result<Decimal, DomainError> {
+    let cubic_metres = match activity.unit {
+        Unit::Kwh => return Ok(quantity),
+        Unit::HundredsOfCubicFeet => quantity.checked_mul(decimal("2.83")).ok_or_else(too_large)?,
+        _ => quantity,
+    };
+    let vcf = activity.volume_correction.unwrap_or_else(standard_vcf);
+    let cv = activity.calorific_value.ok_or(DomainError::invalid("calorificValue", "is required"))?;
+    let megajoules = cubic_metres.checked_mul(vcf).and_then(|v| v.checked_mul(cv)).ok_or_else(too_large)?;
+    // The one inexact step of the engine: ÷ 3.6 carried to 28 significant digits.
+    megajoules.checked_div(decimal("3.6")).ok_or_else(too_large)
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn d(text: &str) -> Decimal {
+        text.parse().expect("decimal")
+    }
+
+    fn day(y: i32, m: u32, dd: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, dd).expect("date")
+    }
+
+    fn activity(bill_type: BillType, quantity: &str, unit: Unit, from: NaiveDate, to: NaiveDate) -> Activity {
+        Activity {
+            bill_type,
+            quantity: d(quantity),
+            unit,
+            period_start: from,
+            period_end: to,
+            calorific_value: None,
+            volume_correction: None,
+            sewerage_volume: None,
+        }
+    }
+
+    fn run(a: &Activity) -> Calculation {
+        let library = FactorLibrary::official().expect("factors");
+        calculate(&library, ReportingYearStart::APRIL, a).expect("calculates")
+    }
+
+    fn totals(c: &Calculation) -> (Decimal, Decimal, Decimal) {
+        (c.total(Scope::One), c.total(Scope::Two), c.total(Scope::Three))
+    }
+
+    #[test]
+    fn electricity_in_one_period() {
+        let c = run(&activity(BillType::Electricity, "1000", Unit::Kwh, day(2025, 5, 1), day(2025, 5, 31)));
+        assert_eq!(c.parts.len(), 1);
+        assert_eq!((c.parts[0].period.as_str(), c.parts[0].factor_set_year, c.parts[0].days), ("2025-26", 2025, 31));
+        // 1000 × 0.17700; 1000 × (0.01853 + 0.04590 + 0.00397)
+        assert_eq!(totals(&c), (d("0"), d("177.000"), d("68.40000")));
+        let ids: Vec<&str> = c.lines().map(|l| l.factor_id).collect();
+        assert_eq!(ids, ["7_400_4000_5_1", "13_402_4000_5_1", "15_917_4000_5_1", "15_918_4000_5_1"]);
+        assert!(c.lines().skip(1).all(|l| l.category == Some(3)));
+    }
+
+    #[test]
+    fn electricity_across_a_period_boundary_uses_each_periods_set() {
+        // 1 March – 30 April 2025: 31 days in 2024-25 (2024 set), 30 in 2025-26 (2025 set).
+        let c = run(&activity(BillType::Electricity, "6100", Unit::Kwh, day(2025, 3, 1), day(2025, 4, 30)));
+        let parts: Vec<(&str, i32, u32, Decimal)> =
+            c.parts.iter().map(|p| (p.period.as_str(), p.factor_set_year, p.days, p.quantity)).collect();
+        assert_eq!(parts, [("2024-25", 2024, 31, d("3100")), ("2025-26", 2025, 30, d("3000"))]);
+        // 3100 × 0.20705 + 3000 × 0.17700
+        assert_eq!(c.total(Scope::Two), d("1172.85500"));
+    }
+
+    #[test]
+    fn gas_in_kwh() {
+        let c = run(&activity(BillType::Gas, "5000", Unit::Kwh, day(2024, 6, 1), day(2024, 6, 30)));
+        // 2024 set: 5000 × 0.18290 and 5000 × 0.03021
+        assert_eq!(totals(&c), (d("914.50000"), d("0"), d("151.05000")));
+    }
+
+    #[test]
+    fn gas_in_cubic_metres_uses_the_calorific_value_and_correction() {
+        let mut a = activity(BillType::Gas, "100", Unit::CubicMetres, day(2025, 6, 1), day(2025, 6, 30));
+        a.calorific_value = Some(d("39.5"));
+        let c = run(&a);
+        // kWh = 100 × 1.02264 × 39.5 ÷ 3.6 = 1122.0633…; × 0.18296 and × 0.03021 (2025 set)
+        assert_eq!(c.parts[0].lines[0].activity.round_dp(12), d("1122.063333333333"));
+        assert_eq!(c.total(Scope::One).round_dp(12), d("205.292707466667"));
+        assert_eq!(c.total(Scope::Three).round_dp(12), d("33.897533300000"));
+        a.volume_correction = Some(d("1"));
+        let uncorrected = run(&a);
+        assert!(uncorrected.total(Scope::One) < c.total(Scope::One), "a stated VCF replaces the default");
+    }
+
+    #[test]
+    fn gas_in_hundreds_of_cubic_feet() {
+        let mut a = activity(BillType::Gas, "10", Unit::HundredsOfCubicFeet, day(2025, 6, 1), day(2025, 6, 30));
+        a.calorific_value = Some(d("39.5"));
+        // 10 × 2.83 = 28.3 m³ → 28.3 × 1.02264 × 39.5 ÷ 3.6 = 317.5439233… kWh
+        assert_eq!(run(&a).parts[0].lines[0].activity.round_dp(10), d("317.5439233333"));
+    }
+
+    #[test]
+    fn water_treats_95_percent_unless_sewerage_is_stated() {
+        let mut a = activity(BillType::Water, "200", Unit::CubicMetres, day(2023, 5, 1), day(2023, 7, 31));
+        let estimated = run(&a);
+        // 2023 set: supply 200 × 0.17668 (cat 1); treatment 190 × 0.20132 (cat 5, estimated)
+        let lines: Vec<(Option<u8>, Decimal, Decimal, bool)> =
+            estimated.lines().map(|l| (l.category, l.activity, l.kg_co2e, l.estimate)).collect();
+        assert_eq!(lines, [(Some(1), d("200"), d("35.33600"), false), (Some(5), d("190.00"), d("38.2508000"), true)]);
+        a.sewerage_volume = Some(d("150"));
+        let stated = run(&a);
+        assert_eq!(stated.parts[0].lines[1].kg_co2e, d("30.19800"));
+        assert!(!stated.parts[0].lines[1].estimate);
+    }
+
+    #[test]
+    fn every_liquid_fuel_has_its_rows() {
+        let cases = [
+            (BillType::Diesel, "257.08200", "61.10100"),
+            (BillType::Petrol, "206.91600", "58.09400"),
+            (BillType::GasOil, "275.54100", "62.66500"),
+            (BillType::HeatingOil, "254.01600", "53.07800"),
+            (BillType::Lpg, "155.71300", "18.55100"),
+        ];
+        for (fuel, scope1, scope3) in cases {
+            let c = run(&activity(fuel, "100", Unit::Litres, day(2025, 6, 1), day(2025, 6, 30)));
+            assert_eq!(totals(&c), (d(scope1), d("0"), d(scope3)), "{fuel}");
+        }
+    }
+
+    #[test]
+    fn periods_use_the_set_of_their_greater_part_or_the_newest() {
+        let library = FactorLibrary::official().expect("factors");
+        let july = ReportingYearStart::new(7).expect("month");
+        let a = activity(BillType::Diesel, "1", Unit::Litres, day(2024, 8, 1), day(2024, 8, 31));
+        let c = calculate(&library, july, &a).expect("calc");
+        assert_eq!((c.parts[0].period.as_str(), c.parts[0].factor_set_year), ("2024-25", 2025));
+        let future = activity(BillType::Diesel, "1", Unit::Litres, day(2031, 8, 1), day(2031, 8, 31));
+        assert_eq!(run(&future).parts[0].factor_set_year, 2025);
+    }
+
+    #[test]
+    fn bad_activity_is_refused_naming_the_field() {
+        let good = activity(BillType::Electricity, "10", Unit::Kwh, day(2025, 5, 1), day(2025, 5, 31));
+        let field = |a: Activity| match a.validate() {
+            Err(DomainError::Invalid { field, .. }) => field,
+            other => panic!("expected a refusal, got {other:?}"),
+        };
+        assert!(good.validate().is_ok());
+        assert_eq!(field(Activity { quantity: d("0"), ..good.clone() }), "consumption");
+        assert_eq!(field(Activity { quantity: d("-1"), ..good.clone() }), "consumption");
+        assert_eq!(field(Activity { unit: Unit::Litres, ..good.clone() }), "unit");
+        assert_eq!(field(Activity { period_end: good.period_start, ..good.clone() }), "periodEnd");
+        assert_eq!(field(Activity { period_end: day(2026, 6, 5), ..good.clone() }), "periodEnd");
+        assert_eq!(field(Activity { sewerage_volume: Some(d("1")), ..good.clone() }), "sewerageVolume");
+        assert_eq!(field(Activity { calorific_value: Some(d("39")), ..good.clone() }), "calorificValue");
+        let gas = Activity { bill_type: BillType::Gas, unit: Unit::CubicMetres, ..good.clone() };
+        assert_eq!(field(gas.clone()), "calorificValue");
+        let gas = Activity { calorific_value: Some(d("39.2")), ..gas };
+        assert!(gas.validate().is_ok());
+        assert_eq!(field(Activity { volume_correction: Some(d("0")), ..gas }), "volumeCorrectionFactor");
+        // A 400-day period is the longest allowed.
+        assert!(Activity { period_end: day(2026, 6, 4), ..good }.validate().is_ok());
+    }
+
+    fn any_bill() -> impl Strategy<Value = (BillType, Unit)> {
+        prop_oneof![
+            Just((BillType::Electricity, Unit::Kwh)),
+            Just((BillType::Gas, Unit::Kwh)),
+            Just((BillType::Water, Unit::CubicMetres)),
+            Just((BillType::Diesel, Unit::Litres)),
+            Just((BillType::Lpg, Unit::Litres)),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn the_parts_add_up_to_the_whole_bill(
+            (bill_type, unit) in any_bill(),
+            units in 1i64..100_000_000,
+            scale in 0u32..4,
+            start_offset in 0i64..2000,
+            length in 1i64..400,
+            year_start in 1u32..=12,
+        ) {
+            let from = day(2022, 1, 1) + chrono::Duration::days(start_offset);
+            let to = from + chrono::Duration::days(length);
+            let a = Activity { quantity: Decimal::new(units, scale), ..activity(bill_type, "1", unit, from, to) };
+            let library = FactorLibrary::official().expect("factors");
+            let start = ReportingYearStart::new(year_start).expect("month");
+            let c = calculate(&library, start, &a).expect("calculates");
+            prop_assert_eq!(c.parts.iter().map(|p| p.quantity).sum::<Decimal>(), a.quantity);
+            prop_assert_eq!(c.parts.iter().map(|p| i64::from(p.days)).sum::<i64>(), length + 1);
+            let lines_total: Decimal = c.lines().map(|l| l.kg_co2e).sum();
+            prop_assert_eq!(c.total(Scope::One) + c.total(Scope::Two) + c.total(Scope::Three), lines_total);
+        }
+
+        #[test]
+        fn amounts_scale_linearly(
+            (bill_type, unit) in any_bill(),
+            units in 1i64..10_000_000,
+            k in 1i64..1000,
+            start_offset in 0i64..300,
+            length in 1i64..28,
+        ) {
+            // Within one period (a billing month inside an April–March year), exactly linear.
+            let from = day(2024, 4, 1) + chrono::Duration::days(start_offset);
+            let to = from + chrono::Duration::days(length);
+            let one = Activity { quantity: Decimal::new(units, 2), ..activity(bill_type, "1", unit, from, to) };
+            let many = Activity { quantity: one.quantity * Decimal::from(k), ..one.clone() };
+            let (a, b) = (run(&one), run(&many));
+            prop_assert_eq!(a.parts.len(), 1);
+            for scope in [Scope::One, Scope::Two, Scope::Three] {
+                prop_assert_eq!(b.total(scope), a.total(scope) * Decimal::from(k));
+            }
+        }
+    }
+}

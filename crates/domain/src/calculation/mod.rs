@@ -1,0 +1,16 @@
+//! The emissions calculation engine: pure and exact. A confirmed bill's activity is apportioned
+//! by days to the reporting periods its billing period overlaps; each part is multiplied by the
+//! DESNZ factors of the set its period uses; the result records every quantity, factor and set,
+//! so any figure can be reproduced by hand.
+
+mod apportion;
+mod bill_type;
+mod engine;
+mod factors;
+mod period;
+
+pub use apportion::apportion;
+pub use bill_type::{BillType, Unit};
+pub use engine::{Activity, Calculation, CalculationLine, CalculationPart, Scope, calculate};
+pub use factors::{FactorId, FactorLibrary, FactorSet, FactorsError};
+pub use period::ReportingPeriod;
