@@ -235,3 +235,37 @@ async fn every_change_to_a_tenant_bumps_its_data_version((_db, store): (TestData
         "its mirrored site bumps it"
     );
 }
+
+mod concurrent_migrations {
+    use super::*;
+
+    /// Several processes starting at once (instances of a deployment, `serve` beside an admin
+    /// command) apply each migration exactly once, and none of them fails.
+    fn run(backend: Backend) {
+        let Some(db) = TestDatabase::empty(backend) else { return };
+        let url = db.url().to_owned();
+        let starters: Vec<_> = (0..4)
+            .map(|_| {
+                let url = url.clone();
+                std::thread::spawn(move || {
+                    let store = Store::connect(&StoreConfig::new(url)).expect("connect");
+                    store.migrate().expect("migrate").len()
+                })
+            })
+            .collect();
+        let applied: Vec<usize> = starters.into_iter().map(|t| t.join().expect("thread")).collect();
+        assert_eq!(applied.iter().filter(|&&n| n > 0).count(), 1, "applied once: {applied:?}");
+        let store = Store::connect(&StoreConfig::new(url)).expect("connect");
+        assert!(store.migrate().expect("migrate").is_empty());
+    }
+
+    #[test]
+    fn sqlite() {
+        run(Backend::Sqlite);
+    }
+
+    #[test]
+    fn postgres() {
+        run(Backend::Postgres);
+    }
+}
