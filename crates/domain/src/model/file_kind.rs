@@ -1,0 +1,106 @@
+//! What an uploaded file is, judged by its content and never by its name: PDF, PNG, JPEG or CSV.
+
+/// Bytes of the file's start that [`FileKind::sniff`] needs at most.
+pub const SNIFF_LEN: usize = 8 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    Pdf,
+    Png,
+    Jpeg,
+    Csv,
+}
+
+impl FileKind {
+    pub fn content_type(self) -> &'static str {
+        match self {
+            FileKind::Pdf => "application/pdf",
+            FileKind::Png => "image/png",
+            FileKind::Jpeg => "image/jpeg",
+            FileKind::Csv => "text/csv",
+        }
+    }
+
+    /// Judges a file by its first bytes (up to [`SNIFF_LEN`]; `head` may be the whole file).
+    /// `None` for anything else, including an empty file.
+    pub fn sniff(head: &[u8]) -> Option<Self> {
+        let head = &head[..head.len().min(SNIFF_LEN)];
+        if head.starts_with(b"%PDF-") {
+            Some(FileKind::Pdf)
+        } else if head.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
+            Some(FileKind::Png)
+        } else if head.starts_with(&[0xFF, 0xD8, 0xFF]) {
+            Some(FileKind::Jpeg)
+        } else if looks_like_csv(head) {
+            Some(FileKind::Csv)
+        } else {
+            None
+        }
+    }
+}
+
+/// UTF-8 text (a BOM allowed; a character cut off by the window's end allowed), no control
+/// characters but tab, CR and LF, and a first line with a field separator.
+fn looks_like_csv(head: &[u8]) -> bool {
+    let head = head.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(head);
+    let text = match std::str::from_utf8(head) {
+        Ok(text) => text,
+        // Only an incomplete character at the very end (cut by the window) is forgiven.
+        Err(e) if e.error_len().is_none() => match std::str::from_utf8(&head[..e.valid_up_to()]) {
+            Ok(text) => text,
+            Err(_) => return false,
+        },
+        Err(_) => return false,
+    };
+    let first_line = text.lines().next().unwrap_or("");
+    !text.trim().is_empty()
+        && text.chars().all(|c| !c.is_control() || matches!(c, '\t' | '\r' | '\n'))
+        && first_line.contains([',', ';', '\t'])
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    #[test]
+    fn recognises_each_accepted_kind_by_content() {
+        assert_eq!(FileKind::sniff(b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n"), Some(FileKind::Pdf));
+        assert_eq!(FileKind::sniff(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0]), Some(FileKind::Png));
+        assert_eq!(FileKind::sniff(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10]), Some(FileKind::Jpeg));
+        assert_eq!(FileKind::sniff(b"date,kwh\n2026-03-01,120.5\n"), Some(FileKind::Csv));
+        assert_eq!(FileKind::sniff(b"\xEF\xBB\xBFdate;kwh\r\n"), Some(FileKind::Csv));
+    }
+
+    #[test]
+    fn refuses_everything_else() {
+        for other in [
+            &b""[..],
+            b"   \n",
+            b"PK\x03\x04 a zip or docx",
+            b"GIF89a",
+            b"<html><body>bill</body></html>",
+            b"just some words without separators",
+            b"a,b\x00c",
+            b"\xFF\xFE\xFDnot utf8, at all",
+        ] {
+            assert_eq!(FileKind::sniff(other), None, "{other:?}");
+        }
+    }
+
+    #[test]
+    fn a_character_cut_by_the_window_is_forgiven() {
+        let mut head = b"name,city\n".to_vec();
+        head.resize(SNIFF_LEN - 1, b'a');
+        head.extend_from_slice("é".as_bytes());
+        assert_eq!(FileKind::sniff(&head), Some(FileKind::Csv));
+    }
+
+    proptest! {
+        #[test]
+        fn never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..100)) {
+            let _ = FileKind::sniff(&bytes);
+        }
+    }
+}
