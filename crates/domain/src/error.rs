@@ -33,6 +33,19 @@ pub enum DomainError {
     #[error("conflict: {message}")]
     Conflict { message: String },
 
+    /// A required field was not sent at all (as opposed to sent and invalid).
+    #[error("missing field {field} in {context}")]
+    MissingField { field: &'static str, context: &'static str },
+
+    #[error("the same file was already uploaded for this site as {existing}")]
+    DuplicateBill { existing: String },
+
+    #[error("more than {limit} bytes")]
+    TooLarge { limit: u64 },
+
+    #[error("unsupported file: {0}")]
+    UnsupportedFile(String),
+
     /// A dependency (the database) cannot be reached or timed out. The text is for logs only.
     #[error("dependency unavailable: {0}")]
     Unavailable(String),

@@ -5,6 +5,7 @@
 
 pub mod calculation;
 pub mod error;
+pub mod events;
 pub mod model;
 pub mod ports;
 pub mod usecases;

@@ -10,8 +10,8 @@ use chrono::{DateTime, Utc};
 
 use crate::DomainError;
 use crate::model::{
-    ApiKeyId, ApiKeyRecord, Company, CompanyId, CompanyOverview, GeneratedKey, KeyHash, KeyMode, MembershipRole,
-    NewApiKey, NewCompany, NewSite, NewUser, PresentedKey, Site, StoredKey, User, UserId,
+    ApiKeyId, ApiKeyRecord, Bill, BillId, Company, CompanyId, CompanyOverview, GeneratedKey, KeyHash, KeyMode,
+    MembershipRole, NewApiKey, NewCompany, NewSite, NewUpload, NewUser, PresentedKey, Site, StoredKey, User, UserId,
 };
 
 #[cfg_attr(test, mockall::automock)]
@@ -93,4 +93,47 @@ pub trait ApiKeyCodec: Send + Sync {
 #[async_trait]
 pub trait HealthProbe: Send + Sync {
     async fn check(&self) -> Result<(), DomainError>;
+}
+
+#[cfg_attr(test, mockall::automock)]
+#[async_trait]
+pub trait BillRepository: Send + Sync {
+    /// In one transaction: finds the site's session in progress (or opens one for
+    /// `upload.period`), records the bill as `uploaded`, and writes a `bill.uploaded` event.
+    /// `NotFound` if the site is not the tenant `company`'s; `DuplicateBill` if the site already
+    /// has a bill with the same file.
+    async fn record_upload(&self, company: &CompanyId, upload: NewUpload) -> Result<Bill, DomainError>;
+
+    /// One of the tenant's bills.
+    async fn find_bill(&self, company: &CompanyId, id: &BillId) -> Result<Option<Bill>, DomainError>;
+}
+
+/// A blob written and made durable: where it is and what it holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FinishedBlob {
+    pub key: String,
+    pub size_bytes: u64,
+    /// Lowercase hex SHA-256 of the content.
+    pub sha256: String,
+}
+
+/// Where uploaded files live (a local folder, or an S3-compatible store).
+#[async_trait]
+pub trait BlobStore: Send + Sync {
+    /// A new blob under a fresh key, written chunk by chunk so memory never holds a whole file.
+    async fn create(&self) -> Result<Box<dyn BlobSink>, DomainError>;
+
+    /// Removes a blob; removing one that does not exist is not an error.
+    async fn delete(&self, key: &str) -> Result<(), DomainError>;
+}
+
+/// A blob being written. Nothing is visible under its key until `finish`.
+#[async_trait]
+pub trait BlobSink: Send {
+    async fn write(&mut self, chunk: &[u8]) -> Result<(), DomainError>;
+
+    async fn finish(self: Box<Self>) -> Result<FinishedBlob, DomainError>;
+
+    /// Discards what was written.
+    async fn abort(self: Box<Self>);
 }

@@ -114,6 +114,25 @@ fn domain_public(err: &DomainError) -> Public {
             ..Public::new(S::BAD_REQUEST, "bad_request", format!("Invalid \"{field}\": {message}."))
         },
         DomainError::Conflict { message } => Public::new(S::CONFLICT, "conflict", capitalise(message)),
+        DomainError::MissingField { field, context } => Public {
+            param: Some(field),
+            ..Public::new(S::BAD_REQUEST, "bad_request", format!("Missing required field \"{field}\" in {context}."))
+        },
+        DomainError::DuplicateBill { existing } => Public::new(
+            S::CONFLICT,
+            "duplicate_bill",
+            format!("This file was already uploaded for this site as bill {existing}."),
+        ),
+        DomainError::TooLarge { limit } => Public::new(
+            S::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("The file is larger than the {limit} bytes accepted."),
+        ),
+        DomainError::UnsupportedFile(message) => Public::new(
+            S::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            format!("{}.", capitalise(message).trim_end_matches('.')),
+        ),
         DomainError::Unavailable(_) => Public::new(
             S::SERVICE_UNAVAILABLE,
             "service_unavailable",

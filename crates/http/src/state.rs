@@ -7,6 +7,8 @@ pub struct HttpState {
     pub services: Services,
     /// Public origin of passport pages, such as `https://carbonpass.co` (no trailing slash).
     pub public_base_url: String,
+    /// Largest bill file accepted, in bytes.
+    pub max_upload_bytes: u64,
 }
 
 impl HttpState {

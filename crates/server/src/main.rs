@@ -63,5 +63,5 @@ async fn run(command: Command, settings: Settings) -> Result<(), Box<dyn std::er
 }
 
 async fn services(settings: &Settings) -> Result<carbonpass_domain::usecases::Services, startup::StartError> {
-    Ok(startup::services(startup::open_store(settings).await?))
+    Ok(startup::services(startup::open_store(settings).await?, startup::open_blobs(settings)?))
 }

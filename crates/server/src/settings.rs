@@ -20,6 +20,10 @@ pub struct Settings {
     pub bind: String,
     /// Holds the SQLite file (when no database URL is set) and, later, the blob folder.
     pub data_dir: PathBuf,
+    /// Folder for uploaded files; defaults to `{data_dir}/blobs`.
+    pub blob_dir: Option<PathBuf>,
+    /// Largest bill file accepted, in bytes (20 MiB unless set).
+    pub max_upload_bytes: u64,
     /// `postgres://…` to run on PostgreSQL; unset for the embedded SQLite file.
     pub database_url: Option<SecretString>,
     /// Public origin for passport URLs; defaults to `http://{bind}`.
@@ -51,6 +55,7 @@ impl Settings {
             .set_default("data_dir", "./data")?
             .set_default("log_format", "human")?
             .set_default("log_level", "info")?
+            .set_default("max_upload_bytes", 20 * 1024 * 1024)?
             .set_default("shutdown_timeout_secs", 30)?;
         builder = match &overrides.config_file {
             Some(path) => builder.add_source(File::from(path.as_path()).format(FileFormat::Toml).required(true)),
@@ -73,6 +78,10 @@ impl Settings {
             Some(url) if !url.expose_secret().trim().is_empty() => url.expose_secret().trim().to_owned(),
             _ => self.data_dir.join("carbonpass.db").to_string_lossy().into_owned(),
         }
+    }
+
+    pub fn blob_dir(&self) -> PathBuf {
+        self.blob_dir.clone().unwrap_or_else(|| self.data_dir.join("blobs"))
     }
 
     pub fn pool_size(&self) -> u32 {

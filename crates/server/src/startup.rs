@@ -8,9 +8,10 @@ use std::time::Duration;
 use actix_web::HttpServer;
 use actix_web::dev::{Server, ServerHandle};
 use carbonpass_auth::CarbonPassKeys;
+use carbonpass_blobs::LocalBlobs;
 use carbonpass_domain::DomainError;
 use carbonpass_domain::calculation::{FactorLibrary, FactorsError};
-use carbonpass_domain::usecases::Services;
+use carbonpass_domain::usecases::{Ports, Services};
 use carbonpass_http::{HttpState, build_app};
 use carbonpass_store::{Backend, Store, StoreConfig, StoreError};
 
@@ -52,9 +53,24 @@ pub async fn open_store(settings: &Settings) -> Result<Store, StartError> {
     Ok(store)
 }
 
-pub fn services(store: Store) -> Services {
+pub fn services(store: Store, blobs: LocalBlobs) -> Services {
     let store = Arc::new(store);
-    Services::new(store.clone(), store.clone(), store.clone(), Arc::new(CarbonPassKeys), store)
+    Services::new(Ports {
+        companies: store.clone(),
+        users: store.clone(),
+        keys: store.clone(),
+        codec: Arc::new(CarbonPassKeys),
+        health: store.clone(),
+        bills: store,
+        blobs: Arc::new(blobs),
+    })
+}
+
+/// Opens the configured blob folder (creating it). Blocking, but brief: start-up only.
+pub fn open_blobs(settings: &Settings) -> Result<LocalBlobs, StartError> {
+    let dir = settings.blob_dir();
+    LocalBlobs::open(&dir)
+        .map_err(|source| StartError::Io { context: format!("opening the blob folder {}", dir.display()), source })
 }
 
 /// A bound, not yet running, HTTP server and what it was built on.
@@ -76,13 +92,17 @@ impl Application {
         // The shipped DESNZ factor sets are checked before anything is served.
         let factors = FactorLibrary::official()?;
         tracing::info!(years = ?factors.years(), "conversion factor sets loaded");
-        let services = services(open_store(settings).await?);
+        let services = services(open_store(settings).await?, open_blobs(settings)?);
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|source| StartError::Io { context: format!("binding {}", settings.bind), source })?;
         let address = listener
             .local_addr()
             .map_err(|source| StartError::Io { context: "reading the bound address".into(), source })?;
-        let state = HttpState { services: services.clone(), public_base_url: settings.public_base_url() };
+        let state = HttpState {
+            services: services.clone(),
+            public_base_url: settings.public_base_url(),
+            max_upload_bytes: settings.max_upload_bytes,
+        };
         let mut server = HttpServer::new(move || build_app(state.clone()))
             .shutdown_timeout(settings.shutdown_timeout_secs)
             .client_request_timeout(Duration::from_secs(30));

@@ -176,19 +176,46 @@ impl Store {
             .await?
     }
 
-    /// Like [`Store::run`], inside one transaction: all of `work` is committed, or none of it.
+    /// Like [`Store::run`], inside one write transaction: all of `work` is committed, or none of
+    /// it. On SQLite the transaction is IMMEDIATE: it takes the write lock before its first read,
+    /// so a read-then-write can never fail halfway on another writer's commit (it waits, up to
+    /// the busy timeout, instead).
     pub(crate) async fn transaction<T, F>(&self, work: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&mut DbConnection) -> Result<T, StoreError> + Send + 'static,
     {
-        self.run(move |conn| conn.transaction(work)).await
+        self.run(move |conn| match conn {
+            DbConnection::Pg(_) => conn.transaction(work),
+            DbConnection::Sqlite(_) => immediate_transaction(conn, work),
+        })
+        .await
     }
 
     /// A pooled connection, waiting at most `timeout` for one. For the readiness probe.
     pub(crate) fn get_within(&self, timeout: Duration) -> Result<r2d2::PooledConnection<Manager>, StoreError> {
         self.pool.get_timeout(timeout).map_err(StoreError::Pool)
     }
+}
+
+/// `BEGIN IMMEDIATE` through the SQLite connection's own transaction manager, so that nested
+/// `transaction` calls inside `work` become savepoints as usual.
+fn immediate_transaction<T>(
+    conn: &mut DbConnection,
+    work: impl FnOnce(&mut DbConnection) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    if let DbConnection::Sqlite(lite) = conn {
+        AnsiTransactionManager::begin_transaction_sql(lite, "BEGIN IMMEDIATE")?;
+    }
+    let result = work(conn);
+    if let DbConnection::Sqlite(lite) = conn {
+        match &result {
+            Ok(_) => AnsiTransactionManager::commit_transaction(lite)?,
+            Err(_) => AnsiTransactionManager::rollback_transaction(lite)?,
+        }
+    }
+    result
 }
 
 /// Errors about the data itself (no row, a violated constraint): the connection is fine.

@@ -3,6 +3,7 @@
 //! the store's own database threads, never on the async executor's threads.
 
 mod api_keys;
+mod bills;
 mod companies;
 mod db;
 mod error;

@@ -67,4 +67,54 @@ diesel::joinable!(api_keys -> users (user_id));
 diesel::joinable!(company_memberships -> companies (company_id));
 diesel::joinable!(company_memberships -> users (user_id));
 
-diesel::allow_tables_to_appear_in_same_query!(companies, sites, users, company_memberships, api_keys);
+diesel::table! {
+    sessions (id) {
+        id -> Text,
+        company_id -> Text,
+        site_id -> Text,
+        reporting_period -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+        completed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    bills (id) {
+        id -> Text,
+        company_id -> Text,
+        site_id -> Text,
+        session_id -> Text,
+        bill_type -> Text,
+        status -> Text,
+        blob_key -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    events (id) {
+        id -> Text,
+        company_id -> Text,
+        event_type -> Text,
+        data -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(sessions -> sites (site_id));
+diesel::joinable!(bills -> sessions (session_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    companies,
+    sites,
+    users,
+    company_memberships,
+    api_keys,
+    sessions,
+    bills,
+    events
+);

@@ -21,6 +21,12 @@ pub struct SiteKind;
 pub struct UserKind;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ApiKeyKind;
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct BillKind;
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SessionKind;
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct EventKind;
 
 impl IdKind for CompanyKind {
     const PREFIX: &'static str = "comp_";
@@ -39,7 +45,23 @@ impl IdKind for ApiKeyKind {
     const ENTITY: &'static str = "API key";
 }
 
+impl IdKind for BillKind {
+    const PREFIX: &'static str = "bill_";
+    const ENTITY: &'static str = "bill";
+}
+impl IdKind for SessionKind {
+    const PREFIX: &'static str = "sess_";
+    const ENTITY: &'static str = "session";
+}
+impl IdKind for EventKind {
+    const PREFIX: &'static str = "evt_";
+    const ENTITY: &'static str = "event";
+}
+
 pub type CompanyId = Id<CompanyKind>;
+pub type BillId = Id<BillKind>;
+pub type SessionId = Id<SessionKind>;
+pub type EventId = Id<EventKind>;
 pub type SiteId = Id<SiteKind>;
 pub type UserId = Id<UserKind>;
 pub type ApiKeyId = Id<ApiKeyKind>;

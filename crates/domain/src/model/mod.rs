@@ -1,6 +1,7 @@
 //! Domain values and entities. Each is parsed once at the edge; past that, code sees valid values.
 
 pub mod api_key;
+pub mod bill;
 pub mod company;
 pub mod emissions;
 pub mod file_kind;
@@ -11,10 +12,11 @@ pub mod user;
 pub mod version;
 
 pub use api_key::{ApiKeyRecord, GeneratedKey, KeyHash, KeyMode, NewApiKey, PresentedKey, Principal, StoredKey};
+pub use bill::{Bill, BillStatus, NewUpload, StoredFile};
 pub use company::{Company, CompanyOverview, NewCompany, Passport, Plan, ReportingYearStart};
 pub use emissions::{Grams, PeriodTotals};
 pub use file_kind::FileKind;
-pub use ids::{ApiKeyId, CompanyId, ID_RANDOM_LEN, Id, IdKind, SiteId, UserId};
+pub use ids::{ApiKeyId, BillId, CompanyId, EventId, ID_RANDOM_LEN, Id, IdKind, SessionId, SiteId, UserId};
 pub use meter_point::MeterPoint;
 pub use site::{NewSite, Site};
 pub use user::{MembershipRole, NewUser, User};

@@ -2,6 +2,7 @@
 
 mod api_keys;
 mod authenticate;
+mod bills;
 mod cache;
 mod company;
 mod demo;
@@ -11,15 +12,36 @@ use std::fmt;
 use std::sync::Arc;
 
 pub use api_keys::IssueKey;
+pub use bills::{FileUpload, UploadForm, UploadedFile};
 pub use demo::{DEMO_COMPANY_SLUG, DEMO_USER_EMAIL, DemoAccount};
 
 use cache::VersionedCache;
 
 use crate::model::CompanyOverview;
-use crate::ports::{ApiKeyCodec, ApiKeyRepository, CompanyRepository, HealthProbe, UserRepository};
+use crate::ports::{
+    ApiKeyCodec, ApiKeyRepository, BillRepository, BlobStore, CompanyRepository, HealthProbe, UserRepository,
+};
 
 /// How many tenants' overviews a process keeps in memory.
 const OVERVIEW_CACHE_TENANTS: usize = 10_000;
+
+/// The adapters the server wires in, one per port.
+#[derive(Clone)]
+pub struct Ports {
+    pub companies: Arc<dyn CompanyRepository>,
+    pub users: Arc<dyn UserRepository>,
+    pub keys: Arc<dyn ApiKeyRepository>,
+    pub codec: Arc<dyn ApiKeyCodec>,
+    pub health: Arc<dyn HealthProbe>,
+    pub bills: Arc<dyn BillRepository>,
+    pub blobs: Arc<dyn BlobStore>,
+}
+
+impl fmt::Debug for Ports {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Ports").finish_non_exhaustive()
+    }
+}
 
 /// The application: every use case, over the ports the server wired in.
 #[derive(Clone)]
@@ -29,6 +51,8 @@ pub struct Services {
     keys: Arc<dyn ApiKeyRepository>,
     codec: Arc<dyn ApiKeyCodec>,
     health: Arc<dyn HealthProbe>,
+    bills: Arc<dyn BillRepository>,
+    blobs: Arc<dyn BlobStore>,
     overviews: Arc<VersionedCache<CompanyOverview>>,
 }
 
@@ -39,14 +63,10 @@ impl fmt::Debug for Services {
 }
 
 impl Services {
-    pub fn new(
-        companies: Arc<dyn CompanyRepository>,
-        users: Arc<dyn UserRepository>,
-        keys: Arc<dyn ApiKeyRepository>,
-        codec: Arc<dyn ApiKeyCodec>,
-        health: Arc<dyn HealthProbe>,
-    ) -> Self {
-        Self { companies, users, keys, codec, health, overviews: Arc::new(VersionedCache::new(OVERVIEW_CACHE_TENANTS)) }
+    pub fn new(ports: Ports) -> Self {
+        let Ports { companies, users, keys, codec, health, bills, blobs } = ports;
+        let overviews = Arc::new(VersionedCache::new(OVERVIEW_CACHE_TENANTS));
+        Self { companies, users, keys, codec, health, bills, blobs, overviews }
     }
 
     /// Whether the service can do its work now (readiness).
@@ -61,7 +81,8 @@ pub(crate) mod test_support {
     //! unexpected port call fails the test.
     use super::*;
     use crate::ports::{
-        MockApiKeyCodec, MockApiKeyRepository, MockCompanyRepository, MockHealthProbe, MockUserRepository,
+        MockApiKeyCodec, MockApiKeyRepository, MockBillRepository, MockCompanyRepository, MockHealthProbe,
+        MockUserRepository,
     };
 
     /// The company a store would return for `new`, with id `id`.
@@ -86,17 +107,71 @@ pub(crate) mod test_support {
         pub keys: MockApiKeyRepository,
         pub codec: MockApiKeyCodec,
         pub health: MockHealthProbe,
+        pub bills: MockBillRepository,
+        pub blobs: Arc<MemoryBlobs>,
     }
 
     impl Mocks {
         pub fn into_services(self) -> Services {
-            Services::new(
-                Arc::new(self.companies),
-                Arc::new(self.users),
-                Arc::new(self.keys),
-                Arc::new(self.codec),
-                Arc::new(self.health),
-            )
+            Services::new(Ports {
+                companies: Arc::new(self.companies),
+                users: Arc::new(self.users),
+                keys: Arc::new(self.keys),
+                codec: Arc::new(self.codec),
+                health: Arc::new(self.health),
+                bills: Arc::new(self.bills),
+                blobs: Arc::new(self.blobs),
+            })
         }
+    }
+
+    /// Blobs in memory: what was finished, and what was deleted.
+    #[derive(Debug, Default)]
+    pub struct MemoryBlobs {
+        pub finished: std::sync::Mutex<Vec<(String, Vec<u8>)>>,
+        pub deleted: std::sync::Mutex<Vec<String>>,
+    }
+
+    struct MemorySink {
+        store: Arc<MemoryBlobs>,
+        key: String,
+        bytes: Vec<u8>,
+    }
+
+    #[async_trait::async_trait]
+    impl crate::ports::BlobStore for Arc<MemoryBlobs> {
+        async fn create(&self) -> Result<Box<dyn crate::ports::BlobSink>, crate::DomainError> {
+            let key = format!("blob-{}", self.finished.lock().map(|f| f.len()).unwrap_or(0));
+            Ok(Box::new(MemorySink { store: self.clone(), key, bytes: Vec::new() }))
+        }
+
+        async fn delete(&self, key: &str) -> Result<(), crate::DomainError> {
+            if let Ok(mut deleted) = self.deleted.lock() {
+                deleted.push(key.to_owned());
+            }
+            Ok(())
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl crate::ports::BlobSink for MemorySink {
+        async fn write(&mut self, chunk: &[u8]) -> Result<(), crate::DomainError> {
+            self.bytes.extend_from_slice(chunk);
+            Ok(())
+        }
+
+        async fn finish(self: Box<Self>) -> Result<crate::ports::FinishedBlob, crate::DomainError> {
+            let blob = crate::ports::FinishedBlob {
+                key: self.key.clone(),
+                size_bytes: self.bytes.len() as u64,
+                sha256: format!("sha-of-{}", self.bytes.len()),
+            };
+            if let Ok(mut finished) = self.store.finished.lock() {
+                finished.push((self.key, self.bytes));
+            }
+            Ok(blob)
+        }
+
+        async fn abort(self: Box<Self>) {}
     }
 }

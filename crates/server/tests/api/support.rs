@@ -11,29 +11,35 @@ use reqwest::{Method, Response, StatusCode};
 use serde_json::Value;
 
 pub const PUBLIC_BASE_URL: &str = "https://carbonpass.test";
+/// A small upload limit, so the over-limit case needs no large file.
+pub const MAX_UPLOAD_BYTES: u64 = 256 * 1024;
 
 pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
     pub services: Services,
     pub db: TestDatabase,
+    /// The app's data folder (and its `blobs/`), removed with the app.
+    pub data: tempfile::TempDir,
 }
 
 /// Starts the application on `backend`, or `None` when that backend is not available here.
 pub async fn spawn(backend: Backend) -> Option<TestApp> {
     let db = TestDatabase::of(backend)?;
-    let (base, services) = start(&db).await;
+    let data = tempfile::tempdir().expect("data folder");
+    let (base, services) = start(&db, data.path()).await;
     let client = reqwest::Client::builder().no_proxy().build().expect("client");
-    Some(TestApp { base, client, services, db })
+    Some(TestApp { base, client, services, db, data })
 }
 
-/// Another server process on the same database as `app`: its base URL.
+/// Another server process on the same database and blob folder as `app`: its base URL.
 pub async fn second_instance(app: &TestApp) -> String {
-    start(&app.db).await.0
+    start(&app.db, app.data.path()).await.0
 }
 
-async fn start(db: &TestDatabase) -> (String, Services) {
-    let data_dir = db.folder().map_or_else(std::env::temp_dir, |p| p.to_path_buf());
+async fn start(db: &TestDatabase, data_dir: &std::path::Path) -> (String, Services) {
+    let blob_dir = data_dir.join("blobs");
+    let data_dir = data_dir.to_path_buf();
     let settings = Settings {
         bind: "127.0.0.1:0".into(),
         data_dir,
@@ -42,6 +48,8 @@ async fn start(db: &TestDatabase) -> (String, Services) {
         log_format: LogFormat::Human,
         log_level: "warn".into(),
         pool_size: Some(4),
+        blob_dir: Some(blob_dir),
+        max_upload_bytes: MAX_UPLOAD_BYTES,
         workers: Some(1),
         shutdown_timeout_secs: 1,
     };

@@ -1,0 +1,329 @@
+//! Uploading a bill: the file streams into the blob store (checked for size and kind on the
+//! way), then is recorded against the caller's site and session. A refused upload leaves no
+//! row and no blob behind.
+
+use chrono::NaiveDate;
+
+use super::Services;
+use crate::DomainError;
+use crate::calculation::{BillType, ReportingPeriod};
+use crate::model::file_kind::SNIFF_LEN;
+use crate::model::{Bill, FileKind, NewUpload, Principal, SiteId, StoredFile};
+use crate::ports::{BlobSink, FinishedBlob};
+
+/// The text fields of an upload, as sent.
+#[derive(Debug, Clone, Default)]
+pub struct UploadForm {
+    pub bill_type: Option<String>,
+    pub site_id: Option<String>,
+}
+
+/// A file written to the blob store and accepted by kind and size.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadedFile {
+    pub kind: FileKind,
+    pub blob: FinishedBlob,
+}
+
+/// A file being received. Its first bytes are held back until its kind is known.
+pub struct FileUpload {
+    sink: Box<dyn BlobSink>,
+    head: Vec<u8>,
+    kind: Option<FileKind>,
+    size: u64,
+    limit: u64,
+}
+
+impl std::fmt::Debug for FileUpload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FileUpload").field("size", &self.size).field("kind", &self.kind).finish_non_exhaustive()
+    }
+}
+
+fn unsupported() -> DomainError {
+    DomainError::UnsupportedFile("a bill must be a PDF, PNG, JPEG or CSV file".into())
+}
+
+impl FileUpload {
+    /// Appends a chunk. `TooLarge` past the limit, `UnsupportedFile` as soon as the first bytes
+    /// show a kind that is not accepted; after an error, call [`FileUpload::abort`].
+    pub async fn write(&mut self, chunk: &[u8]) -> Result<(), DomainError> {
+        self.size += chunk.len() as u64;
+        if self.size > self.limit {
+            return Err(DomainError::TooLarge { limit: self.limit });
+        }
+        if self.kind.is_some() {
+            return self.sink.write(chunk).await;
+        }
+        self.head.extend_from_slice(chunk);
+        if self.head.len() >= SNIFF_LEN {
+            self.kind = Some(FileKind::sniff(&self.head).ok_or_else(unsupported)?);
+            let head = std::mem::take(&mut self.head);
+            self.sink.write(&head).await?;
+        }
+        Ok(())
+    }
+
+    /// Completes the file: refuses an empty one, judges a short one by all its bytes.
+    pub async fn finish(mut self) -> Result<UploadedFile, DomainError> {
+        if self.size == 0 {
+            self.sink.abort().await;
+            return Err(DomainError::invalid("file", "is empty"));
+        }
+        let kind = match self.kind {
+            Some(kind) => kind,
+            None => match FileKind::sniff(&self.head) {
+                Some(kind) => {
+                    let head = std::mem::take(&mut self.head);
+                    if let Err(err) = self.sink.write(&head).await {
+                        self.sink.abort().await;
+                        return Err(err);
+                    }
+                    kind
+                }
+                None => {
+                    self.sink.abort().await;
+                    return Err(unsupported());
+                }
+            },
+        };
+        Ok(UploadedFile { kind, blob: self.sink.finish().await? })
+    }
+
+    pub async fn abort(self) {
+        self.sink.abort().await;
+    }
+}
+
+impl Services {
+    /// Starts receiving a file of at most `limit` bytes.
+    pub async fn begin_file_upload(&self, limit: u64) -> Result<FileUpload, DomainError> {
+        Ok(FileUpload { sink: self.blobs.create().await?, head: Vec::new(), kind: None, size: 0, limit })
+    }
+
+    /// Removes a received file that will not be recorded.
+    pub async fn discard_file(&self, file: &UploadedFile) {
+        // Best effort: a blob with no bill pointing at it is harmless and can be swept later.
+        let _ = self.blobs.delete(&file.blob.key).await;
+    }
+
+    /// Records a received file as a bill of the caller's site, in the session in progress for
+    /// the reporting period containing `today`. On any refusal the file is removed.
+    pub async fn record_upload(
+        &self,
+        principal: &Principal,
+        form: UploadForm,
+        file: UploadedFile,
+        today: NaiveDate,
+    ) -> Result<Bill, DomainError> {
+        let result = self.record(principal, form, &file, today).await;
+        if result.is_err() {
+            self.discard_file(&file).await;
+        }
+        result
+    }
+
+    async fn record(
+        &self,
+        principal: &Principal,
+        form: UploadForm,
+        file: &UploadedFile,
+        today: NaiveDate,
+    ) -> Result<Bill, DomainError> {
+        let missing = |field| DomainError::MissingField { field, context: "bill upload" };
+        let bill_type: BillType = form.bill_type.ok_or(missing("type"))?.trim().parse()?;
+        let overview = self.company_overview(principal).await?;
+        let site_id = match form.site_id.as_deref().map(str::trim) {
+            Some(raw) => {
+                let id = SiteId::parse(raw).ok_or(DomainError::not_found("site"))?;
+                overview.sites.iter().find(|s| s.id == id).ok_or(DomainError::not_found("site"))?.id.clone()
+            }
+            None => match overview.sites.as_slice() {
+                [only] => only.id.clone(),
+                [] => return Err(DomainError::invalid("siteId", "the company has no site to attach the bill to")),
+                _ => return Err(DomainError::invalid("siteId", "is required when the company has more than one site")),
+            },
+        };
+        let period = ReportingPeriod::containing(today, overview.company.reporting_year_start).label();
+        let upload = NewUpload {
+            site_id,
+            bill_type,
+            file: StoredFile {
+                blob_key: file.blob.key.clone(),
+                content_type: file.kind.content_type().to_owned(),
+                size_bytes: file.blob.size_bytes,
+                sha256: file.blob.sha256.clone(),
+            },
+            period,
+        };
+        self.bills.record_upload(&principal.company_id, upload).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use chrono::Utc;
+
+    use super::*;
+    use crate::model::{ApiKeyId, BillId, BillStatus, CompanyId, CompanyOverview, DataVersion, KeyMode, Site, UserId};
+    use crate::usecases::test_support::{MemoryBlobs, Mocks, company_from};
+
+    const PDF: &[u8] = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n";
+
+    fn caller() -> Principal {
+        Principal {
+            key_id: ApiKeyId::parse("key_k").expect("id"),
+            user_id: UserId::parse("usr_u").expect("id"),
+            company_id: CompanyId::parse("comp_c").expect("id"),
+            mode: KeyMode::Live,
+            data_version: DataVersion(1),
+        }
+    }
+
+    fn site(id: &str) -> Site {
+        Site { id: SiteId::parse(id).expect("id"), name: id.into(), city: "Leeds".into(), employee_count: 1 }
+    }
+
+    fn mocks_with_sites(sites: Vec<Site>) -> Mocks {
+        let mut m = Mocks::default();
+        let company = company_from(
+            crate::model::NewCompany {
+                name: "Acme".into(),
+                sector: "Retail".into(),
+                city: "Leeds".into(),
+                employee_count: 3,
+                plan: crate::model::Plan::Business,
+                passport: crate::model::Passport { slug: "acme".into(), activated: false },
+                reporting_year_start: crate::model::ReportingYearStart::APRIL,
+            },
+            "comp_c",
+        );
+        m.companies.expect_overview().returning(move |_| {
+            Ok(Some(CompanyOverview {
+                company: company.clone(),
+                sites: sites.clone(),
+                current_emissions: None,
+                version: DataVersion(1),
+            }))
+        });
+        m
+    }
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 3, 20).expect("date")
+    }
+
+    async fn receive(services: &Services, chunks: &[&[u8]], limit: u64) -> Result<UploadedFile, DomainError> {
+        let mut upload = services.begin_file_upload(limit).await?;
+        for chunk in chunks {
+            if let Err(err) = upload.write(chunk).await {
+                upload.abort().await;
+                return Err(err);
+            }
+        }
+        upload.finish().await
+    }
+
+    #[test]
+    fn a_pdf_in_chunks_is_stored_whole() {
+        let blobs = Arc::new(MemoryBlobs::default());
+        let services = Mocks { blobs: blobs.clone(), ..Mocks::default() }.into_services();
+        let file = pollster::block_on(receive(&services, &[&PDF[..7], &PDF[7..]], 1024)).expect("accepted");
+        assert_eq!(file.kind, FileKind::Pdf);
+        assert_eq!(file.blob.size_bytes, PDF.len() as u64);
+        assert_eq!(blobs.finished.lock().expect("lock")[0].1, PDF);
+    }
+
+    #[test]
+    fn size_kind_and_emptiness_are_enforced() {
+        let services = Mocks::default().into_services();
+        let big = vec![b'%'; 2000];
+        assert!(matches!(
+            pollster::block_on(receive(&services, &[PDF, &big], 1024)),
+            Err(DomainError::TooLarge { limit: 1024 })
+        ));
+        let zip = [b"PK\x03\x04".as_slice(), &vec![0u8; SNIFF_LEN]].concat();
+        assert!(matches!(
+            pollster::block_on(receive(&services, &[&zip], 1 << 20)),
+            Err(DomainError::UnsupportedFile(_))
+        ));
+        assert!(matches!(
+            pollster::block_on(receive(&services, &[b"GIF89a"], 1024)),
+            Err(DomainError::UnsupportedFile(_))
+        ));
+        assert!(matches!(
+            pollster::block_on(receive(&services, &[], 1024)),
+            Err(DomainError::Invalid { field: "file", .. })
+        ));
+    }
+
+    fn received() -> UploadedFile {
+        UploadedFile {
+            kind: FileKind::Pdf,
+            blob: FinishedBlob { key: "blob-0".into(), size_bytes: 10, sha256: "abc".into() },
+        }
+    }
+
+    fn form(bill_type: Option<&str>, site: Option<&str>) -> UploadForm {
+        UploadForm { bill_type: bill_type.map(Into::into), site_id: site.map(Into::into) }
+    }
+
+    #[test]
+    fn a_refused_upload_leaves_no_blob_behind() {
+        let cases: [(UploadForm, Vec<Site>, &str); 4] = [
+            (form(None, Some("site_a")), vec![site("site_a")], "type"),
+            (form(Some("coal"), Some("site_a")), vec![site("site_a")], "type"),
+            (form(Some("gas"), Some("site_zz")), vec![site("site_a")], "not found"),
+            (form(Some("gas"), None), vec![site("site_a"), site("site_b")], "siteId"),
+        ];
+        for (form, sites, expected) in cases {
+            let blobs = Arc::new(MemoryBlobs::default());
+            let mut m = mocks_with_sites(sites);
+            m.blobs = blobs.clone();
+            m.bills.expect_record_upload().never();
+            let result = pollster::block_on(m.into_services().record_upload(&caller(), form, received(), today()));
+            let error = result.expect_err("refused");
+            let matches = match &error {
+                DomainError::MissingField { field, .. } | DomainError::Invalid { field, .. } => *field == expected,
+                DomainError::NotFound { .. } => expected == "not found",
+                _ => false,
+            };
+            assert!(matches, "{error:?} for {expected}");
+            assert_eq!(*blobs.deleted.lock().expect("lock"), ["blob-0"], "{expected}");
+        }
+    }
+
+    #[test]
+    fn the_only_site_is_the_default_and_the_period_follows_the_year_start() {
+        let mut m = mocks_with_sites(vec![site("site_a")]);
+        m.bills
+            .expect_record_upload()
+            .withf(|company, upload| {
+                company.as_str() == "comp_c"
+                    && upload.site_id.as_str() == "site_a"
+                    && upload.period == "2025-26"
+                    && upload.bill_type == BillType::Electricity
+                    && upload.file.content_type == "application/pdf"
+            })
+            .returning(|_, upload| {
+                Ok(Bill {
+                    id: BillId::parse("bill_b").expect("id"),
+                    site_id: upload.site_id,
+                    session_id: crate::model::SessionId::parse("sess_s").expect("id"),
+                    bill_type: upload.bill_type,
+                    status: BillStatus::Uploaded,
+                    file: upload.file,
+                    created_at: Utc::now(),
+                })
+            });
+        let bill = pollster::block_on(m.into_services().record_upload(
+            &caller(),
+            form(Some(" electricity "), None),
+            received(),
+            today(),
+        ));
+        assert_eq!(bill.expect("recorded").site_id.as_str(), "site_a");
+    }
+}
