@@ -1,5 +1,6 @@
 //! Route table: which path and method reach which handler. Handlers live one area per file.
 
+pub(crate) mod bills;
 pub(crate) mod company;
 pub(crate) mod fallback;
 pub(crate) mod health;
@@ -15,6 +16,7 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             web::scope("/api/v1")
                 .service(web::resource("/company").get(company::show).default_service(only("GET")))
+                .service(web::resource("/bills").post(bills::upload).default_service(only("POST")))
                 .service(web::resource("/keys").get(keys::list).post(keys::create).default_service(only("GET, POST")))
                 .service(web::resource("/keys/{id}").delete(keys::revoke).default_service(only("DELETE"))),
         );

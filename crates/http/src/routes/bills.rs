@@ -1,0 +1,98 @@
+//! `POST /api/v1/bills`: a multipart upload (`file`, `type`, `siteId`). The file streams
+//! through the domain's checks into the blob store; memory holds one chunk at a time.
+
+use actix_multipart::{Multipart, MultipartError};
+use actix_web::{HttpResponse, web};
+use carbonpass_domain::DomainError;
+use carbonpass_domain::usecases::{UploadForm, UploadedFile};
+use chrono::Utc;
+use futures_util::StreamExt;
+
+use crate::dto::Envelope;
+use crate::dto::bills::BillOut;
+use crate::error::ApiError;
+use crate::extract::Authenticated;
+use crate::state::HttpState;
+
+/// Longest text field (`type`, `siteId`) read.
+const TEXT_FIELD_LIMIT: usize = 1024;
+
+pub(crate) async fn upload(
+    state: web::Data<HttpState>,
+    caller: Authenticated,
+    mut multipart: Multipart,
+) -> Result<HttpResponse, ApiError> {
+    let mut form = UploadForm::default();
+    let mut file = None;
+    if let Err(err) = read_parts(&state, &mut multipart, &mut form, &mut file).await {
+        if let Some(file) = &file {
+            state.services.discard_file(file).await;
+        }
+        return Err(err);
+    }
+    let file = file.ok_or(DomainError::MissingField { field: "file", context: "bill upload" })?;
+    let bill = state.services.record_upload(&caller.0, form, file, Utc::now().date_naive()).await?;
+    Ok(HttpResponse::Created().json(Envelope::of(BillOut::from(&bill))))
+}
+
+async fn read_parts(
+    state: &HttpState,
+    multipart: &mut Multipart,
+    form: &mut UploadForm,
+    file: &mut Option<UploadedFile>,
+) -> Result<(), ApiError> {
+    while let Some(part) = multipart.next().await {
+        let mut part = part.map_err(multipart_error)?;
+        let name = part.name().unwrap_or_default().to_owned();
+        match name.as_str() {
+            "file" if file.is_some() => return Err(ApiError::bad_request("Send one \"file\" per bill upload.")),
+            "file" => {
+                let mut upload = state.services.begin_file_upload(state.max_upload_bytes).await?;
+                while let Some(chunk) = part.next().await {
+                    let written = match chunk {
+                        Ok(chunk) => upload.write(&chunk).await.map_err(ApiError::from),
+                        Err(err) => Err(multipart_error(err)),
+                    };
+                    if let Err(err) = written {
+                        upload.abort().await;
+                        return Err(err);
+                    }
+                }
+                *file = Some(upload.finish().await?);
+            }
+            "type" => form.bill_type = Some(text(&mut part, "type").await?),
+            "siteId" => form.site_id = Some(text(&mut part, "siteId").await?),
+            // Unknown parts are read past (bounded like a text field), not stored.
+            _ => {
+                text(&mut part, "unknown").await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A small text part, as UTF-8.
+async fn text(part: &mut actix_multipart::Field, name: &str) -> Result<String, ApiError> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = part.next().await {
+        bytes.extend_from_slice(&chunk.map_err(multipart_error)?);
+        if bytes.len() > TEXT_FIELD_LIMIT {
+            return Err(ApiError::bad_request(format!(
+                "The \"{name}\" field is longer than {TEXT_FIELD_LIMIT} bytes."
+            )));
+        }
+    }
+    String::from_utf8(bytes).map_err(|_| ApiError::bad_request(format!("The \"{name}\" field is not UTF-8 text.")))
+}
+
+fn multipart_error(err: MultipartError) -> ApiError {
+    match err {
+        MultipartError::ContentTypeMissing
+        | MultipartError::ContentTypeParse
+        | MultipartError::ContentTypeIncompatible
+        | MultipartError::BoundaryMissing => ApiError::UnsupportedMediaType(
+            "Send the bill as multipart/form-data with the fields file, type and siteId.".into(),
+        ),
+        other => ApiError::bad_request(format!("The multipart body could not be read: {other}.")),
+    }
+}
