@@ -40,6 +40,9 @@ pub enum DomainError {
     #[error("the same file was already uploaded for this site as {existing}")]
     DuplicateBill { existing: String },
 
+    #[error("overlaps confirmed bill {existing}")]
+    OverlappingBill { existing: String },
+
     #[error("more than {limit} bytes")]
     TooLarge { limit: u64 },
 

@@ -35,6 +35,11 @@ fn bill_data(bill: &Bill) -> String {
     serde_json::to_string(&data).unwrap_or_default()
 }
 
+/// `bill.confirmed`, when a bill's activity is confirmed and calculated.
+pub fn bill_confirmed(bill: &Bill) -> OutboxEvent {
+    OutboxEvent { event_type: "bill.confirmed", data: bill_data(bill) }
+}
+
 /// `bill.uploaded`, with the same fields as the upload's response.
 pub fn bill_uploaded(bill: &Bill) -> OutboxEvent {
     OutboxEvent { event_type: "bill.uploaded", data: bill_data(bill) }
@@ -63,6 +68,7 @@ mod tests {
                 sha256: "h".into(),
             },
             created_at: Utc::now(),
+            confirmed: None,
         };
         let event = bill_uploaded(&bill);
         assert_eq!(event.event_type, "bill.uploaded");

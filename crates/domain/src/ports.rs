@@ -9,9 +9,11 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::DomainError;
+use crate::calculation::Scope;
 use crate::model::{
-    ApiKeyId, ApiKeyRecord, Bill, BillId, Company, CompanyId, CompanyOverview, GeneratedKey, KeyHash, KeyMode,
-    MembershipRole, NewApiKey, NewCompany, NewSite, NewUpload, NewUser, PresentedKey, Site, StoredKey, User, UserId,
+    ApiKeyId, ApiKeyRecord, Bill, BillId, Company, CompanyId, CompanyOverview, Confirmed, GeneratedKey, KeyHash,
+    KeyMode, MembershipRole, NewApiKey, NewCompany, NewSite, NewUpload, NewUser, PresentedKey, Site, StoredKey, User,
+    UserId,
 };
 
 #[cfg_attr(test, mockall::automock)]
@@ -106,6 +108,20 @@ pub trait BillRepository: Send + Sync {
 
     /// One of the tenant's bills.
     async fn find_bill(&self, company: &CompanyId, id: &BillId) -> Result<Option<Bill>, DomainError>;
+
+    /// In one transaction: checks the bill is still `uploaded` (`Conflict` otherwise) and, unless
+    /// `confirmed.allow_overlap`, that no confirmed bill of the same supply (the same meter
+    /// point, or without one the same site and type) overlaps its billing period
+    /// (`OverlappingBill`); then stores the activity and calculation, the per-period, per-scope
+    /// amounts in `emissions` (micrograms), marks the bill `confirmed` and writes a
+    /// `bill.confirmed` event. `NotFound` if the bill is not the tenant's.
+    async fn confirm(
+        &self,
+        company: &CompanyId,
+        bill: &BillId,
+        confirmed: Confirmed,
+        emissions: Vec<(String, Scope, i64)>,
+    ) -> Result<Bill, DomainError>;
 }
 
 /// A blob written and made durable: where it is and what it holds.

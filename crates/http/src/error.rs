@@ -123,6 +123,13 @@ fn domain_public(err: &DomainError) -> Public {
             "duplicate_bill",
             format!("This file was already uploaded for this site as bill {existing}."),
         ),
+        DomainError::OverlappingBill { existing } => Public::new(
+            S::CONFLICT,
+            "overlapping_bill",
+            format!(
+                "Confirmed bill {existing} covers the same supply for an overlapping period; send \"allowOverlap\": true if both are right."
+            ),
+        ),
         DomainError::TooLarge { limit } => Public::new(
             S::PAYLOAD_TOO_LARGE,
             "payload_too_large",

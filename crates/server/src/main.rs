@@ -63,5 +63,6 @@ async fn run(command: Command, settings: Settings) -> Result<(), Box<dyn std::er
 }
 
 async fn services(settings: &Settings) -> Result<carbonpass_domain::usecases::Services, startup::StartError> {
-    Ok(startup::services(startup::open_store(settings).await?, startup::open_blobs(settings)?))
+    let factors = startup::load_factors()?;
+    Ok(startup::services(startup::open_store(settings).await?, startup::open_blobs(settings)?, factors))
 }

@@ -53,7 +53,7 @@ pub async fn open_store(settings: &Settings) -> Result<Store, StartError> {
     Ok(store)
 }
 
-pub fn services(store: Store, blobs: LocalBlobs) -> Services {
+pub fn services(store: Store, blobs: LocalBlobs, factors: FactorLibrary) -> Services {
     let store = Arc::new(store);
     Services::new(Ports {
         companies: store.clone(),
@@ -63,7 +63,15 @@ pub fn services(store: Store, blobs: LocalBlobs) -> Services {
         health: store.clone(),
         bills: store,
         blobs: Arc::new(blobs),
+        factors: Arc::new(factors),
     })
+}
+
+/// The shipped DESNZ factor sets, checked before anything is served.
+pub fn load_factors() -> Result<FactorLibrary, StartError> {
+    let factors = FactorLibrary::official()?;
+    tracing::info!(years = ?factors.years(), "conversion factor sets loaded");
+    Ok(factors)
 }
 
 /// Opens the configured blob folder (creating it). Blocking, but brief: start-up only.
@@ -89,10 +97,8 @@ impl std::fmt::Debug for Application {
 impl Application {
     /// Opens the store and binds the listener (port 0 picks a free port).
     pub async fn build(settings: &Settings) -> Result<Self, StartError> {
-        // The shipped DESNZ factor sets are checked before anything is served.
-        let factors = FactorLibrary::official()?;
-        tracing::info!(years = ?factors.years(), "conversion factor sets loaded");
-        let services = services(open_store(settings).await?, open_blobs(settings)?);
+        let factors = load_factors()?;
+        let services = services(open_store(settings).await?, open_blobs(settings)?, factors);
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|source| StartError::Io { context: format!("binding {}", settings.bind), source })?;
         let address = listener

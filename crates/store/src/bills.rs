@@ -3,17 +3,20 @@
 
 use async_trait::async_trait;
 use carbonpass_domain::DomainError;
-use carbonpass_domain::calculation::BillType;
-use carbonpass_domain::events::{OutboxEvent, bill_uploaded};
+use carbonpass_domain::calculation::{Activity, BillType, Scope, Unit};
+use carbonpass_domain::events::{OutboxEvent, bill_confirmed, bill_uploaded};
 use carbonpass_domain::model::ids::{BillKind, EventKind, SessionKind};
-use carbonpass_domain::model::{Bill, BillId, BillStatus, CompanyId, NewUpload, SessionId, SiteId, StoredFile};
+use carbonpass_domain::model::{
+    Bill, BillId, BillStatus, CompanyId, Confirmed, MeterPoint, NewUpload, SessionId, SiteId, StoredFile,
+};
 use carbonpass_domain::ports::BillRepository;
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
+use rust_decimal::Decimal;
 
-use crate::db::{DbConnection, db_now, from_db_time};
+use crate::db::{DbConnection, db_now, from_db_time, to_db_time};
 use crate::ids::mint;
-use crate::schema::{bills, events, sessions, sites};
+use crate::schema::{bill_emissions, bills, events, sessions, sites};
 use crate::{Store, StoreError};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -30,6 +33,31 @@ struct BillRow {
     size_bytes: i64,
     sha256: String,
     created_at: NaiveDateTime,
+    consumption: Option<String>,
+    unit: Option<String>,
+    period_start: Option<NaiveDate>,
+    period_end: Option<NaiveDate>,
+    meter_point: Option<String>,
+    supplier: Option<String>,
+    calorific_value: Option<String>,
+    volume_correction: Option<String>,
+    sewerage_volume: Option<String>,
+    allow_overlap: bool,
+    confirmed_at: Option<NaiveDateTime>,
+    calculation: Option<String>,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = bill_emissions)]
+struct EmissionRow<'a> {
+    bill_id: &'a str,
+    company_id: &'a str,
+    site_id: &'a str,
+    session_id: &'a str,
+    reporting_period: &'a str,
+    bill_type: &'a str,
+    scope: i32,
+    micrograms: i64,
 }
 
 #[derive(Debug, Insertable)]
@@ -57,6 +85,10 @@ fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Corrupt(format!("{what} {value:?}"))
 }
 
+fn decimal(what: &str, text: Option<String>) -> Result<Option<Decimal>, StoreError> {
+    text.map(|t| t.parse::<Decimal>().map_err(|_| corrupt(what, &t))).transpose()
+}
+
 impl TryFrom<BillRow> for Bill {
     type Error = StoreError;
     fn try_from(row: BillRow) -> Result<Self, StoreError> {
@@ -72,12 +104,52 @@ impl TryFrom<BillRow> for Bill {
             size_bytes,
             sha256,
             created_at,
+            consumption,
+            unit,
+            period_start,
+            period_end,
+            meter_point,
+            supplier,
+            calorific_value,
+            volume_correction,
+            sewerage_volume,
+            allow_overlap,
+            confirmed_at,
+            calculation,
         } = row;
+        let bill_type = bill_type.parse::<BillType>().map_err(|_| corrupt("bill type", &bill_type))?;
+        let confirmed = match (consumption, unit, period_start, period_end, confirmed_at, calculation) {
+            (
+                Some(quantity),
+                Some(unit),
+                Some(period_start),
+                Some(period_end),
+                Some(confirmed_at),
+                Some(calculation),
+            ) => Some(Confirmed {
+                activity: Activity {
+                    bill_type,
+                    quantity: decimal("consumption", Some(quantity))?.unwrap_or_default(),
+                    unit: unit.parse::<Unit>().map_err(|_| corrupt("unit", &unit))?,
+                    period_start,
+                    period_end,
+                    calorific_value: decimal("calorific value", calorific_value)?,
+                    volume_correction: decimal("volume correction", volume_correction)?,
+                    sewerage_volume: decimal("sewerage volume", sewerage_volume)?,
+                },
+                meter_point: meter_point.map(MeterPoint::from_stored),
+                supplier,
+                allow_overlap,
+                confirmed_at: from_db_time(confirmed_at),
+                calculation: serde_json::from_str(&calculation).map_err(|e| corrupt("calculation", &e.to_string()))?,
+            }),
+            _ => None,
+        };
         Ok(Bill {
             id: BillId::parse(&id).ok_or_else(|| corrupt("bill id", &id))?,
             site_id: SiteId::parse(&site_id).ok_or_else(|| corrupt("site id", &site_id))?,
             session_id: SessionId::parse(&session_id).ok_or_else(|| corrupt("session id", &session_id))?,
-            bill_type: bill_type.parse::<BillType>().map_err(|_| corrupt("bill type", &bill_type))?,
+            bill_type,
             status: status.parse::<BillStatus>().map_err(|_| corrupt("bill status", &status))?,
             file: StoredFile {
                 blob_key,
@@ -86,6 +158,7 @@ impl TryFrom<BillRow> for Bill {
                 sha256,
             },
             created_at: from_db_time(created_at),
+            confirmed,
         })
     }
 }
@@ -110,10 +183,49 @@ pub(crate) fn write_event(
     Ok(())
 }
 
-/// What recording an upload found wrong, decided inside the transaction.
+/// What a write found wrong, decided inside the transaction.
 enum Refusal {
     UnknownSite,
     Duplicate(String),
+    UnknownBill,
+    NotPending(String),
+    Overlapping(String),
+}
+
+fn refused(refusal: Refusal) -> DomainError {
+    match refusal {
+        Refusal::UnknownSite => DomainError::not_found("site"),
+        Refusal::Duplicate(existing) => DomainError::DuplicateBill { existing },
+        Refusal::UnknownBill => DomainError::not_found("bill"),
+        Refusal::NotPending(status) => DomainError::Conflict { message: format!("the bill is already {status}") },
+        Refusal::Overlapping(existing) => DomainError::OverlappingBill { existing },
+    }
+}
+
+/// A confirmed bill of the same supply whose billing period overlaps `from..=to`: the same meter
+/// point anywhere in the company, or, without one, the same site and type.
+fn overlapping(
+    conn: &mut DbConnection,
+    row: &BillRow,
+    meter_point: Option<&str>,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Option<String>, StoreError> {
+    let confirmed = bills::table
+        .filter(bills::company_id.eq(&row.company_id))
+        .filter(bills::status.eq("confirmed"))
+        .filter(bills::id.ne(&row.id))
+        .filter(bills::period_start.le(to))
+        .filter(bills::period_end.ge(from))
+        .select(bills::id);
+    Ok(match meter_point {
+        Some(mp) => confirmed.filter(bills::meter_point.eq(mp)).first::<String>(conn).optional()?,
+        None => confirmed
+            .filter(bills::site_id.eq(&row.site_id))
+            .filter(bills::bill_type.eq(&row.bill_type))
+            .first::<String>(conn)
+            .optional()?,
+    })
 }
 
 /// The site's session in progress, or a new one for `period`.
@@ -186,6 +298,18 @@ impl BillRepository for Store {
                     size_bytes: i64::try_from(upload.file.size_bytes).map_err(|_| corrupt("size", "too large"))?,
                     sha256: upload.file.sha256.clone(),
                     created_at: now,
+                    consumption: None,
+                    unit: None,
+                    period_start: None,
+                    period_end: None,
+                    meter_point: None,
+                    supplier: None,
+                    calorific_value: None,
+                    volume_correction: None,
+                    sewerage_volume: None,
+                    allow_overlap: false,
+                    confirmed_at: None,
+                    calculation: None,
                 };
                 diesel::insert_into(bills::table).values(&row).execute(conn)?;
                 let bill = Bill::try_from(row)?;
@@ -195,8 +319,7 @@ impl BillRepository for Store {
             .await;
         match outcome {
             Ok(Ok(bill)) => Ok(bill),
-            Ok(Err(Refusal::UnknownSite)) => Err(DomainError::not_found("site")),
-            Ok(Err(Refusal::Duplicate(existing))) => Err(DomainError::DuplicateBill { existing }),
+            Ok(Err(refusal)) => Err(refused(refusal)),
             // Two uploads of one file racing past the check: the unique index decides.
             Err(StoreError::Query(diesel::result::Error::DatabaseError(
                 diesel::result::DatabaseErrorKind::UniqueViolation,
@@ -221,5 +344,82 @@ impl BillRepository for Store {
             })
             .await?;
         Ok(row.map(Bill::try_from).transpose()?)
+    }
+
+    async fn confirm(
+        &self,
+        company: &CompanyId,
+        bill: &BillId,
+        confirmed: Confirmed,
+        emissions: Vec<(String, Scope, i64)>,
+    ) -> Result<Bill, DomainError> {
+        let (company, bill_id) = (company.as_str().to_owned(), bill.as_str().to_owned());
+        let calculation =
+            serde_json::to_string(&confirmed.calculation).map_err(|e| DomainError::Internal(e.to_string()))?;
+        let outcome = self
+            .transaction(move |conn| {
+                let Some(row) = bills::table
+                    .filter(bills::id.eq(&bill_id))
+                    .filter(bills::company_id.eq(&company))
+                    .select(BillRow::as_select())
+                    .first(conn)
+                    .optional()?
+                else {
+                    return Ok(Err(Refusal::UnknownBill));
+                };
+                if row.status != "uploaded" {
+                    return Ok(Err(Refusal::NotPending(row.status)));
+                }
+                let activity = &confirmed.activity;
+                let meter_point = confirmed.meter_point.as_ref().map(MeterPoint::as_str);
+                if !confirmed.allow_overlap
+                    && let Some(existing) =
+                        overlapping(conn, &row, meter_point, activity.period_start, activity.period_end)?
+                {
+                    return Ok(Err(Refusal::Overlapping(existing)));
+                }
+                // Only an `uploaded` bill changes: a concurrent confirmation finds none left.
+                let updated =
+                    diesel::update(bills::table.filter(bills::id.eq(&row.id)).filter(bills::status.eq("uploaded")))
+                        .set((
+                            bills::status.eq("confirmed"),
+                            bills::consumption.eq(activity.quantity.to_string()),
+                            bills::unit.eq(activity.unit.as_str()),
+                            bills::period_start.eq(activity.period_start),
+                            bills::period_end.eq(activity.period_end),
+                            bills::meter_point.eq(meter_point),
+                            bills::supplier.eq(confirmed.supplier.as_deref()),
+                            bills::calorific_value.eq(activity.calorific_value.map(|v| v.to_string())),
+                            bills::volume_correction.eq(activity.volume_correction.map(|v| v.to_string())),
+                            bills::sewerage_volume.eq(activity.sewerage_volume.map(|v| v.to_string())),
+                            bills::allow_overlap.eq(confirmed.allow_overlap),
+                            bills::confirmed_at.eq(to_db_time(confirmed.confirmed_at)),
+                            bills::calculation.eq(&calculation),
+                        ))
+                        .execute(conn)?;
+                if updated == 0 {
+                    return Ok(Err(Refusal::NotPending("confirmed".into())));
+                }
+                for (period, scope, micrograms) in &emissions {
+                    diesel::insert_into(bill_emissions::table)
+                        .values(EmissionRow {
+                            bill_id: &row.id,
+                            company_id: &row.company_id,
+                            site_id: &row.site_id,
+                            session_id: &row.session_id,
+                            reporting_period: period,
+                            bill_type: &row.bill_type,
+                            scope: i32::from(scope.number()),
+                            micrograms: *micrograms,
+                        })
+                        .execute(conn)?;
+                }
+                let stored = bills::table.filter(bills::id.eq(&row.id)).select(BillRow::as_select()).first(conn)?;
+                let bill = Bill::try_from(stored)?;
+                write_event(conn, &company, &bill_confirmed(&bill), db_now())?;
+                Ok(Ok(bill))
+            })
+            .await?;
+        outcome.map_err(refused)
     }
 }

@@ -92,6 +92,31 @@ diesel::table! {
         size_bytes -> BigInt,
         sha256 -> Text,
         created_at -> Timestamp,
+        consumption -> Nullable<Text>,
+        unit -> Nullable<Text>,
+        period_start -> Nullable<Date>,
+        period_end -> Nullable<Date>,
+        meter_point -> Nullable<Text>,
+        supplier -> Nullable<Text>,
+        calorific_value -> Nullable<Text>,
+        volume_correction -> Nullable<Text>,
+        sewerage_volume -> Nullable<Text>,
+        allow_overlap -> Bool,
+        confirmed_at -> Nullable<Timestamp>,
+        calculation -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    bill_emissions (bill_id, reporting_period, scope) {
+        bill_id -> Text,
+        company_id -> Text,
+        site_id -> Text,
+        session_id -> Text,
+        reporting_period -> Text,
+        bill_type -> Text,
+        scope -> Integer,
+        micrograms -> BigInt,
     }
 }
 
@@ -116,5 +141,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
     sessions,
     bills,
+    bill_emissions,
     events
 );

@@ -2,6 +2,7 @@
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
 
 use super::apportion::apportion;
 use super::bill_type::{BillType, Unit};
@@ -30,7 +31,7 @@ pub struct Activity {
     pub sewerage_volume: Option<Decimal>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Scope {
     One,
     Two,
@@ -38,12 +39,13 @@ pub enum Scope {
 }
 
 /// One multiplication: `activity` (in `activity_unit`) × `factor` = `kg_co2e`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct CalculationLine {
     pub scope: Scope,
     /// GHG Protocol Scope 3 category (1, 3 or 5); `None` for scopes 1 and 2.
     pub category: Option<u8>,
-    pub factor_id: &'static str,
+    pub factor_id: String,
     pub description: String,
     pub activity: Decimal,
     pub activity_unit: String,
@@ -55,7 +57,8 @@ pub struct CalculationLine {
 }
 
 /// The share of the bill falling in one reporting period.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct CalculationPart {
     pub period: String,
     pub days: u32,
@@ -66,7 +69,7 @@ pub struct CalculationPart {
 }
 
 /// The whole calculation of one bill: its parts, and totals in kg CO2e (exact).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Calculation {
     pub parts: Vec<CalculationPart>,
 }
@@ -79,6 +82,38 @@ impl Calculation {
 
     pub fn lines(&self) -> impl Iterator<Item = &CalculationLine> {
         self.parts.iter().flat_map(|part| part.lines.iter())
+    }
+
+    /// Micrograms of CO2e for each (reporting period, scope) with any line, rounded half away
+    /// from zero once per pair: what aggregation sums.
+    pub fn micrograms(&self) -> Result<Vec<(String, Scope, i64)>, DomainError> {
+        let mut out = Vec::new();
+        for part in &self.parts {
+            for scope in [Scope::One, Scope::Two, Scope::Three] {
+                let lines: Vec<&CalculationLine> = part.lines.iter().filter(|l| l.scope == scope).collect();
+                if lines.is_empty() {
+                    continue;
+                }
+                let kg: Decimal = lines.iter().map(|l| l.kg_co2e).sum();
+                let micrograms = kg
+                    .checked_mul(Decimal::from(1_000_000_000_i64))
+                    .map(|v| v.round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointAwayFromZero))
+                    .and_then(|v| i64::try_from(v).ok())
+                    .ok_or_else(too_large)?;
+                out.push((part.period.clone(), scope, micrograms));
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl Scope {
+    pub fn number(self) -> u8 {
+        match self {
+            Scope::One => 1,
+            Scope::Two => 2,
+            Scope::Three => 3,
+        }
     }
 }
 
@@ -187,7 +222,7 @@ fn line(
     Ok(CalculationLine {
         scope,
         category,
-        factor_id: id.0,
+        factor_id: id.0.to_owned(),
         description: row.description.clone(),
         activity,
         activity_unit: row.unit.clone(),
@@ -297,7 +332,7 @@ mod tests {
         assert_eq!((c.parts[0].period.as_str(), c.parts[0].factor_set_year, c.parts[0].days), ("2025-26", 2025, 31));
         // 1000 × 0.17700; 1000 × (0.01853 + 0.04590 + 0.00397)
         assert_eq!(totals(&c), (d("0"), d("177.000"), d("68.40000")));
-        let ids: Vec<&str> = c.lines().map(|l| l.factor_id).collect();
+        let ids: Vec<&str> = c.lines().map(|l| l.factor_id.as_str()).collect();
         assert_eq!(ids, ["7_400_4000_5_1", "13_402_4000_5_1", "15_917_4000_5_1", "15_918_4000_5_1"]);
         assert!(c.lines().skip(1).all(|l| l.category == Some(3)));
     }

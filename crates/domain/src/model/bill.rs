@@ -2,11 +2,13 @@
 
 use std::str::FromStr;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
 
 use super::ids::{BillId, SessionId, SiteId};
+use super::meter_point::MeterPoint;
 use crate::DomainError;
-use crate::calculation::BillType;
+use crate::calculation::{Activity, BillType, Calculation, Unit};
 
 /// `uploaded` → `confirmed`; `rejected` is allowed from `uploaded`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,6 +59,35 @@ pub struct Bill {
     pub status: BillStatus,
     pub file: StoredFile,
     pub created_at: DateTime<Utc>,
+    /// Set once the bill is confirmed.
+    pub confirmed: Option<Confirmed>,
+}
+
+/// What a confirmation states about a bill (SPEC 3), parsed but not yet checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfirmBill {
+    pub consumption: Decimal,
+    pub unit: Unit,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    pub meter_point: Option<String>,
+    pub supplier: Option<String>,
+    pub calorific_value: Option<Decimal>,
+    pub volume_correction: Option<Decimal>,
+    pub sewerage_volume: Option<Decimal>,
+    /// Confirm even though it overlaps a confirmed bill of the same supply (recorded).
+    pub allow_overlap: bool,
+}
+
+/// A confirmed bill's activity and calculation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Confirmed {
+    pub activity: Activity,
+    pub meter_point: Option<MeterPoint>,
+    pub supplier: Option<String>,
+    pub allow_overlap: bool,
+    pub confirmed_at: DateTime<Utc>,
+    pub calculation: Calculation,
 }
 
 /// A stored file to record as a bill of a site, in the session in progress for the reporting

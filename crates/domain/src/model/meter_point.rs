@@ -49,6 +49,11 @@ impl MeterPoint {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// A meter point read back from storage, where it was stored already normalised.
+    pub fn from_stored(normalised: String) -> Self {
+        Self(normalised)
+    }
 }
 
 #[cfg(test)]

@@ -2,13 +2,15 @@
 //! way), then is recorded against the caller's site and session. A refused upload leaves no
 //! row and no blob behind.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::Services;
 use crate::DomainError;
-use crate::calculation::{BillType, ReportingPeriod};
+use crate::calculation::{Activity, BillType, ReportingPeriod, calculate};
 use crate::model::file_kind::SNIFF_LEN;
-use crate::model::{Bill, FileKind, NewUpload, Principal, SiteId, StoredFile};
+use crate::model::{
+    Bill, BillId, BillStatus, ConfirmBill, Confirmed, FileKind, MeterPoint, NewUpload, Principal, SiteId, StoredFile,
+};
 use crate::ports::{BlobSink, FinishedBlob};
 
 /// The text fields of an upload, as sent.
@@ -96,6 +98,55 @@ impl FileUpload {
 }
 
 impl Services {
+    /// One of the caller's bills.
+    pub async fn bill(&self, principal: &Principal, id: &BillId) -> Result<Bill, DomainError> {
+        self.bills.find_bill(&principal.company_id, id).await?.ok_or(DomainError::not_found("bill"))
+    }
+
+    /// Confirms an uploaded bill: checks the activity, calculates it with the factor set of each
+    /// reporting period it falls in, and records both with a `bill.confirmed` event, atomically.
+    pub async fn confirm_bill(
+        &self,
+        principal: &Principal,
+        id: &BillId,
+        request: ConfirmBill,
+        now: DateTime<Utc>,
+    ) -> Result<Bill, DomainError> {
+        let bill = self.bill(principal, id).await?;
+        if bill.status != BillStatus::Uploaded {
+            return Err(DomainError::Conflict { message: format!("bill {id} is already {}", bill.status.as_str()) });
+        }
+        let activity = Activity {
+            bill_type: bill.bill_type,
+            quantity: request.consumption,
+            unit: request.unit,
+            period_start: request.period_start,
+            period_end: request.period_end,
+            calorific_value: request.calorific_value,
+            volume_correction: request.volume_correction,
+            sewerage_volume: request.sewerage_volume,
+        };
+        activity.validate()?;
+        let meter_point =
+            request.meter_point.as_deref().map(|raw| MeterPoint::parse(bill.bill_type, raw)).transpose()?;
+        let supplier = request.supplier.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+        if supplier.as_ref().is_some_and(|s| s.chars().count() > 200) {
+            return Err(DomainError::invalid("supplier", "must be at most 200 characters"));
+        }
+        let overview = self.company_overview(principal).await?;
+        let calculation = calculate(&self.factors, overview.company.reporting_year_start, &activity)?;
+        let emissions = calculation.micrograms()?;
+        let confirmed = Confirmed {
+            activity,
+            meter_point,
+            supplier,
+            allow_overlap: request.allow_overlap,
+            confirmed_at: now,
+            calculation,
+        };
+        self.bills.confirm(&principal.company_id, id, confirmed, emissions).await
+    }
+
     /// Starts receiving a file of at most `limit` bytes.
     pub async fn begin_file_upload(&self, limit: u64) -> Result<FileUpload, DomainError> {
         Ok(FileUpload { sink: self.blobs.create().await?, head: Vec::new(), kind: None, size: 0, limit })
@@ -163,8 +214,6 @@ impl Services {
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
-
-    use chrono::Utc;
 
     use super::*;
     use crate::model::{ApiKeyId, BillId, BillStatus, CompanyId, CompanyOverview, DataVersion, KeyMode, Site, UserId};
@@ -316,6 +365,7 @@ mod tests {
                     status: BillStatus::Uploaded,
                     file: upload.file,
                     created_at: Utc::now(),
+                    confirmed: None,
                 })
             });
         let bill = pollster::block_on(m.into_services().record_upload(

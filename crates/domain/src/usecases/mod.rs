@@ -17,6 +17,8 @@ pub use demo::{DEMO_COMPANY_SLUG, DEMO_USER_EMAIL, DemoAccount};
 
 use cache::VersionedCache;
 
+use crate::calculation::FactorLibrary;
+
 use crate::model::CompanyOverview;
 use crate::ports::{
     ApiKeyCodec, ApiKeyRepository, BillRepository, BlobStore, CompanyRepository, HealthProbe, UserRepository,
@@ -35,6 +37,8 @@ pub struct Ports {
     pub health: Arc<dyn HealthProbe>,
     pub bills: Arc<dyn BillRepository>,
     pub blobs: Arc<dyn BlobStore>,
+    /// The DESNZ factor sets, loaded and validated at start-up.
+    pub factors: Arc<FactorLibrary>,
 }
 
 impl fmt::Debug for Ports {
@@ -53,6 +57,7 @@ pub struct Services {
     health: Arc<dyn HealthProbe>,
     bills: Arc<dyn BillRepository>,
     blobs: Arc<dyn BlobStore>,
+    factors: Arc<FactorLibrary>,
     overviews: Arc<VersionedCache<CompanyOverview>>,
 }
 
@@ -64,9 +69,9 @@ impl fmt::Debug for Services {
 
 impl Services {
     pub fn new(ports: Ports) -> Self {
-        let Ports { companies, users, keys, codec, health, bills, blobs } = ports;
+        let Ports { companies, users, keys, codec, health, bills, blobs, factors } = ports;
         let overviews = Arc::new(VersionedCache::new(OVERVIEW_CACHE_TENANTS));
-        Self { companies, users, keys, codec, health, bills, blobs, overviews }
+        Self { companies, users, keys, codec, health, bills, blobs, factors, overviews }
     }
 
     /// Whether the service can do its work now (readiness).
@@ -121,6 +126,7 @@ pub(crate) mod test_support {
                 health: Arc::new(self.health),
                 bills: Arc::new(self.bills),
                 blobs: Arc::new(self.blobs),
+                factors: Arc::new(crate::calculation::FactorLibrary::official().expect("shipped factors")),
             })
         }
     }

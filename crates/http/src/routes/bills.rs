@@ -4,12 +4,13 @@
 use actix_multipart::{Multipart, MultipartError};
 use actix_web::{HttpResponse, web};
 use carbonpass_domain::DomainError;
+use carbonpass_domain::model::{BillId, ConfirmBill};
 use carbonpass_domain::usecases::{UploadForm, UploadedFile};
 use chrono::Utc;
 use futures_util::StreamExt;
 
 use crate::dto::Envelope;
-use crate::dto::bills::BillOut;
+use crate::dto::bills::{BillDetailOut, BillOut, ConfirmIn};
 use crate::error::ApiError;
 use crate::extract::Authenticated;
 use crate::state::HttpState;
@@ -95,4 +96,28 @@ fn multipart_error(err: MultipartError) -> ApiError {
         ),
         other => ApiError::bad_request(format!("The multipart body could not be read: {other}.")),
     }
+}
+
+/// `GET /api/v1/bills/{id}`: the bill, with its calculation once confirmed.
+pub(crate) async fn show(
+    state: web::Data<HttpState>,
+    caller: Authenticated,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = BillId::parse(&id).ok_or(DomainError::not_found("bill"))?;
+    let bill = state.services.bill(&caller.0, &id).await?;
+    Ok(HttpResponse::Ok().json(Envelope::of(BillDetailOut::from(&bill))))
+}
+
+/// `POST /api/v1/bills/{id}/confirm`: activity data in, calculation out.
+pub(crate) async fn confirm(
+    state: web::Data<HttpState>,
+    caller: Authenticated,
+    id: web::Path<String>,
+    body: web::Json<ConfirmIn>,
+) -> Result<HttpResponse, ApiError> {
+    let id = BillId::parse(&id).ok_or(DomainError::not_found("bill"))?;
+    let request = ConfirmBill::try_from(body.into_inner())?;
+    let bill = state.services.confirm_bill(&caller.0, &id, request, Utc::now()).await?;
+    Ok(HttpResponse::Ok().json(Envelope::of(BillDetailOut::from(&bill))))
 }

@@ -3,6 +3,7 @@
 mod auth;
 mod bills;
 mod company;
+mod confirm;
 mod errors;
 mod health;
 mod keys;

@@ -1,0 +1,15 @@
+DROP TABLE bill_emissions;
+DROP INDEX bills_confirmed_by_site_type;
+DROP INDEX bills_confirmed_by_meter;
+ALTER TABLE bills DROP COLUMN calculation;
+ALTER TABLE bills DROP COLUMN confirmed_at;
+ALTER TABLE bills DROP COLUMN allow_overlap;
+ALTER TABLE bills DROP COLUMN sewerage_volume;
+ALTER TABLE bills DROP COLUMN volume_correction;
+ALTER TABLE bills DROP COLUMN calorific_value;
+ALTER TABLE bills DROP COLUMN supplier;
+ALTER TABLE bills DROP COLUMN meter_point;
+ALTER TABLE bills DROP COLUMN period_end;
+ALTER TABLE bills DROP COLUMN period_start;
+ALTER TABLE bills DROP COLUMN unit;
+ALTER TABLE bills DROP COLUMN consumption;
