@@ -8,12 +8,12 @@ use std::path::PathBuf;
 
 use async_trait::async_trait;
 use carbonpass_domain::DomainError;
-use carbonpass_domain::ports::{BlobSink, BlobStore, FinishedBlob};
+use carbonpass_domain::ports::{BlobReader, BlobSink, BlobStore, FinishedBlob};
 use rand::Rng;
 use rand::distr::Alphanumeric;
 use sha2::{Digest, Sha256};
 use tokio::fs::{self, File};
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const KEY_LEN: usize = 32;
 
@@ -64,8 +64,37 @@ impl LocalBlobs {
     }
 }
 
+/// Bytes read per chunk when a blob is read back.
+const READ_CHUNK: usize = 64 * 1024;
+
+struct LocalReader {
+    file: File,
+}
+
+#[async_trait]
+impl BlobReader for LocalReader {
+    async fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, DomainError> {
+        let mut chunk = vec![0; READ_CHUNK];
+        let n = self.file.read(&mut chunk).await.map_err(|e| unavailable("reading a blob", e))?;
+        if n == 0 {
+            return Ok(None);
+        }
+        chunk.truncate(n);
+        Ok(Some(chunk))
+    }
+}
+
 #[async_trait]
 impl BlobStore for LocalBlobs {
+    async fn open(&self, key: &str) -> Result<Box<dyn BlobReader>, DomainError> {
+        let path = self.path_of(key).ok_or(DomainError::not_found("file"))?;
+        match File::open(&path).await {
+            Ok(file) => Ok(Box::new(LocalReader { file })),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Err(DomainError::not_found("file")),
+            Err(e) => Err(unavailable("opening a blob", e)),
+        }
+    }
+
     async fn create(&self) -> Result<Box<dyn BlobSink>, DomainError> {
         let key: String = rand::rng().sample_iter(&Alphanumeric).take(KEY_LEN).map(char::from).collect();
         let staging = self.root.join(".staging").join(format!("{key}.part"));
@@ -154,12 +183,16 @@ mod tests {
         assert_eq!(blob.sha256, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
         let path = blobs.path_of(&blob.key).expect("path");
         assert_eq!(std::fs::read(path).expect("read"), b"abc");
+        let mut reader = blobs.open(&blob.key).await.expect("open");
+        assert_eq!(reader.next_chunk().await.expect("read"), Some(b"abc".to_vec()));
+        assert_eq!(reader.next_chunk().await.expect("read"), None);
         assert_eq!(blobs.keys().expect("keys"), vec![blob.key.clone()]);
         assert_eq!(blobs.staged().expect("staged"), 0);
 
         blobs.delete(&blob.key).await.expect("delete");
         blobs.delete(&blob.key).await.expect("deleting twice is fine");
         assert!(blobs.keys().expect("keys").is_empty());
+        assert!(matches!(blobs.open(&blob.key).await, Err(DomainError::NotFound { .. })));
     }
 
     #[tokio::test]

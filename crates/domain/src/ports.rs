@@ -11,9 +11,9 @@ use chrono::{DateTime, Utc};
 use crate::DomainError;
 use crate::calculation::Scope;
 use crate::model::{
-    ApiKeyId, ApiKeyRecord, Bill, BillId, Company, CompanyId, CompanyOverview, Confirmed, GeneratedKey, KeyHash,
-    KeyMode, MembershipRole, NewApiKey, NewCompany, NewSite, NewUpload, NewUser, PresentedKey, Site, StoredKey, User,
-    UserId,
+    ApiKeyId, ApiKeyRecord, Bill, BillId, BillQuery, Company, CompanyId, CompanyOverview, Confirmed, GeneratedKey,
+    KeyHash, KeyMode, MembershipRole, NewApiKey, NewCompany, NewSite, NewUpload, NewUser, PresentedKey, Site,
+    StoredKey, User, UserId,
 };
 
 #[cfg_attr(test, mockall::automock)]
@@ -106,6 +106,10 @@ pub trait BillRepository: Send + Sync {
     /// has a bill with the same file.
     async fn record_upload(&self, company: &CompanyId, upload: NewUpload) -> Result<Bill, DomainError>;
 
+    /// The tenant's bills, newest first, filtered by `query`; at most `query.limit`.
+    /// `Invalid` (field `cursor`) if the cursor names no bill of the tenant.
+    async fn list_bills(&self, company: &CompanyId, query: BillQuery) -> Result<Vec<Bill>, DomainError>;
+
     /// One of the tenant's bills.
     async fn find_bill(&self, company: &CompanyId, id: &BillId) -> Result<Option<Bill>, DomainError>;
 
@@ -136,6 +140,9 @@ pub struct FinishedBlob {
 /// Where uploaded files live (a local folder, or an S3-compatible store).
 #[async_trait]
 pub trait BlobStore: Send + Sync {
+    /// Reads a blob back, chunk by chunk. `NotFound` if there is none under `key`.
+    async fn open(&self, key: &str) -> Result<Box<dyn BlobReader>, DomainError>;
+
     /// A new blob under a fresh key, written chunk by chunk so memory never holds a whole file.
     async fn create(&self) -> Result<Box<dyn BlobSink>, DomainError>;
 
@@ -152,4 +159,11 @@ pub trait BlobSink: Send {
 
     /// Discards what was written.
     async fn abort(self: Box<Self>);
+}
+
+/// A blob being read.
+#[async_trait]
+pub trait BlobReader: Send {
+    /// The next chunk, or `None` at the end.
+    async fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, DomainError>;
 }

@@ -7,7 +7,7 @@ use carbonpass_domain::calculation::{Activity, BillType, Scope, Unit};
 use carbonpass_domain::events::{OutboxEvent, bill_confirmed, bill_uploaded};
 use carbonpass_domain::model::ids::{BillKind, EventKind, SessionKind};
 use carbonpass_domain::model::{
-    Bill, BillId, BillStatus, CompanyId, Confirmed, MeterPoint, NewUpload, SessionId, SiteId, StoredFile,
+    Bill, BillId, BillQuery, BillStatus, CompanyId, Confirmed, MeterPoint, NewUpload, SessionId, SiteId, StoredFile,
 };
 use carbonpass_domain::ports::BillRepository;
 use chrono::{NaiveDate, NaiveDateTime};
@@ -329,6 +329,47 @@ impl BillRepository for Store {
             }
             Err(err) => Err(err.into()),
         }
+    }
+
+    async fn list_bills(&self, company: &CompanyId, query: BillQuery) -> Result<Vec<Bill>, DomainError> {
+        let company = company.as_str().to_owned();
+        let rows = self
+            .run(move |conn| {
+                let cursor = match &query.after {
+                    Some(after) => {
+                        let at = bills::table
+                            .filter(bills::id.eq(after.as_str()))
+                            .filter(bills::company_id.eq(&company))
+                            .select(bills::created_at)
+                            .first::<NaiveDateTime>(conn)
+                            .optional()?;
+                        match at {
+                            Some(at) => Some((at, after.as_str().to_owned())),
+                            None => return Ok(None),
+                        }
+                    }
+                    None => None,
+                };
+                let mut select = bills::table
+                    .filter(bills::company_id.eq(company))
+                    .select(BillRow::as_select())
+                    .order((bills::created_at.desc(), bills::id.desc()))
+                    .limit(i64::from(query.limit))
+                    .into_boxed();
+                if let Some(status) = query.status {
+                    select = select.filter(bills::status.eq(status.as_str()));
+                }
+                if let Some(site) = &query.site {
+                    select = select.filter(bills::site_id.eq(site.as_str().to_owned()));
+                }
+                if let Some((at, id)) = cursor {
+                    select = select.filter(bills::created_at.lt(at).or(bills::created_at.eq(at).and(bills::id.lt(id))));
+                }
+                Ok(Some(select.load::<BillRow>(conn)?))
+            })
+            .await?;
+        let rows = rows.ok_or_else(|| DomainError::invalid("cursor", "names no bill of this company"))?;
+        Ok(rows.into_iter().map(Bill::try_from).collect::<Result<_, _>>()?)
     }
 
     async fn find_bill(&self, company: &CompanyId, id: &BillId) -> Result<Option<Bill>, DomainError> {

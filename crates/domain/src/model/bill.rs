@@ -99,3 +99,12 @@ pub struct NewUpload {
     pub file: StoredFile,
     pub period: String,
 }
+
+/// Which bills to list: newest first, after the bill named by `after` (the previous page's last).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BillQuery {
+    pub status: Option<BillStatus>,
+    pub site: Option<SiteId>,
+    pub after: Option<BillId>,
+    pub limit: u32,
+}

@@ -12,7 +12,7 @@ pub mod user;
 pub mod version;
 
 pub use api_key::{ApiKeyRecord, GeneratedKey, KeyHash, KeyMode, NewApiKey, PresentedKey, Principal, StoredKey};
-pub use bill::{Bill, BillStatus, ConfirmBill, Confirmed, NewUpload, StoredFile};
+pub use bill::{Bill, BillQuery, BillStatus, ConfirmBill, Confirmed, NewUpload, StoredFile};
 pub use company::{Company, CompanyOverview, NewCompany, Passport, Plan, ReportingYearStart};
 pub use emissions::{Grams, PeriodTotals};
 pub use file_kind::FileKind;

@@ -9,7 +9,8 @@ use crate::DomainError;
 use crate::calculation::{Activity, BillType, ReportingPeriod, calculate};
 use crate::model::file_kind::SNIFF_LEN;
 use crate::model::{
-    Bill, BillId, BillStatus, ConfirmBill, Confirmed, FileKind, MeterPoint, NewUpload, Principal, SiteId, StoredFile,
+    Bill, BillId, BillQuery, BillStatus, ConfirmBill, Confirmed, FileKind, MeterPoint, NewUpload, Principal, SiteId,
+    StoredFile,
 };
 use crate::ports::{BlobSink, FinishedBlob};
 
@@ -98,6 +99,30 @@ impl FileUpload {
 }
 
 impl Services {
+    /// A page of the caller's bills (newest first) and whether more follow.
+    pub async fn bills(&self, principal: &Principal, mut query: BillQuery) -> Result<(Vec<Bill>, bool), DomainError> {
+        if !(1..=100).contains(&query.limit) {
+            return Err(DomainError::invalid("limit", "must be from 1 to 100"));
+        }
+        let limit = query.limit as usize;
+        query.limit += 1;
+        let mut page = self.bills.list_bills(&principal.company_id, query).await?;
+        let more = page.len() > limit;
+        page.truncate(limit);
+        Ok((page, more))
+    }
+
+    /// A bill's original file: its content type, size, and a reader of its bytes.
+    pub async fn bill_file(
+        &self,
+        principal: &Principal,
+        id: &BillId,
+    ) -> Result<(Bill, Box<dyn crate::ports::BlobReader>), DomainError> {
+        let bill = self.bill(principal, id).await?;
+        let reader = self.blobs.open(&bill.file.blob_key).await?;
+        Ok((bill, reader))
+    }
+
     /// One of the caller's bills.
     pub async fn bill(&self, principal: &Principal, id: &BillId) -> Result<Bill, DomainError> {
         self.bills.find_bill(&principal.company_id, id).await?.ok_or(DomainError::not_found("bill"))

@@ -146,6 +146,10 @@ pub(crate) mod test_support {
 
     #[async_trait::async_trait]
     impl crate::ports::BlobStore for Arc<MemoryBlobs> {
+        async fn open(&self, _key: &str) -> Result<Box<dyn crate::ports::BlobReader>, crate::DomainError> {
+            Err(crate::DomainError::not_found("file"))
+        }
+
         async fn create(&self) -> Result<Box<dyn crate::ports::BlobSink>, crate::DomainError> {
             let key = format!("blob-{}", self.finished.lock().map(|f| f.len()).unwrap_or(0));
             Ok(Box::new(MemorySink { store: self.clone(), key, bytes: Vec::new() }))

@@ -176,3 +176,33 @@ impl<'a> From<&'a Bill> for BillDetailOut<'a> {
         }
     }
 }
+
+/// `GET /api/v1/bills` query: filters and the page.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct BillsQueryIn {
+    pub status: Option<String>,
+    pub site_id: Option<String>,
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+/// A page of a list: `nextCursor` is the value to send as `cursor` for the next page, or `null`
+/// on the last one.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Page<T> {
+    pub data: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+/// The file name a download is offered under: the bill's id and its kind's extension.
+pub(crate) fn download_name(bill: &Bill) -> String {
+    let extension = match bill.file.content_type.as_str() {
+        "application/pdf" => "pdf",
+        "image/png" => "png",
+        "image/jpeg" => "jpg",
+        _ => "csv",
+    };
+    format!("{}.{extension}", bill.id)
+}

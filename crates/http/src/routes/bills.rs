@@ -2,15 +2,16 @@
 //! through the domain's checks into the blob store; memory holds one chunk at a time.
 
 use actix_multipart::{Multipart, MultipartError};
+use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
 use actix_web::{HttpResponse, web};
 use carbonpass_domain::DomainError;
-use carbonpass_domain::model::{BillId, ConfirmBill};
+use carbonpass_domain::model::{BillId, BillQuery, BillStatus, ConfirmBill};
 use carbonpass_domain::usecases::{UploadForm, UploadedFile};
 use chrono::Utc;
 use futures_util::StreamExt;
 
 use crate::dto::Envelope;
-use crate::dto::bills::{BillDetailOut, BillOut, ConfirmIn};
+use crate::dto::bills::{BillDetailOut, BillOut, BillsQueryIn, ConfirmIn, Page, download_name};
 use crate::error::ApiError;
 use crate::extract::Authenticated;
 use crate::state::HttpState;
@@ -120,4 +121,56 @@ pub(crate) async fn confirm(
     let request = ConfirmBill::try_from(body.into_inner())?;
     let bill = state.services.confirm_bill(&caller.0, &id, request, Utc::now()).await?;
     Ok(HttpResponse::Ok().json(Envelope::of(BillDetailOut::from(&bill))))
+}
+
+/// `GET /api/v1/bills?status=&siteId=&limit=&cursor=`: the caller's bills, newest first.
+pub(crate) async fn list(
+    state: web::Data<HttpState>,
+    caller: Authenticated,
+    query: web::Query<BillsQueryIn>,
+) -> Result<HttpResponse, ApiError> {
+    let BillsQueryIn { status, site_id, limit, cursor } = query.into_inner();
+    let status = status.map(|s| s.parse::<BillStatus>()).transpose()?;
+    let site = match site_id {
+        Some(raw) => {
+            let overview = state.services.company_overview(&caller.0).await?;
+            let site = overview.sites.iter().find(|s| s.id.as_str() == raw).ok_or(DomainError::not_found("site"))?;
+            Some(site.id.clone())
+        }
+        None => None,
+    };
+    let after = cursor
+        .map(|c| BillId::parse(&c).ok_or(DomainError::invalid("cursor", "is not a cursor this API gave")))
+        .transpose()?;
+    let query = BillQuery { status, site, after, limit: limit.unwrap_or(20) };
+    let (bills, more) = state.services.bills(&caller.0, query).await?;
+    let next_cursor = if more { bills.last().map(|b| b.id.to_string()) } else { None };
+    Ok(HttpResponse::Ok().json(Page { data: bills.iter().map(BillOut::from).collect(), next_cursor }))
+}
+
+/// `GET /api/v1/bills/{id}/file`: the original bytes, streamed, with their content type.
+pub(crate) async fn file(
+    state: web::Data<HttpState>,
+    caller: Authenticated,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = BillId::parse(&id).ok_or(DomainError::not_found("bill"))?;
+    let (bill, reader) = state.services.bill_file(&caller.0, &id).await?;
+    let chunks = futures_util::stream::unfold(Some(reader), |reader| async move {
+        let mut reader = reader?;
+        match reader.next_chunk().await {
+            Ok(Some(chunk)) => Some((Ok(web::Bytes::from(chunk)), Some(reader))),
+            Ok(None) => None,
+            // Ends the stream after reporting the error once.
+            Err(err) => Some((Err(ApiError::from(err)), None)),
+        }
+    });
+    Ok(HttpResponse::Ok()
+        .content_type(bill.file.content_type.as_str())
+        .insert_header(ContentDisposition {
+            disposition: DispositionType::Attachment,
+            parameters: vec![DispositionParam::Filename(download_name(&bill))],
+        })
+        .no_chunking(bill.file.size_bytes)
+        .streaming(chunks))
 }

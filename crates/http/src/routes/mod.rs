@@ -16,8 +16,11 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             web::scope("/api/v1")
                 .service(web::resource("/company").get(company::show).default_service(only("GET")))
-                .service(web::resource("/bills").post(bills::upload).default_service(only("POST")))
+                .service(
+                    web::resource("/bills").get(bills::list).post(bills::upload).default_service(only("GET, POST")),
+                )
                 .service(web::resource("/bills/{id}").get(bills::show).default_service(only("GET")))
+                .service(web::resource("/bills/{id}/file").get(bills::file).default_service(only("GET")))
                 .service(web::resource("/bills/{id}/confirm").post(bills::confirm).default_service(only("POST")))
                 .service(web::resource("/keys").get(keys::list).post(keys::create).default_service(only("GET, POST")))
                 .service(web::resource("/keys/{id}").delete(keys::revoke).default_service(only("DELETE"))),
