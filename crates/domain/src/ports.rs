@@ -6,14 +6,14 @@
 //! reached; other variants are listed on the methods that return them.
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::DomainError;
 use crate::calculation::Scope;
 use crate::model::{
     ApiKeyId, ApiKeyRecord, Bill, BillId, BillQuery, Company, CompanyId, CompanyOverview, Confirmed, GeneratedKey,
-    KeyHash, KeyMode, MembershipRole, NewApiKey, NewCompany, NewSite, NewUpload, NewUser, PresentedKey, Site,
-    StoredKey, User, UserId,
+    IdempotencyClaim, IdempotencyKey, KeyHash, KeyMode, MembershipRole, NewApiKey, NewCompany, NewSite, NewUpload,
+    NewUser, PresentedKey, Site, StoredKey, StoredResponse, User, UserId,
 };
 
 #[cfg_attr(test, mockall::automock)]
@@ -166,4 +166,30 @@ pub trait BlobSink: Send {
 pub trait BlobReader: Send {
     /// The next chunk, or `None` at the end.
     async fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, DomainError>;
+}
+
+#[cfg_attr(test, mockall::automock)]
+#[async_trait]
+pub trait IdempotencyStore: Send + Sync {
+    /// Claims `key` for a new request of the tenant `company`, unless a request with it is in
+    /// progress or finished less than `ttl` ago (an older one is forgotten). Two concurrent
+    /// claims of one key never both succeed.
+    async fn claim(
+        &self,
+        company: &CompanyId,
+        key: &IdempotencyKey,
+        now: DateTime<Utc>,
+        ttl: TimeDelta,
+    ) -> Result<IdempotencyClaim, DomainError>;
+
+    /// Keeps the response of the request that claimed `key`.
+    async fn complete(
+        &self,
+        company: &CompanyId,
+        key: &IdempotencyKey,
+        response: StoredResponse,
+    ) -> Result<(), DomainError>;
+
+    /// Gives a claimed key up (the request failed in a way worth retrying).
+    async fn release(&self, company: &CompanyId, key: &IdempotencyKey) -> Result<(), DomainError>;
 }

@@ -61,7 +61,8 @@ pub fn services(store: Store, blobs: LocalBlobs, factors: FactorLibrary) -> Serv
         keys: store.clone(),
         codec: Arc::new(CarbonPassKeys),
         health: store.clone(),
-        bills: store,
+        bills: store.clone(),
+        idempotency: store,
         blobs: Arc::new(blobs),
         factors: Arc::new(factors),
     })

@@ -8,6 +8,7 @@ mod companies;
 mod db;
 mod error;
 mod health;
+mod idempotency;
 mod ids;
 mod migrations;
 mod schema;

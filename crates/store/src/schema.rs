@@ -133,6 +133,17 @@ diesel::table! {
 diesel::joinable!(sessions -> sites (site_id));
 diesel::joinable!(bills -> sessions (session_id));
 
+diesel::table! {
+    idempotency_keys (company_id, idempotency_key) {
+        company_id -> Text,
+        idempotency_key -> Text,
+        fingerprint -> Nullable<Text>,
+        response_status -> Nullable<Integer>,
+        response_body -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     companies,
     sites,
@@ -142,5 +153,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     bills,
     bill_emissions,
-    events
+    events,
+    idempotency_keys
 );

@@ -5,6 +5,7 @@ pub mod bill;
 pub mod company;
 pub mod emissions;
 pub mod file_kind;
+pub mod idempotency;
 pub mod ids;
 pub mod meter_point;
 pub mod site;
@@ -16,6 +17,7 @@ pub use bill::{Bill, BillQuery, BillStatus, ConfirmBill, Confirmed, NewUpload, S
 pub use company::{Company, CompanyOverview, NewCompany, Passport, Plan, ReportingYearStart};
 pub use emissions::{Grams, PeriodTotals};
 pub use file_kind::FileKind;
+pub use idempotency::{IDEMPOTENCY_TTL, IdempotencyClaim, IdempotencyKey, StoredResponse};
 pub use ids::{ApiKeyId, BillId, CompanyId, EventId, ID_RANDOM_LEN, Id, IdKind, SessionId, SiteId, UserId};
 pub use meter_point::MeterPoint;
 pub use site::{NewSite, Site};

@@ -9,8 +9,8 @@ use crate::DomainError;
 use crate::calculation::{Activity, BillType, ReportingPeriod, calculate};
 use crate::model::file_kind::SNIFF_LEN;
 use crate::model::{
-    Bill, BillId, BillQuery, BillStatus, ConfirmBill, Confirmed, FileKind, MeterPoint, NewUpload, Principal, SiteId,
-    StoredFile,
+    Bill, BillId, BillQuery, BillStatus, ConfirmBill, Confirmed, FileKind, IDEMPOTENCY_TTL, IdempotencyClaim,
+    IdempotencyKey, MeterPoint, NewUpload, Principal, SiteId, StoredFile, StoredResponse,
 };
 use crate::ports::{BlobSink, FinishedBlob};
 
@@ -121,6 +121,35 @@ impl Services {
         let bill = self.bill(principal, id).await?;
         let reader = self.blobs.open(&bill.file.blob_key).await?;
         Ok((bill, reader))
+    }
+
+    /// Claims an idempotency key for the caller's request (see `IdempotencyStore::claim`).
+    pub async fn claim_idempotency_key(
+        &self,
+        principal: &Principal,
+        key: &IdempotencyKey,
+        now: DateTime<Utc>,
+    ) -> Result<IdempotencyClaim, DomainError> {
+        self.idempotency.claim(&principal.company_id, key, now, IDEMPOTENCY_TTL).await
+    }
+
+    /// Keeps the response to replay for retries under `key`.
+    pub async fn complete_idempotency_key(
+        &self,
+        principal: &Principal,
+        key: &IdempotencyKey,
+        response: StoredResponse,
+    ) -> Result<(), DomainError> {
+        self.idempotency.complete(&principal.company_id, key, response).await
+    }
+
+    /// Frees `key` after a failure a retry may fix.
+    pub async fn release_idempotency_key(
+        &self,
+        principal: &Principal,
+        key: &IdempotencyKey,
+    ) -> Result<(), DomainError> {
+        self.idempotency.release(&principal.company_id, key).await
     }
 
     /// One of the caller's bills.

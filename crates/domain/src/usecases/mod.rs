@@ -21,7 +21,8 @@ use crate::calculation::FactorLibrary;
 
 use crate::model::CompanyOverview;
 use crate::ports::{
-    ApiKeyCodec, ApiKeyRepository, BillRepository, BlobStore, CompanyRepository, HealthProbe, UserRepository,
+    ApiKeyCodec, ApiKeyRepository, BillRepository, BlobStore, CompanyRepository, HealthProbe, IdempotencyStore,
+    UserRepository,
 };
 
 /// How many tenants' overviews a process keeps in memory.
@@ -39,6 +40,7 @@ pub struct Ports {
     pub blobs: Arc<dyn BlobStore>,
     /// The DESNZ factor sets, loaded and validated at start-up.
     pub factors: Arc<FactorLibrary>,
+    pub idempotency: Arc<dyn IdempotencyStore>,
 }
 
 impl fmt::Debug for Ports {
@@ -58,6 +60,7 @@ pub struct Services {
     bills: Arc<dyn BillRepository>,
     blobs: Arc<dyn BlobStore>,
     factors: Arc<FactorLibrary>,
+    idempotency: Arc<dyn IdempotencyStore>,
     overviews: Arc<VersionedCache<CompanyOverview>>,
 }
 
@@ -69,9 +72,9 @@ impl fmt::Debug for Services {
 
 impl Services {
     pub fn new(ports: Ports) -> Self {
-        let Ports { companies, users, keys, codec, health, bills, blobs, factors } = ports;
+        let Ports { companies, users, keys, codec, health, bills, blobs, factors, idempotency } = ports;
         let overviews = Arc::new(VersionedCache::new(OVERVIEW_CACHE_TENANTS));
-        Self { companies, users, keys, codec, health, bills, blobs, factors, overviews }
+        Self { companies, users, keys, codec, health, bills, blobs, factors, idempotency, overviews }
     }
 
     /// Whether the service can do its work now (readiness).
@@ -87,7 +90,7 @@ pub(crate) mod test_support {
     use super::*;
     use crate::ports::{
         MockApiKeyCodec, MockApiKeyRepository, MockBillRepository, MockCompanyRepository, MockHealthProbe,
-        MockUserRepository,
+        MockIdempotencyStore, MockUserRepository,
     };
 
     /// The company a store would return for `new`, with id `id`.
@@ -113,6 +116,7 @@ pub(crate) mod test_support {
         pub codec: MockApiKeyCodec,
         pub health: MockHealthProbe,
         pub bills: MockBillRepository,
+        pub idempotency: MockIdempotencyStore,
         pub blobs: Arc<MemoryBlobs>,
     }
 
@@ -127,6 +131,7 @@ pub(crate) mod test_support {
                 bills: Arc::new(self.bills),
                 blobs: Arc::new(self.blobs),
                 factors: Arc::new(crate::calculation::FactorLibrary::official().expect("shipped factors")),
+                idempotency: Arc::new(self.idempotency),
             })
         }
     }

@@ -2,10 +2,14 @@
 //! through the domain's checks into the blob store; memory holds one chunk at a time.
 
 use actix_multipart::{Multipart, MultipartError};
+use actix_web::http::StatusCode;
 use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
-use actix_web::{HttpResponse, web};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, web};
 use carbonpass_domain::DomainError;
-use carbonpass_domain::model::{BillId, BillQuery, BillStatus, ConfirmBill};
+use carbonpass_domain::model::{
+    BillId, BillQuery, BillStatus, ConfirmBill, IdempotencyClaim, IdempotencyKey, StoredResponse,
+};
 use carbonpass_domain::usecases::{UploadForm, UploadedFile};
 use chrono::Utc;
 use futures_util::StreamExt;
@@ -22,19 +26,99 @@ const TEXT_FIELD_LIMIT: usize = 1024;
 pub(crate) async fn upload(
     state: web::Data<HttpState>,
     caller: Authenticated,
+    req: HttpRequest,
     mut multipart: Multipart,
 ) -> Result<HttpResponse, ApiError> {
+    let Some(key) = idempotency_key(&req)? else {
+        let received = receive(&state, &mut multipart).await?;
+        let (status, body) = record(&state, &caller, received).await?;
+        return Ok(json_response(status, body));
+    };
+    match state.services.claim_idempotency_key(&caller.0, &key, Utc::now()).await? {
+        IdempotencyClaim::InProgress => Err(ApiError::IdempotencyKeyInProgress),
+        IdempotencyClaim::Completed(first) => {
+            // Read the retry to compare it with the first request; keep nothing of it.
+            let received = receive(&state, &mut multipart).await?;
+            if let Some(file) = &received.file {
+                state.services.discard_file(file).await;
+            }
+            if received.fingerprint() != first.fingerprint {
+                return Err(ApiError::IdempotencyKeyReused);
+            }
+            let mut replay = json_response(first.status, first.body);
+            replay.headers_mut().insert(IDEMPOTENT_REPLAYED, HeaderValue::from_static("true"));
+            Ok(replay)
+        }
+        IdempotencyClaim::Claimed => {
+            let received = receive(&state, &mut multipart).await;
+            let fingerprint = received.as_ref().map_or_else(|_| "unreadable".to_owned(), Received::fingerprint);
+            let outcome = match received {
+                Ok(received) => record(&state, &caller, received).await,
+                Err(err) => Err(err),
+            };
+            let (status, body) = match &outcome {
+                Ok((status, body)) => (*status, body.clone()),
+                Err(err) => err.stored(),
+            };
+            if status >= 500 {
+                // A failure on our side: the client may retry with the same key.
+                state.services.release_idempotency_key(&caller.0, &key).await?;
+            } else {
+                let stored = StoredResponse { fingerprint, status, body: body.clone() };
+                state.services.complete_idempotency_key(&caller.0, &key, stored).await?;
+            }
+            outcome.map(|(status, body)| json_response(status, body))
+        }
+    }
+}
+
+const IDEMPOTENT_REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
+
+fn idempotency_key(req: &HttpRequest) -> Result<Option<IdempotencyKey>, ApiError> {
+    let Some(value) = req.headers().get("idempotency-key") else { return Ok(None) };
+    let text = value.to_str().map_err(|_| DomainError::invalid("Idempotency-Key", "must be visible ASCII"))?;
+    Ok(Some(IdempotencyKey::parse(text)?))
+}
+
+fn json_response(status: u16, body: String) -> HttpResponse {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    HttpResponse::build(status).content_type("application/json").body(body)
+}
+
+/// Everything an upload request sent: its text fields and its stored file.
+struct Received {
+    form: UploadForm,
+    file: Option<UploadedFile>,
+}
+
+impl Received {
+    /// What makes two upload requests the same request.
+    fn fingerprint(&self) -> String {
+        let file = self.file.as_ref().map_or("-", |f| f.blob.sha256.as_str());
+        format!("type={:?};siteId={:?};file={file}", self.form.bill_type, self.form.site_id)
+    }
+}
+
+/// Reads the whole multipart body; on failure nothing it stored is kept.
+async fn receive(state: &HttpState, multipart: &mut Multipart) -> Result<Received, ApiError> {
     let mut form = UploadForm::default();
     let mut file = None;
-    if let Err(err) = read_parts(&state, &mut multipart, &mut form, &mut file).await {
+    if let Err(err) = read_parts(state, multipart, &mut form, &mut file).await {
         if let Some(file) = &file {
             state.services.discard_file(file).await;
         }
         return Err(err);
     }
-    let file = file.ok_or(DomainError::MissingField { field: "file", context: "bill upload" })?;
-    let bill = state.services.record_upload(&caller.0, form, file, Utc::now().date_naive()).await?;
-    Ok(HttpResponse::Created().json(Envelope::of(BillOut::from(&bill))))
+    Ok(Received { form, file })
+}
+
+/// Records the upload; the 201 status and exact JSON body.
+async fn record(state: &HttpState, caller: &Authenticated, received: Received) -> Result<(u16, String), ApiError> {
+    let file = received.file.ok_or(DomainError::MissingField { field: "file", context: "bill upload" })?;
+    let bill = state.services.record_upload(&caller.0, received.form, file, Utc::now().date_naive()).await?;
+    let body =
+        serde_json::to_string(&Envelope::of(BillOut::from(&bill))).map_err(|e| DomainError::Internal(e.to_string()))?;
+    Ok((StatusCode::CREATED.as_u16(), body))
 }
 
 async fn read_parts(

@@ -7,5 +7,6 @@ mod company;
 mod confirm;
 mod errors;
 mod health;
+mod idempotency;
 mod keys;
 mod support;
