@@ -2,15 +2,18 @@
 //! Each prints what it did to stdout; a new key is printed alone on its line.
 
 use carbonpass_domain::DomainError;
+use carbonpass_domain::calculation::{Scope, Unit};
 use carbonpass_domain::model::company::slug_from_name;
 use carbonpass_domain::model::{
     ApiKeyId, CompanyId, KeyMode, MembershipRole, NewCompany, NewSite, NewUser, Passport, Plan, ReportingYearStart,
     User,
 };
+use carbonpass_domain::model::{BillId, ConfirmBill};
 use carbonpass_domain::usecases::{IssueKey, Services};
-use chrono::Utc;
+use chrono::{NaiveDate, Utc};
+use rust_decimal::Decimal;
 
-use crate::cli::{CompanyCommand, KeyCommand, ModeArg, PlanArg, RoleArg, SiteCommand, UserCommand};
+use crate::cli::{BillCommand, CompanyCommand, KeyCommand, ModeArg, PlanArg, RoleArg, SiteCommand, UserCommand};
 
 fn company_id(raw: &str) -> Result<CompanyId, DomainError> {
     CompanyId::parse(raw).ok_or(DomainError::not_found("company"))
@@ -115,6 +118,58 @@ pub async fn key(services: &Services, command: KeyCommand) -> Result<(), DomainE
             let record = services.revoke_key(&user.id, &id, Utc::now()).await?;
             println!("revoked {}", record.id);
         }
+    }
+    Ok(())
+}
+
+fn decimal(field: &'static str, text: &str) -> Result<Decimal, DomainError> {
+    Decimal::from_str_exact(text.trim()).map_err(|_| DomainError::invalid(field, "must be a decimal number"))
+}
+
+fn date(field: &'static str, text: &str) -> Result<NaiveDate, DomainError> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| DomainError::invalid(field, "must be YYYY-MM-DD"))
+}
+
+pub async fn bill(services: &Services, command: BillCommand) -> Result<(), DomainError> {
+    let BillCommand::Confirm {
+        company,
+        id,
+        consumption,
+        unit,
+        from,
+        to,
+        meter_point,
+        supplier,
+        calorific_value,
+        volume_correction_factor,
+        sewerage_volume,
+        allow_overlap,
+    } = command;
+    let optional = |field, value: Option<String>| value.map(|v| decimal(field, &v)).transpose();
+    let request = ConfirmBill {
+        consumption: decimal("consumption", &consumption)?,
+        unit: unit.parse::<Unit>()?,
+        period_start: date("from", &from)?,
+        period_end: date("to", &to)?,
+        meter_point,
+        supplier,
+        calorific_value: optional("calorific-value", calorific_value)?,
+        volume_correction: optional("volume-correction-factor", volume_correction_factor)?,
+        sewerage_volume: optional("sewerage-volume", sewerage_volume)?,
+        allow_overlap,
+    };
+    let id = BillId::parse(&id).ok_or(DomainError::not_found("bill"))?;
+    let bill = services.confirm_bill_as_operator(&company_id(&company)?, &id, request, Utc::now()).await?;
+    let calculation = bill
+        .confirmed
+        .map(|c| c.calculation)
+        .ok_or(DomainError::Internal("confirmed bill without calculation".into()))?;
+    println!("confirmed {}", bill.id);
+    for part in &calculation.parts {
+        println!("  {}: {} days, {} factor set", part.period, part.days, part.factor_set_year);
+    }
+    for scope in [Scope::One, Scope::Two, Scope::Three] {
+        println!("  scope {}: {} kg CO2e", scope.number(), calculation.total(scope).normalize());
     }
     Ok(())
 }

@@ -39,6 +39,48 @@ pub enum Command {
     /// Manage API keys.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Work on bills (as an operator, on a company's live data).
+    #[command(subcommand)]
+    Bill(BillCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BillCommand {
+    /// Confirm an uploaded bill's activity data; prints the calculation's scope totals.
+    Confirm {
+        #[arg(long, value_name = "comp_…")]
+        company: String,
+        #[arg(long, value_name = "bill_…")]
+        id: String,
+        /// Consumption in the unit given (an exact decimal).
+        #[arg(long)]
+        consumption: String,
+        /// kWh, m3, hcf or litres.
+        #[arg(long)]
+        unit: String,
+        /// First day of the billing period, YYYY-MM-DD.
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        from: String,
+        /// Last day of the billing period, YYYY-MM-DD.
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        to: String,
+        #[arg(long)]
+        meter_point: Option<String>,
+        #[arg(long)]
+        supplier: Option<String>,
+        /// Gas by volume: calorific value, MJ/m3.
+        #[arg(long)]
+        calorific_value: Option<String>,
+        /// Gas by volume: volume correction factor (default 1.02264).
+        #[arg(long)]
+        volume_correction_factor: Option<String>,
+        /// Water: sewerage volume, m3.
+        #[arg(long)]
+        sewerage_volume: Option<String>,
+        /// Confirm although it overlaps a confirmed bill of the same supply.
+        #[arg(long)]
+        allow_overlap: bool,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -69,6 +69,19 @@ fn get_company(address: &str, key: &str) -> (u16, serde_json::Value) {
     })
 }
 
+/// Uploads a small PDF as an electricity bill; returns the bill id.
+fn upload_pdf(address: &str, key: &str) -> String {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    runtime.block_on(async {
+        let client = reqwest::Client::builder().no_proxy().build().expect("client");
+        let pdf = reqwest::multipart::Part::bytes(b"%PDF-1.4\n% cli\n".to_vec()).file_name("bill.pdf");
+        let form = reqwest::multipart::Form::new().part("file", pdf).text("type", "electricity");
+        let res = client.post(format!("http://{address}/api/v1/bills")).bearer_auth(key).multipart(form).send().await;
+        let body: serde_json::Value = res.expect("request").json().await.expect("json");
+        body["data"]["id"].as_str().expect("bill id").to_owned()
+    })
+}
+
 fn stop(served: &mut Served) -> std::process::ExitStatus {
     let pid = served.child.id().to_string();
     assert!(Command::new("kill").args(["-TERM", &pid]).status().expect("kill").success());
@@ -96,7 +109,33 @@ fn serve_demo_gives_a_working_key_and_finds_the_demo_again() {
     assert_eq!(body["data"]["planName"], "business");
     assert_eq!(body["data"]["sites"][0]["name"], "Birmingham Warehouse");
     let company_id = body["data"]["id"].clone();
+    let bill = upload_pdf(&first.address, &first.key);
     assert!(stop(&mut first).success(), "SIGTERM is a graceful, successful exit");
+
+    // An operator confirms the uploaded bill from the command line.
+    let company = company_id.as_str().expect("company id");
+    let confirm = [
+        "bill",
+        "confirm",
+        "--company",
+        company,
+        "--id",
+        &bill,
+        "--consumption",
+        "1000",
+        "--unit",
+        "kWh",
+        "--from",
+        "2025-05-01",
+        "--to",
+        "2025-05-31",
+    ];
+    let printed = stdout(&carbonpass(&data, &confirm));
+    assert!(printed.contains(&format!("confirmed {bill}")), "{printed}");
+    assert!(printed.contains("2025-26: 31 days, 2025 factor set"), "{printed}");
+    assert!(printed.contains("scope 2: 177 kg CO2e"), "{printed}");
+    let again = carbonpass(&data, &confirm);
+    assert!(!again.status.success(), "a second confirmation is refused");
 
     let logs = std::fs::read_to_string(&log).expect("logs");
     assert!(logs.contains("served"), "requests are logged");

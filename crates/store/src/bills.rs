@@ -464,3 +464,20 @@ impl BillRepository for Store {
         outcome.map_err(refused)
     }
 }
+
+impl Store {
+    /// A company's outbox events in the order they were written: (type, data JSON). What the
+    /// webhook delivery worker will read.
+    pub async fn outbox(&self, company: &CompanyId) -> Result<Vec<(String, String)>, DomainError> {
+        let company = company.as_str().to_owned();
+        Ok(self
+            .run(move |conn| {
+                Ok(events::table
+                    .filter(events::company_id.eq(company))
+                    .order((events::created_at.asc(), events::id.asc()))
+                    .select((events::event_type, events::data))
+                    .load::<(String, String)>(conn)?)
+            })
+            .await?)
+    }
+}

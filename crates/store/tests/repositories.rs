@@ -21,6 +21,7 @@ carbonpass_testkit::on_both_backends!(open =>
     migrating_again_changes_nothing,
     the_probe_reports_ready,
     every_change_to_a_tenant_bumps_its_data_version,
+    an_upload_and_its_confirmation_are_atomic_with_their_events,
 );
 
 async fn open(backend: Backend) -> Option<(TestDatabase, Store)> {
@@ -268,4 +269,73 @@ mod concurrent_migrations {
     fn postgres() {
         run(Backend::Postgres);
     }
+}
+
+async fn an_upload_and_its_confirmation_are_atomic_with_their_events((_db, store): (TestDatabase, Store)) {
+    use carbonpass_domain::calculation::{Activity, BillType, FactorLibrary, Unit, calculate};
+    use carbonpass_domain::model::{Confirmed, NewUpload, StoredFile};
+    use carbonpass_domain::ports::BillRepository;
+
+    let (company, _) = store.company_with_member(Plan::Business).await;
+    let site = store.add_site_for_test(&company, "Depot").await;
+    let file = |sha: &str| StoredFile {
+        blob_key: "k".into(),
+        content_type: "application/pdf".into(),
+        size_bytes: 3,
+        sha256: sha.into(),
+    };
+    let upload = |sha: &str| NewUpload {
+        site_id: site.id.clone(),
+        bill_type: BillType::Electricity,
+        file: file(sha),
+        period: "2025-26".into(),
+    };
+    let bill = store.record_upload(&company, upload("aaa")).await.expect("upload");
+    let again = store.record_upload(&company, upload("aaa")).await;
+    assert!(
+        matches!(&again, Err(DomainError::DuplicateBill { existing }) if existing == bill.id.as_str()),
+        "{again:?}"
+    );
+    let second = store.record_upload(&company, upload("bbb")).await.expect("upload");
+    assert_eq!(second.session_id, bill.session_id, "one session in progress per site");
+
+    let activity = Activity {
+        bill_type: BillType::Electricity,
+        quantity: "1000".parse().expect("decimal"),
+        unit: Unit::Kwh,
+        period_start: chrono::NaiveDate::from_ymd_opt(2025, 5, 1).expect("date"),
+        period_end: chrono::NaiveDate::from_ymd_opt(2025, 5, 31).expect("date"),
+        calorific_value: None,
+        volume_correction: None,
+        sewerage_volume: None,
+    };
+    let library = FactorLibrary::official().expect("factors");
+    let calculation = calculate(&library, ReportingYearStart::APRIL, &activity).expect("calc");
+    let emissions = calculation.micrograms().expect("micrograms");
+    let confirmed = Confirmed {
+        activity,
+        meter_point: None,
+        supplier: None,
+        allow_overlap: false,
+        confirmed_at: Utc::now(),
+        calculation,
+    };
+    let done = store.confirm(&company, &bill.id, confirmed.clone(), emissions.clone()).await.expect("confirm");
+    assert_eq!(
+        done.confirmed.as_ref().map(|c| &c.calculation),
+        Some(&confirmed.calculation),
+        "the record round-trips exactly"
+    );
+    let twice = store.confirm(&company, &bill.id, confirmed.clone(), emissions.clone()).await;
+    assert!(matches!(twice, Err(DomainError::Conflict { .. })), "{twice:?}");
+    let overlap = store.confirm(&company, &second.id, confirmed, emissions).await;
+    assert!(
+        matches!(&overlap, Err(DomainError::OverlappingBill { existing }) if existing == bill.id.as_str()),
+        "{overlap:?}"
+    );
+
+    let events: Vec<String> = store.outbox(&company).await.expect("outbox").into_iter().map(|(t, _)| t).collect();
+    assert_eq!(events, ["bill.uploaded", "bill.uploaded", "bill.confirmed"], "refusals wrote no event");
+    let (_, data) = store.outbox(&company).await.expect("outbox").pop().expect("event");
+    assert!(data.contains(bill.id.as_str()) && data.contains("\"status\":\"confirmed\""), "{data}");
 }

@@ -9,8 +9,9 @@ use crate::DomainError;
 use crate::calculation::{Activity, BillType, ReportingPeriod, calculate};
 use crate::model::file_kind::SNIFF_LEN;
 use crate::model::{
-    Bill, BillId, BillQuery, BillStatus, ConfirmBill, Confirmed, FileKind, IDEMPOTENCY_TTL, IdempotencyClaim,
-    IdempotencyKey, MeterPoint, NewUpload, Principal, SiteId, StoredFile, StoredResponse,
+    Bill, BillId, BillQuery, BillStatus, CompanyId, ConfirmBill, Confirmed, FileKind, IDEMPOTENCY_TTL,
+    IdempotencyClaim, IdempotencyKey, MeterPoint, NewUpload, Principal, ReportingYearStart, SiteId, StoredFile,
+    StoredResponse,
 };
 use crate::ports::{BlobSink, FinishedBlob};
 
@@ -157,8 +158,9 @@ impl Services {
         self.bills.find_bill(&principal.company_id, id).await?.ok_or(DomainError::not_found("bill"))
     }
 
-    /// Confirms an uploaded bill: checks the activity, calculates it with the factor set of each
-    /// reporting period it falls in, and records both with a `bill.confirmed` event, atomically.
+    /// Confirms an uploaded bill of the caller's: checks the activity, calculates it with the
+    /// factor set of each reporting period it falls in, and records both with a
+    /// `bill.confirmed` event, atomically.
     pub async fn confirm_bill(
         &self,
         principal: &Principal,
@@ -166,7 +168,31 @@ impl Services {
         request: ConfirmBill,
         now: DateTime<Utc>,
     ) -> Result<Bill, DomainError> {
-        let bill = self.bill(principal, id).await?;
+        let start = self.company_overview(principal).await?.company.reporting_year_start;
+        self.confirm(&principal.company_id, start, id, request, now).await
+    }
+
+    /// The same, for an operator acting on a company's live data (`carbonpass bill confirm`).
+    pub async fn confirm_bill_as_operator(
+        &self,
+        company: &CompanyId,
+        id: &BillId,
+        request: ConfirmBill,
+        now: DateTime<Utc>,
+    ) -> Result<Bill, DomainError> {
+        let overview = self.companies.overview(company).await?.ok_or(DomainError::not_found("company"))?;
+        self.confirm(company, overview.company.reporting_year_start, id, request, now).await
+    }
+
+    async fn confirm(
+        &self,
+        company: &CompanyId,
+        start: ReportingYearStart,
+        id: &BillId,
+        request: ConfirmBill,
+        now: DateTime<Utc>,
+    ) -> Result<Bill, DomainError> {
+        let bill = self.bills.find_bill(company, id).await?.ok_or(DomainError::not_found("bill"))?;
         if bill.status != BillStatus::Uploaded {
             return Err(DomainError::Conflict { message: format!("bill {id} is already {}", bill.status.as_str()) });
         }
@@ -187,8 +213,7 @@ impl Services {
         if supplier.as_ref().is_some_and(|s| s.chars().count() > 200) {
             return Err(DomainError::invalid("supplier", "must be at most 200 characters"));
         }
-        let overview = self.company_overview(principal).await?;
-        let calculation = calculate(&self.factors, overview.company.reporting_year_start, &activity)?;
+        let calculation = calculate(&self.factors, start, &activity)?;
         let emissions = calculation.micrograms()?;
         let confirmed = Confirmed {
             activity,
@@ -198,7 +223,7 @@ impl Services {
             confirmed_at: now,
             calculation,
         };
-        self.bills.confirm(&principal.company_id, id, confirmed, emissions).await
+        self.bills.confirm(company, id, confirmed, emissions).await
     }
 
     /// Starts receiving a file of at most `limit` bytes.
