@@ -107,7 +107,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-fn build_release() -> Result<PathBuf, String> {
+pub(crate) fn build_release() -> Result<PathBuf, String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(&cargo)
         .args(["build", "--release", "--quiet", "--bin", "carbonpass"])
@@ -122,7 +122,7 @@ fn build_release() -> Result<PathBuf, String> {
     Ok(target.join("release").join("carbonpass"))
 }
 
-struct Server(Child);
+pub(crate) struct Server(pub(crate) Child);
 
 impl Drop for Server {
     fn drop(&mut self) {
@@ -137,7 +137,7 @@ fn free_port() -> Result<u16, String> {
 }
 
 /// Starts `serve --demo` and returns it with its address and the printed live key.
-fn start_server(binary: &PathBuf, env: &[(&str, &str)]) -> Result<(Server, String, String), String> {
+pub(crate) fn start_server(binary: &PathBuf, env: &[(&str, &str)]) -> Result<(Server, String, String), String> {
     let address = format!("127.0.0.1:{}", free_port()?);
     let mut command = Command::new(binary);
     command

@@ -2,9 +2,11 @@
 //!
 //! - `test`: the whole test suite; the one command the README and CI both run.
 //! - `bench`: the load benchmark of the release server (see docs/performance.md).
+//! - `bench-upload`: memory and throughput of 20 concurrent 20 MiB uploads.
 
 mod bench;
 mod test;
+mod upload_bench;
 
 use std::process::ExitCode;
 
@@ -13,6 +15,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("test") => test::run(&args[1..]),
         Some("bench") => bench::run(&args[1..]),
+        Some("bench-upload") => upload_bench::run(&args[1..]),
         _ => {
             eprintln!(
                 "usage: cargo xtask test [extra test-runner args]\n       cargo xtask bench [--duration SECS] [--connections N]"
