@@ -3,16 +3,18 @@
 use async_trait::async_trait;
 use carbonpass_domain::DomainError;
 use carbonpass_domain::model::{
-    Company, CompanyId, CompanyOverview, DataVersion, NewCompany, NewSite, Passport, Plan, ReportingYearStart, Site,
-    SiteId,
+    Company, CompanyId, CompanyOverview, DataVersion, Micrograms, NewCompany, NewSite, Passport, PeriodTotals, Plan,
+    ReportingYearStart, Site, SiteId,
 };
 use carbonpass_domain::ports::CompanyRepository;
 use chrono::NaiveDateTime;
+use diesel::dsl::{max, sql};
 use diesel::prelude::*;
+use diesel::sql_types::BigInt;
 
 use crate::db::{DbConnection, db_now};
 use crate::ids::mint;
-use crate::schema::{companies, sites};
+use crate::schema::{bill_emissions, companies, sites};
 use crate::{Store, StoreError};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -130,6 +132,24 @@ fn twin_of(conn: &mut DbConnection, live: &CompanyId) -> Result<Option<String>, 
         .optional()?)
 }
 
+/// Company-wide scope totals of the latest reporting period with confirmed data, if any.
+fn latest_period_totals(conn: &mut DbConnection, company: &CompanyId) -> Result<Option<PeriodTotals>, StoreError> {
+    let latest: Option<String> = bill_emissions::table
+        .filter(bill_emissions::company_id.eq(company.as_str()))
+        .select(max(bill_emissions::reporting_period))
+        .first(conn)?;
+    let Some(period) = latest else { return Ok(None) };
+    // SUM(BIGINT) is NUMERIC on PostgreSQL and INTEGER on SQLite: cast to one type for both.
+    let sums: Vec<(i32, i64)> = bill_emissions::table
+        .filter(bill_emissions::company_id.eq(company.as_str()))
+        .filter(bill_emissions::reporting_period.eq(&period))
+        .group_by(bill_emissions::scope)
+        .select((bill_emissions::scope, sql::<BigInt>("CAST(SUM(micrograms) AS BIGINT)")))
+        .load(conn)?;
+    let scope = |n: i32| Micrograms(sums.iter().filter(|(s, _)| *s == n).map(|(_, v)| v).sum());
+    Ok(Some(PeriodTotals { scope1: scope(1), scope2: scope(2), scope3: scope(3), reporting_period: period }))
+}
+
 #[async_trait]
 impl CompanyRepository for Store {
     async fn create_company(&self, new: NewCompany) -> Result<Company, DomainError> {
@@ -177,15 +197,18 @@ impl CompanyRepository for Store {
 
     async fn overview(&self, company: &CompanyId) -> Result<Option<CompanyOverview>, DomainError> {
         let company = company.clone();
-        // One round trip: the company row repeated beside each of its sites (or once, with none).
-        let rows: Vec<(CompanyRow, Option<SiteRow>)> = self
+        let (rows, emissions) = self
             .run(move |conn| {
-                Ok(companies::table
+                // The company row (with its data version) is read first: the emissions read after
+                // it are at least as new, so a copy cached under that version is never stale.
+                let rows: Vec<(CompanyRow, Option<SiteRow>)> = companies::table
                     .left_join(sites::table)
                     .filter(companies::id.eq(company.as_str()))
                     .order((sites::created_at.asc(), sites::id.asc()))
                     .select((CompanyRow::as_select(), Option::<SiteRow>::as_select()))
-                    .load(conn)?)
+                    .load(conn)?;
+                let emissions = if rows.is_empty() { None } else { latest_period_totals(conn, &company)? };
+                Ok((rows, emissions))
             })
             .await?;
         let mut rows = rows.into_iter();
@@ -202,8 +225,7 @@ impl CompanyRepository for Store {
             version,
             company: Company::try_from(company_row)?,
             sites,
-            // Emissions come from confirmed bills, which later migrations add.
-            current_emissions: None,
+            current_emissions: emissions,
         }))
     }
 

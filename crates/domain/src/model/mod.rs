@@ -15,7 +15,7 @@ pub mod version;
 pub use api_key::{ApiKeyRecord, GeneratedKey, KeyHash, KeyMode, NewApiKey, PresentedKey, Principal, StoredKey};
 pub use bill::{Bill, BillQuery, BillStatus, ConfirmBill, Confirmed, NewUpload, StoredFile};
 pub use company::{Company, CompanyOverview, NewCompany, Passport, Plan, ReportingYearStart};
-pub use emissions::{Grams, PeriodTotals};
+pub use emissions::{Micrograms, PeriodTotals};
 pub use file_kind::FileKind;
 pub use idempotency::{IDEMPOTENCY_TTL, IdempotencyClaim, IdempotencyKey, StoredResponse};
 pub use ids::{ApiKeyId, BillId, CompanyId, EventId, ID_RANDOM_LEN, Id, IdKind, SessionId, SiteId, UserId};

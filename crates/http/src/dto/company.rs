@@ -1,7 +1,7 @@
 //! `GET /api/v1/company`: the seed's shape, field for field. Borrows from the overview (which may
 //! be the in-memory copy shared by many requests) instead of copying it.
 
-use carbonpass_domain::model::{CompanyOverview, Grams, PeriodTotals, Site};
+use carbonpass_domain::model::{CompanyOverview, Micrograms, PeriodTotals, Site};
 use serde::Serialize;
 
 #[derive(Debug, Serialize)]
@@ -40,9 +40,10 @@ pub(crate) struct CurrentEmissionsOut<'a> {
 
 /// Tonnes of CO2e, rounded half away from zero to 3 decimals (whole kilograms): the only place
 /// an exact amount is rounded.
-pub(crate) fn tonnes(grams: Grams) -> f64 {
-    let g = i128::from(grams.0);
-    let kg = (g + if g >= 0 { 500 } else { -500 }) / 1000;
+pub(crate) fn tonnes(amount: Micrograms) -> f64 {
+    const PER_KG: i128 = 1_000_000_000;
+    let ug = i128::from(amount.0);
+    let kg = (ug + if ug >= 0 { PER_KG / 2 } else { -PER_KG / 2 }) / PER_KG;
     // Exact for any |kg| < 2^53, i.e. far beyond any company's emissions.
     kg as f64 / 1000.0
 }
@@ -90,11 +91,11 @@ mod tests {
 
     #[test]
     fn tonnes_round_half_away_from_zero_to_the_kilogram() {
-        assert_eq!(tonnes(Grams(124_800_000)), 124.8);
-        assert_eq!(tonnes(Grams(1_500)), 0.002);
-        assert_eq!(tonnes(Grams(1_499)), 0.001);
-        assert_eq!(tonnes(Grams(-1_500)), -0.002);
-        assert_eq!(tonnes(Grams(0)), 0.0);
-        assert_eq!(tonnes(Grams(526_499_500)), 526.5);
+        assert_eq!(tonnes(Micrograms(124_800_000_000_000)), 124.8);
+        assert_eq!(tonnes(Micrograms(1_500_000_000)), 0.002);
+        assert_eq!(tonnes(Micrograms(1_499_999_999)), 0.001);
+        assert_eq!(tonnes(Micrograms(-1_500_000_000)), -0.002);
+        assert_eq!(tonnes(Micrograms(0)), 0.0);
+        assert_eq!(tonnes(Micrograms(526_499_500_000_000)), 526.5);
     }
 }

@@ -6,7 +6,7 @@ use reqwest::multipart::{Form, Part};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::support::{Tenant, TestApp, expect_error, spawn};
+use crate::support::{Tenant, TestApp, expect_error, fields, spawn};
 
 carbonpass_testkit::on_both_backends!(spawn =>
     a_confirmed_bill_carries_its_calculation,
@@ -38,6 +38,8 @@ fn may_2025(consumption: Value) -> Value {
 async fn a_confirmed_bill_carries_its_calculation(app: TestApp) {
     let tenant = app.tenant("Acme", Plan::Business, KeyMode::Live).await;
     let bill = uploaded(&app, &tenant, "electricity", "may").await;
+    let company: Value = app.get("/api/v1/company", &tenant.key).await.json().await.expect("json");
+    assert_eq!(company["data"]["currentEmissions"], Value::Null, "null until a bill is confirmed");
     let before: Value = app.get(&format!("/api/v1/bills/{bill}"), &tenant.key).await.json().await.expect("json");
     assert_eq!(before["data"]["status"], "uploaded");
     assert_eq!(before["data"]["confirmation"], Value::Null);
@@ -74,6 +76,17 @@ async fn a_confirmed_bill_carries_its_calculation(app: TestApp) {
 
     let again = confirm(&app, &tenant.key, &bill, may_2025(json!(1000))).await;
     expect_error(again, StatusCode::CONFLICT, "conflict").await;
+
+    // The company's currentEmissions now shows the period, in the seed's shape.
+    let company: Value = app.get("/api/v1/company", &tenant.key).await.json().await.expect("json");
+    let current = &company["data"]["currentEmissions"];
+    assert_eq!(fields(current), ["reportingPeriod", "scope1", "scope2", "scope3", "totalTco2e"]);
+    assert_eq!(current["reportingPeriod"], "2025-26");
+    assert_eq!(
+        (current["scope1"].as_f64(), current["scope2"].as_f64(), current["scope3"].as_f64()),
+        (Some(0.0), Some(0.177), Some(0.068))
+    );
+    assert_eq!(current["totalTco2e"], 0.245);
 }
 
 async fn double_counting_is_refused_unless_allowed(app: TestApp) {
