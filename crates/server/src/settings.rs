@@ -14,14 +14,39 @@ pub enum LogFormat {
     Json,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BlobStoreKind {
+    Local,
+    S3,
+}
+
+/// S3-compatible storage (`CARBONPASS_S3__BUCKET`, … or an `[s3]` table in the file).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct S3Settings {
+    /// Unset for AWS itself; `http(s)://host:port` for MinIO and other S3-compatible stores.
+    pub endpoint: Option<String>,
+    pub bucket: Option<String>,
+    pub region: Option<String>,
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<SecretString>,
+    /// Key prefix inside the bucket (default `bills/`).
+    pub prefix: Option<String>,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct Settings {
     /// `ADDR:PORT` to listen on.
     pub bind: String,
     /// Holds the SQLite file (when no database URL is set) and, later, the blob folder.
     pub data_dir: PathBuf,
-    /// Folder for uploaded files; defaults to `{data_dir}/blobs`.
+    /// Where uploaded files go: `local` (a folder, the default) or `s3`.
+    pub blob_store: BlobStoreKind,
+    /// Folder for uploaded files with `local`; defaults to `{data_dir}/blobs`.
     pub blob_dir: Option<PathBuf>,
+    /// With `s3`: the bucket and how to reach it.
+    #[serde(default)]
+    pub s3: S3Settings,
     /// Largest bill file accepted, in bytes (20 MiB unless set).
     pub max_upload_bytes: u64,
     /// `postgres://…` to run on PostgreSQL; unset for the embedded SQLite file.
@@ -56,6 +81,7 @@ impl Settings {
             .set_default("log_format", "human")?
             .set_default("log_level", "info")?
             .set_default("max_upload_bytes", 20 * 1024 * 1024)?
+            .set_default("blob_store", "local")?
             .set_default("shutdown_timeout_secs", 30)?;
         builder = match &overrides.config_file {
             Some(path) => builder.add_source(File::from(path.as_path()).format(FileFormat::Toml).required(true)),
@@ -65,7 +91,7 @@ impl Settings {
             builder = builder.set_override_option("database_url", std::env::var("DATABASE_URL").ok())?;
         }
         builder
-            .add_source(Environment::with_prefix("CARBONPASS").prefix_separator("_"))
+            .add_source(Environment::with_prefix("CARBONPASS").prefix_separator("_").separator("__"))
             .set_override_option("bind", overrides.bind.clone())?
             .set_override_option("data_dir", overrides.data_dir.as_ref().map(|d| d.to_string_lossy().into_owned()))?
             .build()?

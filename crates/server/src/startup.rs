@@ -8,14 +8,16 @@ use std::time::Duration;
 use actix_web::HttpServer;
 use actix_web::dev::{Server, ServerHandle};
 use carbonpass_auth::CarbonPassKeys;
-use carbonpass_blobs::LocalBlobs;
+use carbonpass_blobs::{LocalBlobs, S3Blobs, S3Config};
 use carbonpass_domain::DomainError;
 use carbonpass_domain::calculation::{FactorLibrary, FactorsError};
+use carbonpass_domain::ports::BlobStore;
 use carbonpass_domain::usecases::{Ports, Services};
 use carbonpass_http::{HttpState, build_app};
 use carbonpass_store::{Backend, Store, StoreConfig, StoreError};
+use secrecy::ExposeSecret;
 
-use crate::settings::{Settings, redacted};
+use crate::settings::{BlobStoreKind, Settings, redacted};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -53,7 +55,7 @@ pub async fn open_store(settings: &Settings) -> Result<Store, StartError> {
     Ok(store)
 }
 
-pub fn services(store: Store, blobs: LocalBlobs, factors: FactorLibrary) -> Services {
+pub fn services(store: Store, blobs: Arc<dyn BlobStore>, factors: FactorLibrary) -> Services {
     let store = Arc::new(store);
     Services::new(Ports {
         companies: store.clone(),
@@ -63,7 +65,7 @@ pub fn services(store: Store, blobs: LocalBlobs, factors: FactorLibrary) -> Serv
         health: store.clone(),
         bills: store.clone(),
         idempotency: store,
-        blobs: Arc::new(blobs),
+        blobs,
         factors: Arc::new(factors),
     })
 }
@@ -75,11 +77,42 @@ pub fn load_factors() -> Result<FactorLibrary, StartError> {
     Ok(factors)
 }
 
-/// Opens the configured blob folder (creating it). Blocking, but brief: start-up only.
-pub fn open_blobs(settings: &Settings) -> Result<LocalBlobs, StartError> {
-    let dir = settings.blob_dir();
-    LocalBlobs::open(&dir)
-        .map_err(|source| StartError::Io { context: format!("opening the blob folder {}", dir.display()), source })
+/// Opens the configured blob store: the local folder (created if needed), or S3.
+pub fn open_blobs(settings: &Settings) -> Result<Arc<dyn BlobStore>, StartError> {
+    match settings.blob_store {
+        BlobStoreKind::Local => {
+            let dir = settings.blob_dir();
+            let local = LocalBlobs::open(&dir).map_err(|source| StartError::Io {
+                context: format!("opening the blob folder {}", dir.display()),
+                source,
+            })?;
+            Ok(Arc::new(local))
+        }
+        BlobStoreKind::S3 => {
+            let s3 = &settings.s3;
+            let required = |value: &Option<String>, name: &str| {
+                value.clone().ok_or_else(|| {
+                    StartError::Config(config::ConfigError::Message(format!("blob_store = \"s3\" needs s3.{name}")))
+                })
+            };
+            let config = S3Config {
+                endpoint: s3.endpoint.clone(),
+                bucket: required(&s3.bucket, "bucket")?,
+                region: s3.region.clone().unwrap_or_else(|| "us-east-1".into()),
+                access_key_id: required(&s3.access_key_id, "access_key_id")?,
+                secret_access_key: s3.secret_access_key.as_ref().map(|s| s.expose_secret().to_owned()).ok_or_else(
+                    || {
+                        StartError::Config(config::ConfigError::Message(
+                            "blob_store = \"s3\" needs s3.secret_access_key".into(),
+                        ))
+                    },
+                )?,
+                prefix: s3.prefix.clone().unwrap_or_else(|| "bills/".into()),
+            };
+            tracing::info!(bucket = %config.bucket, endpoint = ?config.endpoint, "blobs in S3");
+            Ok(Arc::new(S3Blobs::open(&config)?))
+        }
+    }
 }
 
 /// A bound, not yet running, HTTP server and what it was built on.

@@ -192,3 +192,28 @@ async fn a_key_uploads_only_to_its_own_sites(app: TestApp) {
     let form = Form::new().part("file", file_part(pdf("x"), "x.pdf")).text("type", "gas");
     assert_eq!(upload(&app, &tenant.key, form).await.status(), StatusCode::CREATED);
 }
+
+/// The same upload and download with the blobs in an S3-compatible store.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uploads_round_trip_through_s3() {
+    let Some(app) = crate::support::spawn_on_s3().await else { return };
+    let tenant = app.tenant("Acme", Plan::Business, KeyMode::Live).await;
+    let mut bytes = pdf("s3");
+    bytes.extend(vec![7u8; 100_000]);
+    let form = Form::new().part("file", file_part(bytes.clone(), "bill.pdf")).text("type", "gas");
+    let res = upload(&app, &tenant.key, form).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let body: Value = res.json().await.expect("json");
+    let id = body["data"]["id"].as_str().expect("id");
+    let file = app.get(&format!("/api/v1/bills/{id}/file"), &tenant.key).await;
+    assert_eq!(file.status(), StatusCode::OK);
+    assert_eq!(file.bytes().await.expect("body").to_vec(), bytes);
+    assert_eq!(blobs(&app).keys().expect("keys").len(), 0, "nothing went to the local folder");
+    let refused = Form::new().part("file", file_part(b"GIF89a".to_vec(), "x.pdf")).text("type", "gas");
+    expect_error(
+        upload(&app, &tenant.key, refused).await,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+    )
+    .await;
+}

@@ -5,7 +5,7 @@ use carbonpass_domain::model::{
 };
 use carbonpass_domain::usecases::{IssueKey, Services};
 use carbonpass_server::Application;
-use carbonpass_server::settings::{LogFormat, Settings};
+use carbonpass_server::settings::{BlobStoreKind, LogFormat, S3Settings, Settings};
 use carbonpass_testkit::{Backend, TestDatabase};
 use reqwest::{Method, Response, StatusCode};
 use serde_json::Value;
@@ -25,19 +25,42 @@ pub struct TestApp {
 
 /// Starts the application on `backend`, or `None` when that backend is not available here.
 pub async fn spawn(backend: Backend) -> Option<TestApp> {
+    spawn_with(backend, None).await
+}
+
+/// Starts the application on SQLite with its blobs in the S3-compatible store named by
+/// `CARBONPASS_TEST_S3_ENDPOINT` (which `.ci/run` provides), or `None` without one locally.
+pub async fn spawn_on_s3() -> Option<TestApp> {
+    let Ok(endpoint) = std::env::var("CARBONPASS_TEST_S3_ENDPOINT") else {
+        assert!(std::env::var_os("CI").is_none(), "CI must run the S3 tests: set CARBONPASS_TEST_S3_ENDPOINT");
+        eprintln!("SKIPPED: S3 case not run (CARBONPASS_TEST_S3_ENDPOINT is not set)");
+        return None;
+    };
+    let s3 = S3Settings {
+        endpoint: Some(endpoint),
+        bucket: Some(std::env::var("CARBONPASS_TEST_S3_BUCKET").unwrap_or_else(|_| "carbonpass-test".into())),
+        region: Some("us-east-1".into()),
+        access_key_id: Some("test".into()),
+        secret_access_key: Some("test".to_owned().into()),
+        prefix: Some(format!("app-{}/", std::process::id())),
+    };
+    spawn_with(Backend::Sqlite, Some(s3)).await
+}
+
+async fn spawn_with(backend: Backend, s3: Option<S3Settings>) -> Option<TestApp> {
     let db = TestDatabase::of(backend)?;
     let data = tempfile::tempdir().expect("data folder");
-    let (base, services) = start(&db, data.path()).await;
+    let (base, services) = start(&db, data.path(), s3).await;
     let client = reqwest::Client::builder().no_proxy().build().expect("client");
     Some(TestApp { base, client, services, db, data })
 }
 
 /// Another server process on the same database and blob folder as `app`: its base URL.
 pub async fn second_instance(app: &TestApp) -> String {
-    start(&app.db, app.data.path()).await.0
+    start(&app.db, app.data.path(), None).await.0
 }
 
-async fn start(db: &TestDatabase, data_dir: &std::path::Path) -> (String, Services) {
+async fn start(db: &TestDatabase, data_dir: &std::path::Path, s3: Option<S3Settings>) -> (String, Services) {
     let blob_dir = data_dir.join("blobs");
     let data_dir = data_dir.to_path_buf();
     let settings = Settings {
@@ -48,7 +71,9 @@ async fn start(db: &TestDatabase, data_dir: &std::path::Path) -> (String, Servic
         log_format: LogFormat::Human,
         log_level: "warn".into(),
         pool_size: Some(4),
+        blob_store: if s3.is_some() { BlobStoreKind::S3 } else { BlobStoreKind::Local },
         blob_dir: Some(blob_dir),
+        s3: s3.unwrap_or_default(),
         max_upload_bytes: MAX_UPLOAD_BYTES,
         workers: Some(1),
         shutdown_timeout_secs: 1,
