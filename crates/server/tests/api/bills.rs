@@ -154,6 +154,10 @@ async fn refused_uploads_leave_nothing_behind(app: TestApp) {
         assert_eq!(blobs(&app).staged().expect("staged"), 0, "{case}: nothing left in staging");
     }
 
+    // And no row: the company still has exactly the one bill.
+    let listed: Value = app.get("/api/v1/bills", &tenant.key).await.json().await.expect("json");
+    assert_eq!(listed["data"].as_array().map(Vec::len), Some(1), "no bill row from a refused upload");
+
     // siteId is required once the company has several sites.
     let depot = NewSite { name: "Depot".into(), city: "Leeds".into(), employee_count: 2 };
     app.services.add_site(&tenant.company.id, depot).await.expect("site");
