@@ -13,7 +13,8 @@ use crate::calculation::Scope;
 use crate::model::{
     ApiKeyId, ApiKeyRecord, Bill, BillId, BillQuery, Company, CompanyId, CompanyOverview, Confirmed, GeneratedKey,
     IdempotencyClaim, IdempotencyKey, KeyHash, KeyMode, MembershipRole, NewApiKey, NewCompany, NewSite, NewUpload,
-    NewUser, PresentedKey, Site, StoredKey, StoredResponse, User, UserId,
+    NewUser, PeriodSums, PresentedKey, SessionId, SessionSummary, Site, SiteId, StoredKey, StoredResponse, User,
+    UserId,
 };
 
 #[cfg_attr(test, mockall::automock)]
@@ -192,4 +193,32 @@ pub trait IdempotencyStore: Send + Sync {
 
     /// Gives a claimed key up (the request failed in a way worth retrying).
     async fn release(&self, company: &CompanyId, key: &IdempotencyKey) -> Result<(), DomainError>;
+}
+
+/// Emission sums and sessions, for reporting.
+#[cfg_attr(test, mockall::automock)]
+#[async_trait]
+pub trait EmissionsRepository: Send + Sync {
+    /// The latest reporting period with confirmed data of the tenant (of one site if given).
+    async fn latest_period(&self, company: &CompanyId, site: Option<SiteId>) -> Result<Option<String>, DomainError>;
+
+    /// Sums of confirmed bills' amounts in `period` (of one site if given), by scope and bill
+    /// type, and by contributing session.
+    async fn period_sums(
+        &self,
+        company: &CompanyId,
+        period: &str,
+        site: Option<SiteId>,
+    ) -> Result<PeriodSums, DomainError>;
+
+    /// The tenant's sessions, newest first, each with its total over all periods.
+    async fn sessions(&self, company: &CompanyId) -> Result<Vec<SessionSummary>, DomainError>;
+
+    /// Completes a session in progress; `NotFound` if not the tenant's, `Conflict` if completed.
+    async fn complete_session(
+        &self,
+        company: &CompanyId,
+        id: &SessionId,
+        at: DateTime<Utc>,
+    ) -> Result<SessionSummary, DomainError>;
 }

@@ -64,7 +64,8 @@ pub fn services(store: Store, blobs: Arc<dyn BlobStore>, factors: FactorLibrary)
         codec: Arc::new(CarbonPassKeys),
         health: store.clone(),
         bills: store.clone(),
-        idempotency: store,
+        idempotency: store.clone(),
+        reports: store,
         blobs,
         factors: Arc::new(factors),
     })

@@ -11,6 +11,7 @@ mod health;
 mod idempotency;
 mod ids;
 mod migrations;
+mod reports;
 mod schema;
 mod threads;
 mod users;

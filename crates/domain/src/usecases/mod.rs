@@ -6,6 +6,7 @@ mod bills;
 mod cache;
 mod company;
 mod demo;
+mod emissions;
 mod users;
 
 use std::fmt;
@@ -18,6 +19,7 @@ pub use demo::{DEMO_COMPANY_SLUG, DEMO_USER_EMAIL, DemoAccount};
 use cache::VersionedCache;
 
 use crate::calculation::FactorLibrary;
+use crate::ports::EmissionsRepository;
 
 use crate::model::CompanyOverview;
 use crate::ports::{
@@ -41,6 +43,7 @@ pub struct Ports {
     /// The DESNZ factor sets, loaded and validated at start-up.
     pub factors: Arc<FactorLibrary>,
     pub idempotency: Arc<dyn IdempotencyStore>,
+    pub reports: Arc<dyn EmissionsRepository>,
 }
 
 impl fmt::Debug for Ports {
@@ -61,6 +64,7 @@ pub struct Services {
     blobs: Arc<dyn BlobStore>,
     factors: Arc<FactorLibrary>,
     idempotency: Arc<dyn IdempotencyStore>,
+    reports: Arc<dyn EmissionsRepository>,
     overviews: Arc<VersionedCache<CompanyOverview>>,
 }
 
@@ -72,9 +76,9 @@ impl fmt::Debug for Services {
 
 impl Services {
     pub fn new(ports: Ports) -> Self {
-        let Ports { companies, users, keys, codec, health, bills, blobs, factors, idempotency } = ports;
+        let Ports { companies, users, keys, codec, health, bills, blobs, factors, idempotency, reports } = ports;
         let overviews = Arc::new(VersionedCache::new(OVERVIEW_CACHE_TENANTS));
-        Self { companies, users, keys, codec, health, bills, blobs, factors, idempotency, overviews }
+        Self { companies, users, keys, codec, health, bills, blobs, factors, idempotency, reports, overviews }
     }
 
     /// Whether the service can do its work now (readiness).
@@ -89,8 +93,8 @@ pub(crate) mod test_support {
     //! unexpected port call fails the test.
     use super::*;
     use crate::ports::{
-        MockApiKeyCodec, MockApiKeyRepository, MockBillRepository, MockCompanyRepository, MockHealthProbe,
-        MockIdempotencyStore, MockUserRepository,
+        MockApiKeyCodec, MockApiKeyRepository, MockBillRepository, MockCompanyRepository, MockEmissionsRepository,
+        MockHealthProbe, MockIdempotencyStore, MockUserRepository,
     };
 
     /// The company a store would return for `new`, with id `id`.
@@ -117,6 +121,7 @@ pub(crate) mod test_support {
         pub health: MockHealthProbe,
         pub bills: MockBillRepository,
         pub idempotency: MockIdempotencyStore,
+        pub reports: MockEmissionsRepository,
         pub blobs: Arc<MemoryBlobs>,
     }
 
@@ -132,6 +137,7 @@ pub(crate) mod test_support {
                 blobs: Arc::new(self.blobs),
                 factors: Arc::new(crate::calculation::FactorLibrary::official().expect("shipped factors")),
                 idempotency: Arc::new(self.idempotency),
+                reports: Arc::new(self.reports),
             })
         }
     }

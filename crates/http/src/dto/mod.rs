@@ -3,6 +3,7 @@
 
 pub(crate) mod bills;
 pub(crate) mod company;
+pub(crate) mod emissions;
 pub(crate) mod health;
 pub(crate) mod keys;
 pub(crate) mod time;

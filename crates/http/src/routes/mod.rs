@@ -2,6 +2,7 @@
 
 pub(crate) mod bills;
 pub(crate) mod company;
+pub(crate) mod emissions;
 pub(crate) mod fallback;
 pub(crate) mod health;
 pub(crate) mod keys;
@@ -16,6 +17,11 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             web::scope("/api/v1")
                 .service(web::resource("/company").get(company::show).default_service(only("GET")))
+                .service(web::resource("/emissions").get(emissions::show).default_service(only("GET")))
+                .service(web::resource("/sessions").get(emissions::sessions).default_service(only("GET")))
+                .service(
+                    web::resource("/sessions/{id}/complete").post(emissions::complete).default_service(only("POST")),
+                )
                 .service(
                     web::resource("/bills").get(bills::list).post(bills::upload).default_service(only("GET, POST")),
                 )

@@ -5,6 +5,7 @@ mod bill_reads;
 mod bills;
 mod company;
 mod confirm;
+mod emissions;
 mod errors;
 mod health;
 mod idempotency;

@@ -1,0 +1,80 @@
+//! What `GET /emissions` reports: a period's totals by scope and bill type, per employee, and the
+//! sessions that contributed.
+
+use chrono::{DateTime, Utc};
+
+use super::emissions::Micrograms;
+use super::ids::{SessionId, SiteId};
+use crate::calculation::BillType;
+
+/// One scope's total and its split by bill type (empty when the scope has no data).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ScopeTotal {
+    pub total: Micrograms,
+    pub breakdown: Vec<(BillType, Micrograms)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionContribution {
+    pub id: SessionId,
+    pub site_id: SiteId,
+    pub site_name: String,
+    pub amount: Micrograms,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Raw sums from the store for one period (and optionally one site).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PeriodSums {
+    /// (scope 1–3, bill type, amount), one row per pair with data.
+    pub by_scope_and_type: Vec<(u8, BillType, Micrograms)>,
+    pub sessions: Vec<SessionContribution>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmissionsReport {
+    pub reporting_period: String,
+    pub scope1: ScopeTotal,
+    pub scope2: ScopeTotal,
+    pub scope3: ScopeTotal,
+    /// Employees of what was asked for (the site, else the company).
+    pub employees: u32,
+    pub sessions: Vec<SessionContribution>,
+}
+
+impl EmissionsReport {
+    pub fn from_sums(reporting_period: String, sums: PeriodSums, employees: u32) -> Self {
+        let scope = |n: u8| {
+            let mut breakdown: Vec<(BillType, Micrograms)> =
+                sums.by_scope_and_type.iter().filter(|(s, _, _)| *s == n).map(|(_, t, a)| (*t, *a)).collect();
+            breakdown.sort_by_key(|(t, _)| *t);
+            ScopeTotal { total: Micrograms(breakdown.iter().map(|(_, a)| a.0).sum()), breakdown }
+        };
+        Self {
+            reporting_period,
+            scope1: scope(1),
+            scope2: scope(2),
+            scope3: scope(3),
+            employees,
+            sessions: sums.sessions,
+        }
+    }
+
+    pub fn total(&self) -> Micrograms {
+        Micrograms(self.scope1.total.0 + self.scope2.total.0 + self.scope3.total.0)
+    }
+}
+
+/// A footprint-collection session as listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionSummary {
+    pub id: SessionId,
+    pub site_id: SiteId,
+    pub site_name: String,
+    pub reporting_period: String,
+    pub completed: bool,
+    pub created_at: DateTime<Utc>,
+    pub completed_at: Option<DateTime<Utc>>,
+    /// Everything its confirmed bills contributed, over all periods.
+    pub amount: Micrograms,
+}

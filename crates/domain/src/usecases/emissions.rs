@@ -1,0 +1,56 @@
+//! Reporting: a period's emissions (`GET /emissions`) and the sessions that collect bills.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::Services;
+use crate::DomainError;
+use crate::calculation::ReportingPeriod;
+use crate::model::{EmissionsReport, PeriodSums, Principal, SessionId, SessionSummary, SiteId};
+
+impl Services {
+    /// The caller's emissions for `period` (default: the latest with confirmed data, else the
+    /// current one, with zero totals), company-wide or for one of their sites.
+    pub async fn emissions(
+        &self,
+        principal: &Principal,
+        period: Option<&str>,
+        site: Option<&str>,
+        today: NaiveDate,
+    ) -> Result<EmissionsReport, DomainError> {
+        let overview = self.company_overview(principal).await?;
+        let start = overview.company.reporting_year_start;
+        let (site, employees) = match site {
+            Some(raw) => {
+                let id = SiteId::parse(raw.trim()).ok_or(DomainError::not_found("site"))?;
+                let site = overview.sites.iter().find(|s| s.id == id).ok_or(DomainError::not_found("site"))?;
+                (Some(site.id.clone()), site.employee_count)
+            }
+            None => (None, overview.company.employee_count),
+        };
+        let tenant = &principal.company_id;
+        let label = match period {
+            Some(label) => ReportingPeriod::parse(label.trim(), start)?.label(),
+            None => match self.reports.latest_period(tenant, site.clone()).await? {
+                Some(latest) => latest,
+                None => ReportingPeriod::containing(today, start).label(),
+            },
+        };
+        let sums: PeriodSums = self.reports.period_sums(tenant, &label, site).await?;
+        Ok(EmissionsReport::from_sums(label, sums, employees))
+    }
+
+    /// The caller's sessions, newest first, with what each has contributed.
+    pub async fn sessions(&self, principal: &Principal) -> Result<Vec<SessionSummary>, DomainError> {
+        self.reports.sessions(&principal.company_id).await
+    }
+
+    /// Completes one of the caller's sessions; the site's next upload opens a new one.
+    pub async fn complete_session(
+        &self,
+        principal: &Principal,
+        id: &SessionId,
+        now: DateTime<Utc>,
+    ) -> Result<SessionSummary, DomainError> {
+        self.reports.complete_session(&principal.company_id, id, now).await
+    }
+}

@@ -1,0 +1,121 @@
+//! `GET /api/v1/emissions` (the seed's shape) and `/api/v1/sessions`.
+
+use std::collections::BTreeMap;
+
+use carbonpass_domain::model::{EmissionsReport, ScopeTotal, SessionContribution, SessionSummary};
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::{Deserialize, Serialize};
+
+use super::company::tonnes;
+use super::time::rfc3339;
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct EmissionsQueryIn {
+    pub period: Option<String>,
+    pub site_id: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct EmissionsOut<'a> {
+    pub reporting_period: &'a str,
+    pub total_tco2e: f64,
+    pub scope1: ScopeOut,
+    pub scope2: ScopeOut,
+    pub scope3: ScopeOut,
+    pub per_employee: Option<f64>,
+    pub sessions: Vec<SessionContributionOut<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct ScopeOut {
+    pub total: f64,
+    /// Each bill type's share of the scope, in tCO2e; `null` when the scope has no data.
+    pub breakdown: Option<BTreeMap<&'static str, f64>>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct SessionContributionOut<'a> {
+    pub id: &'a str,
+    pub site_id: &'a str,
+    pub site_name: &'a str,
+    pub total_tco2e: f64,
+    /// The day the session was opened, as the seed shows it (`2026-03-15`).
+    pub created_at: String,
+}
+
+impl From<&ScopeTotal> for ScopeOut {
+    fn from(scope: &ScopeTotal) -> Self {
+        let breakdown = (!scope.breakdown.is_empty())
+            .then(|| scope.breakdown.iter().map(|(bill_type, amount)| (bill_type.as_str(), tonnes(*amount))).collect());
+        Self { total: tonnes(scope.total), breakdown }
+    }
+}
+
+impl<'a> From<&'a SessionContribution> for SessionContributionOut<'a> {
+    fn from(s: &'a SessionContribution) -> Self {
+        Self {
+            id: s.id.as_str(),
+            site_id: s.site_id.as_str(),
+            site_name: &s.site_name,
+            total_tco2e: tonnes(s.amount),
+            created_at: s.created_at.date_naive().to_string(),
+        }
+    }
+}
+
+/// tCO2e per employee, rounded half away from zero to 3 decimals; `None` with no employees.
+fn per_employee(report: &EmissionsReport) -> Option<f64> {
+    if report.employees == 0 {
+        return None;
+    }
+    let tonnes = Decimal::from(report.total().0) / Decimal::from(1_000_000_000_000_i64);
+    (tonnes / Decimal::from(report.employees))
+        .round_dp_with_strategy(3, RoundingStrategy::MidpointAwayFromZero)
+        .to_f64()
+}
+
+impl<'a> From<&'a EmissionsReport> for EmissionsOut<'a> {
+    fn from(report: &'a EmissionsReport) -> Self {
+        Self {
+            reporting_period: &report.reporting_period,
+            total_tco2e: tonnes(report.total()),
+            scope1: ScopeOut::from(&report.scope1),
+            scope2: ScopeOut::from(&report.scope2),
+            scope3: ScopeOut::from(&report.scope3),
+            per_employee: per_employee(report),
+            sessions: report.sessions.iter().map(SessionContributionOut::from).collect(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct SessionOut<'a> {
+    pub id: &'a str,
+    pub site_id: &'a str,
+    pub site_name: &'a str,
+    pub reporting_period: &'a str,
+    pub status: &'static str,
+    pub created_at: String,
+    pub completed_at: Option<String>,
+    pub total_tco2e: f64,
+}
+
+impl<'a> From<&'a SessionSummary> for SessionOut<'a> {
+    fn from(s: &'a SessionSummary) -> Self {
+        Self {
+            id: s.id.as_str(),
+            site_id: s.site_id.as_str(),
+            site_name: &s.site_name,
+            reporting_period: &s.reporting_period,
+            status: if s.completed { "completed" } else { "in_progress" },
+            created_at: rfc3339(s.created_at),
+            completed_at: s.completed_at.map(rfc3339),
+            total_tco2e: tonnes(s.amount),
+        }
+    }
+}

@@ -1,0 +1,203 @@
+//! Emission sums for reporting, and sessions. Sums run in SQL over the per-period, per-scope
+//! amounts written at confirmation (`bill_emissions`), so a report reads one row per bill, period
+//! and scope, never the calculation records.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use carbonpass_domain::DomainError;
+use carbonpass_domain::calculation::BillType;
+use carbonpass_domain::model::{
+    CompanyId, Micrograms, PeriodSums, SessionContribution, SessionId, SessionSummary, SiteId,
+};
+use carbonpass_domain::ports::EmissionsRepository;
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::dsl::{max, sql};
+use diesel::prelude::*;
+use diesel::sql_types::BigInt;
+
+use crate::db::{DbConnection, from_db_time, to_db_time};
+use crate::schema::{bill_emissions, sessions, sites};
+use crate::{Store, StoreError};
+
+/// `SUM` is NUMERIC on PostgreSQL and INTEGER on SQLite: cast so both give a BIGINT.
+fn summed() -> diesel::expression::SqlLiteral<BigInt> {
+    sql::<BigInt>("CAST(SUM(micrograms) AS BIGINT)")
+}
+
+fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::Corrupt(format!("{what} {value:?}"))
+}
+
+type SessionRow = (String, String, String, String, NaiveDateTime, Option<NaiveDateTime>);
+
+fn site_names(conn: &mut DbConnection, company: &str) -> Result<HashMap<String, String>, StoreError> {
+    Ok(sites::table
+        .filter(sites::company_id.eq(company))
+        .select((sites::id, sites::name))
+        .load(conn)?
+        .into_iter()
+        .collect())
+}
+
+fn session_totals(conn: &mut DbConnection, company: &str) -> Result<HashMap<String, i64>, StoreError> {
+    Ok(bill_emissions::table
+        .filter(bill_emissions::company_id.eq(company))
+        .group_by(bill_emissions::session_id)
+        .select((bill_emissions::session_id, summed()))
+        .load::<(String, i64)>(conn)?
+        .into_iter()
+        .collect())
+}
+
+fn summary(
+    row: SessionRow,
+    names: &HashMap<String, String>,
+    totals: &HashMap<String, i64>,
+) -> Result<SessionSummary, StoreError> {
+    let (id, site_id, period, status, created_at, completed_at) = row;
+    Ok(SessionSummary {
+        amount: Micrograms(totals.get(&id).copied().unwrap_or(0)),
+        site_name: names.get(&site_id).cloned().unwrap_or_default(),
+        id: SessionId::parse(&id).ok_or_else(|| corrupt("session id", &id))?,
+        site_id: SiteId::parse(&site_id).ok_or_else(|| corrupt("site id", &site_id))?,
+        reporting_period: period,
+        completed: status == "completed",
+        created_at: from_db_time(created_at),
+        completed_at: completed_at.map(from_db_time),
+    })
+}
+
+fn session_columns() -> (
+    sessions::id,
+    sessions::site_id,
+    sessions::reporting_period,
+    sessions::status,
+    sessions::created_at,
+    sessions::completed_at,
+) {
+    (
+        sessions::id,
+        sessions::site_id,
+        sessions::reporting_period,
+        sessions::status,
+        sessions::created_at,
+        sessions::completed_at,
+    )
+}
+
+#[async_trait]
+impl EmissionsRepository for Store {
+    async fn latest_period(&self, company: &CompanyId, site: Option<SiteId>) -> Result<Option<String>, DomainError> {
+        let company = company.as_str().to_owned();
+        Ok(self
+            .run(move |conn| {
+                let mut query = bill_emissions::table
+                    .filter(bill_emissions::company_id.eq(company))
+                    .select(max(bill_emissions::reporting_period))
+                    .into_boxed();
+                if let Some(site) = site {
+                    query = query.filter(bill_emissions::site_id.eq(site.into_string()));
+                }
+                Ok(query.first::<Option<String>>(conn)?)
+            })
+            .await?)
+    }
+
+    async fn period_sums(
+        &self,
+        company: &CompanyId,
+        period: &str,
+        site: Option<SiteId>,
+    ) -> Result<PeriodSums, DomainError> {
+        let (company, period) = (company.as_str().to_owned(), period.to_owned());
+        Ok(self
+            .run(move |conn| {
+                let site = site.map(SiteId::into_string);
+                let mut by_type = bill_emissions::table
+                    .filter(bill_emissions::company_id.eq(&company))
+                    .filter(bill_emissions::reporting_period.eq(&period))
+                    .group_by((bill_emissions::scope, bill_emissions::bill_type))
+                    .select((bill_emissions::scope, bill_emissions::bill_type, summed()))
+                    .into_boxed();
+                let mut by_session = bill_emissions::table
+                    .filter(bill_emissions::company_id.eq(&company))
+                    .filter(bill_emissions::reporting_period.eq(&period))
+                    .group_by(bill_emissions::session_id)
+                    .select((bill_emissions::session_id, summed()))
+                    .into_boxed();
+                if let Some(site) = &site {
+                    by_type = by_type.filter(bill_emissions::site_id.eq(site.clone()));
+                    by_session = by_session.filter(bill_emissions::site_id.eq(site.clone()));
+                }
+                let mut by_scope_and_type = Vec::new();
+                for (scope, bill_type, amount) in by_type.load::<(i32, String, i64)>(conn)? {
+                    let scope = u8::try_from(scope).map_err(|_| corrupt("scope", &scope.to_string()))?;
+                    let bill_type = bill_type.parse::<BillType>().map_err(|_| corrupt("bill type", &bill_type))?;
+                    by_scope_and_type.push((scope, bill_type, Micrograms(amount)));
+                }
+                let contributions: HashMap<String, i64> = by_session.load::<(String, i64)>(conn)?.into_iter().collect();
+                let ids: Vec<&String> = contributions.keys().collect();
+                let rows: Vec<SessionRow> = sessions::table
+                    .filter(sessions::company_id.eq(&company))
+                    .filter(sessions::id.eq_any(ids))
+                    .order((sessions::created_at.asc(), sessions::id.asc()))
+                    .select(session_columns())
+                    .load(conn)?;
+                let names = site_names(conn, &company)?;
+                let mut sessions = Vec::with_capacity(rows.len());
+                for row in rows {
+                    let s = summary(row, &names, &contributions)?;
+                    sessions.push(SessionContribution {
+                        id: s.id,
+                        site_id: s.site_id,
+                        site_name: s.site_name,
+                        amount: s.amount,
+                        created_at: s.created_at,
+                    });
+                }
+                Ok(PeriodSums { by_scope_and_type, sessions })
+            })
+            .await?)
+    }
+
+    async fn sessions(&self, company: &CompanyId) -> Result<Vec<SessionSummary>, DomainError> {
+        let company = company.as_str().to_owned();
+        Ok(self
+            .run(move |conn| {
+                let rows: Vec<SessionRow> = sessions::table
+                    .filter(sessions::company_id.eq(&company))
+                    .order((sessions::created_at.desc(), sessions::id.desc()))
+                    .select(session_columns())
+                    .load(conn)?;
+                let (names, totals) = (site_names(conn, &company)?, session_totals(conn, &company)?);
+                rows.into_iter().map(|row| summary(row, &names, &totals)).collect::<Result<Vec<_>, _>>()
+            })
+            .await?)
+    }
+
+    async fn complete_session(
+        &self,
+        company: &CompanyId,
+        id: &SessionId,
+        at: DateTime<Utc>,
+    ) -> Result<SessionSummary, DomainError> {
+        let (company, id) = (company.as_str().to_owned(), id.as_str().to_owned());
+        self.transaction(move |conn| {
+            let mine = sessions::table.filter(sessions::id.eq(&id)).filter(sessions::company_id.eq(&company));
+            let Some(status) = mine.select(sessions::status).first::<String>(conn).optional()? else {
+                return Ok(Err(DomainError::not_found("session")));
+            };
+            if status != "in_progress" {
+                return Ok(Err(DomainError::Conflict { message: format!("session {id} is already completed") }));
+            }
+            diesel::update(mine)
+                .set((sessions::status.eq("completed"), sessions::completed_at.eq(to_db_time(at))))
+                .execute(conn)?;
+            let row: SessionRow = mine.select(session_columns()).first(conn)?;
+            let (names, totals) = (site_names(conn, &company)?, session_totals(conn, &company)?);
+            Ok(Ok(summary(row, &names, &totals)?))
+        })
+        .await?
+    }
+}
