@@ -8,12 +8,14 @@ use carbonpass_domain::model::{
     ApiKeyId, CompanyId, KeyMode, MembershipRole, NewCompany, NewSite, NewUser, Passport, Plan, ReportingYearStart,
     User,
 };
-use carbonpass_domain::model::{BillId, ConfirmBill};
+use carbonpass_domain::model::{BillId, ConfirmBill, SessionId};
 use carbonpass_domain::usecases::{IssueKey, Services};
 use chrono::{NaiveDate, Utc};
 use rust_decimal::Decimal;
 
-use crate::cli::{BillCommand, CompanyCommand, KeyCommand, ModeArg, PlanArg, RoleArg, SiteCommand, UserCommand};
+use crate::cli::{
+    BillCommand, CompanyCommand, KeyCommand, ModeArg, PlanArg, RoleArg, SessionCommand, SiteCommand, UserCommand,
+};
 
 fn company_id(raw: &str) -> Result<CompanyId, DomainError> {
     CompanyId::parse(raw).ok_or(DomainError::not_found("company"))
@@ -170,6 +172,27 @@ pub async fn bill(services: &Services, command: BillCommand) -> Result<(), Domai
     }
     for scope in [Scope::One, Scope::Two, Scope::Three] {
         println!("  scope {}: {} kg CO2e", scope.number(), calculation.total(scope).normalize());
+    }
+    Ok(())
+}
+
+pub async fn session(services: &Services, command: SessionCommand) -> Result<(), DomainError> {
+    let print = |s: &carbonpass_domain::model::SessionSummary| {
+        let status = if s.completed { "completed" } else { "in_progress" };
+        let kg = rust_decimal::Decimal::new(s.amount.0, 9).normalize();
+        println!("{}\t{}\t{}\t{status}\t{kg} kg CO2e\t{}", s.id, s.reporting_period, s.site_id, s.site_name);
+    };
+    match command {
+        SessionCommand::List { company } => {
+            for session in services.sessions_as_operator(&company_id(&company)?).await? {
+                print(&session);
+            }
+        }
+        SessionCommand::Complete { company, id } => {
+            let id = SessionId::parse(&id).ok_or(DomainError::not_found("session"))?;
+            let session = services.complete_session_as_operator(&company_id(&company)?, &id, Utc::now()).await?;
+            print(&session);
+        }
     }
     Ok(())
 }

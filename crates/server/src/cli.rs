@@ -42,6 +42,25 @@ pub enum Command {
     /// Work on bills (as an operator, on a company's live data).
     #[command(subcommand)]
     Bill(BillCommand),
+    /// Work on footprint-collection sessions (as an operator, on a company's live data).
+    #[command(subcommand)]
+    Session(SessionCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SessionCommand {
+    /// List a company's sessions, newest first, with their totals.
+    List {
+        #[arg(long, value_name = "comp_…")]
+        company: String,
+    },
+    /// Complete a session in progress; the site's next upload opens a new one.
+    Complete {
+        #[arg(long, value_name = "comp_…")]
+        company: String,
+        #[arg(long, value_name = "sess_…")]
+        id: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -137,6 +137,14 @@ fn serve_demo_gives_a_working_key_and_finds_the_demo_again() {
     let again = carbonpass(&data, &confirm);
     assert!(!again.status.success(), "a second confirmation is refused");
 
+    // Sessions: listed with their totals, and completed by an operator.
+    let sessions = stdout(&carbonpass(&data, &["session", "list", "--company", company]));
+    assert!(sessions.contains("in_progress") && sessions.contains("245.4 kg CO2e"), "{sessions}");
+    let session = sessions.split('\t').next().expect("session id").to_owned();
+    let done = stdout(&carbonpass(&data, &["session", "complete", "--company", company, "--id", &session]));
+    assert!(done.contains("completed"), "{done}");
+    assert!(!carbonpass(&data, &["session", "complete", "--company", company, "--id", &session]).status.success());
+
     let logs = std::fs::read_to_string(&log).expect("logs");
     assert!(logs.contains("served"), "requests are logged");
     assert!(!logs.contains(&first.key), "a key never reaches the logs");

@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::Services;
 use crate::DomainError;
 use crate::calculation::ReportingPeriod;
-use crate::model::{EmissionsReport, PeriodSums, Principal, SessionId, SessionSummary, SiteId};
+use crate::model::{CompanyId, EmissionsReport, PeriodSums, Principal, SessionId, SessionSummary, SiteId};
 
 impl Services {
     /// The caller's emissions for `period` (default: the latest with confirmed data, else the
@@ -42,6 +42,21 @@ impl Services {
     /// The caller's sessions, newest first, with what each has contributed.
     pub async fn sessions(&self, principal: &Principal) -> Result<Vec<SessionSummary>, DomainError> {
         self.reports.sessions(&principal.company_id).await
+    }
+
+    /// A company's sessions, for an operator (live data).
+    pub async fn sessions_as_operator(&self, company: &CompanyId) -> Result<Vec<SessionSummary>, DomainError> {
+        self.reports.sessions(company).await
+    }
+
+    /// Completes a company's session, for an operator (live data).
+    pub async fn complete_session_as_operator(
+        &self,
+        company: &CompanyId,
+        id: &SessionId,
+        now: DateTime<Utc>,
+    ) -> Result<SessionSummary, DomainError> {
+        self.reports.complete_session(company, id, now).await
     }
 
     /// Completes one of the caller's sessions; the site's next upload opens a new one.
