@@ -202,6 +202,40 @@ fn refused(refusal: Refusal) -> DomainError {
     }
 }
 
+/// Adds a confirmed amount to the maintained totals (one row per company, period, site, session,
+/// bill type and scope). The upsert is the one statement whose syntax PostgreSQL and SQLite share
+/// only in their own placeholder styles, so it is written once per backend.
+fn add_to_totals(
+    conn: &mut DbConnection,
+    row: &BillRow,
+    period: &str,
+    scope: i32,
+    micrograms: i64,
+) -> Result<(), StoreError> {
+    use diesel::sql_types::{BigInt, Integer, Text};
+    const COLUMNS: &str = "company_id, reporting_period, site_id, session_id, bill_type, scope, micrograms";
+    const UPSERT: &str = "ON CONFLICT (company_id, reporting_period, site_id, session_id, bill_type, scope) \
+                          DO UPDATE SET micrograms = emission_totals.micrograms + excluded.micrograms";
+    macro_rules! run {
+        ($conn:expr, $values:literal) => {
+            diesel::sql_query(format!("INSERT INTO emission_totals ({COLUMNS}) VALUES {} {UPSERT}", $values))
+                .bind::<Text, _>(&row.company_id)
+                .bind::<Text, _>(period)
+                .bind::<Text, _>(&row.site_id)
+                .bind::<Text, _>(&row.session_id)
+                .bind::<Text, _>(&row.bill_type)
+                .bind::<Integer, _>(scope)
+                .bind::<BigInt, _>(micrograms)
+                .execute($conn)
+        };
+    }
+    match conn {
+        DbConnection::Pg(pg) => run!(pg, "($1, $2, $3, $4, $5, $6, $7)"),
+        DbConnection::Sqlite(lite) => run!(lite, "(?, ?, ?, ?, ?, ?, ?)"),
+    }?;
+    Ok(())
+}
+
 /// A confirmed bill of the same supply whose billing period overlaps `from..=to`: the same meter
 /// point anywhere in the company, or, without one, the same site and type.
 fn overlapping(
@@ -442,6 +476,7 @@ impl BillRepository for Store {
                     return Ok(Err(Refusal::NotPending("confirmed".into())));
                 }
                 for (period, scope, micrograms) in &emissions {
+                    add_to_totals(conn, &row, period, i32::from(scope.number()), *micrograms)?;
                     diesel::insert_into(bill_emissions::table)
                         .values(EmissionRow {
                             bill_id: &row.id,

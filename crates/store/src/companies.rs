@@ -14,7 +14,7 @@ use diesel::sql_types::BigInt;
 
 use crate::db::{DbConnection, db_now};
 use crate::ids::mint;
-use crate::schema::{bill_emissions, companies, sites};
+use crate::schema::{companies, emission_totals, sites};
 use crate::{Store, StoreError};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -134,17 +134,17 @@ fn twin_of(conn: &mut DbConnection, live: &CompanyId) -> Result<Option<String>, 
 
 /// Company-wide scope totals of the latest reporting period with confirmed data, if any.
 fn latest_period_totals(conn: &mut DbConnection, company: &CompanyId) -> Result<Option<PeriodTotals>, StoreError> {
-    let latest: Option<String> = bill_emissions::table
-        .filter(bill_emissions::company_id.eq(company.as_str()))
-        .select(max(bill_emissions::reporting_period))
+    let latest: Option<String> = emission_totals::table
+        .filter(emission_totals::company_id.eq(company.as_str()))
+        .select(max(emission_totals::reporting_period))
         .first(conn)?;
     let Some(period) = latest else { return Ok(None) };
     // SUM(BIGINT) is NUMERIC on PostgreSQL and INTEGER on SQLite: cast to one type for both.
-    let sums: Vec<(i32, i64)> = bill_emissions::table
-        .filter(bill_emissions::company_id.eq(company.as_str()))
-        .filter(bill_emissions::reporting_period.eq(&period))
-        .group_by(bill_emissions::scope)
-        .select((bill_emissions::scope, sql::<BigInt>("CAST(SUM(micrograms) AS BIGINT)")))
+    let sums: Vec<(i32, i64)> = emission_totals::table
+        .filter(emission_totals::company_id.eq(company.as_str()))
+        .filter(emission_totals::reporting_period.eq(&period))
+        .group_by(emission_totals::scope)
+        .select((emission_totals::scope, sql::<BigInt>("CAST(SUM(micrograms) AS BIGINT)")))
         .load(conn)?;
     let scope = |n: i32| Micrograms(sums.iter().filter(|(s, _)| *s == n).map(|(_, v)| v).sum());
     Ok(Some(PeriodTotals { scope1: scope(1), scope2: scope(2), scope3: scope(3), reporting_period: period }))

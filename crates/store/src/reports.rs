@@ -1,6 +1,6 @@
-//! Emission sums for reporting, and sessions. Sums run in SQL over the per-period, per-scope
-//! amounts written at confirmation (`bill_emissions`), so a report reads one row per bill, period
-//! and scope, never the calculation records.
+//! Emission sums for reporting, and sessions. Reports read the maintained totals
+//! (`emission_totals`: one row per period, site, session, bill type and scope, kept in the
+//! confirmation's transaction), so their cost does not grow with the number of bills.
 
 use std::collections::HashMap;
 
@@ -17,7 +17,7 @@ use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 
 use crate::db::{DbConnection, from_db_time, to_db_time};
-use crate::schema::{bill_emissions, sessions, sites};
+use crate::schema::{emission_totals, sessions, sites};
 use crate::{Store, StoreError};
 
 /// `SUM` is NUMERIC on PostgreSQL and INTEGER on SQLite: cast so both give a BIGINT.
@@ -41,10 +41,10 @@ fn site_names(conn: &mut DbConnection, company: &str) -> Result<HashMap<String, 
 }
 
 fn session_totals(conn: &mut DbConnection, company: &str) -> Result<HashMap<String, i64>, StoreError> {
-    Ok(bill_emissions::table
-        .filter(bill_emissions::company_id.eq(company))
-        .group_by(bill_emissions::session_id)
-        .select((bill_emissions::session_id, summed()))
+    Ok(emission_totals::table
+        .filter(emission_totals::company_id.eq(company))
+        .group_by(emission_totals::session_id)
+        .select((emission_totals::session_id, summed()))
         .load::<(String, i64)>(conn)?
         .into_iter()
         .collect())
@@ -92,12 +92,12 @@ impl EmissionsRepository for Store {
         let company = company.as_str().to_owned();
         Ok(self
             .run(move |conn| {
-                let mut query = bill_emissions::table
-                    .filter(bill_emissions::company_id.eq(company))
-                    .select(max(bill_emissions::reporting_period))
+                let mut query = emission_totals::table
+                    .filter(emission_totals::company_id.eq(company))
+                    .select(max(emission_totals::reporting_period))
                     .into_boxed();
                 if let Some(site) = site {
-                    query = query.filter(bill_emissions::site_id.eq(site.into_string()));
+                    query = query.filter(emission_totals::site_id.eq(site.into_string()));
                 }
                 Ok(query.first::<Option<String>>(conn)?)
             })
@@ -114,21 +114,21 @@ impl EmissionsRepository for Store {
         Ok(self
             .run(move |conn| {
                 let site = site.map(SiteId::into_string);
-                let mut by_type = bill_emissions::table
-                    .filter(bill_emissions::company_id.eq(&company))
-                    .filter(bill_emissions::reporting_period.eq(&period))
-                    .group_by((bill_emissions::scope, bill_emissions::bill_type))
-                    .select((bill_emissions::scope, bill_emissions::bill_type, summed()))
+                let mut by_type = emission_totals::table
+                    .filter(emission_totals::company_id.eq(&company))
+                    .filter(emission_totals::reporting_period.eq(&period))
+                    .group_by((emission_totals::scope, emission_totals::bill_type))
+                    .select((emission_totals::scope, emission_totals::bill_type, summed()))
                     .into_boxed();
-                let mut by_session = bill_emissions::table
-                    .filter(bill_emissions::company_id.eq(&company))
-                    .filter(bill_emissions::reporting_period.eq(&period))
-                    .group_by(bill_emissions::session_id)
-                    .select((bill_emissions::session_id, summed()))
+                let mut by_session = emission_totals::table
+                    .filter(emission_totals::company_id.eq(&company))
+                    .filter(emission_totals::reporting_period.eq(&period))
+                    .group_by(emission_totals::session_id)
+                    .select((emission_totals::session_id, summed()))
                     .into_boxed();
                 if let Some(site) = &site {
-                    by_type = by_type.filter(bill_emissions::site_id.eq(site.clone()));
-                    by_session = by_session.filter(bill_emissions::site_id.eq(site.clone()));
+                    by_type = by_type.filter(emission_totals::site_id.eq(site.clone()));
+                    by_session = by_session.filter(emission_totals::site_id.eq(site.clone()));
                 }
                 let mut by_scope_and_type = Vec::new();
                 for (scope, bill_type, amount) in by_type.load::<(i32, String, i64)>(conn)? {

@@ -144,6 +144,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    emission_totals (company_id, reporting_period, site_id, session_id, bill_type, scope) {
+        company_id -> Text,
+        reporting_period -> Text,
+        site_id -> Text,
+        session_id -> Text,
+        bill_type -> Text,
+        scope -> Integer,
+        micrograms -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     companies,
     sites,
@@ -154,5 +166,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     bills,
     bill_emissions,
     events,
-    idempotency_keys
+    idempotency_keys,
+    emission_totals
 );
