@@ -48,10 +48,10 @@ fn options(args: &[String]) -> Result<Options, String> {
 
 /// One load run: throughput and latency percentiles.
 #[derive(Debug, Clone, Copy)]
-struct Load {
-    rps: f64,
-    p50_ms: f64,
-    p99_ms: f64,
+pub(crate) struct Load {
+    pub(crate) rps: f64,
+    pub(crate) p50_ms: f64,
+    pub(crate) p99_ms: f64,
 }
 
 pub fn run(args: &[String]) -> Result<(), String> {
@@ -197,7 +197,7 @@ fn median(mut runs: Vec<Load>) -> Load {
     runs[runs.len() / 2]
 }
 
-fn wrk(url: &str, header: Option<&str>, secs: u64, connections: u32) -> Result<Load, String> {
+pub(crate) fn wrk(url: &str, header: Option<&str>, secs: u64, connections: u32) -> Result<Load, String> {
     let mut command = Command::new("wrk");
     command.args(["-t1", &format!("-c{connections}"), &format!("-d{secs}s"), "--latency", "--timeout", "5s"]);
     if let Some(header) = header {
@@ -231,7 +231,7 @@ fn millis(value: &str) -> Option<f64> {
     number.parse::<f64>().ok().map(|n| n * factor)
 }
 
-fn psql(url: &str, sql: &str) -> Result<(), String> {
+pub(crate) fn psql(url: &str, sql: &str) -> Result<(), String> {
     let out = Command::new("psql")
         .args([url, "-q", "-v", "ON_ERROR_STOP=1", "-c", sql])
         .output()
@@ -239,12 +239,12 @@ fn psql(url: &str, sql: &str) -> Result<(), String> {
     if out.status.success() { Ok(()) } else { Err(String::from_utf8_lossy(&out.stderr).into_owned()) }
 }
 
-fn recreate_database(admin_url: &str, name: &str) -> Result<(), String> {
+pub(crate) fn recreate_database(admin_url: &str, name: &str) -> Result<(), String> {
     psql(admin_url, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))?;
     psql(admin_url, &format!("CREATE DATABASE {name}"))
 }
 
-fn drop_database(admin_url: &str, name: &str) {
+pub(crate) fn drop_database(admin_url: &str, name: &str) {
     let _ = psql(admin_url, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
 }
 
@@ -294,7 +294,7 @@ fn pgbench(opts: &Options) -> Result<(f64, f64), String> {
 }
 
 /// `url` with its database name replaced by `database`.
-fn with_database(url: &str, database: &str) -> String {
+pub(crate) fn with_database(url: &str, database: &str) -> String {
     let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
     let start = base.find("://").map_or(0, |i| i + 3);
     let host = base[start..].find('/').map_or(base, |i| &base[..start + i]);

@@ -3,8 +3,10 @@
 //! - `test`: the whole test suite; the one command the README and CI both run.
 //! - `bench`: the load benchmark of the release server (see docs/performance.md).
 //! - `bench-upload`: memory and throughput of 20 concurrent 20 MiB uploads.
+//! - `bench-emissions`: `/emissions` latency over 50 sites and 100,000 confirmed bills.
 
 mod bench;
+mod emissions_bench;
 mod test;
 mod upload_bench;
 
@@ -16,6 +18,7 @@ fn main() -> ExitCode {
         Some("test") => test::run(&args[1..]),
         Some("bench") => bench::run(&args[1..]),
         Some("bench-upload") => upload_bench::run(&args[1..]),
+        Some("bench-emissions") => emissions_bench::run(&args[1..]),
         _ => {
             eprintln!(
                 "usage: cargo xtask test [extra test-runner args]\n       cargo xtask bench [--duration SECS] [--connections N]"
