@@ -8,10 +8,9 @@ use carbonpass_domain::model::{
     ApiKeyId, CompanyId, KeyMode, MembershipRole, NewCompany, NewSite, NewUser, Passport, Plan, ReportingYearStart,
     User,
 };
-use carbonpass_domain::model::{BillId, ConfirmBill, SessionId};
+use carbonpass_domain::model::{BillId, ConfirmBill, SessionId, parse_date, parse_decimal};
 use carbonpass_domain::usecases::{IssueKey, Services};
-use chrono::{NaiveDate, Utc};
-use rust_decimal::Decimal;
+use chrono::Utc;
 
 use crate::cli::{
     BillCommand, CompanyCommand, KeyCommand, ModeArg, PlanArg, RoleArg, SessionCommand, SiteCommand, UserCommand,
@@ -124,14 +123,6 @@ pub async fn key(services: &Services, command: KeyCommand) -> Result<(), DomainE
     Ok(())
 }
 
-fn decimal(field: &'static str, text: &str) -> Result<Decimal, DomainError> {
-    Decimal::from_str_exact(text.trim()).map_err(|_| DomainError::invalid(field, "must be a decimal number"))
-}
-
-fn date(field: &'static str, text: &str) -> Result<NaiveDate, DomainError> {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| DomainError::invalid(field, "must be YYYY-MM-DD"))
-}
-
 pub async fn bill(services: &Services, command: BillCommand) -> Result<(), DomainError> {
     let BillCommand::Confirm {
         company,
@@ -147,12 +138,12 @@ pub async fn bill(services: &Services, command: BillCommand) -> Result<(), Domai
         sewerage_volume,
         allow_overlap,
     } = command;
-    let optional = |field, value: Option<String>| value.map(|v| decimal(field, &v)).transpose();
+    let optional = |field, value: Option<String>| value.map(|v| parse_decimal(field, &v)).transpose();
     let request = ConfirmBill {
-        consumption: decimal("consumption", &consumption)?,
+        consumption: parse_decimal("consumption", &consumption)?,
         unit: unit.parse::<Unit>()?,
-        period_start: date("from", &from)?,
-        period_end: date("to", &to)?,
+        period_start: parse_date("from", &from)?,
+        period_end: parse_date("to", &to)?,
         meter_point,
         supplier,
         calorific_value: optional("calorific-value", calorific_value)?,

@@ -12,6 +12,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use crate::db::{db_now, from_db_time, to_db_time};
+use crate::error::corrupt;
 use crate::ids::mint;
 use crate::schema::{api_keys, companies};
 use crate::{Store, StoreError};
@@ -29,10 +30,6 @@ pub(crate) struct ApiKeyRow {
     pub created_at: NaiveDateTime,
     pub last_used_at: Option<NaiveDateTime>,
     pub revoked_at: Option<NaiveDateTime>,
-}
-
-fn corrupt(what: &str, value: &str) -> StoreError {
-    StoreError::Corrupt(format!("{what} {value:?}"))
 }
 
 fn parse_ids(row: &ApiKeyRow) -> Result<(ApiKeyId, UserId, CompanyId, KeyMode), StoreError> {

@@ -15,6 +15,7 @@ use diesel::prelude::*;
 use rust_decimal::Decimal;
 
 use crate::db::{DbConnection, db_now, from_db_time, to_db_time};
+use crate::error::corrupt;
 use crate::ids::mint;
 use crate::schema::{bill_emissions, bills, events, sessions, sites};
 use crate::{Store, StoreError};
@@ -79,10 +80,6 @@ struct NewEventRow<'a> {
     event_type: &'a str,
     data: &'a str,
     created_at: NaiveDateTime,
-}
-
-fn corrupt(what: &str, value: &str) -> StoreError {
-    StoreError::Corrupt(format!("{what} {value:?}"))
 }
 
 fn decimal(what: &str, text: Option<String>) -> Result<Option<Decimal>, StoreError> {

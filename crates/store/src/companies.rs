@@ -8,12 +8,12 @@ use carbonpass_domain::model::{
 };
 use carbonpass_domain::ports::CompanyRepository;
 use chrono::NaiveDateTime;
-use diesel::dsl::{max, sql};
 use diesel::prelude::*;
-use diesel::sql_types::BigInt;
 
 use crate::db::{DbConnection, db_now};
+use crate::error::corrupt;
 use crate::ids::mint;
+use crate::reports::{latest_period, summed};
 use crate::schema::{companies, emission_totals, sites};
 use crate::{Store, StoreError};
 
@@ -43,10 +43,6 @@ pub(crate) struct SiteRow {
     pub city: String,
     pub employee_count: i32,
     pub created_at: NaiveDateTime,
-}
-
-fn corrupt(what: &str, value: &str) -> StoreError {
-    StoreError::Corrupt(format!("{what} {value:?}"))
 }
 
 fn count(what: &str, n: i32) -> Result<u32, StoreError> {
@@ -134,17 +130,12 @@ fn twin_of(conn: &mut DbConnection, live: &CompanyId) -> Result<Option<String>, 
 
 /// Company-wide scope totals of the latest reporting period with confirmed data, if any.
 fn latest_period_totals(conn: &mut DbConnection, company: &CompanyId) -> Result<Option<PeriodTotals>, StoreError> {
-    let latest: Option<String> = emission_totals::table
-        .filter(emission_totals::company_id.eq(company.as_str()))
-        .select(max(emission_totals::reporting_period))
-        .first(conn)?;
-    let Some(period) = latest else { return Ok(None) };
-    // SUM(BIGINT) is NUMERIC on PostgreSQL and INTEGER on SQLite: cast to one type for both.
+    let Some(period) = latest_period(conn, company.as_str(), None)? else { return Ok(None) };
     let sums: Vec<(i32, i64)> = emission_totals::table
         .filter(emission_totals::company_id.eq(company.as_str()))
         .filter(emission_totals::reporting_period.eq(&period))
         .group_by(emission_totals::scope)
-        .select((emission_totals::scope, sql::<BigInt>("CAST(SUM(micrograms) AS BIGINT)")))
+        .select((emission_totals::scope, summed()))
         .load(conn)?;
     let scope = |n: i32| Micrograms(sums.iter().filter(|(s, _)| *s == n).map(|(_, v)| v).sum());
     Ok(Some(PeriodTotals { scope1: scope(1), scope2: scope(2), scope3: scope(3), reporting_period: period }))

@@ -20,6 +20,11 @@ pub enum StoreError {
     Task(String),
 }
 
+/// A stored value that does not parse back into its domain type.
+pub(crate) fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::Corrupt(format!("{what} {value:?}"))
+}
+
 impl From<StoreError> for DomainError {
     fn from(err: StoreError) -> Self {
         match err {

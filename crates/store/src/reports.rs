@@ -17,16 +17,13 @@ use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 
 use crate::db::{DbConnection, from_db_time, to_db_time};
+use crate::error::corrupt;
 use crate::schema::{emission_totals, sessions, sites};
 use crate::{Store, StoreError};
 
 /// `SUM` is NUMERIC on PostgreSQL and INTEGER on SQLite: cast so both give a BIGINT.
-fn summed() -> diesel::expression::SqlLiteral<BigInt> {
+pub(crate) fn summed() -> diesel::expression::SqlLiteral<BigInt> {
     sql::<BigInt>("CAST(SUM(micrograms) AS BIGINT)")
-}
-
-fn corrupt(what: &str, value: &str) -> StoreError {
-    StoreError::Corrupt(format!("{what} {value:?}"))
 }
 
 type SessionRow = (String, String, String, String, NaiveDateTime, Option<NaiveDateTime>);
@@ -86,22 +83,27 @@ fn session_columns() -> (
     )
 }
 
+/// The latest reporting period with confirmed data of a company (of one site if given).
+pub(crate) fn latest_period(
+    conn: &mut DbConnection,
+    company: &str,
+    site: Option<&str>,
+) -> Result<Option<String>, StoreError> {
+    let mut query = emission_totals::table
+        .filter(emission_totals::company_id.eq(company.to_owned()))
+        .select(max(emission_totals::reporting_period))
+        .into_boxed();
+    if let Some(site) = site {
+        query = query.filter(emission_totals::site_id.eq(site.to_owned()));
+    }
+    Ok(query.first::<Option<String>>(conn)?)
+}
+
 #[async_trait]
 impl EmissionsRepository for Store {
     async fn latest_period(&self, company: &CompanyId, site: Option<SiteId>) -> Result<Option<String>, DomainError> {
         let company = company.as_str().to_owned();
-        Ok(self
-            .run(move |conn| {
-                let mut query = emission_totals::table
-                    .filter(emission_totals::company_id.eq(company))
-                    .select(max(emission_totals::reporting_period))
-                    .into_boxed();
-                if let Some(site) = site {
-                    query = query.filter(emission_totals::site_id.eq(site.into_string()));
-                }
-                Ok(query.first::<Option<String>>(conn)?)
-            })
-            .await?)
+        Ok(self.run(move |conn| latest_period(conn, &company, site.as_ref().map(SiteId::as_str))).await?)
     }
 
     async fn period_sums(

@@ -79,6 +79,21 @@ pub struct ConfirmBill {
     pub allow_overlap: bool,
 }
 
+/// Reads an exact decimal given as text ("1234.5", "1.2e3"), naming `field` if it is not one.
+/// Shared by every edge that accepts confirmations (the API, the operator CLI).
+pub fn parse_decimal(field: &'static str, text: &str) -> Result<Decimal, DomainError> {
+    let text = text.trim();
+    Decimal::from_str_exact(text)
+        .or_else(|_| Decimal::from_scientific(text))
+        .map_err(|_| DomainError::invalid(field, "must be a decimal number"))
+}
+
+/// Reads a calendar date, `YYYY-MM-DD`, naming `field` if it is not one.
+pub fn parse_date(field: &'static str, text: &str) -> Result<NaiveDate, DomainError> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|_| DomainError::invalid(field, "must be a date, YYYY-MM-DD"))
+}
+
 /// A confirmed bill's activity and calculation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Confirmed {

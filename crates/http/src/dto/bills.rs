@@ -2,7 +2,7 @@
 
 use carbonpass_domain::DomainError;
 use carbonpass_domain::calculation::{CalculationPart, Scope, Unit};
-use carbonpass_domain::model::{Bill, ConfirmBill};
+use carbonpass_domain::model::{Bill, ConfirmBill, parse_date, parse_decimal};
 use chrono::NaiveDate;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -53,20 +53,13 @@ pub(crate) struct ConfirmIn {
     pub allow_overlap: bool,
 }
 
+/// A JSON number or string, read as an exact decimal.
 fn decimal(field: &'static str, value: &serde_json::Value) -> Result<Decimal, DomainError> {
-    let text = match value {
-        serde_json::Value::Number(n) => n.to_string(),
-        serde_json::Value::String(s) => s.trim().to_owned(),
-        _ => return Err(DomainError::invalid(field, "must be a number")),
-    };
-    Decimal::from_str_exact(&text)
-        .or_else(|_| Decimal::from_scientific(&text))
-        .map_err(|_| DomainError::invalid(field, "must be a decimal number"))
-}
-
-fn date(field: &'static str, text: &str) -> Result<NaiveDate, DomainError> {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-        .map_err(|_| DomainError::invalid(field, "must be a date, YYYY-MM-DD"))
+    match value {
+        serde_json::Value::Number(n) => parse_decimal(field, &n.to_string()),
+        serde_json::Value::String(s) => parse_decimal(field, s),
+        _ => Err(DomainError::invalid(field, "must be a number")),
+    }
 }
 
 impl TryFrom<ConfirmIn> for ConfirmBill {
@@ -76,8 +69,8 @@ impl TryFrom<ConfirmIn> for ConfirmBill {
         Ok(ConfirmBill {
             consumption: decimal("consumption", &body.consumption)?,
             unit: body.unit.parse::<Unit>()?,
-            period_start: date("periodStart", &body.period_start)?,
-            period_end: date("periodEnd", &body.period_end)?,
+            period_start: parse_date("periodStart", &body.period_start)?,
+            period_end: parse_date("periodEnd", &body.period_end)?,
             meter_point: body.meter_point,
             supplier: body.supplier,
             calorific_value: optional("calorificValue", &body.calorific_value)?,
