@@ -43,6 +43,11 @@ pub enum DomainError {
     #[error("overlaps confirmed bill {existing}")]
     OverlappingBill { existing: String },
 
+    /// A reporting period older than every shipped factor set: never calculated with another
+    /// year's factors.
+    #[error("no factor set for reporting period {period} (shipped: {available:?})")]
+    FactorSetUnavailable { period: String, available: Vec<i32> },
+
     #[error("more than {limit} bytes")]
     TooLarge { limit: u64 },
 

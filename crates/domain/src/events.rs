@@ -40,6 +40,16 @@ pub fn bill_confirmed(bill: &Bill) -> OutboxEvent {
     OutboxEvent { event_type: "bill.confirmed", data: bill_data(bill) }
 }
 
+/// `bill.rejected`, when an uploaded bill is rejected (it never counted).
+pub fn bill_rejected(bill: &Bill) -> OutboxEvent {
+    OutboxEvent { event_type: "bill.rejected", data: bill_data(bill) }
+}
+
+/// `bill.voided`, when a confirmed bill is voided and leaves every total.
+pub fn bill_voided(bill: &Bill) -> OutboxEvent {
+    OutboxEvent { event_type: "bill.voided", data: bill_data(bill) }
+}
+
 /// `bill.uploaded`, with the same fields as the upload's response.
 pub fn bill_uploaded(bill: &Bill) -> OutboxEvent {
     OutboxEvent { event_type: "bill.uploaded", data: bill_data(bill) }
@@ -69,6 +79,7 @@ mod tests {
             },
             created_at: Utc::now(),
             confirmed: None,
+            correction: None,
         };
         let event = bill_uploaded(&bill);
         assert_eq!(event.event_type, "bill.uploaded");

@@ -11,10 +11,10 @@ use chrono::{DateTime, TimeDelta, Utc};
 use crate::DomainError;
 use crate::calculation::Scope;
 use crate::model::{
-    ApiKeyId, ApiKeyRecord, Bill, BillId, BillQuery, Company, CompanyId, CompanyOverview, Confirmed, GeneratedKey,
-    IdempotencyClaim, IdempotencyKey, KeyHash, KeyMode, MembershipRole, NewApiKey, NewCompany, NewSite, NewUpload,
-    NewUser, PeriodSums, PresentedKey, SessionId, SessionSummary, Site, SiteId, StoredKey, StoredResponse, User,
-    UserId,
+    ApiKeyId, ApiKeyRecord, Bill, BillId, BillQuery, Company, CompanyId, CompanyOverview, Confirmed, Correction,
+    GeneratedKey, IdempotencyClaim, IdempotencyKey, KeyHash, KeyMode, MembershipRole, NewApiKey, NewCompany, NewSite,
+    NewUpload, NewUser, PeriodSums, PresentedKey, SessionId, SessionSummary, Site, SiteId, StoredKey, StoredResponse,
+    User, UserId,
 };
 
 #[cfg_attr(test, mockall::automock)]
@@ -67,15 +67,24 @@ pub trait ApiKeyRepository: Send + Sync {
     /// The key with this hash, with what deciding on it needs (its owner, tenant, plan).
     async fn find_key_by_hash(&self, hash: &KeyHash) -> Result<Option<StoredKey>, DomainError>;
 
-    /// Records that the key was used at `at`.
-    async fn record_key_use(&self, id: &ApiKeyId, at: DateTime<Utc>) -> Result<(), DomainError>;
+    /// Records that the tenant `company`'s key was used at `at`.
+    async fn record_key_use(&self, company: &CompanyId, id: &ApiKeyId, at: DateTime<Utc>) -> Result<(), DomainError>;
 
-    /// Revokes one of `owner`'s keys; `NotFound` if they have no such key. Revoking twice is
-    /// harmless and keeps the first revocation time.
-    async fn revoke_key(&self, owner: &UserId, id: &ApiKeyId, at: DateTime<Utc>) -> Result<ApiKeyRecord, DomainError>;
+    /// Revokes one of `owner`'s keys for the tenant `company`; `NotFound` if they have no such
+    /// key there. Revoking twice is harmless and keeps the first revocation time.
+    async fn revoke_key(
+        &self,
+        company: &CompanyId,
+        owner: &UserId,
+        id: &ApiKeyId,
+        at: DateTime<Utc>,
+    ) -> Result<ApiKeyRecord, DomainError>;
 
-    /// `owner`'s keys, newest first, revoked ones included.
-    async fn list_keys(&self, owner: &UserId) -> Result<Vec<ApiKeyRecord>, DomainError>;
+    /// `owner`'s keys for the tenant `company`, newest first, revoked ones included.
+    async fn list_keys(&self, company: &CompanyId, owner: &UserId) -> Result<Vec<ApiKeyRecord>, DomainError>;
+
+    /// Every key of `owner`, in every company, for operators (never reachable by an API key).
+    async fn list_user_keys(&self, owner: &UserId) -> Result<Vec<ApiKeyRecord>, DomainError>;
 }
 
 /// The format of API keys: minting, checking and hashing them. Pure computation.
@@ -127,6 +136,17 @@ pub trait BillRepository: Send + Sync {
         confirmed: Confirmed,
         emissions: Vec<(String, Scope, i64)>,
     ) -> Result<Bill, DomainError>;
+
+    /// In one transaction: checks the bill is `uploaded` (`Conflict` otherwise), marks it
+    /// `rejected` with `correction`, and writes a `bill.rejected` event. `NotFound` if the bill
+    /// is not the tenant's.
+    async fn reject(&self, company: &CompanyId, bill: &BillId, correction: Correction) -> Result<Bill, DomainError>;
+
+    /// In one transaction: checks the bill is `confirmed` (`Conflict` otherwise), takes its
+    /// amounts out of every maintained total (periods, sessions, sites), marks it `voided` with
+    /// `correction` (its activity and calculation stay), and writes a `bill.voided` event.
+    /// `NotFound` if the bill is not the tenant's.
+    async fn void(&self, company: &CompanyId, bill: &BillId, correction: Correction) -> Result<Bill, DomainError>;
 }
 
 /// A blob written and made durable: where it is and what it holds.

@@ -1,19 +1,15 @@
-//! The factor rows shipped in `crates/domain/factors/` against DESNZ's official flat files in
-//! `../shared/data/desnz/` (beside the repository, as on developers' machines and in CI): every
-//! shipped value is the official one at 5 decimal places, under the same row key and unit.
+//! The factor rows shipped in `crates/domain/factors/` against DESNZ's official flat files, kept
+//! in `tests/desnz/` with their provenance: every shipped value is the official one at 5 decimal
+//! places, under the same row key and unit, and agrees with the reference table of key rows.
 
 use std::path::PathBuf;
 
 use carbonpass_domain::calculation::{FactorId, FactorLibrary};
 use rust_decimal::{Decimal, RoundingStrategy};
 
-/// `CARBONPASS_SHARED_DIR` if set, else `shared/` beside the repository (where CI puts it).
-fn official_file(year: i32) -> Option<PathBuf> {
-    let shared = std::env::var_os("CARBONPASS_SHARED_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
-    let path = shared.join("data/desnz").join(format!("ghg-conversion-factors-{year}-flat.csv"));
-    path.exists().then_some(path)
+fn reference(name: &str) -> String {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/desnz").join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 /// Splits one CSV line, honouring double-quoted fields (some official rows quote commas).
@@ -38,18 +34,10 @@ fn fields(line: &str) -> Vec<String> {
 #[test]
 fn shipped_rows_are_the_official_values_at_five_decimals() {
     let library = FactorLibrary::official().expect("shipped factors are valid");
+    assert_eq!(library.years(), (2019..=2025).collect::<Vec<_>>());
     for year in library.years() {
-        let Some(path) = official_file(year) else {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "CI must have shared/data/desnz beside the repository (or CARBONPASS_SHARED_DIR)"
-            );
-            eprintln!("SKIPPED: official flat file for {year} not found beside the repository");
-            return;
-        };
-        let text = std::fs::read_to_string(&path).expect("read the official file");
-        let set = library.set_for(year);
-        assert_eq!(set.year, year);
+        let text = reference(&format!("ghg-conversion-factors-{year}-flat.csv"));
+        let set = library.set(year).expect("shipped");
         for id in FactorId::REQUIRED {
             let official = text
                 .lines()
@@ -65,4 +53,22 @@ fn shipped_rows_are_the_official_values_at_five_decimals() {
             assert_eq!(shipped.unit, official[7], "{year} {} unit", id.0);
         }
     }
+}
+
+#[test]
+fn shipped_rows_agree_with_the_reference_table_of_key_rows() {
+    let library = FactorLibrary::official().expect("shipped factors are valid");
+    let table = reference("key-rows-2019-2025.csv");
+    let mut checked = 0;
+    for line in table.lines().skip(1) {
+        let cells = fields(line);
+        let Some(id) = FactorId::REQUIRED.into_iter().find(|id| id.0 == cells[0]) else { continue };
+        for (column, year) in (2019..=2025).enumerate() {
+            let expected: Decimal = cells[2 + column].parse().expect("value");
+            let shipped = library.set(year).and_then(|set| set.row(id)).expect("row").kg_co2e_per_unit;
+            assert_eq!(shipped, expected, "{year} {}", id.0);
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 18 * 7, "every required row of every year is in the table");
 }

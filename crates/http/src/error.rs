@@ -156,6 +156,21 @@ fn domain_public(err: &DomainError) -> Public {
                 "Confirmed bill {existing} covers the same supply for an overlapping period; send \"allowOverlap\": true if both are right."
             ),
         ),
+        DomainError::FactorSetUnavailable { period, available } => {
+            let years: Vec<String> = available.iter().map(ToString::to_string).collect();
+            Public {
+                param: Some("periodStart"),
+                ..Public::new(
+                    S::UNPROCESSABLE_ENTITY,
+                    "factor_set_unavailable",
+                    format!(
+                        "No DESNZ conversion factor set covers reporting period {period}; the sets shipped are {}. \
+                         A period is never calculated with another year's factors.",
+                        years.join(", ")
+                    ),
+                )
+            }
+        }
         DomainError::TooLarge { limit } => Public::new(
             S::PAYLOAD_TOO_LARGE,
             "payload_too_large",

@@ -124,6 +124,23 @@ pub async fn key(services: &Services, command: KeyCommand) -> Result<(), DomainE
 }
 
 pub async fn bill(services: &Services, command: BillCommand) -> Result<(), DomainError> {
+    let parse_id = |id: &str| BillId::parse(id).ok_or(DomainError::not_found("bill"));
+    let (company, id, reason, void) = match command {
+        BillCommand::Reject { company, id, reason } => (company, id, reason, false),
+        BillCommand::Void { company, id, reason } => (company, id, reason, true),
+        confirm @ BillCommand::Confirm { .. } => return confirm_bill(services, confirm).await,
+    };
+    let (company, id) = (company_id(&company)?, parse_id(&id)?);
+    let bill = if void {
+        services.void_bill_as_operator(&company, &id, &reason, Utc::now()).await?
+    } else {
+        services.reject_bill_as_operator(&company, &id, &reason, Utc::now()).await?
+    };
+    println!("{} {}", bill.status.as_str(), bill.id);
+    Ok(())
+}
+
+async fn confirm_bill(services: &Services, command: BillCommand) -> Result<(), DomainError> {
     let BillCommand::Confirm {
         company,
         id,
@@ -137,7 +154,10 @@ pub async fn bill(services: &Services, command: BillCommand) -> Result<(), Domai
         volume_correction_factor,
         sewerage_volume,
         allow_overlap,
-    } = command;
+    } = command
+    else {
+        return Err(DomainError::Internal("not a confirmation".into()));
+    };
     let optional = |field, value: Option<String>| value.map(|v| parse_decimal(field, &v)).transpose();
     let request = ConfirmBill {
         consumption: parse_decimal("consumption", &consumption)?,
@@ -159,7 +179,8 @@ pub async fn bill(services: &Services, command: BillCommand) -> Result<(), Domai
         .ok_or(DomainError::Internal("confirmed bill without calculation".into()))?;
     println!("confirmed {}", bill.id);
     for part in &calculation.parts {
-        println!("  {}: {} days, {} factor set", part.period, part.days, part.factor_set_year);
+        let fallback = if part.factor_set.fallback { " (fallback: no set of its own year)" } else { "" };
+        println!("  {}: {} days, {} factor set{fallback}", part.period, part.days, part.factor_set.year);
     }
     for scope in [Scope::One, Scope::Two, Scope::Three] {
         println!("  scope {}: {} kg CO2e", scope.number(), calculation.total(scope).normalize());
@@ -170,7 +191,7 @@ pub async fn bill(services: &Services, command: BillCommand) -> Result<(), Domai
 pub async fn session(services: &Services, command: SessionCommand) -> Result<(), DomainError> {
     let print = |s: &carbonpass_domain::model::SessionSummary| {
         let status = if s.completed { "completed" } else { "in_progress" };
-        let kg = rust_decimal::Decimal::new(s.amount.0, 9).normalize();
+        let kg = (s.amount.tonnes() * rust_decimal::Decimal::ONE_THOUSAND).normalize();
         println!("{}\t{}\t{}\t{status}\t{kg} kg CO2e\t{}", s.id, s.reporting_period, s.site_id, s.site_name);
     };
     match command {

@@ -100,6 +100,26 @@ pub enum BillCommand {
         #[arg(long)]
         allow_overlap: bool,
     },
+    /// Reject an uploaded bill that should never count (its file may be uploaded again).
+    Reject {
+        #[arg(long, value_name = "comp_…")]
+        company: String,
+        #[arg(long, value_name = "bill_…")]
+        id: String,
+        /// Why it is rejected (kept with the bill).
+        #[arg(long)]
+        reason: String,
+    },
+    /// Void a confirmed bill: it leaves every total, and stays readable with the reason.
+    Void {
+        #[arg(long, value_name = "comp_…")]
+        company: String,
+        #[arg(long, value_name = "bill_…")]
+        id: String,
+        /// Why it is voided (kept with the bill).
+        #[arg(long)]
+        reason: String,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -108,13 +108,19 @@ impl ApiKeyRepository for Store {
             last_used_at: None,
             revoked_at: None,
         };
-        let row = self
+        let inserted = self
             .run(move |conn| {
                 diesel::insert_into(api_keys::table).values(&row).execute(conn)?;
                 Ok(row)
             })
-            .await?;
-        Ok(ApiKeyRecord::try_from(row)?)
+            .await;
+        match inserted {
+            Err(StoreError::Query(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            ))) => Err(DomainError::Conflict { message: "a key with that hash exists already".into() }),
+            other => Ok(ApiKeyRecord::try_from(other?)?),
+        }
     }
 
     async fn find_key_by_hash(&self, hash: &KeyHash) -> Result<Option<StoredKey>, DomainError> {
@@ -142,21 +148,32 @@ impl ApiKeyRepository for Store {
         Ok(found.map(StoredKey::try_from).transpose()?)
     }
 
-    async fn record_key_use(&self, id: &ApiKeyId, at: DateTime<Utc>) -> Result<(), DomainError> {
-        let id = id.as_str().to_owned();
+    async fn record_key_use(&self, company: &CompanyId, id: &ApiKeyId, at: DateTime<Utc>) -> Result<(), DomainError> {
+        let (company, id) = (company.as_str().to_owned(), id.as_str().to_owned());
         self.run(move |conn| {
-            diesel::update(api_keys::table.find(id)).set(api_keys::last_used_at.eq(to_db_time(at))).execute(conn)?;
+            diesel::update(api_keys::table.filter(api_keys::id.eq(id)).filter(api_keys::company_id.eq(company)))
+                .set(api_keys::last_used_at.eq(to_db_time(at)))
+                .execute(conn)?;
             Ok(())
         })
         .await?;
         Ok(())
     }
 
-    async fn revoke_key(&self, owner: &UserId, id: &ApiKeyId, at: DateTime<Utc>) -> Result<ApiKeyRecord, DomainError> {
-        let (owner, id) = (owner.as_str().to_owned(), id.as_str().to_owned());
+    async fn revoke_key(
+        &self,
+        company: &CompanyId,
+        owner: &UserId,
+        id: &ApiKeyId,
+        at: DateTime<Utc>,
+    ) -> Result<ApiKeyRecord, DomainError> {
+        let (company, owner, id) = (company.as_str().to_owned(), owner.as_str().to_owned(), id.as_str().to_owned());
         let row = self
             .transaction(move |conn| {
-                let mine = api_keys::table.filter(api_keys::id.eq(&id)).filter(api_keys::user_id.eq(&owner));
+                let mine = api_keys::table
+                    .filter(api_keys::id.eq(&id))
+                    .filter(api_keys::company_id.eq(&company))
+                    .filter(api_keys::user_id.eq(&owner));
                 diesel::update(mine.filter(api_keys::revoked_at.is_null()))
                     .set(api_keys::revoked_at.eq(to_db_time(at)))
                     .execute(conn)?;
@@ -166,7 +183,22 @@ impl ApiKeyRepository for Store {
         row.map(ApiKeyRecord::try_from).transpose()?.ok_or(DomainError::not_found("API key"))
     }
 
-    async fn list_keys(&self, owner: &UserId) -> Result<Vec<ApiKeyRecord>, DomainError> {
+    async fn list_keys(&self, company: &CompanyId, owner: &UserId) -> Result<Vec<ApiKeyRecord>, DomainError> {
+        let (company, owner) = (company.as_str().to_owned(), owner.as_str().to_owned());
+        let rows = self
+            .run(move |conn| {
+                Ok(api_keys::table
+                    .filter(api_keys::company_id.eq(company))
+                    .filter(api_keys::user_id.eq(owner))
+                    .order((api_keys::created_at.desc(), api_keys::id.desc()))
+                    .select(ApiKeyRow::as_select())
+                    .load(conn)?)
+            })
+            .await?;
+        Ok(rows.into_iter().map(ApiKeyRecord::try_from).collect::<Result<_, _>>()?)
+    }
+
+    async fn list_user_keys(&self, owner: &UserId) -> Result<Vec<ApiKeyRecord>, DomainError> {
         let owner = owner.as_str().to_owned();
         let rows = self
             .run(move |conn| {

@@ -10,10 +10,11 @@ use carbonpass_domain::ports::CompanyRepository;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::bills::totals::{amount, summed_kilograms, summed_micrograms};
 use crate::db::{DbConnection, db_now};
 use crate::error::corrupt;
 use crate::ids::mint;
-use crate::reports::{latest_period, summed};
+use crate::reports::latest_period;
 use crate::schema::{companies, emission_totals, sites};
 use crate::{Store, StoreError};
 
@@ -131,13 +132,14 @@ fn twin_of(conn: &mut DbConnection, live: &CompanyId) -> Result<Option<String>, 
 /// Company-wide scope totals of the latest reporting period with confirmed data, if any.
 fn latest_period_totals(conn: &mut DbConnection, company: &CompanyId) -> Result<Option<PeriodTotals>, StoreError> {
     let Some(period) = latest_period(conn, company.as_str(), None)? else { return Ok(None) };
-    let sums: Vec<(i32, i64)> = emission_totals::table
+    let sums: Vec<(i32, i64, i64)> = emission_totals::table
         .filter(emission_totals::company_id.eq(company.as_str()))
         .filter(emission_totals::reporting_period.eq(&period))
         .group_by(emission_totals::scope)
-        .select((emission_totals::scope, summed()))
+        .select((emission_totals::scope, summed_kilograms(), summed_micrograms()))
         .load(conn)?;
-    let scope = |n: i32| Micrograms(sums.iter().filter(|(s, _)| *s == n).map(|(_, v)| v).sum());
+    let scope =
+        |n: i32| Micrograms(sums.iter().filter(|(s, _, _)| *s == n).map(|(_, kg, ug)| amount((*kg, *ug)).0).sum());
     Ok(Some(PeriodTotals { scope1: scope(1), scope2: scope(2), scope3: scope(3), reporting_period: period }))
 }
 

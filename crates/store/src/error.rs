@@ -25,17 +25,13 @@ pub(crate) fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Corrupt(format!("{what} {value:?}"))
 }
 
+/// Every failure not decided by the code that ran the statement (a constraint it did not expect,
+/// SQL, a driver's message) becomes `Internal`, whose text goes to the log and never to a client.
+/// A method that expects a constraint to decide something (a taken email, a racing claim) matches
+/// that error itself, before this mapping.
 impl From<StoreError> for DomainError {
     fn from(err: StoreError) -> Self {
         match err {
-            StoreError::Query(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info)) => {
-                DomainError::Conflict {
-                    message: format!("already exists ({})", info.constraint_name().unwrap_or(info.message())),
-                }
-            }
-            StoreError::Query(DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _)) => {
-                DomainError::not_found("referenced record")
-            }
             StoreError::Query(DieselError::DatabaseError(
                 DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
                 info,

@@ -13,6 +13,7 @@ mod ids;
 mod migrations;
 mod reports;
 mod schema;
+mod tenancy;
 mod threads;
 mod users;
 

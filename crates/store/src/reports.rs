@@ -12,19 +12,15 @@ use carbonpass_domain::model::{
 };
 use carbonpass_domain::ports::EmissionsRepository;
 use chrono::{DateTime, NaiveDateTime, Utc};
-use diesel::dsl::{max, sql};
+use diesel::dsl::max;
 use diesel::prelude::*;
-use diesel::sql_types::BigInt;
 
+use crate::bills::sessions::{COMPLETED, IN_PROGRESS};
+use crate::bills::totals::{amount, summed_kilograms, summed_micrograms};
 use crate::db::{DbConnection, from_db_time, to_db_time};
 use crate::error::corrupt;
 use crate::schema::{emission_totals, sessions, sites};
-use crate::{Store, StoreError};
-
-/// `SUM` is NUMERIC on PostgreSQL and INTEGER on SQLite: cast so both give a BIGINT.
-pub(crate) fn summed() -> diesel::expression::SqlLiteral<BigInt> {
-    sql::<BigInt>("CAST(SUM(micrograms) AS BIGINT)")
-}
+use crate::{Store, StoreError, tenancy};
 
 type SessionRow = (String, String, String, String, NaiveDateTime, Option<NaiveDateTime>);
 
@@ -37,29 +33,34 @@ fn site_names(conn: &mut DbConnection, company: &str) -> Result<HashMap<String, 
         .collect())
 }
 
-fn session_totals(conn: &mut DbConnection, company: &str) -> Result<HashMap<String, i64>, StoreError> {
+fn session_totals(conn: &mut DbConnection, company: &str) -> Result<HashMap<String, Micrograms>, StoreError> {
     Ok(emission_totals::table
         .filter(emission_totals::company_id.eq(company))
         .group_by(emission_totals::session_id)
-        .select((emission_totals::session_id, summed()))
-        .load::<(String, i64)>(conn)?
+        .select((emission_totals::session_id, summed_kilograms(), summed_micrograms()))
+        .load::<(String, i64, i64)>(conn)?
         .into_iter()
+        .map(|(session, kg, ug)| (session, amount((kg, ug))))
         .collect())
 }
 
 fn summary(
     row: SessionRow,
     names: &HashMap<String, String>,
-    totals: &HashMap<String, i64>,
+    totals: &HashMap<String, Micrograms>,
 ) -> Result<SessionSummary, StoreError> {
     let (id, site_id, period, status, created_at, completed_at) = row;
     Ok(SessionSummary {
-        amount: Micrograms(totals.get(&id).copied().unwrap_or(0)),
+        amount: totals.get(&id).copied().unwrap_or_default(),
         site_name: names.get(&site_id).cloned().unwrap_or_default(),
         id: SessionId::parse(&id).ok_or_else(|| corrupt("session id", &id))?,
         site_id: SiteId::parse(&site_id).ok_or_else(|| corrupt("site id", &site_id))?,
         reporting_period: period,
-        completed: status == "completed",
+        completed: match status.as_str() {
+            COMPLETED => true,
+            IN_PROGRESS => false,
+            other => return Err(corrupt("session status", other)),
+        },
         created_at: from_db_time(created_at),
         completed_at: completed_at.map(from_db_time),
     })
@@ -120,25 +121,34 @@ impl EmissionsRepository for Store {
                     .filter(emission_totals::company_id.eq(&company))
                     .filter(emission_totals::reporting_period.eq(&period))
                     .group_by((emission_totals::scope, emission_totals::bill_type))
-                    .select((emission_totals::scope, emission_totals::bill_type, summed()))
+                    .select((
+                        emission_totals::scope,
+                        emission_totals::bill_type,
+                        summed_kilograms(),
+                        summed_micrograms(),
+                    ))
                     .into_boxed();
                 let mut by_session = emission_totals::table
                     .filter(emission_totals::company_id.eq(&company))
                     .filter(emission_totals::reporting_period.eq(&period))
                     .group_by(emission_totals::session_id)
-                    .select((emission_totals::session_id, summed()))
+                    .select((emission_totals::session_id, summed_kilograms(), summed_micrograms()))
                     .into_boxed();
                 if let Some(site) = &site {
                     by_type = by_type.filter(emission_totals::site_id.eq(site.clone()));
                     by_session = by_session.filter(emission_totals::site_id.eq(site.clone()));
                 }
                 let mut by_scope_and_type = Vec::new();
-                for (scope, bill_type, amount) in by_type.load::<(i32, String, i64)>(conn)? {
+                for (scope, bill_type, kg, ug) in by_type.load::<(i32, String, i64, i64)>(conn)? {
                     let scope = u8::try_from(scope).map_err(|_| corrupt("scope", &scope.to_string()))?;
                     let bill_type = bill_type.parse::<BillType>().map_err(|_| corrupt("bill type", &bill_type))?;
-                    by_scope_and_type.push((scope, bill_type, Micrograms(amount)));
+                    by_scope_and_type.push((scope, bill_type, amount((kg, ug))));
                 }
-                let contributions: HashMap<String, i64> = by_session.load::<(String, i64)>(conn)?.into_iter().collect();
+                let contributions: HashMap<String, Micrograms> = by_session
+                    .load::<(String, i64, i64)>(conn)?
+                    .into_iter()
+                    .map(|(session, kg, ug)| (session, amount((kg, ug))))
+                    .collect();
                 let ids: Vec<&String> = contributions.keys().collect();
                 let rows: Vec<SessionRow> = sessions::table
                     .filter(sessions::company_id.eq(&company))
@@ -186,15 +196,16 @@ impl EmissionsRepository for Store {
     ) -> Result<SessionSummary, DomainError> {
         let (company, id) = (company.as_str().to_owned(), id.as_str().to_owned());
         self.transaction(move |conn| {
+            tenancy::lock(conn, &company)?;
             let mine = sessions::table.filter(sessions::id.eq(&id)).filter(sessions::company_id.eq(&company));
             let Some(status) = mine.select(sessions::status).first::<String>(conn).optional()? else {
                 return Ok(Err(DomainError::not_found("session")));
             };
-            if status != "in_progress" {
+            if status != IN_PROGRESS {
                 return Ok(Err(DomainError::Conflict { message: format!("session {id} is already completed") }));
             }
             diesel::update(mine)
-                .set((sessions::status.eq("completed"), sessions::completed_at.eq(to_db_time(at))))
+                .set((sessions::status.eq(COMPLETED), sessions::completed_at.eq(to_db_time(at))))
                 .execute(conn)?;
             let row: SessionRow = mine.select(session_columns()).first(conn)?;
             let (names, totals) = (site_names(conn, &company)?, session_totals(conn, &company)?);

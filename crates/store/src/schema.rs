@@ -104,6 +104,8 @@ diesel::table! {
         allow_overlap -> Bool,
         confirmed_at -> Nullable<Timestamp>,
         calculation -> Nullable<Text>,
+        status_reason -> Nullable<Text>,
+        status_changed_at -> Nullable<Timestamp>,
     }
 }
 
@@ -141,6 +143,8 @@ diesel::table! {
         response_status -> Nullable<Integer>,
         response_body -> Nullable<Text>,
         created_at -> Timestamp,
+        claim_token -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
     }
 }
 
@@ -152,7 +156,9 @@ diesel::table! {
         session_id -> Text,
         bill_type -> Text,
         scope -> Integer,
+        kilograms -> BigInt,
         micrograms -> BigInt,
+        contributions -> BigInt,
     }
 }
 

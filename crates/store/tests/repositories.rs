@@ -137,7 +137,7 @@ async fn keys_are_found_by_hash_with_their_plan((_db, store): (TestDatabase, Sto
     assert!(store.find_key_by_hash(&KeyHash("h-other".into())).await.expect("find").is_none());
 
     let at = Utc.with_ymd_and_hms(2026, 4, 6, 14, 30, 0).single().expect("time") + TimeDelta::microseconds(123_456);
-    store.record_key_use(&record.id, at).await.expect("touch");
+    store.record_key_use(&company, &record.id, at).await.expect("touch");
     let found = store.find_key_by_hash(&KeyHash("h-live".into())).await.expect("find").expect("found");
     assert_eq!(found.last_used_at, Some(at));
 
@@ -152,20 +152,22 @@ async fn keys_are_revoked_only_by_their_owner((_db, store): (TestDatabase, Store
     let stranger = store.create_user(NewUser { email: "x@y.example".into(), name: "X".into() }).await.expect("user");
 
     let at = Utc::now();
-    let refused = store.revoke_key(&stranger.id, &first.id, at).await;
+    let refused = store.revoke_key(&company, &stranger.id, &first.id, at).await;
     assert!(matches!(refused, Err(DomainError::NotFound { .. })));
     assert!(!store.find_key_by_hash(&KeyHash("h1".into())).await.expect("find").expect("found").revoked);
 
-    let revoked = store.revoke_key(&user, &first.id, at).await.expect("revoke");
+    let revoked = store.revoke_key(&company, &user, &first.id, at).await.expect("revoke");
     assert!(revoked.revoked_at.is_some());
-    let again = store.revoke_key(&user, &first.id, at + TimeDelta::hours(1)).await.expect("again");
+    let again = store.revoke_key(&company, &user, &first.id, at + TimeDelta::hours(1)).await.expect("again");
     assert_eq!(again.revoked_at, revoked.revoked_at, "the first revocation time is kept");
     assert!(store.find_key_by_hash(&KeyHash("h1".into())).await.expect("find").expect("found").revoked);
 
-    let listed: Vec<ApiKeyId> = store.list_keys(&user).await.expect("list").into_iter().map(|k| k.id).collect();
+    let listed: Vec<ApiKeyId> =
+        store.list_keys(&company, &user).await.expect("list").into_iter().map(|k| k.id).collect();
     assert_eq!(listed.len(), 2);
     assert!(listed.contains(&first.id) && listed.contains(&second.id));
-    assert!(store.list_keys(&stranger.id).await.expect("list").is_empty());
+    assert!(store.list_keys(&company, &stranger.id).await.expect("list").is_empty());
+    assert_eq!(store.list_user_keys(&user).await.expect("list").len(), 2);
 }
 
 async fn migrating_again_changes_nothing((_db, store): (TestDatabase, Store)) {
@@ -221,10 +223,8 @@ async fn every_change_to_a_tenant_bumps_its_data_version((_db, store): (TestData
     assert_eq!(store.overview(&company).await.expect("read").expect("exists").version, after_site);
 
     // Recording a key's use is not a change to the tenant's data.
-    store
-        .record_key_use(&store.find_key_by_hash(&KeyHash("h".into())).await.expect("f").expect("f").id, Utc::now())
-        .await
-        .expect("touch");
+    let key = store.find_key_by_hash(&KeyHash("h".into())).await.expect("f").expect("f").id;
+    store.record_key_use(&company, &key, Utc::now()).await.expect("touch");
     assert_eq!(version().await, after_site);
 
     // The sandbox twin has versions of its own.

@@ -83,6 +83,17 @@ pub enum Unit {
 impl Unit {
     pub const ALL: [Unit; 4] = [Unit::Kwh, Unit::CubicMetres, Unit::HundredsOfCubicFeet, Unit::Litres];
 
+    /// The largest quantity one bill may state in this unit. Far above any one site's bill (a
+    /// terawatt-hour; a hundred million litres or cubic metres), and low enough that one bill's
+    /// emissions fit comfortably in the store's integer micrograms.
+    pub fn max_quantity(self) -> rust_decimal::Decimal {
+        rust_decimal::Decimal::from(match self {
+            Unit::Kwh => 1_000_000_000_i64,
+            Unit::CubicMetres | Unit::Litres => 100_000_000,
+            Unit::HundredsOfCubicFeet => 35_000_000,
+        })
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Unit::Kwh => "kWh",

@@ -1,8 +1,7 @@
 //! From a bill's activity to scope 1, 2 and 3 amounts, with a record of every step.
 
-use chrono::NaiveDate;
-use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
+use chrono::{Months, NaiveDate};
+use rust_decimal::{Decimal, RoundingStrategy};
 
 use super::apportion::apportion;
 use super::bill_type::{BillType, Unit};
@@ -11,8 +10,22 @@ use super::period::ReportingPeriod;
 use crate::DomainError;
 use crate::model::ReportingYearStart;
 
+/// The version of these rules, kept in every calculation record: a record made by older rules
+/// says so (records from before versions were kept read as "1").
+pub const ENGINE_VERSION: &str = "2";
+
 /// The longest billing period a confirmation may state.
 pub const MAX_BILLING_DAYS: i64 = 400;
+
+/// The earliest day a billing period may start on.
+pub const EARLIEST_BILLING_DATE: NaiveDate = match NaiveDate::from_ymd_opt(2000, 1, 1) {
+    Some(day) => day,
+    None => NaiveDate::MIN,
+};
+
+/// How far ahead of today a billing period may end (bills can be issued in advance; estimates
+/// further out are refused).
+pub const MAX_MONTHS_AHEAD: u32 = 12;
 
 /// What a confirmed bill says was consumed, and when.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,7 +44,7 @@ pub struct Activity {
     pub sewerage_volume: Option<Decimal>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Scope {
     One,
     Two,
@@ -39,8 +52,7 @@ pub enum Scope {
 }
 
 /// One multiplication: `activity` (in `activity_unit`) × `factor` = `kg_co2e`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CalculationLine {
     pub scope: Scope,
     /// GHG Protocol Scope 3 category (1, 3 or 5); `None` for scopes 1 and 2.
@@ -54,25 +66,65 @@ pub struct CalculationLine {
     pub kg_co2e: Decimal,
     /// True where the activity was estimated (water treatment on 95 % of the supplied volume).
     pub estimate: bool,
+    /// Where the activity figure came from, when it is not simply the part's quantity.
+    pub basis: Option<String>,
+}
+
+/// The factor set a part used, as the record names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FactorSetUsed {
+    pub year: i32,
+    pub edition: String,
+    pub source: String,
+    pub gwp_basis: String,
+    pub ids_derived: bool,
+    /// The period is newer than every shipped set, so the newest was used instead of its own.
+    pub fallback: bool,
+}
+
+/// Gas stated as a volume, turned into kWh for one part: m³ (from hundreds of cubic feet × 2.83
+/// where so stated) × volume correction × calorific value ÷ 3.6.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GasConversion {
+    /// `Some(2.83)` when the bill stated hundreds of cubic feet.
+    pub cubic_feet_to_cubic_metres: Option<Decimal>,
+    pub cubic_metres: Decimal,
+    pub volume_correction: Decimal,
+    /// True when the bill stated no correction factor and the standard 1.02264 was applied.
+    pub volume_correction_default: bool,
+    pub calorific_value: Decimal,
+    pub kwh: Decimal,
 }
 
 /// The share of the bill falling in one reporting period.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CalculationPart {
     pub period: String,
+    /// The days of the billing period inside this reporting period, first and last included.
+    pub start: NaiveDate,
+    pub end: NaiveDate,
     pub days: u32,
-    pub factor_set_year: i32,
-    /// This part's share of the bill's stated quantity, in the bill's unit.
+    pub factor_set: FactorSetUsed,
+    /// This part's share of the bill's stated quantity, in the bill's unit: quantity × days ÷
+    /// the bill's days, carried to [`SHARE_DECIMALS`](super::apportion::SHARE_DECIMALS) places
+    /// (more if the quantity had more), the parts adding up to the whole exactly.
     pub quantity: Decimal,
+    pub gas_conversion: Option<GasConversion>,
     pub lines: Vec<CalculationLine>,
 }
 
 /// The whole calculation of one bill: its parts, and totals in kg CO2e (exact).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Calculation {
+    pub engine_version: String,
+    /// Days of the billing period, first and last included.
+    pub total_days: u32,
     pub parts: Vec<CalculationPart>,
 }
+
+/// The most one bill can put in one reporting period and scope, in micrograms: far above what
+/// the quantity limits allow (about 1.3 × 10^18 µg), far below `i64::MAX` (9.2 × 10^18).
+const MAX_PART_MICROGRAMS: i64 = 5_000_000_000_000_000_000;
 
 impl Calculation {
     /// kg CO2e of `scope`, over all parts.
@@ -85,7 +137,7 @@ impl Calculation {
     }
 
     /// Micrograms of CO2e for each (reporting period, scope) with any line, rounded half away
-    /// from zero once per pair: what aggregation sums.
+    /// from zero once per pair: what aggregation sums (a rounding of at most 0.5 µg per pair).
     pub fn micrograms(&self) -> Result<Vec<(String, Scope, i64)>, DomainError> {
         let mut out = Vec::new();
         for part in &self.parts {
@@ -97,9 +149,10 @@ impl Calculation {
                 let kg: Decimal = lines.iter().map(|l| l.kg_co2e).sum();
                 let micrograms = kg
                     .checked_mul(Decimal::from(1_000_000_000_i64))
-                    .map(|v| v.round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointAwayFromZero))
+                    .map(|v| v.round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero))
                     .and_then(|v| i64::try_from(v).ok())
-                    .ok_or_else(too_large)?;
+                    .filter(|v| (0..=MAX_PART_MICROGRAMS).contains(v))
+                    .ok_or_else(|| DomainError::Internal(format!("{kg} kg is outside the bounds the limits allow")))?;
                 out.push((part.period.clone(), scope, micrograms));
             }
         }
@@ -115,16 +168,29 @@ impl Scope {
             Scope::Three => 3,
         }
     }
-}
 
-fn decimal(text: &str) -> Decimal {
-    text.parse().unwrap_or(Decimal::ZERO)
+    pub fn from_number(n: u8) -> Option<Self> {
+        match n {
+            1 => Some(Scope::One),
+            2 => Some(Scope::Two),
+            3 => Some(Scope::Three),
+            _ => None,
+        }
+    }
 }
 
 /// The standard volume correction factor for gas.
-fn standard_vcf() -> Decimal {
-    decimal("1.02264")
-}
+const STANDARD_VCF: Decimal = Decimal::from_parts(102_264, 0, 0, false, 5);
+/// Hundreds of cubic feet to cubic metres, as suppliers print it.
+const HCF_TO_CUBIC_METRES: Decimal = Decimal::from_parts(283, 0, 0, false, 2);
+/// Water treated when a bill states no sewerage volume: 95 % of the supplied volume.
+const RETURN_TO_SEWER: Decimal = Decimal::from_parts(95, 0, 0, false, 2);
+/// MJ per kWh.
+const MJ_PER_KWH: Decimal = Decimal::from_parts(36, 0, 0, false, 1);
+/// The highest calorific value and volume correction accepted (natural gas is about 38–40 MJ/m³
+/// and 1.02264); they bound what a gas volume can become in kWh.
+const MAX_CALORIFIC_VALUE: Decimal = Decimal::from_parts(100, 0, 0, false, 0);
+const MAX_VOLUME_CORRECTION: Decimal = Decimal::from_parts(2, 0, 0, false, 0);
 
 impl Activity {
     /// Checks the activity against the rules of SPEC 2 and 3; the error names the field at fault.
@@ -138,8 +204,15 @@ impl Activity {
                 format!("{} does not fit a {} bill", self.unit.as_str(), self.bill_type.as_str()),
             ));
         }
-        if self.period_end <= self.period_start {
-            return Err(DomainError::invalid("periodEnd", "must be after periodStart"));
+        let max = self.unit.max_quantity();
+        if self.quantity > max {
+            return Err(DomainError::invalid(
+                "consumption",
+                format!("must be at most {max} {} (the largest bill accepted)", self.unit.as_str()),
+            ));
+        }
+        if self.period_end < self.period_start {
+            return Err(DomainError::invalid("periodEnd", "must be on or after periodStart"));
         }
         if (self.period_end - self.period_start).num_days() + 1 > MAX_BILLING_DAYS {
             return Err(DomainError::invalid(
@@ -152,7 +225,7 @@ impl Activity {
             (true, None) => {
                 return Err(DomainError::invalid("calorificValue", "is required for gas stated as a volume"));
             }
-            (true, Some(cv)) if cv <= Decimal::ZERO || cv > Decimal::from(100) => {
+            (true, Some(cv)) if cv <= Decimal::ZERO || cv > MAX_CALORIFIC_VALUE => {
                 return Err(DomainError::invalid("calorificValue", "must be a positive MJ/m3 figure (about 38-40)"));
             }
             (false, Some(_)) => {
@@ -161,7 +234,7 @@ impl Activity {
             _ => {}
         }
         match (is_gas_volume, self.volume_correction) {
-            (true, Some(vcf)) if vcf <= Decimal::ZERO || vcf > Decimal::from(2) => {
+            (true, Some(vcf)) if vcf <= Decimal::ZERO || vcf > MAX_VOLUME_CORRECTION => {
                 return Err(DomainError::invalid("volumeCorrectionFactor", "must be a positive factor near 1.02264"));
             }
             (false, Some(_)) => {
@@ -169,13 +242,34 @@ impl Activity {
             }
             _ => {}
         }
+        let max_water = Unit::CubicMetres.max_quantity();
         match (self.bill_type, self.sewerage_volume) {
             (BillType::Water, Some(volume)) if volume < Decimal::ZERO => {
                 Err(DomainError::invalid("sewerageVolume", "must not be negative"))
             }
+            (BillType::Water, Some(volume)) if volume > max_water => {
+                Err(DomainError::invalid("sewerageVolume", format!("must be at most {max_water} m3")))
+            }
             (BillType::Water, _) | (_, None) => Ok(()),
             (_, Some(_)) => Err(DomainError::invalid("sewerageVolume", "applies only to water bills")),
         }
+    }
+
+    /// Checks the billing period lies in the window bills are accepted for: starting no earlier
+    /// than [`EARLIEST_BILLING_DATE`], ending no later than [`MAX_MONTHS_AHEAD`] months after
+    /// `today`.
+    pub fn validate_dates(&self, today: NaiveDate) -> Result<(), DomainError> {
+        if self.period_start < EARLIEST_BILLING_DATE {
+            return Err(DomainError::invalid("periodStart", format!("must be on or after {EARLIEST_BILLING_DATE}")));
+        }
+        let latest = today.checked_add_months(Months::new(MAX_MONTHS_AHEAD)).unwrap_or(today);
+        if self.period_end > latest {
+            return Err(DomainError::invalid(
+                "periodEnd",
+                format!("must be no later than {latest}, {MAX_MONTHS_AHEAD} months from today"),
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -193,19 +287,34 @@ pub fn calculate(
     let sewerage = activity.sewerage_volume.map(|v| apportion(v, &days));
     let mut parts = Vec::with_capacity(periods.len());
     for (i, period) in periods.iter().enumerate() {
-        let set = library.set_for(period.factor_year());
+        let choice = library
+            .choose(period.factor_year())
+            .ok_or_else(|| DomainError::FactorSetUnavailable { period: period.label(), available: library.years() })?;
         let sewerage_part = sewerage.as_ref().map(|s| s[i]);
+        let gas_conversion = gas_conversion(activity, quantities[i])?;
+        let kwh = gas_conversion.as_ref().map(|g| g.kwh);
         parts.push(CalculationPart {
             period: period.label(),
+            start: from.max(period.start()),
+            end: to.min(period.end()),
             days: days[i],
-            factor_set_year: set.year,
+            factor_set: FactorSetUsed {
+                year: choice.set.year,
+                edition: choice.set.edition.clone(),
+                source: choice.set.source.clone(),
+                gwp_basis: choice.set.gwp_basis.clone(),
+                ids_derived: choice.set.ids_derived,
+                fallback: choice.fallback,
+            },
             quantity: quantities[i],
-            lines: lines_for(set, activity, quantities[i], sewerage_part)?,
+            lines: lines_for(choice.set, activity, quantities[i], kwh, sewerage_part)?,
+            gas_conversion,
         });
     }
-    Ok(Calculation { parts })
+    Ok(Calculation { engine_version: ENGINE_VERSION.to_owned(), total_days: days.iter().sum(), parts })
 }
 
+/// Only reachable past the quantity limits, which `validate` enforces first.
 fn too_large() -> DomainError {
     DomainError::invalid("consumption", "is too large to calculate")
 }
@@ -216,7 +325,6 @@ fn line(
     scope: Scope,
     category: Option<u8>,
     activity: Decimal,
-    estimate: bool,
 ) -> Result<CalculationLine, DomainError> {
     let row = set.row(id).ok_or_else(|| DomainError::Internal(format!("factor set {} lacks {}", set.year, id.0)))?;
     Ok(CalculationLine {
@@ -228,7 +336,8 @@ fn line(
         activity_unit: row.unit.clone(),
         factor: row.kg_co2e_per_unit,
         kg_co2e: activity.checked_mul(row.kg_co2e_per_unit).ok_or_else(too_large)?,
-        estimate,
+        estimate: false,
+        basis: None,
     })
 }
 
@@ -236,35 +345,46 @@ fn lines_for(
     set: &FactorSet,
     activity: &Activity,
     quantity: Decimal,
+    gas_kwh: Option<Decimal>,
     sewerage: Option<Decimal>,
 ) -> Result<Vec<CalculationLine>, DomainError> {
     use Scope::{One, Three, Two};
     let fuel = |fuel: FactorId, wtt: FactorId| -> Result<Vec<CalculationLine>, DomainError> {
-        Ok(vec![line(set, fuel, One, None, quantity, false)?, line(set, wtt, Three, Some(3), quantity, false)?])
+        Ok(vec![line(set, fuel, One, None, quantity)?, line(set, wtt, Three, Some(3), quantity)?])
     };
     match activity.bill_type {
         BillType::Electricity => Ok(vec![
-            line(set, FactorId::ELECTRICITY_GENERATION, Two, None, quantity, false)?,
-            line(set, FactorId::ELECTRICITY_TD_LOSSES, Three, Some(3), quantity, false)?,
-            line(set, FactorId::ELECTRICITY_WTT_GENERATION, Three, Some(3), quantity, false)?,
-            line(set, FactorId::ELECTRICITY_WTT_TD, Three, Some(3), quantity, false)?,
+            line(set, FactorId::ELECTRICITY_GENERATION, Two, None, quantity)?,
+            line(set, FactorId::ELECTRICITY_TD_LOSSES, Three, Some(3), quantity)?,
+            line(set, FactorId::ELECTRICITY_WTT_GENERATION, Three, Some(3), quantity)?,
+            line(set, FactorId::ELECTRICITY_WTT_TD, Three, Some(3), quantity)?,
         ]),
         BillType::Gas => {
-            let kwh = gas_kwh(activity, quantity)?;
+            let kwh = gas_kwh.unwrap_or(quantity);
             Ok(vec![
-                line(set, FactorId::NATURAL_GAS, One, None, kwh, false)?,
-                line(set, FactorId::NATURAL_GAS_WTT, Three, Some(3), kwh, false)?,
+                line(set, FactorId::NATURAL_GAS, One, None, kwh)?,
+                line(set, FactorId::NATURAL_GAS_WTT, Three, Some(3), kwh)?,
             ])
         }
         BillType::Water => {
-            let (treated, estimate) = match sewerage {
-                Some(volume) => (volume, false),
-                None => (quantity.checked_mul(decimal("0.95")).ok_or_else(too_large)?, true),
+            let treatment = match sewerage {
+                Some(volume) => CalculationLine {
+                    basis: Some("the sewerage volume stated on the bill".into()),
+                    ..line(set, FactorId::WATER_TREATMENT, Three, Some(5), volume)?
+                },
+                None => CalculationLine {
+                    estimate: true,
+                    basis: Some("estimated: 95% of the supplied volume (no sewerage volume stated)".into()),
+                    ..line(
+                        set,
+                        FactorId::WATER_TREATMENT,
+                        Three,
+                        Some(5),
+                        quantity.checked_mul(RETURN_TO_SEWER).ok_or_else(too_large)?,
+                    )?
+                },
             };
-            Ok(vec![
-                line(set, FactorId::WATER_SUPPLY, Three, Some(1), quantity, false)?,
-                line(set, FactorId::WATER_TREATMENT, Three, Some(5), treated, estimate)?,
-            ])
+            Ok(vec![line(set, FactorId::WATER_SUPPLY, Three, Some(1), quantity)?, treatment])
         }
         BillType::HeatingOil => fuel(FactorId::BURNING_OIL, FactorId::BURNING_OIL_WTT),
         BillType::GasOil => fuel(FactorId::GAS_OIL, FactorId::GAS_OIL_WTT),
@@ -274,19 +394,34 @@ fn lines_for(
     }
 }
 
-/// Gas in kWh (gross CV): as stated, or from a volume: kWh = m³ × VCF × CV ÷ 3.6, with
-/// hundreds of cubic feet × 2.83 = m³.
-fn gas_kwh(activity: &Activity, quantity: Decimal) -> Result<Decimal, DomainError> {
-    let cubic_metres = match activity.unit {
-        Unit::Kwh => return Ok(quantity),
-        Unit::HundredsOfCubicFeet => quantity.checked_mul(decimal("2.83")).ok_or_else(too_large)?,
-        _ => quantity,
+/// Gas stated as a volume, in kWh (gross CV): kWh = m³ × VCF × CV ÷ 3.6, with hundreds of cubic
+/// feet × 2.83 = m³. `None` for gas stated in kWh and for other bills.
+fn gas_conversion(activity: &Activity, quantity: Decimal) -> Result<Option<GasConversion>, DomainError> {
+    if activity.bill_type != BillType::Gas || activity.unit == Unit::Kwh {
+        return Ok(None);
+    }
+    let (cubic_feet_to_cubic_metres, cubic_metres) = match activity.unit {
+        Unit::HundredsOfCubicFeet => {
+            (Some(HCF_TO_CUBIC_METRES), quantity.checked_mul(HCF_TO_CUBIC_METRES).ok_or_else(too_large)?)
+        }
+        _ => (None, quantity),
     };
-    let vcf = activity.volume_correction.unwrap_or_else(standard_vcf);
-    let cv = activity.calorific_value.ok_or(DomainError::invalid("calorificValue", "is required"))?;
-    let megajoules = cubic_metres.checked_mul(vcf).and_then(|v| v.checked_mul(cv)).ok_or_else(too_large)?;
+    let volume_correction = activity.volume_correction.unwrap_or(STANDARD_VCF);
+    let calorific_value = activity.calorific_value.ok_or(DomainError::invalid("calorificValue", "is required"))?;
+    let megajoules = cubic_metres
+        .checked_mul(volume_correction)
+        .and_then(|v| v.checked_mul(calorific_value))
+        .ok_or_else(too_large)?;
     // The one inexact step of the engine: ÷ 3.6 carried to 28 significant digits.
-    megajoules.checked_div(decimal("3.6")).ok_or_else(too_large)
+    let kwh = megajoules.checked_div(MJ_PER_KWH).ok_or_else(too_large)?;
+    Ok(Some(GasConversion {
+        cubic_feet_to_cubic_metres,
+        cubic_metres,
+        volume_correction,
+        volume_correction_default: activity.volume_correction.is_none(),
+        calorific_value,
+        kwh,
+    }))
 }
 
 #[cfg(test)]
@@ -329,7 +464,9 @@ mod tests {
     fn electricity_in_one_period() {
         let c = run(&activity(BillType::Electricity, "1000", Unit::Kwh, day(2025, 5, 1), day(2025, 5, 31)));
         assert_eq!(c.parts.len(), 1);
-        assert_eq!((c.parts[0].period.as_str(), c.parts[0].factor_set_year, c.parts[0].days), ("2025-26", 2025, 31));
+        assert_eq!((c.parts[0].period.as_str(), c.parts[0].factor_set.year, c.parts[0].days), ("2025-26", 2025, 31));
+        assert_eq!((c.total_days, c.engine_version.as_str()), (31, ENGINE_VERSION));
+        assert!(!c.parts[0].factor_set.fallback);
         // 1000 × 0.17700; 1000 × (0.01853 + 0.04590 + 0.00397)
         assert_eq!(totals(&c), (d("0"), d("177.000"), d("68.40000")));
         let ids: Vec<&str> = c.lines().map(|l| l.factor_id.as_str()).collect();
@@ -342,8 +479,11 @@ mod tests {
         // 1 March – 30 April 2025: 31 days in 2024-25 (2024 set), 30 in 2025-26 (2025 set).
         let c = run(&activity(BillType::Electricity, "6100", Unit::Kwh, day(2025, 3, 1), day(2025, 4, 30)));
         let parts: Vec<(&str, i32, u32, Decimal)> =
-            c.parts.iter().map(|p| (p.period.as_str(), p.factor_set_year, p.days, p.quantity)).collect();
+            c.parts.iter().map(|p| (p.period.as_str(), p.factor_set.year, p.days, p.quantity)).collect();
         assert_eq!(parts, [("2024-25", 2024, 31, d("3100")), ("2025-26", 2025, 30, d("3000"))]);
+        let ranges: Vec<(NaiveDate, NaiveDate)> = c.parts.iter().map(|p| (p.start, p.end)).collect();
+        assert_eq!(ranges, [(day(2025, 3, 1), day(2025, 3, 31)), (day(2025, 4, 1), day(2025, 4, 30))]);
+        assert_eq!(c.total_days, 61);
         // 3100 × 0.20705 + 3000 × 0.17700
         assert_eq!(c.total(Scope::Two), d("1172.85500"));
     }
@@ -364,6 +504,13 @@ mod tests {
         assert_eq!(c.parts[0].lines[0].activity.round_dp(12), d("1122.063333333333"));
         assert_eq!(c.total(Scope::One).round_dp(12), d("205.292707466667"));
         assert_eq!(c.total(Scope::Three).round_dp(12), d("33.897533300000"));
+        let conversion = c.parts[0].gas_conversion.as_ref().expect("recorded");
+        assert_eq!(
+            (conversion.cubic_feet_to_cubic_metres, conversion.cubic_metres, conversion.volume_correction),
+            (None, d("100"), d("1.02264"))
+        );
+        assert!(conversion.volume_correction_default);
+        assert_eq!(conversion.kwh, c.parts[0].lines[0].activity);
         a.volume_correction = Some(d("1"));
         let uncorrected = run(&a);
         assert!(uncorrected.total(Scope::One) < c.total(Scope::One), "a stated VCF replaces the default");
@@ -374,7 +521,10 @@ mod tests {
         let mut a = activity(BillType::Gas, "10", Unit::HundredsOfCubicFeet, day(2025, 6, 1), day(2025, 6, 30));
         a.calorific_value = Some(d("39.5"));
         // 10 × 2.83 = 28.3 m³ → 28.3 × 1.02264 × 39.5 ÷ 3.6 = 317.5439233… kWh
-        assert_eq!(run(&a).parts[0].lines[0].activity.round_dp(10), d("317.5439233333"));
+        let c = run(&a);
+        assert_eq!(c.parts[0].lines[0].activity.round_dp(10), d("317.5439233333"));
+        let conversion = c.parts[0].gas_conversion.as_ref().expect("recorded");
+        assert_eq!((conversion.cubic_feet_to_cubic_metres, conversion.cubic_metres), (Some(d("2.83")), d("28.30")));
     }
 
     #[test]
@@ -385,10 +535,12 @@ mod tests {
         let lines: Vec<(Option<u8>, Decimal, Decimal, bool)> =
             estimated.lines().map(|l| (l.category, l.activity, l.kg_co2e, l.estimate)).collect();
         assert_eq!(lines, [(Some(1), d("200"), d("35.33600"), false), (Some(5), d("190.00"), d("38.2508000"), true)]);
+        assert!(estimated.parts[0].lines[1].basis.as_deref().is_some_and(|b| b.contains("95%")));
         a.sewerage_volume = Some(d("150"));
         let stated = run(&a);
         assert_eq!(stated.parts[0].lines[1].kg_co2e, d("30.19800"));
         assert!(!stated.parts[0].lines[1].estimate);
+        assert!(stated.parts[0].lines[1].basis.as_deref().is_some_and(|b| b.contains("stated")));
     }
 
     #[test]
@@ -412,9 +564,81 @@ mod tests {
         let july = ReportingYearStart::new(7).expect("month");
         let a = activity(BillType::Diesel, "1", Unit::Litres, day(2024, 8, 1), day(2024, 8, 31));
         let c = calculate(&library, july, &a).expect("calc");
-        assert_eq!((c.parts[0].period.as_str(), c.parts[0].factor_set_year), ("2024-25", 2025));
-        let future = activity(BillType::Diesel, "1", Unit::Litres, day(2031, 8, 1), day(2031, 8, 31));
-        assert_eq!(run(&future).parts[0].factor_set_year, 2025);
+        assert_eq!((c.parts[0].period.as_str(), c.parts[0].factor_set.year), ("2024-25", 2025));
+        let future = run(&activity(BillType::Diesel, "1", Unit::Litres, day(2031, 8, 1), day(2031, 8, 31)));
+        assert_eq!((future.parts[0].factor_set.year, future.parts[0].factor_set.fallback), (2025, true));
+    }
+
+    #[test]
+    fn the_oldest_sets_are_used_with_their_gwp_basis_and_older_periods_are_refused() {
+        // April 2019 – March 2020 uses the 2019 set (published by BEIS, AR4, derived row IDs).
+        let c = run(&activity(BillType::Electricity, "1000", Unit::Kwh, day(2019, 6, 1), day(2019, 6, 30)));
+        let set = &c.parts[0].factor_set;
+        assert_eq!((set.year, set.fallback, set.ids_derived), (2019, false, true));
+        assert!(set.gwp_basis.starts_with("IPCC AR4"), "{}", set.gwp_basis);
+        assert_eq!(c.total(Scope::Two), d("255.60000"));
+        // March 2019 falls in 2018-19, older than every shipped set.
+        let library = FactorLibrary::official().expect("factors");
+        let old = activity(BillType::Electricity, "1000", Unit::Kwh, day(2019, 3, 1), day(2019, 4, 30));
+        match calculate(&library, ReportingYearStart::APRIL, &old) {
+            Err(DomainError::FactorSetUnavailable { period, available }) => {
+                assert_eq!(period, "2018-19");
+                assert_eq!(available, [2019, 2020, 2021, 2022, 2023, 2024, 2025]);
+            }
+            other => panic!("expected factor_set_unavailable, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn shares_are_exact_whatever_decimals_the_client_typed() {
+        // Diesel, 1000 l over 1 March – 30 April 2024: 31 of 61 days in 2023-24.
+        let shares = |quantity: &str| -> Vec<Decimal> {
+            let a = activity(BillType::Diesel, quantity, Unit::Litres, day(2024, 3, 1), day(2024, 4, 30));
+            run(&a).parts.iter().map(|p| p.quantity).collect()
+        };
+        assert_eq!(shares("1000"), [d("508.196721311475"), d("491.803278688525")]);
+        assert_eq!(shares("1000.000"), shares("1000"));
+        let c = run(&activity(BillType::Diesel, "1000", Unit::Litres, day(2024, 3, 1), day(2024, 4, 30)));
+        // 508.196721311475 × 2.51206 (2023) + 491.803278688525 × 2.51279 (2024)
+        assert_eq!(c.total(Scope::One), d("1276.62065573770388850") + d("1235.79836065573873475"));
+    }
+
+    #[test]
+    fn quantities_above_the_unit_maximum_are_refused_and_the_maximum_calculates() {
+        for (bill_type, unit) in [
+            (BillType::Electricity, Unit::Kwh),
+            (BillType::Gas, Unit::Kwh),
+            (BillType::Water, Unit::CubicMetres),
+            (BillType::Diesel, Unit::Litres),
+        ] {
+            let max = unit.max_quantity();
+            let at = Activity { quantity: max, ..activity(bill_type, "1", unit, day(2024, 1, 1), day(2025, 2, 3)) };
+            let c = run(&at);
+            assert!(c.micrograms().is_ok(), "{bill_type}: the maximum fits the store's integers");
+            let over = Activity { quantity: max + Decimal::new(1, 9), ..at };
+            assert!(matches!(over.validate(), Err(DomainError::Invalid { field: "consumption", .. })), "{bill_type}");
+        }
+        // Gas by volume at every maximum at once: the largest one bill can weigh.
+        let mut gas = activity(BillType::Gas, "1", Unit::CubicMetres, day(2024, 1, 1), day(2024, 1, 1));
+        gas.quantity = Unit::CubicMetres.max_quantity();
+        gas.calorific_value = Some(MAX_CALORIFIC_VALUE);
+        gas.volume_correction = Some(MAX_VOLUME_CORRECTION);
+        let micrograms = run(&gas).micrograms().expect("fits");
+        assert!(micrograms.iter().all(|(_, _, ug)| *ug <= MAX_PART_MICROGRAMS));
+    }
+
+    #[test]
+    fn billing_dates_must_fall_in_the_accepted_window() {
+        let today = day(2026, 11, 29);
+        let one_day = activity(BillType::Electricity, "5", Unit::Kwh, day(2025, 5, 1), day(2025, 5, 1));
+        assert!(one_day.validate().is_ok() && one_day.validate_dates(today).is_ok(), "a one-day bill");
+        assert_eq!(run(&one_day).total_days, 1);
+        let early = Activity { period_start: day(1999, 12, 31), ..one_day.clone() };
+        assert!(matches!(early.validate_dates(today), Err(DomainError::Invalid { field: "periodStart", .. })));
+        let ahead = Activity { period_start: day(2027, 11, 1), period_end: day(2027, 11, 30), ..one_day.clone() };
+        assert!(matches!(ahead.validate_dates(today), Err(DomainError::Invalid { field: "periodEnd", .. })));
+        let next_year = Activity { period_start: day(2027, 11, 1), period_end: day(2027, 11, 29), ..one_day };
+        assert!(next_year.validate_dates(today).is_ok());
     }
 
     #[test]
@@ -428,7 +652,7 @@ mod tests {
         assert_eq!(field(Activity { quantity: d("0"), ..good.clone() }), "consumption");
         assert_eq!(field(Activity { quantity: d("-1"), ..good.clone() }), "consumption");
         assert_eq!(field(Activity { unit: Unit::Litres, ..good.clone() }), "unit");
-        assert_eq!(field(Activity { period_end: good.period_start, ..good.clone() }), "periodEnd");
+        assert_eq!(field(Activity { period_end: day(2025, 4, 30), ..good.clone() }), "periodEnd");
         assert_eq!(field(Activity { period_end: day(2026, 6, 5), ..good.clone() }), "periodEnd");
         assert_eq!(field(Activity { sewerage_volume: Some(d("1")), ..good.clone() }), "sewerageVolume");
         assert_eq!(field(Activity { calorific_value: Some(d("39")), ..good.clone() }), "calorificValue");
@@ -461,7 +685,7 @@ mod tests {
             length in 1i64..400,
             year_start in 1u32..=12,
         ) {
-            let from = day(2022, 1, 1) + chrono::Duration::days(start_offset);
+            let from = day(2020, 1, 1) + chrono::Duration::days(start_offset);
             let to = from + chrono::Duration::days(length);
             let a = Activity { quantity: Decimal::new(units, scale), ..activity(bill_type, "1", unit, from, to) };
             let library = FactorLibrary::official().expect("factors");

@@ -54,7 +54,11 @@ impl FactorId {
 }
 
 /// The shipped sets: (year, file text).
-const OFFICIAL: [(i32, &str); 3] = [
+const OFFICIAL: [(i32, &str); 7] = [
+    (2019, include_str!("../../factors/desnz-2019.csv")),
+    (2020, include_str!("../../factors/desnz-2020.csv")),
+    (2021, include_str!("../../factors/desnz-2021.csv")),
+    (2022, include_str!("../../factors/desnz-2022.csv")),
     (2023, include_str!("../../factors/desnz-2023.csv")),
     (2024, include_str!("../../factors/desnz-2024.csv")),
     (2025, include_str!("../../factors/desnz-2025.csv")),
@@ -66,6 +70,8 @@ pub enum FactorsError {
     Malformed { year: i32, line: usize, problem: String },
     #[error("factor set {year} lacks row {id}")]
     Missing { year: i32, id: &'static str },
+    #[error("factor set {year} lacks its `# {key}:` line")]
+    MissingMetadata { year: i32, key: &'static str },
     #[error("no factor set is shipped")]
     Empty,
 }
@@ -87,6 +93,13 @@ pub struct FactorSet {
     pub year: i32,
     /// The provenance line at the top of the file.
     pub source: String,
+    /// The official file it was taken from: its version, date and hash (`# edition:`).
+    pub edition: String,
+    /// The global-warming-potential basis of its CO2e values (`# gwp:`): IPCC AR4 before 2023,
+    /// AR5 from 2023, so figures either side of that line are not strictly comparable.
+    pub gwp_basis: String,
+    /// Whether its row IDs were derived (2019–2022 had none) rather than published (`# ids:`).
+    pub ids_derived: bool,
     rows: HashMap<String, FactorRow>,
 }
 
@@ -98,13 +111,19 @@ impl FactorSet {
     fn parse(year: i32, text: &str) -> Result<Self, FactorsError> {
         let malformed = |line: usize, problem: String| FactorsError::Malformed { year, line, problem };
         let mut source = String::new();
+        let (mut edition, mut gwp_basis, mut ids) = (None, None, None);
         let mut rows = HashMap::new();
         let mut header_seen = false;
         for (index, line) in text.lines().enumerate() {
             let number = index + 1;
             if let Some(comment) = line.strip_prefix('#') {
-                if source.is_empty() {
-                    source = comment.trim().to_owned();
+                let comment = comment.trim();
+                match comment.split_once(':') {
+                    Some(("edition", value)) => edition = Some(value.trim().to_owned()),
+                    Some(("gwp", value)) => gwp_basis = Some(value.trim().to_owned()),
+                    Some(("ids", value)) => ids = Some(value.trim().to_owned()),
+                    _ if source.is_empty() => source = comment.to_owned(),
+                    _ => {}
                 }
                 continue;
             }
@@ -144,7 +163,15 @@ impl FactorSet {
                 return Err(malformed(number, format!("row {} appears twice", fields[0])));
             }
         }
-        let set = Self { year, source, rows };
+        let missing = |key| FactorsError::MissingMetadata { year, key };
+        let set = Self {
+            year,
+            source,
+            edition: edition.ok_or(missing("edition"))?,
+            gwp_basis: gwp_basis.ok_or(missing("gwp"))?,
+            ids_derived: ids.ok_or(missing("ids"))?.starts_with("derived"),
+            rows,
+        };
         for id in FactorId::REQUIRED {
             if set.row(id).is_none() {
                 return Err(FactorsError::Missing { year, id: id.0 });
@@ -152,6 +179,14 @@ impl FactorSet {
         }
         Ok(set)
     }
+}
+
+/// The set a reporting period uses, and whether it is a fallback (the period is newer than every
+/// shipped set).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SetChoice<'a> {
+    pub set: &'a FactorSet,
+    pub fallback: bool,
 }
 
 /// Every shipped set, by year.
@@ -177,13 +212,20 @@ impl FactorLibrary {
         Ok(Self { sets })
     }
 
-    /// The set for `year`; where that year's set is not shipped, the newest shipped set.
-    pub fn set_for(&self, year: i32) -> &FactorSet {
-        match self.sets.get(&year) {
-            Some(set) => set,
-            // `from_sources` refuses an empty library, so there is always a last set.
-            None => self.sets.values().next_back().unwrap_or_else(|| unreachable!("empty factor library")),
+    /// The set for `year`: that year's own, or for a year newer than every shipped set the newest
+    /// one (a fallback, which the calculation records). `None` for a year older than the oldest
+    /// set: another year's factors are never used for the past.
+    pub fn choose(&self, year: i32) -> Option<SetChoice<'_>> {
+        if let Some(set) = self.sets.get(&year) {
+            return Some(SetChoice { set, fallback: false });
         }
+        let (newest_year, newest) = self.sets.iter().next_back()?;
+        (year > *newest_year).then_some(SetChoice { set: newest, fallback: true })
+    }
+
+    /// One shipped year's set.
+    pub fn set(&self, year: i32) -> Option<&FactorSet> {
+        self.sets.get(&year)
     }
 
     pub fn years(&self) -> Vec<i32> {
@@ -197,14 +239,24 @@ mod tests {
 
     fn value(year: i32, id: FactorId) -> Decimal {
         let library = FactorLibrary::official().expect("the shipped sets are valid");
-        library.set_for(year).row(id).map(|r| r.kg_co2e_per_unit).expect("row")
+        library.set(year).and_then(|set| set.row(id)).map(|r| r.kg_co2e_per_unit).expect("row")
     }
 
     #[test]
     fn the_shipped_sets_load_with_every_row() {
         let library = FactorLibrary::official().expect("valid");
-        assert_eq!(library.years(), [2023, 2024, 2025]);
-        assert!(library.set_for(2025).source.contains("2025"));
+        assert_eq!(library.years(), [2019, 2020, 2021, 2022, 2023, 2024, 2025]);
+        let set = |year| library.set(year).expect("shipped");
+        assert!(set(2025).source.contains("2025"));
+        for year in 2019..=2022 {
+            assert!(set(year).gwp_basis.starts_with("IPCC AR4"), "{year}");
+            assert!(set(year).ids_derived, "{year}");
+        }
+        for year in 2023..=2025 {
+            assert!(set(year).gwp_basis.starts_with("IPCC AR5"), "{year}");
+            assert!(!set(year).ids_derived, "{year}");
+            assert!(set(year).edition.starts_with(&year.to_string()), "{year}");
+        }
     }
 
     #[test]
@@ -221,18 +273,28 @@ mod tests {
         assert_eq!(value(2024, FactorId::BURNING_OIL), d("2.54015"));
         assert_eq!(value(2023, FactorId::BURNING_OIL), d("2.54016"));
         assert_eq!(value(2025, FactorId::LPG_WTT), d("0.18551"));
+        // data/README.md, 2019–2022 (published by BEIS).
+        assert_eq!(value(2019, FactorId::ELECTRICITY_GENERATION), d("0.25560"));
+        assert_eq!(value(2020, FactorId::ELECTRICITY_GENERATION), d("0.23314"));
+        assert_eq!(value(2021, FactorId::ELECTRICITY_TD_LOSSES), d("0.01879"));
+        assert_eq!(value(2022, FactorId::NATURAL_GAS), d("0.18254"));
+        assert_eq!(value(2022, FactorId::DIESEL), d("2.55784"));
     }
 
     #[test]
-    fn a_year_not_shipped_uses_the_newest_set() {
+    fn a_newer_year_falls_back_to_the_newest_set_and_an_older_one_has_none() {
         let library = FactorLibrary::official().expect("valid");
-        assert_eq!(library.set_for(2031).year, 2025);
-        assert_eq!(library.set_for(2019).year, 2025);
+        let chosen = |year| library.choose(year).map(|c| (c.set.year, c.fallback));
+        assert_eq!(chosen(2031), Some((2025, true)));
+        assert_eq!(chosen(2025), Some((2025, false)));
+        assert_eq!(chosen(2019), Some((2019, false)));
+        assert_eq!(chosen(2018), None);
     }
 
     #[test]
     fn broken_sets_are_refused_at_load() {
-        let header = "ID,Scope,Level 1,Level 2,Level 3,Level 4,Column Text,UOM,GHG/Unit,kg CO2e per unit\n";
+        let header = "# edition: test\n# gwp: IPCC AR5\n# ids: official\n\
+                      ID,Scope,Level 1,Level 2,Level 3,Level 4,Column Text,UOM,GHG/Unit,kg CO2e per unit\n";
         let missing = FactorLibrary::from_sources(&[(2030, header)]);
         assert!(matches!(missing, Err(FactorsError::Missing { year: 2030, .. })));
         let bad_value = format!("{header}7_400_4000_5_1,Scope 2,A,B,C,,,kWh,kg CO2e,-0.1\n");
@@ -240,5 +302,14 @@ mod tests {
         let wrong_unit = format!("{header}7_400_4000_5_1,Scope 2,A,B,C,,,kWh,kg CO2,0.1\n");
         assert!(matches!(FactorLibrary::from_sources(&[(2030, &wrong_unit)]), Err(FactorsError::Malformed { .. })));
         assert_eq!(FactorLibrary::from_sources(&[]), Err(FactorsError::Empty));
+        let no_gwp = official_rows().replace("# gwp: IPCC AR5 100-year (CH4 28, N2O 265)\n", "");
+        assert_eq!(
+            FactorLibrary::from_sources(&[(2025, &no_gwp)]),
+            Err(FactorsError::MissingMetadata { year: 2025, key: "gwp" })
+        );
+    }
+
+    fn official_rows() -> String {
+        OFFICIAL[6].1.to_owned()
     }
 }

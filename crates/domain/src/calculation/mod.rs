@@ -9,8 +9,11 @@ mod engine;
 mod factors;
 mod period;
 
-pub use apportion::apportion;
+pub use apportion::{SHARE_DECIMALS, apportion};
 pub use bill_type::{BillType, Unit};
-pub use engine::{Activity, Calculation, CalculationLine, CalculationPart, Scope, calculate};
-pub use factors::{FactorId, FactorLibrary, FactorSet, FactorsError};
+pub use engine::{
+    Activity, Calculation, CalculationLine, CalculationPart, EARLIEST_BILLING_DATE, ENGINE_VERSION, FactorSetUsed,
+    GasConversion, MAX_BILLING_DAYS, MAX_MONTHS_AHEAD, Scope, calculate,
+};
+pub use factors::{FactorId, FactorLibrary, FactorSet, FactorsError, SetChoice};
 pub use period::ReportingPeriod;

@@ -10,33 +10,74 @@ use super::meter_point::MeterPoint;
 use crate::DomainError;
 use crate::calculation::{Activity, BillType, Calculation, Unit};
 
-/// `uploaded` → `confirmed`; `rejected` is allowed from `uploaded`.
+/// `uploaded` → `confirmed` → `voided`, or `uploaded` → `rejected`. Mistakes are corrected,
+/// never erased: a rejected or voided bill stays readable with its reason.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BillStatus {
     Uploaded,
     Confirmed,
     Rejected,
+    Voided,
 }
 
 impl BillStatus {
+    pub const ALL: [BillStatus; 4] =
+        [BillStatus::Uploaded, BillStatus::Confirmed, BillStatus::Rejected, BillStatus::Voided];
+
+    /// The one spelling of each status, on the wire and in the database.
     pub fn as_str(self) -> &'static str {
         match self {
             BillStatus::Uploaded => "uploaded",
             BillStatus::Confirmed => "confirmed",
             BillStatus::Rejected => "rejected",
+            BillStatus::Voided => "voided",
         }
+    }
+
+    /// Whether the bill's file counts as uploaded for its site (a second copy is a duplicate);
+    /// a rejected or voided bill's file may be uploaded again.
+    pub fn holds_its_file(self) -> bool {
+        matches!(self, BillStatus::Uploaded | BillStatus::Confirmed)
     }
 }
 
 impl FromStr for BillStatus {
     type Err = DomainError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "uploaded" => Ok(BillStatus::Uploaded),
-            "confirmed" => Ok(BillStatus::Confirmed),
-            "rejected" => Ok(BillStatus::Rejected),
-            other => Err(DomainError::invalid("status", format!("unknown bill status {other:?}"))),
+        BillStatus::ALL.into_iter().find(|status| status.as_str() == s).ok_or_else(|| {
+            DomainError::invalid(
+                "status",
+                format!("unknown bill status {s:?}; expected uploaded, confirmed, rejected or voided"),
+            )
+        })
+    }
+}
+
+/// Why and when a bill was rejected or voided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Correction {
+    pub reason: String,
+    pub at: DateTime<Utc>,
+}
+
+/// The longest reason kept for a rejection or a void.
+pub const MAX_REASON_CHARS: usize = 500;
+
+impl Correction {
+    /// A reason as sent: trimmed, required, at most [`MAX_REASON_CHARS`] characters, no control
+    /// characters (it is shown in terminals and reports).
+    pub fn new(reason: &str, at: DateTime<Utc>) -> Result<Self, DomainError> {
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(DomainError::invalid("reason", "is required: say why the bill is being corrected"));
         }
+        if reason.chars().count() > MAX_REASON_CHARS {
+            return Err(DomainError::invalid("reason", format!("must be at most {MAX_REASON_CHARS} characters")));
+        }
+        if reason.chars().any(char::is_control) {
+            return Err(DomainError::invalid("reason", "must not contain control characters"));
+        }
+        Ok(Self { reason: reason.to_owned(), at })
     }
 }
 
@@ -59,8 +100,10 @@ pub struct Bill {
     pub status: BillStatus,
     pub file: StoredFile,
     pub created_at: DateTime<Utc>,
-    /// Set once the bill is confirmed.
+    /// Set once the bill is confirmed (and kept when it is voided).
     pub confirmed: Option<Confirmed>,
+    /// Set when the bill is rejected or voided.
+    pub correction: Option<Correction>,
 }
 
 /// What a confirmation states about a bill (SPEC 3), parsed but not yet checked.
@@ -81,11 +124,30 @@ pub struct ConfirmBill {
 
 /// Reads an exact decimal given as text ("1234.5", "1.2e3"), naming `field` if it is not one.
 /// Shared by every edge that accepts confirmations (the API, the operator CLI).
+/// Every digit is kept: a number with more significant digits than the 28 a decimal holds is
+/// refused rather than rounded.
 pub fn parse_decimal(field: &'static str, text: &str) -> Result<Decimal, DomainError> {
     let text = text.trim();
-    Decimal::from_str_exact(text)
-        .or_else(|_| Decimal::from_scientific(text))
-        .map_err(|_| DomainError::invalid(field, "must be a decimal number"))
+    let is_number = !text.is_empty()
+        && text.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E'))
+        && text.bytes().any(|b| b.is_ascii_digit());
+    if !is_number {
+        return Err(DomainError::invalid(field, "must be a decimal number"));
+    }
+    let exact = match text.find(['e', 'E']) {
+        None => Decimal::from_str_exact(text).ok(),
+        Some(_) => Decimal::from_scientific(text).ok().filter(|d| scientific_is_exact(text, *d)),
+    };
+    exact.ok_or_else(|| DomainError::invalid(field, "has more digits than can be kept exactly (28 significant digits)"))
+}
+
+/// Whether `value` holds every significant digit of the scientific `text` it was read from.
+fn scientific_is_exact(text: &str, value: Decimal) -> bool {
+    let mantissa = text.split(['e', 'E']).next().unwrap_or_default();
+    let significant = mantissa.trim_start_matches(['-', '+']).replace('.', "");
+    let significant = significant.trim_start_matches('0').trim_end_matches('0');
+    let kept = value.normalize().mantissa().unsigned_abs().to_string();
+    significant.is_empty() && value.is_zero() || kept.trim_end_matches('0') == significant
 }
 
 /// Reads a calendar date, `YYYY-MM-DD`, naming `field` if it is not one.
@@ -122,4 +184,39 @@ pub struct BillQuery {
     pub site: Option<SiteId>,
     pub after: Option<BillId>,
     pub limit: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals_keep_every_digit_or_are_refused() {
+        let parsed = |t: &str| parse_decimal("consumption", t).map(|d| d.to_string()).ok();
+        assert_eq!(parsed("1234.567890123456789012").as_deref(), Some("1234.567890123456789012"));
+        assert_eq!(parsed(" 1000.000 ").as_deref(), Some("1000.000"));
+        assert_eq!(parsed("1.5e3").map(|s| s.parse::<Decimal>().ok()), Some(Some(Decimal::new(1500, 0))));
+        assert_eq!(parsed("-2").as_deref(), Some("-2"));
+        for bad in ["", "lots", "1,5", "0x10", "NaN", "inf", "1.2.3", "12345678901234567890.123456789012", "1e40"] {
+            assert_eq!(parsed(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn statuses_have_one_spelling_each() {
+        for status in BillStatus::ALL {
+            assert_eq!(status.as_str().parse::<BillStatus>().ok(), Some(status));
+        }
+        assert!("Confirmed".parse::<BillStatus>().is_err());
+        assert!(BillStatus::Confirmed.holds_its_file() && !BillStatus::Voided.holds_its_file());
+    }
+
+    #[test]
+    fn a_correction_needs_a_plain_reason() {
+        let now = Utc::now();
+        assert_eq!(Correction::new("  wrong site ", now).map(|c| c.reason).ok().as_deref(), Some("wrong site"));
+        for bad in ["", "   ", "bad\u{1b}[31m", &"x".repeat(MAX_REASON_CHARS + 1)] {
+            assert!(matches!(Correction::new(bad, now), Err(DomainError::Invalid { field: "reason", .. })), "{bad:?}");
+        }
+    }
 }

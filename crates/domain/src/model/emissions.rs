@@ -1,9 +1,19 @@
 //! Emission amounts. Held as exact integer micrograms of CO2e (what the store sums); rounded to
 //! tCO2e only at the API edge.
 
-/// Micrograms of CO2e. Integer, so sums are exact and order-independent.
+/// Micrograms of CO2e. Integer, so sums are exact and order-independent; 128 bits, so no sum of
+/// amounts the quantity limits allow can overflow (one bill weighs at most about 1.3 × 10^18 µg;
+/// `i128` holds 1.7 × 10^38).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
-pub struct Micrograms(pub i64);
+pub struct Micrograms(pub i128);
+
+impl Micrograms {
+    /// Tonnes of CO2e, exact (a tonne is 10^12 µg).
+    pub fn tonnes(self) -> rust_decimal::Decimal {
+        // |µg| stays far below the 7.9 × 10^28 a decimal's mantissa holds.
+        rust_decimal::Decimal::try_from_i128_with_scale(self.0, 12).unwrap_or(rust_decimal::Decimal::MAX)
+    }
+}
 
 /// Scope totals of one reporting period (such as `2025-26`).
 #[derive(Debug, Clone, PartialEq, Eq)]

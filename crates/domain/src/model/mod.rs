@@ -14,7 +14,10 @@ pub mod user;
 pub mod version;
 
 pub use api_key::{ApiKeyRecord, GeneratedKey, KeyHash, KeyMode, NewApiKey, PresentedKey, Principal, StoredKey};
-pub use bill::{Bill, BillQuery, BillStatus, ConfirmBill, Confirmed, NewUpload, StoredFile, parse_date, parse_decimal};
+pub use bill::{
+    Bill, BillQuery, BillStatus, ConfirmBill, Confirmed, Correction, MAX_REASON_CHARS, NewUpload, StoredFile,
+    parse_date, parse_decimal,
+};
 pub use company::{Company, CompanyOverview, NewCompany, Passport, Plan, ReportingYearStart};
 pub use emissions::{Micrograms, PeriodTotals};
 pub use file_kind::FileKind;

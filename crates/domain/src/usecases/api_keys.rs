@@ -32,9 +32,7 @@ impl Services {
 
     /// The caller's keys in the data space they are acting on (live or sandbox), newest first.
     pub async fn keys_of(&self, principal: &Principal) -> Result<Vec<ApiKeyRecord>, DomainError> {
-        let mut keys = self.keys.list_keys(&principal.user_id).await?;
-        keys.retain(|key| key.company_id == principal.company_id);
-        Ok(keys)
+        self.keys.list_keys(&principal.company_id, &principal.user_id).await
     }
 
     /// A new key for the caller, of the caller's own mode and data space: a test key can never
@@ -75,23 +73,24 @@ impl Services {
         id: &ApiKeyId,
         now: DateTime<Utc>,
     ) -> Result<ApiKeyRecord, DomainError> {
-        if !self.keys_of(principal).await?.iter().any(|key| &key.id == id) {
-            return Err(DomainError::not_found("API key"));
-        }
-        self.keys.revoke_key(&principal.user_id, id, now).await
+        self.keys.revoke_key(&principal.company_id, &principal.user_id, id, now).await
     }
 
+    /// Revokes one of a user's keys, for an operator (whatever company it is for).
     pub async fn revoke_key(
         &self,
         owner: &UserId,
         id: &ApiKeyId,
         now: DateTime<Utc>,
     ) -> Result<ApiKeyRecord, DomainError> {
-        self.keys.revoke_key(owner, id, now).await
+        let keys = self.keys.list_user_keys(owner).await?;
+        let key = keys.iter().find(|key| &key.id == id).ok_or(DomainError::not_found("API key"))?;
+        self.keys.revoke_key(&key.company_id, owner, id, now).await
     }
 
+    /// Every key of a user, for an operator.
     pub async fn list_keys(&self, owner: &UserId) -> Result<Vec<ApiKeyRecord>, DomainError> {
-        self.keys.list_keys(owner).await
+        self.keys.list_user_keys(owner).await
     }
 }
 
@@ -195,20 +194,20 @@ mod tests {
     }
 
     #[test]
-    fn keys_of_another_space_are_neither_listed_nor_revoked() {
+    fn keys_are_listed_and_revoked_in_the_callers_own_space_only() {
         let mut m = Mocks::default();
-        m.keys.expect_list_keys().returning(|user| {
-            let mine = echo_record(NewApiKey {
-                user_id: user.clone(),
-                company_id: CompanyId::parse("comp_live").expect("id"),
-                mode: KeyMode::Live,
-                hash: KeyHash("h".into()),
-                display_prefix: "p".into(),
-                name: "live one".into(),
-            })?;
-            Ok(vec![mine])
-        });
-        m.keys.expect_revoke_key().never();
+        m.keys
+            .expect_list_keys()
+            .withf(|company, user| company.as_str() == "comp_twin" && user.as_str() == "usr_u")
+            .times(1)
+            .returning(|_, _| Ok(Vec::new()));
+        m.keys
+            .expect_revoke_key()
+            .withf(|company, user, id, _| {
+                company.as_str() == "comp_twin" && user.as_str() == "usr_u" && id.as_str() == "key_new"
+            })
+            .times(1)
+            .returning(|_, _, _, _| Err(DomainError::not_found("API key")));
         let services = m.into_services();
         let sandbox_caller = principal(KeyMode::Test, "comp_twin");
         assert!(pollster::block_on(services.keys_of(&sandbox_caller)).expect("list").is_empty());

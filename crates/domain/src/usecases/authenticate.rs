@@ -30,7 +30,7 @@ impl Services {
         }
         let stale = stored.last_used_at.is_none_or(|last| now - last >= LAST_USED_GRANULARITY);
         if stale {
-            self.keys.record_key_use(&stored.id, now).await?;
+            self.keys.record_key_use(&stored.company_id, &stored.id, now).await?;
         }
         Ok(Principal {
             key_id: stored.id,
@@ -128,9 +128,9 @@ mod tests {
         let mut m = mocks_with(Some(stored(Plan::Business, false, None)));
         m.keys
             .expect_record_key_use()
-            .withf(|id, at| id.as_str() == "key_a1" && *at == now())
+            .withf(|company, id, at| company.as_str() == "comp_c1" && id.as_str() == "key_a1" && *at == now())
             .times(1)
-            .returning(|_, _| Ok(()));
+            .returning(|_, _, _| Ok(()));
         let principal = pollster::block_on(m.into_services().authenticate(Some("cp_live_good"), now()));
         let principal = principal.expect("accepted");
         assert_eq!(principal.company_id.as_str(), "comp_c1");
@@ -151,7 +151,7 @@ mod tests {
     fn stale_use_is_written() {
         let a_minute_ago = now() - LAST_USED_GRANULARITY;
         let mut m = mocks_with(Some(stored(Plan::Business, false, Some(a_minute_ago))));
-        m.keys.expect_record_key_use().times(1).returning(|_, _| Ok(()));
+        m.keys.expect_record_key_use().times(1).returning(|_, _, _| Ok(()));
         assert!(pollster::block_on(m.into_services().authenticate(Some("cp_live_good"), now())).is_ok());
     }
 

@@ -9,7 +9,7 @@ use crate::DomainError;
 use crate::calculation::{Activity, BillType, ReportingPeriod, calculate};
 use crate::model::file_kind::SNIFF_LEN;
 use crate::model::{
-    Bill, BillId, BillQuery, BillStatus, CompanyId, ConfirmBill, Confirmed, FileKind, IDEMPOTENCY_TTL,
+    Bill, BillId, BillQuery, BillStatus, CompanyId, ConfirmBill, Confirmed, Correction, FileKind, IDEMPOTENCY_TTL,
     IdempotencyClaim, IdempotencyKey, MeterPoint, NewUpload, Principal, ReportingYearStart, SiteId, StoredFile,
     StoredResponse,
 };
@@ -207,6 +207,7 @@ impl Services {
             sewerage_volume: request.sewerage_volume,
         };
         activity.validate()?;
+        activity.validate_dates(now.date_naive())?;
         let meter_point =
             request.meter_point.as_deref().map(|raw| MeterPoint::parse(bill.bill_type, raw)).transpose()?;
         let supplier = request.supplier.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
@@ -224,6 +225,52 @@ impl Services {
             calculation,
         };
         self.bills.confirm(company, id, confirmed, emissions).await
+    }
+
+    /// Rejects one of the caller's uploaded bills (it was never counted): `Conflict` unless it is
+    /// `uploaded`. Its file may then be uploaded again.
+    pub async fn reject_bill(
+        &self,
+        principal: &Principal,
+        id: &BillId,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Bill, DomainError> {
+        self.bills.reject(&principal.company_id, id, Correction::new(reason, now)?).await
+    }
+
+    /// Voids one of the caller's confirmed bills: it leaves every total at once, and stays
+    /// readable with its calculation and the reason. `Conflict` unless it is `confirmed`.
+    pub async fn void_bill(
+        &self,
+        principal: &Principal,
+        id: &BillId,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Bill, DomainError> {
+        self.bills.void(&principal.company_id, id, Correction::new(reason, now)?).await
+    }
+
+    /// [`Services::reject_bill`] for an operator acting on a company's live data.
+    pub async fn reject_bill_as_operator(
+        &self,
+        company: &CompanyId,
+        id: &BillId,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Bill, DomainError> {
+        self.bills.reject(company, id, Correction::new(reason, now)?).await
+    }
+
+    /// [`Services::void_bill`] for an operator acting on a company's live data.
+    pub async fn void_bill_as_operator(
+        &self,
+        company: &CompanyId,
+        id: &BillId,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Bill, DomainError> {
+        self.bills.void(company, id, Correction::new(reason, now)?).await
     }
 
     /// Starts receiving a file of at most `limit` bytes.
@@ -445,6 +492,7 @@ mod tests {
                     file: upload.file,
                     created_at: Utc::now(),
                     confirmed: None,
+                    correction: None,
                 })
             });
         let bill = pollster::block_on(m.into_services().record_upload(

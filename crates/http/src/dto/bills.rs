@@ -1,13 +1,14 @@
 //! `/api/v1/bills`: the seed's upload response shape, confirmation bodies, bill details.
 
 use carbonpass_domain::DomainError;
-use carbonpass_domain::calculation::{CalculationPart, Scope, Unit};
-use carbonpass_domain::model::{Bill, ConfirmBill, parse_date, parse_decimal};
+use carbonpass_domain::calculation::Unit;
+use carbonpass_domain::model::{Bill, BillStatus, ConfirmBill, parse_date, parse_decimal};
 use chrono::NaiveDate;
-use rust_decimal::prelude::ToPrimitive;
-use rust_decimal::{Decimal, RoundingStrategy};
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 
+use super::calculation::CalculationOut;
 use super::time::rfc3339;
 
 #[derive(Debug, Serialize)]
@@ -35,37 +36,54 @@ impl<'a> From<&'a Bill> for BillOut<'a> {
     }
 }
 
-/// `POST /api/v1/bills/{id}/confirm`. Amounts may be JSON numbers or strings ("1234.5"); they are
-/// read as exact decimals either way.
+/// `POST /api/v1/bills/{id}/confirm`. Amounts may be JSON numbers or strings ("1234.5"); either
+/// way they are read from the body's own text as exact decimals, never through a binary float.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct ConfirmIn {
-    pub consumption: serde_json::Value,
+    pub consumption: Box<RawValue>,
     pub unit: String,
     pub period_start: String,
     pub period_end: String,
     pub meter_point: Option<String>,
     pub supplier: Option<String>,
-    pub calorific_value: Option<serde_json::Value>,
-    pub volume_correction_factor: Option<serde_json::Value>,
-    pub sewerage_volume: Option<serde_json::Value>,
+    pub calorific_value: Option<Box<RawValue>>,
+    pub volume_correction_factor: Option<Box<RawValue>>,
+    pub sewerage_volume: Option<Box<RawValue>>,
     #[serde(default)]
     pub allow_overlap: bool,
 }
 
-/// A JSON number or string, read as an exact decimal.
-fn decimal(field: &'static str, value: &serde_json::Value) -> Result<Decimal, DomainError> {
-    match value {
-        serde_json::Value::Number(n) => parse_decimal(field, &n.to_string()),
-        serde_json::Value::String(s) => parse_decimal(field, s),
-        _ => Err(DomainError::invalid(field, "must be a number")),
+/// A JSON number or string, read from its text as an exact decimal.
+fn decimal(field: &'static str, value: &RawValue) -> Result<Decimal, DomainError> {
+    let text = value.get().trim();
+    if text.starts_with('"') {
+        let inner: String = serde_json::from_str(text).map_err(|_| DomainError::invalid(field, "must be a number"))?;
+        return parse_decimal(field, &inner);
+    }
+    if text.starts_with(|c: char| c == '-' || c.is_ascii_digit()) {
+        return parse_decimal(field, text);
+    }
+    Err(DomainError::invalid(field, "must be a number"))
+}
+
+/// `POST /api/v1/bills/{id}/reject` and `/void`: why the bill is being corrected.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct CorrectIn {
+    pub reason: Option<String>,
+}
+
+impl CorrectIn {
+    pub fn reason(&self) -> Result<&str, DomainError> {
+        self.reason.as_deref().ok_or(DomainError::MissingField { field: "reason", context: "the request" })
     }
 }
 
 impl TryFrom<ConfirmIn> for ConfirmBill {
     type Error = DomainError;
     fn try_from(body: ConfirmIn) -> Result<Self, DomainError> {
-        let optional = |field, value: &Option<serde_json::Value>| value.as_ref().map(|v| decimal(field, v)).transpose();
+        let optional = |field, value: &Option<Box<RawValue>>| value.as_deref().map(|v| decimal(field, v)).transpose();
         Ok(ConfirmBill {
             consumption: decimal("consumption", &body.consumption)?,
             unit: body.unit.parse::<Unit>()?,
@@ -88,7 +106,19 @@ pub(crate) struct BillDetailOut<'a> {
     #[serde(flatten)]
     pub bill: BillOut<'a>,
     pub file: FileOut<'a>,
+    /// The activity and calculation; kept when the bill is voided.
     pub confirmation: Option<ConfirmationOut<'a>>,
+    /// Set when the bill was rejected or voided.
+    pub correction: Option<CorrectionOut<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct CorrectionOut<'a> {
+    /// `rejected` or `voided`.
+    pub action: &'static str,
+    pub reason: &'a str,
+    pub at: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -116,47 +146,26 @@ pub(crate) struct ConfirmationOut<'a> {
     pub calculation: CalculationOut<'a>,
 }
 
-/// Scope amounts in tCO2e (rounded at this edge only) and the full record behind them, exact.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct CalculationOut<'a> {
-    pub total_tco2e: f64,
-    pub scope1: f64,
-    pub scope2: f64,
-    pub scope3: f64,
-    pub parts: &'a [CalculationPart],
-}
-
-fn tco2e(kg: Decimal) -> f64 {
-    let tonnes = (kg / Decimal::from(1000)).round_dp_with_strategy(3, RoundingStrategy::MidpointAwayFromZero);
-    tonnes.to_f64().unwrap_or(0.0)
-}
-
 impl<'a> From<&'a Bill> for BillDetailOut<'a> {
     fn from(bill: &'a Bill) -> Self {
-        let confirmation = bill.confirmed.as_ref().map(|c| {
-            let calc = &c.calculation;
-            let (s1, s2, s3) = (calc.total(Scope::One), calc.total(Scope::Two), calc.total(Scope::Three));
-            ConfirmationOut {
-                confirmed_at: rfc3339(c.confirmed_at),
-                consumption: c.activity.quantity.normalize().to_string(),
-                unit: c.activity.unit.as_str(),
-                period_start: c.activity.period_start,
-                period_end: c.activity.period_end,
-                meter_point: c.meter_point.as_ref().map(|m| m.as_str()),
-                supplier: c.supplier.as_deref(),
-                calorific_value: c.activity.calorific_value.map(|v| v.normalize().to_string()),
-                volume_correction_factor: c.activity.volume_correction.map(|v| v.normalize().to_string()),
-                sewerage_volume: c.activity.sewerage_volume.map(|v| v.normalize().to_string()),
-                allow_overlap: c.allow_overlap,
-                calculation: CalculationOut {
-                    total_tco2e: tco2e(s1 + s2 + s3),
-                    scope1: tco2e(s1),
-                    scope2: tco2e(s2),
-                    scope3: tco2e(s3),
-                    parts: &calc.parts,
-                },
-            }
+        let confirmation = bill.confirmed.as_ref().map(|c| ConfirmationOut {
+            confirmed_at: rfc3339(c.confirmed_at),
+            consumption: c.activity.quantity.to_string(),
+            unit: c.activity.unit.as_str(),
+            period_start: c.activity.period_start,
+            period_end: c.activity.period_end,
+            meter_point: c.meter_point.as_ref().map(|m| m.as_str()),
+            supplier: c.supplier.as_deref(),
+            calorific_value: c.activity.calorific_value.map(|v| v.normalize().to_string()),
+            volume_correction_factor: c.activity.volume_correction.map(|v| v.normalize().to_string()),
+            sewerage_volume: c.activity.sewerage_volume.map(|v| v.normalize().to_string()),
+            allow_overlap: c.allow_overlap,
+            calculation: CalculationOut::from(&c.calculation),
+        });
+        let correction = bill.correction.as_ref().map(|c| CorrectionOut {
+            action: if bill.status == BillStatus::Voided { "voided" } else { "rejected" },
+            reason: &c.reason,
+            at: rfc3339(c.at),
         });
         Self {
             bill: BillOut::from(bill),
@@ -166,6 +175,7 @@ impl<'a> From<&'a Bill> for BillDetailOut<'a> {
                 sha256: &bill.file.sha256,
             },
             confirmation,
+            correction,
         }
     }
 }

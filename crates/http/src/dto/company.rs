@@ -1,8 +1,10 @@
 //! `GET /api/v1/company`: the seed's shape, field for field. Borrows from the overview (which may
 //! be the in-memory copy shared by many requests) instead of copying it.
 
-use carbonpass_domain::model::{CompanyOverview, Micrograms, PeriodTotals, Site};
+use carbonpass_domain::model::{CompanyOverview, PeriodTotals, Site};
 use serde::Serialize;
+
+use super::figures::Tonnes;
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -32,20 +34,10 @@ pub(crate) struct SiteOut<'a> {
 #[serde(rename_all = "camelCase")]
 pub(crate) struct CurrentEmissionsOut<'a> {
     pub reporting_period: &'a str,
-    pub total_tco2e: f64,
-    pub scope1: f64,
-    pub scope2: f64,
-    pub scope3: f64,
-}
-
-/// Tonnes of CO2e, rounded half away from zero to 3 decimals (whole kilograms): the only place
-/// an exact amount is rounded.
-pub(crate) fn tonnes(amount: Micrograms) -> f64 {
-    const PER_KG: i128 = 1_000_000_000;
-    let ug = i128::from(amount.0);
-    let kg = (ug + if ug >= 0 { PER_KG / 2 } else { -PER_KG / 2 }) / PER_KG;
-    // Exact for any |kg| < 2^53, i.e. far beyond any company's emissions.
-    kg as f64 / 1000.0
+    pub total_tco2e: Tonnes,
+    pub scope1: Tonnes,
+    pub scope2: Tonnes,
+    pub scope3: Tonnes,
 }
 
 impl<'a> CompanyOut<'a> {
@@ -76,26 +68,11 @@ impl<'a> From<&'a Site> for SiteOut<'a> {
 impl<'a> From<&'a PeriodTotals> for CurrentEmissionsOut<'a> {
     fn from(totals: &'a PeriodTotals) -> Self {
         Self {
-            total_tco2e: tonnes(totals.total()),
-            scope1: tonnes(totals.scope1),
-            scope2: tonnes(totals.scope2),
-            scope3: tonnes(totals.scope3),
+            total_tco2e: Tonnes::of_micrograms(totals.total()),
+            scope1: Tonnes::of_micrograms(totals.scope1),
+            scope2: Tonnes::of_micrograms(totals.scope2),
+            scope3: Tonnes::of_micrograms(totals.scope3),
             reporting_period: &totals.reporting_period,
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tonnes_round_half_away_from_zero_to_the_kilogram() {
-        assert_eq!(tonnes(Micrograms(124_800_000_000_000)), 124.8);
-        assert_eq!(tonnes(Micrograms(1_500_000_000)), 0.002);
-        assert_eq!(tonnes(Micrograms(1_499_999_999)), 0.001);
-        assert_eq!(tonnes(Micrograms(-1_500_000_000)), -0.002);
-        assert_eq!(tonnes(Micrograms(0)), 0.0);
-        assert_eq!(tonnes(Micrograms(526_499_500_000_000)), 526.5);
     }
 }

@@ -3,11 +3,10 @@
 use std::collections::BTreeMap;
 
 use carbonpass_domain::model::{EmissionsReport, ScopeTotal, SessionContribution, SessionSummary};
-use rust_decimal::prelude::ToPrimitive;
-use rust_decimal::{Decimal, RoundingStrategy};
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::company::tonnes;
+use super::figures::Tonnes;
 use super::time::rfc3339;
 
 #[derive(Debug, Deserialize)]
@@ -21,19 +20,19 @@ pub(crate) struct EmissionsQueryIn {
 #[serde(rename_all = "camelCase")]
 pub(crate) struct EmissionsOut<'a> {
     pub reporting_period: &'a str,
-    pub total_tco2e: f64,
+    pub total_tco2e: Tonnes,
     pub scope1: ScopeOut,
     pub scope2: ScopeOut,
     pub scope3: ScopeOut,
-    pub per_employee: Option<f64>,
+    pub per_employee: Option<Tonnes>,
     pub sessions: Vec<SessionContributionOut<'a>>,
 }
 
 #[derive(Debug, Serialize)]
 pub(crate) struct ScopeOut {
-    pub total: f64,
+    pub total: Tonnes,
     /// Each bill type's share of the scope, in tCO2e; `null` when the scope has no data.
-    pub breakdown: Option<BTreeMap<&'static str, f64>>,
+    pub breakdown: Option<BTreeMap<&'static str, Tonnes>>,
 }
 
 #[derive(Debug, Serialize)]
@@ -42,16 +41,21 @@ pub(crate) struct SessionContributionOut<'a> {
     pub id: &'a str,
     pub site_id: &'a str,
     pub site_name: &'a str,
-    pub total_tco2e: f64,
+    pub total_tco2e: Tonnes,
     /// The day the session was opened, as the seed shows it (`2026-03-15`).
     pub created_at: String,
 }
 
 impl From<&ScopeTotal> for ScopeOut {
     fn from(scope: &ScopeTotal) -> Self {
-        let breakdown = (!scope.breakdown.is_empty())
-            .then(|| scope.breakdown.iter().map(|(bill_type, amount)| (bill_type.as_str(), tonnes(*amount))).collect());
-        Self { total: tonnes(scope.total), breakdown }
+        let breakdown = (!scope.breakdown.is_empty()).then(|| {
+            scope
+                .breakdown
+                .iter()
+                .map(|(bill_type, amount)| (bill_type.as_str(), Tonnes::of_micrograms(*amount)))
+                .collect()
+        });
+        Self { total: Tonnes::of_micrograms(scope.total), breakdown }
     }
 }
 
@@ -61,28 +65,25 @@ impl<'a> From<&'a SessionContribution> for SessionContributionOut<'a> {
             id: s.id.as_str(),
             site_id: s.site_id.as_str(),
             site_name: &s.site_name,
-            total_tco2e: tonnes(s.amount),
+            total_tco2e: Tonnes::of_micrograms(s.amount),
             created_at: s.created_at.date_naive().to_string(),
         }
     }
 }
 
-/// tCO2e per employee, rounded half away from zero to 3 decimals; `None` with no employees.
-fn per_employee(report: &EmissionsReport) -> Option<f64> {
+/// tCO2e per employee (the exact total ÷ employees, rounded once); `None` with no employees.
+fn per_employee(report: &EmissionsReport) -> Option<Tonnes> {
     if report.employees == 0 {
         return None;
     }
-    let tonnes = Decimal::from(report.total().0) / Decimal::from(1_000_000_000_000_i64);
-    (tonnes / Decimal::from(report.employees))
-        .round_dp_with_strategy(3, RoundingStrategy::MidpointAwayFromZero)
-        .to_f64()
+    Some(Tonnes::of_tonnes(report.total().tonnes() / Decimal::from(report.employees)))
 }
 
 impl<'a> From<&'a EmissionsReport> for EmissionsOut<'a> {
     fn from(report: &'a EmissionsReport) -> Self {
         Self {
             reporting_period: &report.reporting_period,
-            total_tco2e: tonnes(report.total()),
+            total_tco2e: Tonnes::of_micrograms(report.total()),
             scope1: ScopeOut::from(&report.scope1),
             scope2: ScopeOut::from(&report.scope2),
             scope3: ScopeOut::from(&report.scope3),
@@ -102,7 +103,7 @@ pub(crate) struct SessionOut<'a> {
     pub status: &'static str,
     pub created_at: String,
     pub completed_at: Option<String>,
-    pub total_tco2e: f64,
+    pub total_tco2e: Tonnes,
 }
 
 impl<'a> From<&'a SessionSummary> for SessionOut<'a> {
@@ -115,7 +116,7 @@ impl<'a> From<&'a SessionSummary> for SessionOut<'a> {
             status: if s.completed { "completed" } else { "in_progress" },
             created_at: rfc3339(s.created_at),
             completed_at: s.completed_at.map(rfc3339),
-            total_tco2e: tonnes(s.amount),
+            total_tco2e: Tonnes::of_micrograms(s.amount),
         }
     }
 }

@@ -2,8 +2,10 @@
 //! types here and nowhere else. Field names follow the public contract (camelCase).
 
 pub(crate) mod bills;
+pub(crate) mod calculation;
 pub(crate) mod company;
 pub(crate) mod emissions;
+pub(crate) mod figures;
 pub(crate) mod health;
 pub(crate) mod keys;
 pub(crate) mod time;

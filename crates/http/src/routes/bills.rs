@@ -15,7 +15,7 @@ use chrono::Utc;
 use futures_util::StreamExt;
 
 use crate::dto::Envelope;
-use crate::dto::bills::{BillDetailOut, BillOut, BillsQueryIn, ConfirmIn, Page, download_name};
+use crate::dto::bills::{BillDetailOut, BillOut, BillsQueryIn, ConfirmIn, CorrectIn, Page, download_name};
 use crate::error::ApiError;
 use crate::extract::Authenticated;
 use crate::state::HttpState;
@@ -204,6 +204,30 @@ pub(crate) async fn confirm(
     let id = BillId::parse(&id).ok_or(DomainError::not_found("bill"))?;
     let request = ConfirmBill::try_from(body.into_inner())?;
     let bill = state.services.confirm_bill(&caller.0, &id, request, Utc::now()).await?;
+    Ok(HttpResponse::Ok().json(Envelope::of(BillDetailOut::from(&bill))))
+}
+
+/// `POST /api/v1/bills/{id}/reject`: an uploaded bill that should never count (`reason` required).
+pub(crate) async fn reject(
+    state: web::Data<HttpState>,
+    caller: Authenticated,
+    id: web::Path<String>,
+    body: web::Json<CorrectIn>,
+) -> Result<HttpResponse, ApiError> {
+    let id = BillId::parse(&id).ok_or(DomainError::not_found("bill"))?;
+    let bill = state.services.reject_bill(&caller.0, &id, body.reason()?, Utc::now()).await?;
+    Ok(HttpResponse::Ok().json(Envelope::of(BillDetailOut::from(&bill))))
+}
+
+/// `POST /api/v1/bills/{id}/void`: a confirmed bill taken out of every total (`reason` required).
+pub(crate) async fn void(
+    state: web::Data<HttpState>,
+    caller: Authenticated,
+    id: web::Path<String>,
+    body: web::Json<CorrectIn>,
+) -> Result<HttpResponse, ApiError> {
+    let id = BillId::parse(&id).ok_or(DomainError::not_found("bill"))?;
+    let bill = state.services.void_bill(&caller.0, &id, body.reason()?, Utc::now()).await?;
     Ok(HttpResponse::Ok().json(Envelope::of(BillDetailOut::from(&bill))))
 }
 

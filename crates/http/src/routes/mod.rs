@@ -28,6 +28,8 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
                 .service(web::resource("/bills/{id}").get(bills::show).default_service(only("GET")))
                 .service(web::resource("/bills/{id}/file").get(bills::file).default_service(only("GET")))
                 .service(web::resource("/bills/{id}/confirm").post(bills::confirm).default_service(only("POST")))
+                .service(web::resource("/bills/{id}/reject").post(bills::reject).default_service(only("POST")))
+                .service(web::resource("/bills/{id}/void").post(bills::void).default_service(only("POST")))
                 .service(web::resource("/keys").get(keys::list).post(keys::create).default_service(only("GET, POST")))
                 .service(web::resource("/keys/{id}").delete(keys::revoke).default_service(only("DELETE"))),
         );

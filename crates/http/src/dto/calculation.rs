@@ -1,0 +1,147 @@
+//! A bill's calculation record on the wire: scope totals in tCO2e (rounded, as shown everywhere)
+//! and every step behind them, exact (decimals as strings, so no digit is lost), so that a figure
+//! can be reproduced by hand from the DESNZ rows it names.
+
+use carbonpass_domain::calculation::{Calculation, CalculationLine, CalculationPart, GasConversion, Scope};
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use super::figures::Tonnes;
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct CalculationOut<'a> {
+    pub total_tco2e: Tonnes,
+    pub scope1: Tonnes,
+    pub scope2: Tonnes,
+    pub scope3: Tonnes,
+    /// The version of the calculation rules that produced this record.
+    pub engine_version: &'a str,
+    /// Days of the billing period, first and last included.
+    pub total_days: u32,
+    pub parts: Vec<PartOut<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct PartOut<'a> {
+    pub period: &'a str,
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+    pub days: u32,
+    /// Kept for clients of the first record shape: the same as `factorSet.year`.
+    pub factor_set_year: i32,
+    pub factor_set: FactorSetOut<'a>,
+    pub quantity: String,
+    pub gas_conversion: Option<GasConversionOut>,
+    pub lines: Vec<LineOut<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct FactorSetOut<'a> {
+    pub year: i32,
+    pub edition: &'a str,
+    pub source: &'a str,
+    pub gwp_basis: &'a str,
+    /// True for 2019–2022, whose official files have no row IDs: the IDs are those of the
+    /// matching 2023–2025 rows.
+    pub ids_derived: bool,
+    /// True when the period is newer than every shipped set and the newest was used.
+    pub fallback: bool,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct GasConversionOut {
+    pub cubic_feet_to_cubic_metres: Option<String>,
+    pub cubic_metres: String,
+    pub volume_correction_factor: String,
+    pub volume_correction_factor_default: bool,
+    pub calorific_value: String,
+    pub kwh: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct LineOut<'a> {
+    pub scope: u8,
+    pub category: Option<u8>,
+    pub factor_id: &'a str,
+    pub description: &'a str,
+    pub activity: String,
+    pub activity_unit: &'a str,
+    pub factor: String,
+    pub kg_co2e: String,
+    pub estimate: bool,
+    pub basis: Option<&'a str>,
+}
+
+impl<'a> From<&'a Calculation> for CalculationOut<'a> {
+    fn from(calc: &'a Calculation) -> Self {
+        let (s1, s2, s3) = (calc.total(Scope::One), calc.total(Scope::Two), calc.total(Scope::Three));
+        Self {
+            total_tco2e: Tonnes::of_kilograms(s1 + s2 + s3),
+            scope1: Tonnes::of_kilograms(s1),
+            scope2: Tonnes::of_kilograms(s2),
+            scope3: Tonnes::of_kilograms(s3),
+            engine_version: &calc.engine_version,
+            total_days: calc.total_days,
+            parts: calc.parts.iter().map(PartOut::from).collect(),
+        }
+    }
+}
+
+impl<'a> From<&'a CalculationPart> for PartOut<'a> {
+    fn from(part: &'a CalculationPart) -> Self {
+        let set = &part.factor_set;
+        Self {
+            period: &part.period,
+            start: part.start,
+            end: part.end,
+            days: part.days,
+            factor_set_year: set.year,
+            factor_set: FactorSetOut {
+                year: set.year,
+                edition: &set.edition,
+                source: &set.source,
+                gwp_basis: &set.gwp_basis,
+                ids_derived: set.ids_derived,
+                fallback: set.fallback,
+            },
+            quantity: part.quantity.to_string(),
+            gas_conversion: part.gas_conversion.as_ref().map(GasConversionOut::from),
+            lines: part.lines.iter().map(LineOut::from).collect(),
+        }
+    }
+}
+
+impl From<&GasConversion> for GasConversionOut {
+    fn from(g: &GasConversion) -> Self {
+        Self {
+            cubic_feet_to_cubic_metres: g.cubic_feet_to_cubic_metres.map(|v| v.to_string()),
+            cubic_metres: g.cubic_metres.to_string(),
+            volume_correction_factor: g.volume_correction.to_string(),
+            volume_correction_factor_default: g.volume_correction_default,
+            calorific_value: g.calorific_value.to_string(),
+            kwh: g.kwh.to_string(),
+        }
+    }
+}
+
+impl<'a> From<&'a CalculationLine> for LineOut<'a> {
+    fn from(line: &'a CalculationLine) -> Self {
+        Self {
+            scope: line.scope.number(),
+            category: line.category,
+            factor_id: &line.factor_id,
+            description: &line.description,
+            activity: line.activity.to_string(),
+            activity_unit: &line.activity_unit,
+            factor: line.factor.to_string(),
+            kg_co2e: line.kg_co2e.to_string(),
+            estimate: line.estimate,
+            basis: line.basis.as_deref(),
+        }
+    }
+}

@@ -1,0 +1,72 @@
+//! How figures go on the wire. Emissions in tCO2e are JSON numbers written from exact decimals,
+//! rounded half away from zero to 3 decimals (whole kilograms) here and nowhere before, and never
+//! passed through a binary float: `526.5`, `0.0`, `12345678901234.567`. They always carry a decimal
+//! point, so every client reads them as the same (non-integer) type.
+
+use carbonpass_domain::model::Micrograms;
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::{Serialize, Serializer};
+
+/// Decimals shown for tCO2e (whole kilograms).
+pub(crate) const TONNE_DECIMALS: u32 = 3;
+
+/// tCO2e as shown: rounded to [`TONNE_DECIMALS`], written as an exact JSON number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Tonnes(Decimal);
+
+impl Tonnes {
+    pub fn of_micrograms(amount: Micrograms) -> Self {
+        Self::of_tonnes(amount.tonnes())
+    }
+
+    pub fn of_kilograms(kg: Decimal) -> Self {
+        Self::of_tonnes(kg / Decimal::ONE_THOUSAND)
+    }
+
+    pub fn of_tonnes(tonnes: Decimal) -> Self {
+        Self(tonnes.round_dp_with_strategy(TONNE_DECIMALS, RoundingStrategy::MidpointAwayFromZero).normalize())
+    }
+
+    /// The JSON text: the decimal, with `.0` when it is whole.
+    pub fn json(self) -> String {
+        let text = self.0.to_string();
+        if text.contains('.') { text } else { format!("{text}.0") }
+    }
+}
+
+impl Serialize for Tonnes {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let raw = serde_json::value::RawValue::from_string(self.json()).map_err(serde::ser::Error::custom)?;
+        raw.serialize(serializer)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shown(ug: i128) -> String {
+        Tonnes::of_micrograms(Micrograms(ug)).json()
+    }
+
+    #[test]
+    fn tonnes_round_half_away_from_zero_to_the_kilogram() {
+        assert_eq!(shown(124_800_000_000_000), "124.8");
+        assert_eq!(shown(1_500_000_000), "0.002");
+        assert_eq!(shown(1_499_999_999), "0.001");
+        assert_eq!(shown(-1_500_000_000), "-0.002");
+        assert_eq!(shown(0), "0.0");
+        assert_eq!(shown(526_499_500_000_000), "526.5");
+        assert_eq!(shown(172_000_000_000_000), "172.0");
+    }
+
+    #[test]
+    fn large_figures_keep_every_digit() {
+        // 2^53 kg and more: a binary float would lose the last digits.
+        assert_eq!(shown(9_007_199_254_740_993_000_000_000), "9007199254740.993");
+        assert_eq!(shown(i128::from(i64::MAX) * 1_000), "9223372036.855");
+        let body =
+            serde_json::to_string(&Tonnes::of_micrograms(Micrograms(123_456_789_012_345_678_901_234))).expect("json");
+        assert_eq!(body, "123456789012.346");
+    }
+}

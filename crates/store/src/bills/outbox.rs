@@ -1,0 +1,60 @@
+//! The outbox: events written in the transaction of the change they report.
+
+use carbonpass_domain::DomainError;
+use carbonpass_domain::events::OutboxEvent;
+use carbonpass_domain::model::CompanyId;
+use carbonpass_domain::model::ids::EventKind;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::DbConnection;
+use crate::ids::mint;
+use crate::schema::events;
+use crate::{Store, StoreError};
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = events)]
+struct NewEventRow<'a> {
+    id: &'a str,
+    company_id: &'a str,
+    event_type: &'a str,
+    data: &'a str,
+    created_at: NaiveDateTime,
+}
+
+/// Writes an event to the outbox, in the caller's transaction.
+pub(crate) fn write_event(
+    conn: &mut DbConnection,
+    company: &str,
+    event: &OutboxEvent,
+    at: NaiveDateTime,
+) -> Result<(), StoreError> {
+    let id = mint::<EventKind>()?;
+    diesel::insert_into(events::table)
+        .values(NewEventRow {
+            id: id.as_str(),
+            company_id: company,
+            event_type: event.event_type,
+            data: &event.data,
+            created_at: at,
+        })
+        .execute(conn)?;
+    Ok(())
+}
+
+impl Store {
+    /// A company's outbox events in the order they were written: (type, data JSON). What the
+    /// webhook delivery worker will read.
+    pub async fn outbox(&self, company: &CompanyId) -> Result<Vec<(String, String)>, DomainError> {
+        let company = company.as_str().to_owned();
+        Ok(self
+            .run(move |conn| {
+                Ok(events::table
+                    .filter(events::company_id.eq(company))
+                    .order((events::created_at.asc(), events::id.asc()))
+                    .select((events::event_type, events::data))
+                    .load::<(String, String)>(conn)?)
+            })
+            .await?)
+    }
+}
