@@ -9,5 +9,6 @@ mod emissions;
 mod errors;
 mod health;
 mod idempotency;
+mod integrity;
 mod keys;
 mod support;
