@@ -11,4 +11,5 @@ mod health;
 mod idempotency;
 mod integrity;
 mod keys;
+mod races;
 mod support;
