@@ -1,0 +1,179 @@
+//! Every repository method on tenant data keeps to the tenant it is given: called with another
+//! tenant's id, it finds nothing and changes nothing. Each case runs on SQLite and PostgreSQL.
+
+use carbonpass_domain::DomainError;
+use carbonpass_domain::calculation::{Activity, BillType, FactorLibrary, Unit, calculate};
+use carbonpass_domain::model::{
+    BillQuery, CompanyId, Confirmed, Correction, IdempotencyClaim, IdempotencyKey, KeyHash, KeyMode, MembershipRole,
+    NewApiKey, NewCompany, NewSite, NewUpload, NewUser, Passport, Plan, ReportingYearStart, StoredFile, StoredResponse,
+};
+use carbonpass_domain::ports::{
+    ApiKeyRepository, BillRepository, CompanyRepository, EmissionsRepository, IdempotencyStore, UserRepository,
+};
+use carbonpass_store::{Store, StoreConfig};
+use carbonpass_testkit::{Backend, TestDatabase};
+use chrono::{NaiveDate, TimeDelta, Utc};
+
+carbonpass_testkit::on_both_backends!(open =>
+    bills_of_another_tenant_are_out_of_reach,
+    reports_of_another_tenant_are_out_of_reach,
+    keys_of_another_tenant_are_out_of_reach,
+    idempotency_keys_of_another_tenant_are_out_of_reach,
+);
+
+async fn open(backend: Backend) -> Option<(TestDatabase, Store)> {
+    let db = TestDatabase::of(backend)?;
+    let store = Store::connect(&StoreConfig::new(db.url())).expect("connect");
+    store.migrate().expect("migrate");
+    Some((db, store))
+}
+
+async fn company(store: &Store, slug: &str) -> (CompanyId, carbonpass_domain::model::Site) {
+    let company = store
+        .create_company(NewCompany {
+            name: slug.into(),
+            sector: "Retail".into(),
+            city: "Leeds".into(),
+            employee_count: 3,
+            plan: Plan::Business,
+            passport: Passport { slug: slug.into(), activated: false },
+            reporting_year_start: ReportingYearStart::APRIL,
+        })
+        .await
+        .expect("company");
+    let site = store
+        .create_site(&company.id, NewSite { name: "Shop".into(), city: "Leeds".into(), employee_count: 3 })
+        .await
+        .expect("site");
+    (company.id, site)
+}
+
+fn upload(site: &carbonpass_domain::model::Site, sha: &str) -> NewUpload {
+    NewUpload {
+        site_id: site.id.clone(),
+        bill_type: BillType::Electricity,
+        file: StoredFile {
+            blob_key: sha.into(),
+            content_type: "application/pdf".into(),
+            size_bytes: 3,
+            sha256: sha.into(),
+        },
+        period: "2025-26".into(),
+    }
+}
+
+fn confirmed(day: u32) -> (Confirmed, Vec<(String, carbonpass_domain::calculation::Scope, i64)>) {
+    let activity = Activity {
+        bill_type: BillType::Electricity,
+        quantity: 100.into(),
+        unit: Unit::Kwh,
+        period_start: NaiveDate::from_ymd_opt(2025, 5, day).expect("date"),
+        period_end: NaiveDate::from_ymd_opt(2025, 5, day).expect("date"),
+        calorific_value: None,
+        volume_correction: None,
+        sewerage_volume: None,
+    };
+    let calculation =
+        calculate(&FactorLibrary::official().expect("factors"), ReportingYearStart::APRIL, &activity).expect("calc");
+    let emissions = calculation.micrograms().expect("µg");
+    (
+        Confirmed {
+            activity,
+            meter_point: None,
+            supplier: None,
+            allow_overlap: false,
+            confirmed_at: Utc::now(),
+            calculation,
+        },
+        emissions,
+    )
+}
+
+fn not_found<T: std::fmt::Debug>(result: Result<T, DomainError>) {
+    assert!(matches!(result, Err(DomainError::NotFound { .. })), "{result:?}");
+}
+
+async fn bills_of_another_tenant_are_out_of_reach((_db, store): (TestDatabase, Store)) {
+    let (mine, my_site) = company(&store, "mine").await;
+    let (theirs, their_site) = company(&store, "theirs").await;
+    let uploaded = store.record_upload(&mine, upload(&my_site, "a")).await.expect("upload");
+    let to_void = store.record_upload(&mine, upload(&my_site, "b")).await.expect("upload");
+    let (c, e) = confirmed(2);
+    store.confirm(&mine, &to_void.id, c, e).await.expect("confirm");
+
+    not_found(store.record_upload(&theirs, upload(&my_site, "c")).await);
+    assert!(store.find_bill(&theirs, &uploaded.id).await.expect("find").is_none());
+    let all = BillQuery { status: None, site: None, after: None, limit: 10 };
+    assert!(store.list_bills(&theirs, all.clone()).await.expect("list").is_empty());
+    let after = BillQuery { after: Some(uploaded.id.clone()), ..all.clone() };
+    assert!(matches!(store.list_bills(&theirs, after).await, Err(DomainError::Invalid { field: "cursor", .. })));
+    let (c, e) = confirmed(1);
+    not_found(store.confirm(&theirs, &uploaded.id, c, e).await);
+    not_found(store.reject(&theirs, &uploaded.id, Correction::new("x", Utc::now()).expect("reason")).await);
+    not_found(store.void(&theirs, &to_void.id, Correction::new("x", Utc::now()).expect("reason")).await);
+    // Their own upload of the same file is theirs, not a duplicate of mine.
+    store.record_upload(&theirs, upload(&their_site, "a")).await.expect("their upload");
+
+    let mine_now = store.list_bills(&mine, all).await.expect("list");
+    let statuses: Vec<&str> = mine_now.iter().map(|b| b.status.as_str()).collect();
+    assert_eq!(statuses.len(), 2);
+    assert!(statuses.contains(&"uploaded") && statuses.contains(&"confirmed"), "unchanged: {statuses:?}");
+    let events = store.outbox(&theirs).await.expect("outbox");
+    assert_eq!(events.len(), 1, "only their own upload: {events:?}");
+}
+
+async fn reports_of_another_tenant_are_out_of_reach((_db, store): (TestDatabase, Store)) {
+    let (mine, my_site) = company(&store, "mine").await;
+    let (theirs, _) = company(&store, "theirs").await;
+    let bill = store.record_upload(&mine, upload(&my_site, "a")).await.expect("upload");
+    let (c, e) = confirmed(3);
+    store.confirm(&mine, &bill.id, c, e).await.expect("confirm");
+
+    assert_eq!(store.latest_period(&theirs, None).await.expect("latest"), None);
+    assert_eq!(store.latest_period(&theirs, Some(my_site.id.clone())).await.expect("latest"), None);
+    let sums = store.period_sums(&theirs, "2025-26", Some(my_site.id.clone())).await.expect("sums");
+    assert!(sums.by_scope_and_type.is_empty() && sums.sessions.is_empty());
+    assert!(store.sessions(&theirs).await.expect("sessions").is_empty());
+    not_found(store.complete_session(&theirs, &bill.session_id, Utc::now()).await);
+    let mine_sessions = store.sessions(&mine).await.expect("sessions");
+    assert!(!mine_sessions[0].completed, "unchanged");
+    assert!(store.overview(&theirs).await.expect("overview").expect("exists").current_emissions.is_none());
+}
+
+async fn keys_of_another_tenant_are_out_of_reach((_db, store): (TestDatabase, Store)) {
+    let (mine, _) = company(&store, "mine").await;
+    let (theirs, _) = company(&store, "theirs").await;
+    let user = store.create_user(NewUser { email: "jo@x.example".into(), name: "Jo".into() }).await.expect("user");
+    store.add_membership(&user.id, &mine, MembershipRole::Owner).await.expect("member");
+    store.add_membership(&user.id, &theirs, MembershipRole::Owner).await.expect("member");
+    let key = store
+        .insert_key(NewApiKey {
+            user_id: user.id.clone(),
+            company_id: mine.clone(),
+            mode: KeyMode::Live,
+            hash: KeyHash("h".into()),
+            display_prefix: "cp_live_x".into(),
+            name: "k".into(),
+        })
+        .await
+        .expect("key");
+    // The same user, acting for the other company, reaches none of this company's keys.
+    assert!(store.list_keys(&theirs, &user.id).await.expect("list").is_empty());
+    not_found(store.revoke_key(&theirs, &user.id, &key.id, Utc::now()).await);
+    store.record_key_use(&theirs, &key.id, Utc::now()).await.expect("no error, and no change");
+    let found = store.find_key_by_hash(&KeyHash("h".into())).await.expect("find").expect("found");
+    assert!(!found.revoked && found.last_used_at.is_none(), "unchanged");
+}
+
+async fn idempotency_keys_of_another_tenant_are_out_of_reach((_db, store): (TestDatabase, Store)) {
+    let (mine, _) = company(&store, "mine").await;
+    let (theirs, _) = company(&store, "theirs").await;
+    let key = IdempotencyKey::parse("k-1").expect("key");
+    let now = Utc::now();
+    assert_eq!(store.claim(&mine, &key, now, TimeDelta::hours(24)).await.expect("claim"), IdempotencyClaim::Claimed);
+    assert_eq!(store.claim(&theirs, &key, now, TimeDelta::hours(24)).await.expect("claim"), IdempotencyClaim::Claimed);
+    let response = StoredResponse { fingerprint: "f".into(), status: 201, body: "{}".into() };
+    store.complete(&theirs, &key, response.clone()).await.expect("complete theirs");
+    store.release(&theirs, &key).await.expect("release theirs");
+    assert_eq!(store.claim(&mine, &key, now, TimeDelta::hours(24)).await.expect("claim"), IdempotencyClaim::InProgress);
+}
