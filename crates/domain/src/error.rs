@@ -48,6 +48,14 @@ pub enum DomainError {
     #[error("no factor set for reporting period {period} (shipped: {available:?})")]
     FactorSetUnavailable { period: String, available: Vec<i32> },
 
+    /// Another request holds this idempotency key and has not finished.
+    #[error("a request with this idempotency key is in progress")]
+    IdempotencyKeyInProgress,
+
+    /// The key was used for a different request.
+    #[error("the idempotency key was used for a different request")]
+    IdempotencyKeyReused,
+
     #[error("more than {limit} bytes")]
     TooLarge { limit: u64 },
 

@@ -12,9 +12,9 @@ use crate::DomainError;
 use crate::calculation::Scope;
 use crate::model::{
     ApiKeyId, ApiKeyRecord, Bill, BillId, BillQuery, Company, CompanyId, CompanyOverview, Confirmed, Correction,
-    GeneratedKey, IdempotencyClaim, IdempotencyKey, KeyHash, KeyMode, MembershipRole, NewApiKey, NewCompany, NewSite,
-    NewUpload, NewUser, PeriodSums, PresentedKey, SessionId, SessionSummary, Site, SiteId, StoredKey, StoredResponse,
-    User, UserId,
+    GeneratedKey, IdempotencyClaim, IdempotencyKey, IdempotencyLease, IdempotentRecord, KeyHash, KeyMode,
+    MembershipRole, NewApiKey, NewCompany, NewSite, NewUpload, NewUser, PeriodSums, PresentedKey, SessionId,
+    SessionSummary, Site, SiteId, StoredKey, StoredResponse, User, UserId,
 };
 
 #[cfg_attr(test, mockall::automock)]
@@ -111,10 +111,16 @@ pub trait HealthProbe: Send + Sync {
 #[async_trait]
 pub trait BillRepository: Send + Sync {
     /// In one transaction: finds the site's session in progress (or opens one for
-    /// `upload.period`), records the bill as `uploaded`, and writes a `bill.uploaded` event.
-    /// `NotFound` if the site is not the tenant `company`'s; `DuplicateBill` if the site already
-    /// has a bill with the same file.
-    async fn record_upload(&self, company: &CompanyId, upload: NewUpload) -> Result<Bill, DomainError>;
+    /// `upload.period`), records the bill as `uploaded`, writes a `bill.uploaded` event and, for a
+    /// keyed request, keeps its rendered response under its key. `NotFound` if the site is not
+    /// the tenant `company`'s; `DuplicateBill` if the site already has a bill with the same file;
+    /// `IdempotencyKeyInProgress` (and nothing written) if `idempotent`'s claim is no longer held.
+    async fn record_upload(
+        &self,
+        company: &CompanyId,
+        upload: NewUpload,
+        idempotent: Option<IdempotentRecord>,
+    ) -> Result<Bill, DomainError>;
 
     /// The tenant's bills, newest first, filtered by `query`; at most `query.limit`.
     /// `Invalid` (field `cursor`) if the cursor names no bill of the tenant.
@@ -192,27 +198,28 @@ pub trait BlobReader: Send {
 #[cfg_attr(test, mockall::automock)]
 #[async_trait]
 pub trait IdempotencyStore: Send + Sync {
-    /// Claims `key` for a new request of the tenant `company`, unless a request with it is in
-    /// progress or finished less than `ttl` ago (an older one is forgotten). Two concurrent
-    /// claims of one key never both succeed.
+    /// Claims `key` for a new request of the tenant `company` for `lease`, unless a request with
+    /// it holds an unexpired claim or finished less than `ttl` ago (an older one is forgotten; an
+    /// expired claim is taken over). Two concurrent claims of one key never both succeed.
     async fn claim(
         &self,
         company: &CompanyId,
         key: &IdempotencyKey,
         now: DateTime<Utc>,
         ttl: TimeDelta,
+        lease: TimeDelta,
     ) -> Result<IdempotencyClaim, DomainError>;
 
-    /// Keeps the response of the request that claimed `key`.
+    /// Keeps the response of the request holding `lease`; nothing if the claim is no longer held.
     async fn complete(
         &self,
         company: &CompanyId,
-        key: &IdempotencyKey,
+        lease: &IdempotencyLease,
         response: StoredResponse,
     ) -> Result<(), DomainError>;
 
-    /// Gives a claimed key up (the request failed in a way worth retrying).
-    async fn release(&self, company: &CompanyId, key: &IdempotencyKey) -> Result<(), DomainError>;
+    /// Gives a held claim up, keeping nothing (the request failed in a way worth retrying).
+    async fn release(&self, company: &CompanyId, lease: &IdempotencyLease) -> Result<(), DomainError>;
 }
 
 /// Emission sums and sessions, for reporting.

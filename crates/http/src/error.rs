@@ -26,10 +26,6 @@ pub enum ApiError {
     NoRoute { method: String, path: String },
     #[error("method not allowed")]
     MethodNotAllowed { allow: &'static str },
-    #[error("a request with this idempotency key is in progress")]
-    IdempotencyKeyInProgress,
-    #[error("the idempotency key was used for a different request")]
-    IdempotencyKeyReused,
 }
 
 /// The wire shape of every error.
@@ -61,18 +57,6 @@ impl ApiError {
         Self::BadRequest(message.into())
     }
 
-    /// The status and exact JSON body this error is answered with (kept to replay it).
-    pub(crate) fn stored(&self) -> (u16, String) {
-        let public = self.public();
-        let body = ErrorBody {
-            error: public.code,
-            message: &public.message,
-            status: public.status.as_u16(),
-            param: public.param,
-        };
-        (public.status.as_u16(), serde_json::to_string(&body).unwrap_or_default())
-    }
-
     fn public(&self) -> Public {
         use StatusCode as S;
         match self {
@@ -89,16 +73,6 @@ impl ApiError {
             ApiError::NoRoute { method, path } => {
                 Public::new(S::NOT_FOUND, "not_found", format!("No route matches {method} {path}."))
             }
-            ApiError::IdempotencyKeyInProgress => Public::new(
-                S::CONFLICT,
-                "idempotency_key_in_progress",
-                "A request with this Idempotency-Key is still being processed; retry when it has finished.",
-            ),
-            ApiError::IdempotencyKeyReused => Public::new(
-                S::UNPROCESSABLE_ENTITY,
-                "idempotency_key_reused",
-                "This Idempotency-Key was used for a different request; use a new key for a new request.",
-            ),
             ApiError::MethodNotAllowed { allow } => Public::new(
                 S::METHOD_NOT_ALLOWED,
                 "method_not_allowed",
@@ -171,6 +145,16 @@ fn domain_public(err: &DomainError) -> Public {
                 )
             }
         }
+        DomainError::IdempotencyKeyInProgress => Public::new(
+            S::CONFLICT,
+            "idempotency_key_in_progress",
+            "A request with this Idempotency-Key is still being processed; retry when it has finished.",
+        ),
+        DomainError::IdempotencyKeyReused => Public::new(
+            S::UNPROCESSABLE_ENTITY,
+            "idempotency_key_reused",
+            "This Idempotency-Key was used for a different request; use a new key for a new request.",
+        ),
         DomainError::TooLarge { limit } => Public::new(
             S::PAYLOAD_TOO_LARGE,
             "payload_too_large",
@@ -192,6 +176,14 @@ fn domain_public(err: &DomainError) -> Public {
             "Something went wrong on our side. It has been logged.",
         ),
     }
+}
+
+/// The status and exact JSON body a domain error is answered with (kept to replay it).
+pub(crate) fn stored(err: &DomainError) -> (u16, String) {
+    let public = domain_public(err);
+    let body =
+        ErrorBody { error: public.code, message: &public.message, status: public.status.as_u16(), param: public.param };
+    (public.status.as_u16(), serde_json::to_string(&body).unwrap_or_default())
 }
 
 fn capitalise(message: &str) -> String {

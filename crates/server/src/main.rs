@@ -66,5 +66,5 @@ async fn run(command: Command, settings: Settings) -> Result<(), Box<dyn std::er
 
 async fn services(settings: &Settings) -> Result<carbonpass_domain::usecases::Services, startup::StartError> {
     let factors = startup::load_factors()?;
-    Ok(startup::services(startup::open_store(settings).await?, startup::open_blobs(settings)?, factors))
+    Ok(startup::services(startup::open_store(settings).await?, startup::open_blobs(settings)?, factors, settings))
 }

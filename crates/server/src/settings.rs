@@ -63,6 +63,9 @@ pub struct Settings {
     pub workers: Option<usize>,
     /// Seconds in-flight requests get to finish after SIGTERM or Ctrl-C.
     pub shutdown_timeout_secs: u64,
+    /// Seconds an `Idempotency-Key` claim shields a request in flight; a claim left by a request
+    /// that died stops blocking retries after this.
+    pub idempotency_lease_secs: u64,
 }
 
 /// Values given on the command line; they override every other layer.
@@ -82,7 +85,8 @@ impl Settings {
             .set_default("log_level", "info")?
             .set_default("max_upload_bytes", 20 * 1024 * 1024)?
             .set_default("blob_store", "local")?
-            .set_default("shutdown_timeout_secs", 30)?;
+            .set_default("shutdown_timeout_secs", 30)?
+            .set_default("idempotency_lease_secs", 60)?;
         builder = match &overrides.config_file {
             Some(path) => builder.add_source(File::from(path.as_path()).format(FileFormat::Toml).required(true)),
             None => builder.add_source(File::from(Path::new("carbonpass.toml")).required(false)),

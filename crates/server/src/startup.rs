@@ -55,8 +55,9 @@ pub async fn open_store(settings: &Settings) -> Result<Store, StartError> {
     Ok(store)
 }
 
-pub fn services(store: Store, blobs: Arc<dyn BlobStore>, factors: FactorLibrary) -> Services {
+pub fn services(store: Store, blobs: Arc<dyn BlobStore>, factors: FactorLibrary, settings: &Settings) -> Services {
     let store = Arc::new(store);
+    let lease_secs = i64::try_from(settings.idempotency_lease_secs).unwrap_or(i64::MAX);
     Services::new(Ports {
         companies: store.clone(),
         users: store.clone(),
@@ -65,6 +66,7 @@ pub fn services(store: Store, blobs: Arc<dyn BlobStore>, factors: FactorLibrary)
         health: store.clone(),
         bills: store.clone(),
         idempotency: store.clone(),
+        idempotency_lease: chrono::TimeDelta::try_seconds(lease_secs).unwrap_or(chrono::TimeDelta::MAX),
         reports: store,
         blobs,
         factors: Arc::new(factors),
@@ -133,7 +135,7 @@ impl Application {
     /// Opens the store and binds the listener (port 0 picks a free port).
     pub async fn build(settings: &Settings) -> Result<Self, StartError> {
         let factors = load_factors()?;
-        let services = services(open_store(settings).await?, open_blobs(settings)?, factors);
+        let services = services(open_store(settings).await?, open_blobs(settings)?, factors, settings);
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|source| StartError::Io { context: format!("binding {}", settings.bind), source })?;
         let address = listener

@@ -33,12 +33,17 @@ struct Served {
 }
 
 fn serve_demo(data_dir: &Path, log_path: &Path) -> Served {
+    serve_demo_with(data_dir, log_path, &[])
+}
+
+fn serve_demo_with(data_dir: &Path, log_path: &Path, env: &[(&str, &str)]) -> Served {
     let log = std::fs::File::create(log_path).expect("log file");
     let mut child = Command::new(BIN)
         .args(["serve", "--demo", "--bind", "127.0.0.1:0", "--data-dir"])
         .arg(data_dir)
         .env_remove("DATABASE_URL")
         .env_remove("CARBONPASS_DATABASE_URL")
+        .envs(env.iter().copied())
         .env("CARBONPASS_LOG_LEVEL", "info")
         .stdout(Stdio::piped())
         .stderr(log)
@@ -220,4 +225,53 @@ fn operators_bootstrap_a_company_and_its_keys_from_the_command_line() {
         carbonpass(data, &["company", "create", "--name", "X", "--sector", "Y", "--city", "Z", "--plan", "gold"]);
     assert!(!bad_plan.status.success());
     assert_eq!(stdout(&carbonpass(data, &["company", "list"])).lines().count(), 1);
+}
+
+/// A server killed (SIGKILL) in the middle of a keyed upload leaves a claim that no request will
+/// ever finish; after a restart, once its lease is over, the retry creates exactly one bill.
+#[test]
+fn a_retry_after_a_crash_mid_upload_creates_one_bill() {
+    use std::io::Write;
+    let data = tempfile::tempdir().expect("data folder");
+    let lease = [("CARBONPASS_IDEMPOTENCY_LEASE_SECS", "1")];
+    let mut first = serve_demo_with(data.path(), &data.path().join("first.log"), &lease);
+    let body = format!(
+        "--b\r\nContent-Disposition: form-data; name=\"type\"\r\n\r\nelectricity\r\n\
+         --b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.pdf\"\r\n\r\n\
+         %PDF-1.4\n% crash\n{}\n\r\n--b--\r\n",
+        "x".repeat(64 * 1024)
+    );
+    let head = |key: &str, address: &str| {
+        format!(
+            "POST /api/v1/bills HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {key}\r\n\
+             Idempotency-Key: crash-1\r\nContent-Type: multipart/form-data; boundary=b\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        )
+    };
+    let mut stream = std::net::TcpStream::connect(&first.address).expect("connect");
+    stream.write_all(head(&first.key, &first.address).as_bytes()).expect("head");
+    stream.write_all(&body.as_bytes()[..body.len() / 2]).expect("half the body");
+    stream.flush().expect("flush");
+    std::thread::sleep(Duration::from_millis(400));
+    first.child.kill().expect("SIGKILL mid-upload");
+    first.child.wait().expect("gone");
+    drop(stream);
+
+    let mut second = serve_demo_with(data.path(), &data.path().join("second.log"), &lease);
+    std::thread::sleep(Duration::from_millis(1500));
+    let mut stream = std::net::TcpStream::connect(&second.address).expect("connect");
+    stream.write_all(head(&second.key, &second.address).as_bytes()).expect("head");
+    stream.write_all(body.as_bytes()).expect("body");
+    let mut response = String::new();
+    std::io::Read::read_to_string(&mut stream, &mut response).expect("response");
+    assert!(response.starts_with("HTTP/1.1 201"), "the retry creates the bill: {response}");
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let bills: serde_json::Value = runtime.block_on(async {
+        let client = reqwest::Client::builder().no_proxy().build().expect("client");
+        let url = format!("http://{}/api/v1/bills", second.address);
+        client.get(url).bearer_auth(&second.key).send().await.expect("list").json().await.expect("json")
+    });
+    assert_eq!(bills["data"].as_array().map(Vec::len), Some(1), "exactly one bill: {bills}");
+    stop(&mut second);
 }

@@ -290,13 +290,13 @@ async fn an_upload_and_its_confirmation_are_atomic_with_their_events((_db, store
         file: file(sha),
         period: "2025-26".into(),
     };
-    let bill = store.record_upload(&company, upload("aaa")).await.expect("upload");
-    let again = store.record_upload(&company, upload("aaa")).await;
+    let bill = store.record_upload(&company, upload("aaa"), None).await.expect("upload");
+    let again = store.record_upload(&company, upload("aaa"), None).await;
     assert!(
         matches!(&again, Err(DomainError::DuplicateBill { existing }) if existing == bill.id.as_str()),
         "{again:?}"
     );
-    let second = store.record_upload(&company, upload("bbb")).await.expect("upload");
+    let second = store.record_upload(&company, upload("bbb"), None).await.expect("upload");
     assert_eq!(second.session_id, bill.session_id, "one session in progress per site");
 
     let activity = Activity {

@@ -4,8 +4,9 @@
 use carbonpass_domain::DomainError;
 use carbonpass_domain::calculation::{Activity, BillType, FactorLibrary, Unit, calculate};
 use carbonpass_domain::model::{
-    BillQuery, CompanyId, Confirmed, Correction, IdempotencyClaim, IdempotencyKey, KeyHash, KeyMode, MembershipRole,
-    NewApiKey, NewCompany, NewSite, NewUpload, NewUser, Passport, Plan, ReportingYearStart, StoredFile, StoredResponse,
+    BillQuery, CompanyId, Confirmed, Correction, IdempotencyClaim, IdempotencyKey, IdempotencyLease, KeyHash, KeyMode,
+    MembershipRole, NewApiKey, NewCompany, NewSite, NewUpload, NewUser, Passport, Plan, ReportingYearStart, StoredFile,
+    StoredResponse,
 };
 use carbonpass_domain::ports::{
     ApiKeyRepository, BillRepository, CompanyRepository, EmissionsRepository, IdempotencyStore, UserRepository,
@@ -96,12 +97,12 @@ fn not_found<T: std::fmt::Debug>(result: Result<T, DomainError>) {
 async fn bills_of_another_tenant_are_out_of_reach((_db, store): (TestDatabase, Store)) {
     let (mine, my_site) = company(&store, "mine").await;
     let (theirs, their_site) = company(&store, "theirs").await;
-    let uploaded = store.record_upload(&mine, upload(&my_site, "a")).await.expect("upload");
-    let to_void = store.record_upload(&mine, upload(&my_site, "b")).await.expect("upload");
+    let uploaded = store.record_upload(&mine, upload(&my_site, "a"), None).await.expect("upload");
+    let to_void = store.record_upload(&mine, upload(&my_site, "b"), None).await.expect("upload");
     let (c, e) = confirmed(2);
     store.confirm(&mine, &to_void.id, c, e).await.expect("confirm");
 
-    not_found(store.record_upload(&theirs, upload(&my_site, "c")).await);
+    not_found(store.record_upload(&theirs, upload(&my_site, "c"), None).await);
     assert!(store.find_bill(&theirs, &uploaded.id).await.expect("find").is_none());
     let all = BillQuery { status: None, site: None, after: None, limit: 10 };
     assert!(store.list_bills(&theirs, all.clone()).await.expect("list").is_empty());
@@ -112,7 +113,7 @@ async fn bills_of_another_tenant_are_out_of_reach((_db, store): (TestDatabase, S
     not_found(store.reject(&theirs, &uploaded.id, Correction::new("x", Utc::now()).expect("reason")).await);
     not_found(store.void(&theirs, &to_void.id, Correction::new("x", Utc::now()).expect("reason")).await);
     // Their own upload of the same file is theirs, not a duplicate of mine.
-    store.record_upload(&theirs, upload(&their_site, "a")).await.expect("their upload");
+    store.record_upload(&theirs, upload(&their_site, "a"), None).await.expect("their upload");
 
     let mine_now = store.list_bills(&mine, all).await.expect("list");
     let statuses: Vec<&str> = mine_now.iter().map(|b| b.status.as_str()).collect();
@@ -125,7 +126,7 @@ async fn bills_of_another_tenant_are_out_of_reach((_db, store): (TestDatabase, S
 async fn reports_of_another_tenant_are_out_of_reach((_db, store): (TestDatabase, Store)) {
     let (mine, my_site) = company(&store, "mine").await;
     let (theirs, _) = company(&store, "theirs").await;
-    let bill = store.record_upload(&mine, upload(&my_site, "a")).await.expect("upload");
+    let bill = store.record_upload(&mine, upload(&my_site, "a"), None).await.expect("upload");
     let (c, e) = confirmed(3);
     store.confirm(&mine, &bill.id, c, e).await.expect("confirm");
 
@@ -169,11 +170,28 @@ async fn idempotency_keys_of_another_tenant_are_out_of_reach((_db, store): (Test
     let (mine, _) = company(&store, "mine").await;
     let (theirs, _) = company(&store, "theirs").await;
     let key = IdempotencyKey::parse("k-1").expect("key");
-    let now = Utc::now();
-    assert_eq!(store.claim(&mine, &key, now, TimeDelta::hours(24)).await.expect("claim"), IdempotencyClaim::Claimed);
-    assert_eq!(store.claim(&theirs, &key, now, TimeDelta::hours(24)).await.expect("claim"), IdempotencyClaim::Claimed);
+    let (now, ttl, lease) = (Utc::now(), TimeDelta::hours(24), TimeDelta::seconds(60));
+    let IdempotencyClaim::Claimed(token) = store.claim(&mine, &key, now, ttl, lease).await.expect("claim") else {
+        panic!("claimed")
+    };
+    assert!(matches!(store.claim(&theirs, &key, now, ttl, lease).await.expect("claim"), IdempotencyClaim::Claimed(_)));
+    // Their calls with my token change nothing of mine.
+    let my_lease = IdempotencyLease { key: key.clone(), token };
     let response = StoredResponse { fingerprint: "f".into(), status: 201, body: "{}".into() };
-    store.complete(&theirs, &key, response.clone()).await.expect("complete theirs");
-    store.release(&theirs, &key).await.expect("release theirs");
-    assert_eq!(store.claim(&mine, &key, now, TimeDelta::hours(24)).await.expect("claim"), IdempotencyClaim::InProgress);
+    store.complete(&theirs, &my_lease, response.clone()).await.expect("complete theirs");
+    store.release(&theirs, &my_lease).await.expect("release theirs");
+    assert_eq!(store.claim(&mine, &key, now, ttl, lease).await.expect("claim"), IdempotencyClaim::InProgress);
+    // A claim whose lease ran out is taken over with a new token; the old token then keeps nothing.
+    let later = now + TimeDelta::seconds(61);
+    let IdempotencyClaim::Claimed(second) = store.claim(&mine, &key, later, ttl, lease).await.expect("claim") else {
+        panic!("taken over")
+    };
+    assert_ne!(second, my_lease.token);
+    store.complete(&mine, &my_lease, response.clone()).await.expect("stale complete");
+    assert_eq!(store.claim(&mine, &key, later, ttl, lease).await.expect("claim"), IdempotencyClaim::InProgress);
+    store.complete(&mine, &IdempotencyLease { key: key.clone(), token: second }, response.clone()).await.expect("c");
+    assert_eq!(
+        store.claim(&mine, &key, later, ttl, lease).await.expect("claim"),
+        IdempotencyClaim::Completed(response)
+    );
 }

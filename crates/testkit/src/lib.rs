@@ -144,6 +144,73 @@ impl TestDatabase {
     }
 }
 
+/// A write lock held from outside the application, until dropped (see
+/// [`TestDatabase::block_writes`]).
+pub struct WriteBlock {
+    conn: BlockingConnection,
+}
+
+enum BlockingConnection {
+    Pg(PgConnection),
+    Sqlite(diesel::sqlite::SqliteConnection),
+}
+
+impl std::fmt::Debug for WriteBlock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WriteBlock")
+    }
+}
+
+impl Drop for WriteBlock {
+    fn drop(&mut self) {
+        let _ = match &mut self.conn {
+            BlockingConnection::Pg(pg) => diesel::sql_query("ROLLBACK").execute(pg),
+            BlockingConnection::Sqlite(lite) => diesel::sql_query("ROLLBACK").execute(lite),
+        };
+    }
+}
+
+impl TestDatabase {
+    /// Takes, from a connection of its own, the lock a company's writes need (SQLite: the
+    /// database's write lock; PostgreSQL: the company's row, which every write of the tenant
+    /// locks first), so that the application's next write for it waits: a database that stops
+    /// answering writes.
+    pub fn block_writes(&self, company_id: &str) -> WriteBlock {
+        let conn = match self.backend {
+            Backend::Postgres => {
+                let mut pg = PgConnection::establish(&self.url).expect("connect");
+                diesel::sql_query("BEGIN").execute(&mut pg).expect("begin");
+                diesel::sql_query("SELECT id FROM companies WHERE id = $1 FOR UPDATE")
+                    .bind::<Text, _>(company_id)
+                    .execute(&mut pg)
+                    .expect("lock the company row");
+                BlockingConnection::Pg(pg)
+            }
+            Backend::Sqlite => {
+                let mut lite = diesel::sqlite::SqliteConnection::establish(&self.url).expect("connect");
+                diesel::sql_query("BEGIN EXCLUSIVE").execute(&mut lite).expect("lock the database");
+                BlockingConnection::Sqlite(lite)
+            }
+        };
+        WriteBlock { conn }
+    }
+
+    /// Ends the application's connections that are waiting for a lock, as a failing database
+    /// would. Does nothing on SQLite (whose waits end with its busy timeout).
+    pub fn end_waiting_connections(&self) {
+        if let Cleanup::PgDatabase { admin_url, name } = &self.cleanup {
+            let mut admin = PgConnection::establish(admin_url).expect("connect to DATABASE_URL");
+            diesel::sql_query(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                 WHERE datname = $1 AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()",
+            )
+            .bind::<Text, _>(name)
+            .execute(&mut admin)
+            .expect("terminate waiting connections");
+        }
+    }
+}
+
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         self.destroy();

@@ -1,12 +1,21 @@
 //! Idempotency keys: a client retrying a POST with the same `Idempotency-Key` gets the first
 //! response again instead of a second bill.
 
+use std::sync::Arc;
+
 use chrono::TimeDelta;
 
+use super::bill::Bill;
 use crate::DomainError;
 
 /// How long a key's response is kept.
 pub const IDEMPOTENCY_TTL: TimeDelta = TimeDelta::hours(24);
+
+/// How long a claim shields a request in flight by default. A claim whose request died (the
+/// process was killed, the database went away) stops blocking retries once its lease is over; a
+/// request that outlives its lease and is taken over by a retry records nothing (its claim token
+/// no longer matches), so one key never makes two bills.
+pub const IDEMPOTENCY_LEASE: TimeDelta = TimeDelta::seconds(60);
 
 /// A client's key: 1–255 visible ASCII characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,11 +46,40 @@ pub struct StoredResponse {
     pub body: String,
 }
 
+/// Proof of holding a claim: only its holder may complete or release it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimToken(pub String);
+
+/// A key claimed by the request in hand.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyLease {
+    pub key: IdempotencyKey,
+    pub token: ClaimToken,
+}
+
+/// Renders the response a created bill gets, so that it is kept with the bill in one transaction.
+pub type RenderCreated = Arc<dyn Fn(&Bill) -> (u16, String) + Send + Sync>;
+
+/// What a keyed upload keeps with its bill: the claim it holds, the request's identity, and how
+/// its response is rendered.
+#[derive(Clone)]
+pub struct IdempotentRecord {
+    pub lease: IdempotencyLease,
+    pub fingerprint: String,
+    pub render: RenderCreated,
+}
+
+impl std::fmt::Debug for IdempotentRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IdempotentRecord").field("lease", &self.lease).field("fingerprint", &self.fingerprint).finish()
+    }
+}
+
 /// What claiming a key found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IdempotencyClaim {
-    /// The key is this request's now.
-    Claimed,
+    /// The key is this request's now (or again: an earlier claim's lease had run out).
+    Claimed(ClaimToken),
     /// Another request with this key has not finished.
     InProgress,
     /// A request with this key finished within the last 24 hours.

@@ -21,7 +21,10 @@ pub use bill::{
 pub use company::{Company, CompanyOverview, NewCompany, Passport, Plan, ReportingYearStart};
 pub use emissions::{Micrograms, PeriodTotals};
 pub use file_kind::FileKind;
-pub use idempotency::{IDEMPOTENCY_TTL, IdempotencyClaim, IdempotencyKey, StoredResponse};
+pub use idempotency::{
+    ClaimToken, IDEMPOTENCY_LEASE, IDEMPOTENCY_TTL, IdempotencyClaim, IdempotencyKey, IdempotencyLease,
+    IdempotentRecord, RenderCreated, StoredResponse,
+};
 pub use ids::{ApiKeyId, BillId, CompanyId, EventId, ID_RANDOM_LEN, Id, IdKind, SessionId, SiteId, UserId};
 pub use meter_point::MeterPoint;
 pub use report::{EmissionsReport, PeriodSums, ScopeTotal, SessionContribution, SessionSummary};

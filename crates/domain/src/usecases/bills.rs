@@ -9,9 +9,8 @@ use crate::DomainError;
 use crate::calculation::{Activity, BillType, ReportingPeriod, calculate};
 use crate::model::file_kind::SNIFF_LEN;
 use crate::model::{
-    Bill, BillId, BillQuery, BillStatus, CompanyId, ConfirmBill, Confirmed, Correction, FileKind, IDEMPOTENCY_TTL,
-    IdempotencyClaim, IdempotencyKey, MeterPoint, NewUpload, Principal, ReportingYearStart, SiteId, StoredFile,
-    StoredResponse,
+    Bill, BillId, BillQuery, BillStatus, CompanyId, ConfirmBill, Confirmed, Correction, FileKind, IdempotentRecord,
+    MeterPoint, NewUpload, Principal, ReportingYearStart, SiteId, StoredFile,
 };
 use crate::ports::{BlobSink, FinishedBlob};
 
@@ -122,35 +121,6 @@ impl Services {
         let bill = self.bill(principal, id).await?;
         let reader = self.blobs.open(&bill.file.blob_key).await?;
         Ok((bill, reader))
-    }
-
-    /// Claims an idempotency key for the caller's request (see `IdempotencyStore::claim`).
-    pub async fn claim_idempotency_key(
-        &self,
-        principal: &Principal,
-        key: &IdempotencyKey,
-        now: DateTime<Utc>,
-    ) -> Result<IdempotencyClaim, DomainError> {
-        self.idempotency.claim(&principal.company_id, key, now, IDEMPOTENCY_TTL).await
-    }
-
-    /// Keeps the response to replay for retries under `key`.
-    pub async fn complete_idempotency_key(
-        &self,
-        principal: &Principal,
-        key: &IdempotencyKey,
-        response: StoredResponse,
-    ) -> Result<(), DomainError> {
-        self.idempotency.complete(&principal.company_id, key, response).await
-    }
-
-    /// Frees `key` after a failure a retry may fix.
-    pub async fn release_idempotency_key(
-        &self,
-        principal: &Principal,
-        key: &IdempotencyKey,
-    ) -> Result<(), DomainError> {
-        self.idempotency.release(&principal.company_id, key).await
     }
 
     /// One of the caller's bills.
@@ -285,15 +255,17 @@ impl Services {
     }
 
     /// Records a received file as a bill of the caller's site, in the session in progress for
-    /// the reporting period containing `today`. On any refusal the file is removed.
+    /// the reporting period containing `today`, keeping `idempotent`'s response with it. On any
+    /// refusal the file is removed.
     pub async fn record_upload(
         &self,
         principal: &Principal,
         form: UploadForm,
         file: UploadedFile,
         today: NaiveDate,
+        idempotent: Option<IdempotentRecord>,
     ) -> Result<Bill, DomainError> {
-        let result = self.record(principal, form, &file, today).await;
+        let result = self.record(principal, form, &file, today, idempotent).await;
         if result.is_err() {
             self.discard_file(&file).await;
         }
@@ -306,6 +278,7 @@ impl Services {
         form: UploadForm,
         file: &UploadedFile,
         today: NaiveDate,
+        idempotent: Option<IdempotentRecord>,
     ) -> Result<Bill, DomainError> {
         let missing = |field| DomainError::MissingField { field, context: "bill upload" };
         let bill_type: BillType = form.bill_type.ok_or(missing("type"))?.trim().parse()?;
@@ -333,7 +306,7 @@ impl Services {
             },
             period,
         };
-        self.bills.record_upload(&principal.company_id, upload).await
+        self.bills.record_upload(&principal.company_id, upload, idempotent).await
     }
 }
 
@@ -458,7 +431,8 @@ mod tests {
             let mut m = mocks_with_sites(sites);
             m.blobs = blobs.clone();
             m.bills.expect_record_upload().never();
-            let result = pollster::block_on(m.into_services().record_upload(&caller(), form, received(), today()));
+            let result =
+                pollster::block_on(m.into_services().record_upload(&caller(), form, received(), today(), None));
             let error = result.expect_err("refused");
             let matches = match &error {
                 DomainError::MissingField { field, .. } | DomainError::Invalid { field, .. } => *field == expected,
@@ -475,14 +449,14 @@ mod tests {
         let mut m = mocks_with_sites(vec![site("site_a")]);
         m.bills
             .expect_record_upload()
-            .withf(|company, upload| {
+            .withf(|company, upload, _| {
                 company.as_str() == "comp_c"
                     && upload.site_id.as_str() == "site_a"
                     && upload.period == "2025-26"
                     && upload.bill_type == BillType::Electricity
                     && upload.file.content_type == "application/pdf"
             })
-            .returning(|_, upload| {
+            .returning(|_, upload, _| {
                 Ok(Bill {
                     id: BillId::parse("bill_b").expect("id"),
                     site_id: upload.site_id,
@@ -500,6 +474,7 @@ mod tests {
             form(Some(" electricity "), None),
             received(),
             today(),
+            None,
         ));
         assert_eq!(bill.expect("recorded").site_id.as_str(), "site_a");
     }

@@ -7,6 +7,7 @@ mod cache;
 mod company;
 mod demo;
 mod emissions;
+mod uploads;
 mod users;
 
 use std::fmt;
@@ -15,6 +16,7 @@ use std::sync::Arc;
 pub use api_keys::IssueKey;
 pub use bills::{FileUpload, UploadForm, UploadedFile};
 pub use demo::{DEMO_COMPANY_SLUG, DEMO_USER_EMAIL, DemoAccount};
+pub use uploads::{ReceivedUpload, UploadFailure, UploadReply, UploadResponses};
 
 use cache::VersionedCache;
 
@@ -43,6 +45,8 @@ pub struct Ports {
     /// The DESNZ factor sets, loaded and validated at start-up.
     pub factors: Arc<FactorLibrary>,
     pub idempotency: Arc<dyn IdempotencyStore>,
+    /// How long an idempotency claim shields a request in flight (see `uploads`).
+    pub idempotency_lease: chrono::TimeDelta,
     pub reports: Arc<dyn EmissionsRepository>,
 }
 
@@ -64,6 +68,7 @@ pub struct Services {
     blobs: Arc<dyn BlobStore>,
     factors: Arc<FactorLibrary>,
     idempotency: Arc<dyn IdempotencyStore>,
+    idempotency_lease: chrono::TimeDelta,
     reports: Arc<dyn EmissionsRepository>,
     overviews: Arc<VersionedCache<CompanyOverview>>,
 }
@@ -76,9 +81,34 @@ impl fmt::Debug for Services {
 
 impl Services {
     pub fn new(ports: Ports) -> Self {
-        let Ports { companies, users, keys, codec, health, bills, blobs, factors, idempotency, reports } = ports;
+        let Ports {
+            companies,
+            users,
+            keys,
+            codec,
+            health,
+            bills,
+            blobs,
+            factors,
+            idempotency,
+            idempotency_lease,
+            reports,
+        } = ports;
         let overviews = Arc::new(VersionedCache::new(OVERVIEW_CACHE_TENANTS));
-        Self { companies, users, keys, codec, health, bills, blobs, factors, idempotency, reports, overviews }
+        Self {
+            companies,
+            users,
+            keys,
+            codec,
+            health,
+            bills,
+            blobs,
+            factors,
+            idempotency,
+            idempotency_lease,
+            reports,
+            overviews,
+        }
     }
 
     /// Whether the service can do its work now (readiness).
@@ -137,6 +167,7 @@ pub(crate) mod test_support {
                 blobs: Arc::new(self.blobs),
                 factors: Arc::new(crate::calculation::FactorLibrary::official().expect("shipped factors")),
                 idempotency: Arc::new(self.idempotency),
+                idempotency_lease: crate::model::IDEMPOTENCY_LEASE,
                 reports: Arc::new(self.reports),
             })
         }

@@ -6,11 +6,13 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
+use std::sync::Arc;
+
 use carbonpass_domain::DomainError;
-use carbonpass_domain::model::{
-    BillId, BillQuery, BillStatus, ConfirmBill, IdempotencyClaim, IdempotencyKey, StoredResponse,
+use carbonpass_domain::model::{Bill, BillId, BillQuery, BillStatus, ConfirmBill, IdempotencyKey};
+use carbonpass_domain::usecases::{
+    ReceivedUpload, UploadFailure, UploadForm, UploadReply, UploadResponses, UploadedFile,
 };
-use carbonpass_domain::usecases::{UploadForm, UploadedFile};
 use chrono::Utc;
 use futures_util::StreamExt;
 
@@ -29,46 +31,36 @@ pub(crate) async fn upload(
     req: HttpRequest,
     mut multipart: Multipart,
 ) -> Result<HttpResponse, ApiError> {
-    let Some(key) = idempotency_key(&req)? else {
-        let received = receive(&state, &mut multipart).await?;
-        let (status, body) = record(&state, &caller, received).await?;
-        return Ok(json_response(status, body));
-    };
-    match state.services.claim_idempotency_key(&caller.0, &key, Utc::now()).await? {
-        IdempotencyClaim::InProgress => Err(ApiError::IdempotencyKeyInProgress),
-        IdempotencyClaim::Completed(first) => {
-            // Read the retry to compare it with the first request; keep nothing of it.
-            let received = receive(&state, &mut multipart).await?;
-            if let Some(file) = &received.file {
-                state.services.discard_file(file).await;
-            }
-            if received.fingerprint() != first.fingerprint {
-                return Err(ApiError::IdempotencyKeyReused);
-            }
+    let key = idempotency_key(&req)?;
+    let receive = receive(&state, &mut multipart);
+    let reply = state.services.upload_bill(&caller.0, key, receive, Arc::new(WireUpload), Utc::now()).await;
+    match reply {
+        Ok(UploadReply::Created(bill)) => {
+            let (status, body) = WireUpload.created(&bill);
+            Ok(json_response(status, body))
+        }
+        Ok(UploadReply::Replayed(first)) => {
             let mut replay = json_response(first.status, first.body);
             replay.headers_mut().insert(IDEMPOTENT_REPLAYED, HeaderValue::from_static("true"));
             Ok(replay)
         }
-        IdempotencyClaim::Claimed => {
-            let received = receive(&state, &mut multipart).await;
-            let fingerprint = received.as_ref().map_or_else(|_| "unreadable".to_owned(), Received::fingerprint);
-            let outcome = match received {
-                Ok(received) => record(&state, &caller, received).await,
-                Err(err) => Err(err),
-            };
-            let (status, body) = match &outcome {
-                Ok((status, body)) => (*status, body.clone()),
-                Err(err) => err.stored(),
-            };
-            if status >= 500 {
-                // A failure on our side: the client may retry with the same key.
-                state.services.release_idempotency_key(&caller.0, &key).await?;
-            } else {
-                let stored = StoredResponse { fingerprint, status, body: body.clone() };
-                state.services.complete_idempotency_key(&caller.0, &key, stored).await?;
-            }
-            outcome.map(|(status, body)| json_response(status, body))
-        }
+        Err(UploadFailure::Body(err)) => Err(err),
+        Err(UploadFailure::Refused(err)) => Err(err.into()),
+    }
+}
+
+/// The upload's answers on the wire: the seed's 201 body, and the error body.
+struct WireUpload;
+
+impl UploadResponses for WireUpload {
+    fn created(&self, bill: &Bill) -> (u16, String) {
+        // Serialising plain strings cannot fail.
+        let body = serde_json::to_string(&Envelope::of(BillOut::from(bill))).unwrap_or_default();
+        (StatusCode::CREATED.as_u16(), body)
+    }
+
+    fn refused(&self, error: &DomainError) -> (u16, String) {
+        crate::error::stored(error)
     }
 }
 
@@ -85,22 +77,8 @@ fn json_response(status: u16, body: String) -> HttpResponse {
     HttpResponse::build(status).content_type("application/json").body(body)
 }
 
-/// Everything an upload request sent: its text fields and its stored file.
-struct Received {
-    form: UploadForm,
-    file: Option<UploadedFile>,
-}
-
-impl Received {
-    /// What makes two upload requests the same request.
-    fn fingerprint(&self) -> String {
-        let file = self.file.as_ref().map_or("-", |f| f.blob.sha256.as_str());
-        format!("type={:?};siteId={:?};file={file}", self.form.bill_type, self.form.site_id)
-    }
-}
-
 /// Reads the whole multipart body; on failure nothing it stored is kept.
-async fn receive(state: &HttpState, multipart: &mut Multipart) -> Result<Received, ApiError> {
+async fn receive(state: &HttpState, multipart: &mut Multipart) -> Result<ReceivedUpload, ApiError> {
     let mut form = UploadForm::default();
     let mut file = None;
     if let Err(err) = read_parts(state, multipart, &mut form, &mut file).await {
@@ -109,16 +87,7 @@ async fn receive(state: &HttpState, multipart: &mut Multipart) -> Result<Receive
         }
         return Err(err);
     }
-    Ok(Received { form, file })
-}
-
-/// Records the upload; the 201 status and exact JSON body.
-async fn record(state: &HttpState, caller: &Authenticated, received: Received) -> Result<(u16, String), ApiError> {
-    let file = received.file.ok_or(DomainError::MissingField { field: "file", context: "bill upload" })?;
-    let bill = state.services.record_upload(&caller.0, received.form, file, Utc::now().date_naive()).await?;
-    let body =
-        serde_json::to_string(&Envelope::of(BillOut::from(&bill))).map_err(|e| DomainError::Internal(e.to_string()))?;
-    Ok((StatusCode::CREATED.as_u16(), body))
+    Ok(ReceivedUpload { form, file })
 }
 
 async fn read_parts(

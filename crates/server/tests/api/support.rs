@@ -13,6 +13,8 @@ use serde_json::Value;
 pub const PUBLIC_BASE_URL: &str = "https://carbonpass.test";
 /// A small upload limit, so the over-limit case needs no large file.
 pub const MAX_UPLOAD_BYTES: u64 = 256 * 1024;
+/// A short idempotency lease, so a claim left by a dead request stops blocking within a test.
+pub const IDEMPOTENCY_LEASE_SECS: u64 = 2;
 
 pub struct TestApp {
     pub base: String,
@@ -77,6 +79,7 @@ async fn start(db: &TestDatabase, data_dir: &std::path::Path, s3: Option<S3Setti
         max_upload_bytes: MAX_UPLOAD_BYTES,
         workers: Some(1),
         shutdown_timeout_secs: 1,
+        idempotency_lease_secs: IDEMPOTENCY_LEASE_SECS,
     };
     let app = Application::build(&settings).await.expect("build the application");
     let base = format!("http://{}", app.address());

@@ -16,7 +16,8 @@ use carbonpass_domain::calculation::Scope;
 use carbonpass_domain::events::{bill_confirmed, bill_rejected, bill_uploaded, bill_voided};
 use carbonpass_domain::model::ids::BillKind;
 use carbonpass_domain::model::{
-    Bill, BillId, BillQuery, BillStatus, CompanyId, Confirmed, Correction, MeterPoint, NewUpload,
+    Bill, BillId, BillQuery, BillStatus, CompanyId, Confirmed, Correction, IdempotentRecord, MeterPoint, NewUpload,
+    StoredResponse,
 };
 use carbonpass_domain::ports::BillRepository;
 use chrono::NaiveDateTime;
@@ -28,7 +29,7 @@ use crate::db::{db_now, to_db_time};
 use crate::error::corrupt;
 use crate::ids::mint;
 use crate::schema::{bill_emissions, bills, sites};
-use crate::{Store, StoreError, tenancy};
+use crate::{Store, StoreError, idempotency, tenancy};
 
 #[derive(Debug, Insertable)]
 #[diesel(table_name = bill_emissions)]
@@ -48,8 +49,14 @@ enum Refusal {
     UnknownSite,
     Duplicate(String),
     UnknownBill,
-    WrongStatus { status: BillStatus, wanted: BillStatus, action: &'static str },
+    WrongStatus {
+        status: BillStatus,
+        wanted: BillStatus,
+        action: &'static str,
+    },
     Overlapping(String),
+    /// The idempotency claim of the request was taken over by a retry after its lease ran out.
+    ClaimLost,
 }
 
 fn refused(refusal: Refusal) -> DomainError {
@@ -65,6 +72,7 @@ fn refused(refusal: Refusal) -> DomainError {
             ),
         },
         Refusal::Overlapping(existing) => DomainError::OverlappingBill { existing },
+        Refusal::ClaimLost => DomainError::IdempotencyKeyInProgress,
     }
 }
 
@@ -116,11 +124,21 @@ fn reread(conn: &mut crate::db::DbConnection, row: &BillRow) -> Result<Bill, Sto
 
 #[async_trait]
 impl BillRepository for Store {
-    async fn record_upload(&self, company: &CompanyId, upload: NewUpload) -> Result<Bill, DomainError> {
+    async fn record_upload(
+        &self,
+        company: &CompanyId,
+        upload: NewUpload,
+        idempotent: Option<IdempotentRecord>,
+    ) -> Result<Bill, DomainError> {
         let company = company.as_str().to_owned();
         let outcome = self
             .transaction(move |conn| {
                 tenancy::lock(conn, &company)?;
+                if let Some(record) = &idempotent
+                    && !idempotency::still_held(conn, &company, &record.lease)?
+                {
+                    return Ok(Err(Refusal::ClaimLost));
+                }
                 let site = upload.site_id.as_str();
                 let site_is_tenants = sites::table
                     .filter(sites::id.eq(site))
@@ -175,6 +193,11 @@ impl BillRepository for Store {
                 diesel::insert_into(bills::table).values(&row).execute(conn)?;
                 let bill = Bill::try_from(row)?;
                 write_event(conn, &company, &bill_uploaded(&bill), now)?;
+                if let Some(record) = &idempotent {
+                    let (status, body) = (record.render)(&bill);
+                    let response = StoredResponse { fingerprint: record.fingerprint.clone(), status, body };
+                    idempotency::keep_response(conn, &company, &record.lease, &response)?;
+                }
                 Ok(Ok(bill))
             })
             .await?;
