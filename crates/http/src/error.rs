@@ -267,3 +267,22 @@ impl fmt::Display for Snake<'_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_server_error_body_carries_no_internals() {
+        let cause =
+            "duplicate key value violates unique constraint \"sessions_one_in_progress_per_site\" (SQL: INSERT …)";
+        for err in [DomainError::Internal(cause.into()), DomainError::Unavailable(cause.into())] {
+            let (status, body) = stored(&err);
+            assert!(status >= 500);
+            assert!(!body.contains("sessions_") && !body.contains("SQL") && !body.contains("constraint"), "{body}");
+        }
+        let (status, body) = stored(&DomainError::Internal(cause.into()));
+        assert_eq!(status, 500);
+        assert!(body.contains("\"error\":\"internal_error\""), "{body}");
+    }
+}

@@ -8,7 +8,7 @@ use carbonpass_domain::model::{
     ApiKeyId, CompanyId, KeyMode, MembershipRole, NewCompany, NewSite, NewUser, Passport, Plan, ReportingYearStart,
     User,
 };
-use carbonpass_domain::model::{BillId, ConfirmBill, SessionId, parse_date, parse_decimal};
+use carbonpass_domain::model::{BillCorrection, BillId, ConfirmBill, SessionId, parse_date, parse_decimal};
 use carbonpass_domain::usecases::{IssueKey, Services};
 use chrono::Utc;
 
@@ -125,17 +125,13 @@ pub async fn key(services: &Services, command: KeyCommand) -> Result<(), DomainE
 
 pub async fn bill(services: &Services, command: BillCommand) -> Result<(), DomainError> {
     let parse_id = |id: &str| BillId::parse(id).ok_or(DomainError::not_found("bill"));
-    let (company, id, reason, void) = match command {
-        BillCommand::Reject { company, id, reason } => (company, id, reason, false),
-        BillCommand::Void { company, id, reason } => (company, id, reason, true),
+    let (company, id, reason, action) = match command {
+        BillCommand::Reject { company, id, reason } => (company, id, reason, BillCorrection::Reject),
+        BillCommand::Void { company, id, reason } => (company, id, reason, BillCorrection::Void),
         confirm @ BillCommand::Confirm { .. } => return confirm_bill(services, confirm).await,
     };
     let (company, id) = (company_id(&company)?, parse_id(&id)?);
-    let bill = if void {
-        services.void_bill_as_operator(&company, &id, &reason, Utc::now()).await?
-    } else {
-        services.reject_bill_as_operator(&company, &id, &reason, Utc::now()).await?
-    };
+    let bill = services.correct_bill_as_operator(&company, &id, action, &reason, Utc::now()).await?;
     println!("{} {}", bill.status.as_str(), bill.id);
     Ok(())
 }

@@ -150,6 +150,17 @@ fn serve_demo_gives_a_working_key_and_finds_the_demo_again() {
     assert!(done.contains("completed"), "{done}");
     assert!(!carbonpass(&data, &["session", "complete", "--company", company, "--id", &session]).status.success());
 
+    // Corrections: the confirmed bill is voided (it cannot be rejected any more), with a reason.
+    let reject = ["bill", "reject", "--company", company, "--id", &bill, "--reason", "wrong site"];
+    assert!(!carbonpass(&data, &reject).status.success(), "only an uploaded bill can be rejected");
+    let void = ["bill", "void", "--company", company, "--id", &bill, "--reason", "entered twice"];
+    assert!(stdout(&carbonpass(&data, &void)).contains(&format!("voided {bill}")));
+    let sessions = stdout(&carbonpass(&data, &["session", "list", "--company", company]));
+    assert!(sessions.contains("\t0 kg CO2e"), "the void took it out of the session: {sessions}");
+    assert!(
+        !carbonpass(&data, &["bill", "void", "--company", company, "--id", &bill, "--reason", ""]).status.success()
+    );
+
     let logs = std::fs::read_to_string(&log).expect("logs");
     assert!(logs.contains("served"), "requests are logged");
     assert!(!logs.contains(&first.key), "a key never reaches the logs");

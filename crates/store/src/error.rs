@@ -42,3 +42,26 @@ impl From<StoreError> for DomainError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn violation(kind: DatabaseErrorKind) -> StoreError {
+        let detail = "duplicate key value violates unique constraint \"sessions_one_in_progress_per_site\"".to_owned();
+        StoreError::Query(DieselError::DatabaseError(kind, Box::new(detail)))
+    }
+
+    #[test]
+    fn an_unexpected_constraint_violation_is_internal() {
+        for kind in [
+            DatabaseErrorKind::UniqueViolation,
+            DatabaseErrorKind::ForeignKeyViolation,
+            DatabaseErrorKind::CheckViolation,
+            DatabaseErrorKind::NotNullViolation,
+        ] {
+            let mapped = DomainError::from(violation(kind));
+            assert!(matches!(mapped, DomainError::Internal(_)), "{mapped:?}");
+        }
+    }
+}

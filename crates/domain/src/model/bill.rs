@@ -53,6 +53,15 @@ impl FromStr for BillStatus {
     }
 }
 
+/// The two ways a mistake is corrected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BillCorrection {
+    /// An `uploaded` bill that should never count.
+    Reject,
+    /// A `confirmed` bill taken out of every total.
+    Void,
+}
+
 /// Why and when a bill was rejected or voided.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Correction {

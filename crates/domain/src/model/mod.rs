@@ -15,8 +15,8 @@ pub mod version;
 
 pub use api_key::{ApiKeyRecord, GeneratedKey, KeyHash, KeyMode, NewApiKey, PresentedKey, Principal, StoredKey};
 pub use bill::{
-    Bill, BillQuery, BillStatus, ConfirmBill, Confirmed, Correction, MAX_REASON_CHARS, NewUpload, StoredFile,
-    parse_date, parse_decimal,
+    Bill, BillCorrection, BillQuery, BillStatus, ConfirmBill, Confirmed, Correction, MAX_REASON_CHARS, NewUpload,
+    StoredFile, parse_date, parse_decimal,
 };
 pub use company::{Company, CompanyOverview, NewCompany, Passport, Plan, ReportingYearStart};
 pub use emissions::{Micrograms, PeriodTotals};

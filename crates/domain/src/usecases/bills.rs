@@ -9,8 +9,8 @@ use crate::DomainError;
 use crate::calculation::{Activity, BillType, ReportingPeriod, calculate};
 use crate::model::file_kind::SNIFF_LEN;
 use crate::model::{
-    Bill, BillId, BillQuery, BillStatus, CompanyId, ConfirmBill, Confirmed, Correction, FileKind, IdempotentRecord,
-    MeterPoint, NewUpload, Principal, ReportingYearStart, SiteId, StoredFile,
+    Bill, BillCorrection, BillId, BillQuery, BillStatus, CompanyId, ConfirmBill, Confirmed, Correction, FileKind,
+    IdempotentRecord, MeterPoint, NewUpload, Principal, ReportingYearStart, SiteId, StoredFile,
 };
 use crate::ports::{BlobSink, FinishedBlob};
 
@@ -197,50 +197,34 @@ impl Services {
         self.bills.confirm(company, id, confirmed, emissions).await
     }
 
-    /// Rejects one of the caller's uploaded bills (it was never counted): `Conflict` unless it is
-    /// `uploaded`. Its file may then be uploaded again.
-    pub async fn reject_bill(
+    /// Rejects (`uploaded` → `rejected`) or voids (`confirmed` → `voided`) one of the caller's
+    /// bills, with the reason: a voided bill leaves every total at once and stays readable with
+    /// its calculation. `Conflict` from any other status.
+    pub async fn correct_bill(
         &self,
         principal: &Principal,
         id: &BillId,
+        action: BillCorrection,
         reason: &str,
         now: DateTime<Utc>,
     ) -> Result<Bill, DomainError> {
-        self.bills.reject(&principal.company_id, id, Correction::new(reason, now)?).await
+        self.correct_bill_as_operator(&principal.company_id, id, action, reason, now).await
     }
 
-    /// Voids one of the caller's confirmed bills: it leaves every total at once, and stays
-    /// readable with its calculation and the reason. `Conflict` unless it is `confirmed`.
-    pub async fn void_bill(
-        &self,
-        principal: &Principal,
-        id: &BillId,
-        reason: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Bill, DomainError> {
-        self.bills.void(&principal.company_id, id, Correction::new(reason, now)?).await
-    }
-
-    /// [`Services::reject_bill`] for an operator acting on a company's live data.
-    pub async fn reject_bill_as_operator(
+    /// [`Services::correct_bill`] for an operator acting on a company's live data.
+    pub async fn correct_bill_as_operator(
         &self,
         company: &CompanyId,
         id: &BillId,
+        action: BillCorrection,
         reason: &str,
         now: DateTime<Utc>,
     ) -> Result<Bill, DomainError> {
-        self.bills.reject(company, id, Correction::new(reason, now)?).await
-    }
-
-    /// [`Services::void_bill`] for an operator acting on a company's live data.
-    pub async fn void_bill_as_operator(
-        &self,
-        company: &CompanyId,
-        id: &BillId,
-        reason: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Bill, DomainError> {
-        self.bills.void(company, id, Correction::new(reason, now)?).await
+        let correction = Correction::new(reason, now)?;
+        match action {
+            BillCorrection::Reject => self.bills.reject(company, id, correction).await,
+            BillCorrection::Void => self.bills.void(company, id, correction).await,
+        }
     }
 
     /// Starts receiving a file of at most `limit` bytes.

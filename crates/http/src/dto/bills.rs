@@ -2,7 +2,7 @@
 
 use carbonpass_domain::DomainError;
 use carbonpass_domain::calculation::Unit;
-use carbonpass_domain::model::{Bill, BillStatus, ConfirmBill, parse_date, parse_decimal};
+use carbonpass_domain::model::{Bill, ConfirmBill, parse_date, parse_decimal};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -163,7 +163,7 @@ impl<'a> From<&'a Bill> for BillDetailOut<'a> {
             calculation: CalculationOut::from(&c.calculation),
         });
         let correction = bill.correction.as_ref().map(|c| CorrectionOut {
-            action: if bill.status == BillStatus::Voided { "voided" } else { "rejected" },
+            action: bill.status.as_str(),
             reason: &c.reason,
             at: rfc3339(c.at),
         });

@@ -9,7 +9,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use std::sync::Arc;
 
 use carbonpass_domain::DomainError;
-use carbonpass_domain::model::{Bill, BillId, BillQuery, BillStatus, ConfirmBill, IdempotencyKey};
+use carbonpass_domain::model::{Bill, BillCorrection, BillId, BillQuery, BillStatus, ConfirmBill, IdempotencyKey};
 use carbonpass_domain::usecases::{
     ReceivedUpload, UploadFailure, UploadForm, UploadReply, UploadResponses, UploadedFile,
 };
@@ -183,9 +183,7 @@ pub(crate) async fn reject(
     id: web::Path<String>,
     body: web::Json<CorrectIn>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = BillId::parse(&id).ok_or(DomainError::not_found("bill"))?;
-    let bill = state.services.reject_bill(&caller.0, &id, body.reason()?, Utc::now()).await?;
-    Ok(HttpResponse::Ok().json(Envelope::of(BillDetailOut::from(&bill))))
+    correct(state, caller, id, body, BillCorrection::Reject).await
 }
 
 /// `POST /api/v1/bills/{id}/void`: a confirmed bill taken out of every total (`reason` required).
@@ -195,8 +193,18 @@ pub(crate) async fn void(
     id: web::Path<String>,
     body: web::Json<CorrectIn>,
 ) -> Result<HttpResponse, ApiError> {
+    correct(state, caller, id, body, BillCorrection::Void).await
+}
+
+async fn correct(
+    state: web::Data<HttpState>,
+    caller: Authenticated,
+    id: web::Path<String>,
+    body: web::Json<CorrectIn>,
+    action: BillCorrection,
+) -> Result<HttpResponse, ApiError> {
     let id = BillId::parse(&id).ok_or(DomainError::not_found("bill"))?;
-    let bill = state.services.void_bill(&caller.0, &id, body.reason()?, Utc::now()).await?;
+    let bill = state.services.correct_bill(&caller.0, &id, action, body.reason()?, Utc::now()).await?;
     Ok(HttpResponse::Ok().json(Envelope::of(BillDetailOut::from(&bill))))
 }
 

@@ -174,9 +174,17 @@ async fn a_body_that_never_arrived_burns_no_key(app: TestApp) {
     let upload = RawUpload::new(&app, &tenant, "dropped-1", "dropped");
     let connection = upload.start(&app).await;
     drop(connection);
-    tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(bill_count(&app, &tenant).await, 0);
-    let retry = upload.send_whole(&app, &tenant, "dropped-1").await;
+    // The server notices the dropped connection and releases the key; until then a retry is told
+    // the first request is still in progress (and a client waits, as it would on any 409).
+    let mut retry = upload.send_whole(&app, &tenant, "dropped-1").await;
+    for _ in 0..20 {
+        if retry.status() != StatusCode::CONFLICT {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        retry = upload.send_whole(&app, &tenant, "dropped-1").await;
+    }
     assert_eq!(retry.status(), StatusCode::CREATED, "the retry runs afresh: {:?}", retry.text().await);
     assert_eq!(bill_count(&app, &tenant).await, 1);
     let again = upload.send_whole(&app, &tenant, "dropped-1").await;
