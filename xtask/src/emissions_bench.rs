@@ -51,8 +51,10 @@ FROM bills b CROSS JOIN (SELECT 1 AS scope UNION ALL SELECT 2 UNION ALL SELECT 3
 WHERE b.company_id = '{company}' AND b.id LIKE 'bill_bench%'
   AND (sc.scope = 3 OR (sc.scope = 2 AND b.bill_type = 'electricity') OR (sc.scope = 1 AND b.bill_type <> 'electricity'));
 
-INSERT INTO emission_totals (company_id, reporting_period, site_id, session_id, bill_type, scope, micrograms)
-SELECT company_id, reporting_period, site_id, session_id, bill_type, scope, CAST(SUM(micrograms) AS BIGINT)
+INSERT INTO emission_totals
+    (company_id, reporting_period, site_id, session_id, bill_type, scope, kilograms, micrograms, contributions)
+SELECT company_id, reporting_period, site_id, session_id, bill_type, scope,
+       SUM(micrograms / 1000000000), SUM(micrograms % 1000000000), COUNT(*)
 FROM bill_emissions WHERE company_id = '{company}' AND bill_id LIKE 'bill_bench%'
 GROUP BY company_id, reporting_period, site_id, session_id, bill_type, scope;
 ",

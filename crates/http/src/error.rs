@@ -244,11 +244,25 @@ impl From<JsonPayloadError> for ApiError {
                 ApiError::UnsupportedMediaType("Send the body as JSON with `Content-Type: application/json`.".into())
             }
             JsonPayloadError::Deserialize(e) if e.is_data() => {
-                ApiError::BadRequest(format!("The JSON body does not fit this endpoint: {e}."))
+                ApiError::BadRequest(format!("The JSON body does not fit this endpoint: {}.", without_type_names(&e)))
             }
             JsonPayloadError::Deserialize(e) => ApiError::BadRequest(format!("The body is not valid JSON: {e}.")),
             other => ApiError::BadRequest(format!("The request body could not be read: {other}.")),
         }
+    }
+}
+
+/// A deserialiser's message in the client's terms: "expected struct ConfirmIn with 10 elements"
+/// names a Rust type, not anything the client sent.
+fn without_type_names(err: &serde_json::Error) -> String {
+    let text = err.to_string();
+    match text.find("expected struct ") {
+        Some(at) => {
+            let rest = &text[at..];
+            let end = rest.find(" at line").unwrap_or(rest.len());
+            format!("{}expected a JSON object{}", &text[..at], &rest[end..])
+        }
+        None => text,
     }
 }
 

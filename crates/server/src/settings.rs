@@ -68,6 +68,9 @@ pub struct Settings {
     pub idempotency_lease_secs: u64,
 }
 
+/// The longest idempotency lease accepted: the 24 hours a key's response is kept.
+pub const MAX_IDEMPOTENCY_LEASE_SECS: u64 = 24 * 60 * 60;
+
 /// Values given on the command line; they override every other layer.
 #[derive(Debug, Default, Clone)]
 pub struct Overrides {
@@ -99,7 +102,19 @@ impl Settings {
             .set_override_option("bind", overrides.bind.clone())?
             .set_override_option("data_dir", overrides.data_dir.as_ref().map(|d| d.to_string_lossy().into_owned()))?
             .build()?
-            .try_deserialize()
+            .try_deserialize::<Settings>()?
+            .checked()
+    }
+
+    /// Refuses values that parse but make no sense, at start rather than at the first request.
+    fn checked(self) -> Result<Self, config::ConfigError> {
+        if !(1..=MAX_IDEMPOTENCY_LEASE_SECS).contains(&self.idempotency_lease_secs) {
+            return Err(config::ConfigError::Message(format!(
+                "idempotency_lease_secs must be from 1 to {MAX_IDEMPOTENCY_LEASE_SECS} (seconds), not {}",
+                self.idempotency_lease_secs
+            )));
+        }
+        Ok(self)
     }
 
     /// The database to open: the configured URL, or the SQLite file in the data folder.
@@ -195,6 +210,16 @@ mod layer_tests {
         settings.bind = "127.0.0.1:8080".into();
         settings.public_base_url = None;
         assert_eq!(settings.public_base_url(), "http://127.0.0.1:8080");
+    }
+
+    #[test]
+    fn an_idempotency_lease_out_of_range_is_refused_at_start() {
+        for (lease, ok) in [("60", true), ("86400", true), ("0", false), ("99999999999999", false)] {
+            let mut file = tempfile::Builder::new().suffix(".toml").tempfile().expect("temp file");
+            writeln!(file, "idempotency_lease_secs = {lease}").expect("write");
+            let loaded = Settings::load(&Overrides { config_file: Some(file.path().into()), ..Overrides::default() });
+            assert_eq!(loaded.is_ok(), ok, "{lease}");
+        }
     }
 
     #[test]

@@ -286,3 +286,30 @@ fn a_retry_after_a_crash_mid_upload_creates_one_bill() {
     assert_eq!(bills["data"].as_array().map(Vec::len), Some(1), "exactly one bill: {bills}");
     stop(&mut second);
 }
+
+/// One-shot commands on PostgreSQL exit cleanly every time: none may exit while its connection
+/// pool is still opening a connection in the background (that crashed in OpenSSL's clean-up).
+mod commands_exit_cleanly {
+    use super::*;
+
+    #[test]
+    fn postgres() {
+        let Some(db) = carbonpass_testkit::TestDatabase::of(carbonpass_testkit::Backend::Postgres) else { return };
+        let run = |args: &[&str]| {
+            Command::new(BIN).args(args).env("DATABASE_URL", db.url()).output().expect("run carbonpass")
+        };
+        let created =
+            run(&["company", "create", "--name", "Exit Ltd", "--sector", "S", "--city", "C", "--plan", "business"]);
+        let printed = stdout(&created);
+        let company = printed.split_whitespace().find(|w| w.starts_with("comp_")).expect("company id").to_owned();
+        for attempt in 0..20 {
+            let listed = run(&["session", "list", "--company", &company]);
+            assert!(
+                listed.status.success(),
+                "attempt {attempt}: {:?} {}",
+                listed.status,
+                String::from_utf8_lossy(&listed.stderr)
+            );
+        }
+    }
+}

@@ -191,9 +191,9 @@ impl CompanyRepository for Store {
     async fn overview(&self, company: &CompanyId) -> Result<Option<CompanyOverview>, DomainError> {
         let company = company.clone();
         let (rows, emissions) = self
-            .run(move |conn| {
-                // The company row (with its data version) is read first: the emissions read after
-                // it are at least as new, so a copy cached under that version is never stale.
+            .snapshot(move |conn| {
+                // One snapshot: the emissions are exactly those of the company row's data version,
+                // so a copy cached under that version is never stale, and never half a change.
                 let rows: Vec<(CompanyRow, Option<SiteRow>)> = companies::table
                     .left_join(sites::table)
                     .filter(companies::id.eq(company.as_str()))

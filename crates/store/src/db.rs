@@ -103,13 +103,16 @@ pub struct StoreConfig {
     /// `postgres://…`, or a SQLite file path.
     pub url: String,
     pub pool_size: u32,
+    /// Connections kept open while idle (opened in the background). One for a server; none for a
+    /// one-shot command, which must not exit while the pool is still opening one.
+    pub min_idle: u32,
     /// How long a request waits for a free connection (or a new one) before giving up.
     pub acquire_timeout: Duration,
 }
 
 impl StoreConfig {
     pub fn new(url: impl Into<String>) -> Self {
-        Self { url: url.into(), pool_size: 10, acquire_timeout: Duration::from_secs(5) }
+        Self { url: url.into(), pool_size: 10, min_idle: 1, acquire_timeout: Duration::from_secs(5) }
     }
 }
 
@@ -136,7 +139,7 @@ impl Store {
         let manager = Manager { backend, target: target.to_owned() };
         let pool = Pool::builder()
             .max_size(config.pool_size.max(1))
-            .min_idle(Some(1))
+            .min_idle(Some(config.min_idle))
             .connection_timeout(config.acquire_timeout)
             .test_on_check_out(false)
             .build(manager)
@@ -188,6 +191,27 @@ impl Store {
         self.run(move |conn| match conn {
             DbConnection::Pg(_) => conn.transaction(work),
             DbConnection::Sqlite(_) => immediate_transaction(conn, work),
+        })
+        .await
+    }
+
+    /// Like [`Store::run`], inside one read-only transaction that sees a single snapshot of the
+    /// database, so a report made of several queries never mixes states (a total from before a
+    /// void with sessions from after it). PostgreSQL: REPEATABLE READ; SQLite: a deferred
+    /// transaction, whose first read fixes its snapshot (WAL).
+    pub(crate) async fn snapshot<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, StoreError> + Send + 'static,
+    {
+        use diesel::connection::SimpleConnection;
+        self.run(move |conn| {
+            conn.transaction(|conn| {
+                if let DbConnection::Pg(pg) = conn {
+                    pg.batch_execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")?;
+                }
+                work(conn)
+            })
         })
         .await
     }

@@ -96,7 +96,7 @@ impl IdempotencyStore for Store {
                     .optional()?;
                 let now_db = to_db_time(now);
                 match held {
-                    Some((_, _, _, at, _)) if at < to_db_time(now - ttl) => {
+                    Some((_, _, _, at, _)) if at < to_db_time(now.checked_sub_signed(ttl).unwrap_or(now)) => {
                         diesel::delete(mine).execute(conn)?;
                     }
                     Some((Some(fingerprint), Some(status), Some(body), _, _)) => {
@@ -119,7 +119,7 @@ impl IdempotencyStore for Store {
                         idempotency_key: &key,
                         created_at: now_db,
                         claim_token: &token,
-                        lease_until: to_db_time(now + lease),
+                        lease_until: to_db_time(now.checked_add_signed(lease).unwrap_or(now)),
                     })
                     .execute(conn)?;
                 Ok(IdempotencyClaim::Claimed(ClaimToken(token)))

@@ -115,7 +115,7 @@ impl EmissionsRepository for Store {
     ) -> Result<PeriodSums, DomainError> {
         let (company, period) = (company.as_str().to_owned(), period.to_owned());
         Ok(self
-            .run(move |conn| {
+            .snapshot(move |conn| {
                 let site = site.map(SiteId::into_string);
                 let mut by_type = emission_totals::table
                     .filter(emission_totals::company_id.eq(&company))
@@ -176,7 +176,7 @@ impl EmissionsRepository for Store {
     async fn sessions(&self, company: &CompanyId) -> Result<Vec<SessionSummary>, DomainError> {
         let company = company.as_str().to_owned();
         Ok(self
-            .run(move |conn| {
+            .snapshot(move |conn| {
                 let rows: Vec<SessionRow> = sessions::table
                     .filter(sessions::company_id.eq(&company))
                     .order((sessions::created_at.desc(), sessions::id.desc()))

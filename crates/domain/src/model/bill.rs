@@ -76,17 +76,9 @@ impl Correction {
     /// A reason as sent: trimmed, required, at most [`MAX_REASON_CHARS`] characters, no control
     /// characters (it is shown in terminals and reports).
     pub fn new(reason: &str, at: DateTime<Utc>) -> Result<Self, DomainError> {
-        let reason = reason.trim();
-        if reason.is_empty() {
-            return Err(DomainError::invalid("reason", "is required: say why the bill is being corrected"));
-        }
-        if reason.chars().count() > MAX_REASON_CHARS {
-            return Err(DomainError::invalid("reason", format!("must be at most {MAX_REASON_CHARS} characters")));
-        }
-        if reason.chars().any(char::is_control) {
-            return Err(DomainError::invalid("reason", "must not contain control characters"));
-        }
-        Ok(Self { reason: reason.to_owned(), at })
+        let reason = super::text::plain_text("reason", reason, MAX_REASON_CHARS)?
+            .ok_or_else(|| DomainError::invalid("reason", "is required: say why the bill is being corrected"))?;
+        Ok(Self { reason, at })
     }
 }
 
@@ -144,10 +136,17 @@ pub fn parse_decimal(field: &'static str, text: &str) -> Result<Decimal, DomainE
         return Err(DomainError::invalid(field, "must be a decimal number"));
     }
     let exact = match text.find(['e', 'E']) {
-        None => Decimal::from_str_exact(text).ok(),
+        // Trailing zeros after the point are kept as typed, and dropped only where the decimal
+        // could not hold them otherwise (they change nothing of the value).
+        None => Decimal::from_str_exact(text).ok().or_else(|| {
+            let trimmed = if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.') } else { text };
+            Decimal::from_str_exact(trimmed).ok()
+        }),
         Some(_) => Decimal::from_scientific(text).ok().filter(|d| scientific_is_exact(text, *d)),
     };
-    exact.ok_or_else(|| DomainError::invalid(field, "has more digits than can be kept exactly (28 significant digits)"))
+    exact.ok_or_else(|| {
+        DomainError::invalid(field, "has more significant digits than can be kept exactly (a 96-bit decimal: 28 or 29)")
+    })
 }
 
 /// Whether `value` holds every significant digit of the scientific `text` it was read from.
@@ -161,8 +160,14 @@ fn scientific_is_exact(text: &str, value: Decimal) -> bool {
 
 /// Reads a calendar date, `YYYY-MM-DD`, naming `field` if it is not one.
 pub fn parse_date(field: &'static str, text: &str) -> Result<NaiveDate, DomainError> {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-        .map_err(|_| DomainError::invalid(field, "must be a date, YYYY-MM-DD"))
+    let text = text.trim();
+    let bad = || DomainError::invalid(field, "must be a date, YYYY-MM-DD");
+    let shaped = text.len() == 10
+        && text.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
+    if !shaped {
+        return Err(bad());
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| bad())
 }
 
 /// A confirmed bill's activity and calculation.
@@ -209,6 +214,16 @@ mod tests {
         for bad in ["", "lots", "1,5", "0x10", "NaN", "inf", "1.2.3", "12345678901234567890.123456789012", "1e40"] {
             assert_eq!(parsed(bad), None, "{bad:?}");
         }
+        let one = format!("1.{}", "0".repeat(36));
+        assert_eq!(parsed(&one).as_deref(), Some("1"), "zeros that cannot be held change nothing");
+    }
+
+    #[test]
+    fn dates_are_exactly_yyyy_mm_dd() {
+        assert!(parse_date("periodStart", " 2025-02-01 ").is_ok());
+        for bad in ["2025-2-1", "+2025-02-01", "2025-02-30", "2025/02/01", "20250201", "2025-02-01T00:00"] {
+            assert!(parse_date("periodStart", bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]
@@ -224,7 +239,7 @@ mod tests {
     fn a_correction_needs_a_plain_reason() {
         let now = Utc::now();
         assert_eq!(Correction::new("  wrong site ", now).map(|c| c.reason).ok().as_deref(), Some("wrong site"));
-        for bad in ["", "   ", "bad\u{1b}[31m", &"x".repeat(MAX_REASON_CHARS + 1)] {
+        for bad in ["", "   ", "bad\u{1b}[31m", "\u{200b}", "\u{feff}", "a\u{0}b", &"x".repeat(MAX_REASON_CHARS + 1)] {
             assert!(matches!(Correction::new(bad, now), Err(DomainError::Invalid { field: "reason", .. })), "{bad:?}");
         }
     }

@@ -10,6 +10,7 @@ pub mod ids;
 pub mod meter_point;
 pub mod report;
 pub mod site;
+pub mod text;
 pub mod user;
 pub mod version;
 
@@ -29,5 +30,6 @@ pub use ids::{ApiKeyId, BillId, CompanyId, EventId, ID_RANDOM_LEN, Id, IdKind, S
 pub use meter_point::MeterPoint;
 pub use report::{EmissionsReport, PeriodSums, ScopeTotal, SessionContribution, SessionSummary};
 pub use site::{NewSite, Site};
+pub use text::plain_text;
 pub use user::{MembershipRole, NewUser, User};
 pub use version::DataVersion;

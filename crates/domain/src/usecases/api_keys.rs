@@ -95,11 +95,7 @@ impl Services {
 }
 
 fn validate_key_name(name: &str) -> Result<String, DomainError> {
-    let name = name.trim();
-    if name.chars().count() > 100 {
-        return Err(DomainError::invalid("name", "must be at most 100 characters"));
-    }
-    Ok(name.to_owned())
+    Ok(crate::model::plain_text("name", name, 100)?.unwrap_or_default())
 }
 
 #[cfg(test)]

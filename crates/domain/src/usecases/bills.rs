@@ -180,10 +180,10 @@ impl Services {
         activity.validate_dates(now.date_naive())?;
         let meter_point =
             request.meter_point.as_deref().map(|raw| MeterPoint::parse(bill.bill_type, raw)).transpose()?;
-        let supplier = request.supplier.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
-        if supplier.as_ref().is_some_and(|s| s.chars().count() > 200) {
-            return Err(DomainError::invalid("supplier", "must be at most 200 characters"));
-        }
+        let supplier = match request.supplier.as_deref() {
+            Some(supplier) => crate::model::plain_text("supplier", supplier, 200)?,
+            None => None,
+        };
         let calculation = calculate(&self.factors, start, &activity)?;
         let emissions = calculation.micrograms()?;
         let confirmed = Confirmed {

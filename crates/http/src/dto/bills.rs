@@ -156,9 +156,9 @@ impl<'a> From<&'a Bill> for BillDetailOut<'a> {
             period_end: c.activity.period_end,
             meter_point: c.meter_point.as_ref().map(|m| m.as_str()),
             supplier: c.supplier.as_deref(),
-            calorific_value: c.activity.calorific_value.map(|v| v.normalize().to_string()),
-            volume_correction_factor: c.activity.volume_correction.map(|v| v.normalize().to_string()),
-            sewerage_volume: c.activity.sewerage_volume.map(|v| v.normalize().to_string()),
+            calorific_value: c.activity.calorific_value.map(|v| v.to_string()),
+            volume_correction_factor: c.activity.volume_correction.map(|v| v.to_string()),
+            sewerage_volume: c.activity.sewerage_volume.map(|v| v.to_string()),
             allow_overlap: c.allow_overlap,
             calculation: CalculationOut::from(&c.calculation),
         });

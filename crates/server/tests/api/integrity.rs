@@ -17,6 +17,7 @@ carbonpass_testkit::on_both_backends!(spawn =>
     every_reported_period_can_be_asked_for_again,
     a_rejected_bill_never_counts_and_its_file_comes_back,
     a_voided_bill_leaves_every_total_and_stays_readable,
+    free_text_and_dates_must_be_plain_and_exact,
 );
 
 pub(crate) async fn upload(app: &TestApp, tenant: &Tenant, site: &str, bill_type: &str, marker: &str) -> Value {
@@ -341,4 +342,40 @@ async fn a_voided_bill_leaves_every_total_and_stays_readable(app: TestApp) {
     assert_eq!(company["data"]["currentEmissions"], Value::Null);
     let events = outbox(&app, &tenant).await;
     assert_eq!(events.iter().filter(|e| *e == "bill.voided").count(), 3, "{events:?}");
+}
+
+async fn free_text_and_dates_must_be_plain_and_exact(app: TestApp) {
+    let tenant = app.tenant("Acme", Plan::Business, KeyMode::Live).await;
+    let bill = uploaded(&app, &tenant, "electricity", "text").await;
+    let base = json!({"consumption": 1, "unit": "kWh", "periodStart": "2025-05-01", "periodEnd": "2025-05-31"});
+    let with = |field: &str, value: &str| {
+        let mut body = base.clone();
+        body[field] = json!(value);
+        body
+    };
+    for (field, value) in [
+        ("supplier", "Octopus\u{0}Energy"),
+        ("supplier", "\u{1b}]0;owned\u{7}"),
+        ("periodStart", "2025-5-1"),
+        ("periodEnd", "+2025-05-31"),
+    ] {
+        let res = confirm(&app, &tenant.key, &bill, with(field, value)).await;
+        let error = expect_error(res, StatusCode::BAD_REQUEST, "bad_request").await;
+        assert_eq!(error["param"], field, "{value:?}");
+    }
+    let res = post_json(&app, &tenant.key, "/api/v1/keys", &json!({"name": "ci\u{0}"}).to_string()).await;
+    assert_eq!(expect_error(res, StatusCode::BAD_REQUEST, "bad_request").await["param"], "name");
+    let path = format!("/api/v1/bills/{bill}/reject");
+    for reason in ["\u{200b}", "\u{202e}reversed", "two\nlines"] {
+        let res = post_json(&app, &tenant.key, &path, &json!({"reason": reason}).to_string()).await;
+        assert_eq!(expect_error(res, StatusCode::BAD_REQUEST, "bad_request").await["param"], "reason", "{reason:?}");
+    }
+    let res = post_json(&app, &tenant.key, &format!("/api/v1/bills/{bill}/confirm"), r#"{"consumption": [1]}"#).await;
+    let error = expect_error(res, StatusCode::BAD_REQUEST, "bad_request").await;
+    assert!(!error["message"].as_str().unwrap_or_default().contains("ConfirmIn"), "{error}");
+    let res = post_json(&app, &tenant.key, &format!("/api/v1/bills/{bill}/confirm"), "[1]").await;
+    let error = expect_error(res, StatusCode::BAD_REQUEST, "bad_request").await;
+    assert!(!error["message"].as_str().unwrap_or_default().contains("struct"), "{error}");
+    let still = ok_json(app.get(&format!("/api/v1/bills/{bill}"), &tenant.key).await).await;
+    assert_eq!(still["data"]["status"], "uploaded");
 }

@@ -18,6 +18,7 @@ carbonpass_testkit::on_both_backends!(spawn =>
     racing_identical_files_make_one_bill,
     uploads_racing_a_completion_land_in_a_valid_session,
     concurrent_voids_take_a_bill_out_once,
+    reports_are_one_snapshot_under_concurrent_changes,
 );
 
 async fn status_and_body(res: reqwest::Response) -> (StatusCode, Value) {
@@ -165,4 +166,43 @@ async fn concurrent_voids_take_a_bill_out_once(app: TestApp) {
     assert!(results.iter().all(|s| *s == StatusCode::OK || *s == StatusCode::CONFLICT), "{results:?}");
     let report: Value = app.get("/api/v1/emissions?period=2025-26", &tenant.key).await.json().await.expect("json");
     assert_eq!(report["data"]["totalTco2e"], json!(0.245), "taken out exactly once");
+}
+
+/// Reports read while bills are confirmed and voided never mix the states before and after a
+/// change: the sessions listed add up to the total, and `currentEmissions` is null or a real total.
+async fn reports_are_one_snapshot_under_concurrent_changes(app: TestApp) {
+    let tenant = app.tenant("Acme", Plan::Business, KeyMode::Live).await;
+    let writer = async {
+        for i in 0..25 {
+            let bill = uploaded(&app, &tenant, "electricity", &format!("flip-{i}")).await;
+            let body =
+                json!({"consumption": 1000, "unit": "kWh", "periodStart": "2025-05-01", "periodEnd": "2025-05-31"});
+            let confirmed =
+                post_json(&app, &tenant.key, &format!("/api/v1/bills/{bill}/confirm"), &body.to_string()).await;
+            assert_eq!(confirmed.status(), StatusCode::OK);
+            let voided =
+                post_json(&app, &tenant.key, &format!("/api/v1/bills/{bill}/void"), r#"{"reason": "flip"}"#).await;
+            assert_eq!(voided.status(), StatusCode::OK);
+        }
+    };
+    let readers = join_all((0..PARALLEL).map(|_| {
+        let (app, key) = (&app, &tenant.key);
+        async move {
+            for _ in 0..40 {
+                let report: Value = app.get("/api/v1/emissions?period=2025-26", key).await.json().await.expect("json");
+                let total = report["data"]["totalTco2e"].as_f64().expect("total");
+                let sessions: f64 = report["data"]["sessions"]
+                    .as_array()
+                    .expect("sessions")
+                    .iter()
+                    .filter_map(|s| s["totalTco2e"].as_f64())
+                    .sum();
+                assert!((total - sessions).abs() < 0.002, "one snapshot: {report}");
+                let company: Value = app.get("/api/v1/company", key).await.json().await.expect("json");
+                let current = &company["data"]["currentEmissions"];
+                assert!(current.is_null() || current["totalTco2e"].as_f64() > Some(0.0), "{current}");
+            }
+        }
+    }));
+    tokio::join!(writer, readers);
 }
