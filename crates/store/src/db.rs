@@ -188,11 +188,7 @@ impl Store {
         T: Send + 'static,
         F: FnOnce(&mut DbConnection) -> Result<T, StoreError> + Send + 'static,
     {
-        self.run(move |conn| match conn {
-            DbConnection::Pg(_) => conn.transaction(work),
-            DbConnection::Sqlite(_) => immediate_transaction(conn, work),
-        })
-        .await
+        self.run(move |conn| begun_with(conn, "BEGIN", "BEGIN IMMEDIATE", work)).await
     }
 
     /// Like [`Store::run`], inside one read-only transaction that sees a single snapshot of the
@@ -204,16 +200,9 @@ impl Store {
         T: Send + 'static,
         F: FnOnce(&mut DbConnection) -> Result<T, StoreError> + Send + 'static,
     {
-        use diesel::connection::SimpleConnection;
-        self.run(move |conn| {
-            conn.transaction(|conn| {
-                if let DbConnection::Pg(pg) = conn {
-                    pg.batch_execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")?;
-                }
-                work(conn)
-            })
-        })
-        .await
+        // One statement opens it: a round trip fewer than BEGIN then SET TRANSACTION.
+        const PG: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
+        self.run(move |conn| begun_with(conn, PG, "BEGIN", work)).await
     }
 
     /// A pooled connection, waiting at most `timeout` for one. For the readiness probe.
@@ -222,24 +211,30 @@ impl Store {
     }
 }
 
-/// `BEGIN IMMEDIATE` through the SQLite connection's own transaction manager, so that nested
-/// `transaction` calls inside `work` become savepoints as usual.
-fn immediate_transaction<T>(
+/// Runs `work` in a transaction opened with the given `BEGIN` statement of each backend, through
+/// the connection's own transaction manager, so that nested `transaction` calls inside `work`
+/// become savepoints as usual. Committed if `work` succeeds, rolled back otherwise.
+fn begun_with<T>(
     conn: &mut DbConnection,
+    pg_begin: &str,
+    sqlite_begin: &str,
     work: impl FnOnce(&mut DbConnection) -> Result<T, StoreError>,
 ) -> Result<T, StoreError> {
     use diesel::connection::{AnsiTransactionManager, TransactionManager};
-    if let DbConnection::Sqlite(lite) = conn {
-        AnsiTransactionManager::begin_transaction_sql(lite, "BEGIN IMMEDIATE")?;
+    match conn {
+        DbConnection::Pg(pg) => AnsiTransactionManager::begin_transaction_sql(pg, pg_begin)?,
+        DbConnection::Sqlite(lite) => AnsiTransactionManager::begin_transaction_sql(lite, sqlite_begin)?,
     }
     let result = work(conn);
-    if let DbConnection::Sqlite(lite) = conn {
-        match &result {
-            Ok(_) => AnsiTransactionManager::commit_transaction(lite)?,
-            Err(_) => AnsiTransactionManager::rollback_transaction(lite)?,
-        }
-    }
-    result
+    let ended = match (conn, result.is_ok()) {
+        (DbConnection::Pg(pg), true) => AnsiTransactionManager::commit_transaction(pg),
+        (DbConnection::Pg(pg), false) => AnsiTransactionManager::rollback_transaction(pg),
+        (DbConnection::Sqlite(lite), true) => AnsiTransactionManager::commit_transaction(lite),
+        (DbConnection::Sqlite(lite), false) => AnsiTransactionManager::rollback_transaction(lite),
+    };
+    let value = result?;
+    ended?;
+    Ok(value)
 }
 
 /// Errors about the data itself (no row, a violated constraint): the connection is fine.

@@ -2,7 +2,7 @@
 //! (`emission_totals`: one row per period, site, session, bill type and scope, kept in the
 //! confirmation's transaction), so their cost does not grow with the number of bills.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use async_trait::async_trait;
 use carbonpass_domain::DomainError;
@@ -116,56 +116,52 @@ impl EmissionsRepository for Store {
         let (company, period) = (company.as_str().to_owned(), period.to_owned());
         Ok(self
             .snapshot(move |conn| {
-                let site = site.map(SiteId::into_string);
-                let mut by_type = emission_totals::table
+                // Two reads: the period's totals grouped finely enough to give both the sums by
+                // scope and type and the sums by session, then the contributing sessions with
+                // their sites' names.
+                let mut grouped = emission_totals::table
                     .filter(emission_totals::company_id.eq(&company))
                     .filter(emission_totals::reporting_period.eq(&period))
-                    .group_by((emission_totals::scope, emission_totals::bill_type))
+                    .group_by((emission_totals::scope, emission_totals::bill_type, emission_totals::session_id))
                     .select((
                         emission_totals::scope,
                         emission_totals::bill_type,
+                        emission_totals::session_id,
                         summed_kilograms(),
                         summed_micrograms(),
                     ))
                     .into_boxed();
-                let mut by_session = emission_totals::table
-                    .filter(emission_totals::company_id.eq(&company))
-                    .filter(emission_totals::reporting_period.eq(&period))
-                    .group_by(emission_totals::session_id)
-                    .select((emission_totals::session_id, summed_kilograms(), summed_micrograms()))
-                    .into_boxed();
-                if let Some(site) = &site {
-                    by_type = by_type.filter(emission_totals::site_id.eq(site.clone()));
-                    by_session = by_session.filter(emission_totals::site_id.eq(site.clone()));
+                if let Some(site) = site {
+                    grouped = grouped.filter(emission_totals::site_id.eq(site.into_string()));
                 }
-                let mut by_scope_and_type = Vec::new();
-                for (scope, bill_type, kg, ug) in by_type.load::<(i32, String, i64, i64)>(conn)? {
+                let mut by_type: BTreeMap<(u8, BillType), Micrograms> = BTreeMap::new();
+                let mut contributions: HashMap<String, Micrograms> = HashMap::new();
+                for (scope, bill_type, session, kg, ug) in grouped.load::<(i32, String, String, i64, i64)>(conn)? {
                     let scope = u8::try_from(scope).map_err(|_| corrupt("scope", &scope.to_string()))?;
                     let bill_type = bill_type.parse::<BillType>().map_err(|_| corrupt("bill type", &bill_type))?;
-                    by_scope_and_type.push((scope, bill_type, amount((kg, ug))));
+                    let part = amount((kg, ug));
+                    by_type.entry((scope, bill_type)).or_default().0 += part.0;
+                    contributions.entry(session).or_default().0 += part.0;
                 }
-                let contributions: HashMap<String, Micrograms> = by_session
-                    .load::<(String, i64, i64)>(conn)?
-                    .into_iter()
-                    .map(|(session, kg, ug)| (session, amount((kg, ug))))
-                    .collect();
+                let by_scope_and_type =
+                    by_type.into_iter().map(|((scope, bill_type), total)| (scope, bill_type, total)).collect();
                 let ids: Vec<&String> = contributions.keys().collect();
-                let rows: Vec<SessionRow> = sessions::table
+                let rows: Vec<(String, String, NaiveDateTime, String)> = sessions::table
+                    .inner_join(sites::table)
                     .filter(sessions::company_id.eq(&company))
+                    .filter(sites::company_id.eq(&company))
                     .filter(sessions::id.eq_any(ids))
                     .order((sessions::created_at.asc(), sessions::id.asc()))
-                    .select(session_columns())
+                    .select((sessions::id, sessions::site_id, sessions::created_at, sites::name))
                     .load(conn)?;
-                let names = site_names(conn, &company)?;
                 let mut sessions = Vec::with_capacity(rows.len());
-                for row in rows {
-                    let s = summary(row, &names, &contributions)?;
+                for (id, site_id, created_at, site_name) in rows {
                     sessions.push(SessionContribution {
-                        id: s.id,
-                        site_id: s.site_id,
-                        site_name: s.site_name,
-                        amount: s.amount,
-                        created_at: s.created_at,
+                        amount: contributions.get(&id).copied().unwrap_or_default(),
+                        id: SessionId::parse(&id).ok_or_else(|| corrupt("session id", &id))?,
+                        site_id: SiteId::parse(&site_id).ok_or_else(|| corrupt("site id", &site_id))?,
+                        site_name,
+                        created_at: from_db_time(created_at),
                     });
                 }
                 Ok(PeriodSums { by_scope_and_type, sessions })
