@@ -226,17 +226,15 @@ pub trait IdempotencyStore: Send + Sync {
 #[cfg_attr(test, mockall::automock)]
 #[async_trait]
 pub trait EmissionsRepository: Send + Sync {
-    /// The latest reporting period with confirmed data of the tenant (of one site if given).
-    async fn latest_period(&self, company: &CompanyId, site: Option<SiteId>) -> Result<Option<String>, DomainError>;
-
     /// Sums of confirmed bills' amounts in `period` (of one site if given), by scope and bill
-    /// type, and by contributing session.
+    /// type, and by contributing session, read from one snapshot. Without a `period`, the latest
+    /// with confirmed data, chosen in the same snapshot; `None` when there is none.
     async fn period_sums(
         &self,
         company: &CompanyId,
-        period: &str,
+        period: Option<String>,
         site: Option<SiteId>,
-    ) -> Result<PeriodSums, DomainError>;
+    ) -> Result<Option<(String, PeriodSums)>, DomainError>;
 
     /// The tenant's sessions, newest first, each with its total over all periods.
     async fn sessions(&self, company: &CompanyId) -> Result<Vec<SessionSummary>, DomainError>;

@@ -28,7 +28,7 @@ pub fn build_app(
         .app_data(web::Data::new(state))
         .app_data(web::JsonConfig::default().limit(JSON_LIMIT).error_handler(|err, _| ApiError::from(err).into()))
         .app_data(web::PathConfig::default().error_handler(|err, _| ApiError::bad_request(err.to_string()).into()))
-        .app_data(web::QueryConfig::default().error_handler(|err, _| ApiError::bad_request(err.to_string()).into()))
+        .app_data(web::QueryConfig::default().error_handler(|err, _| ApiError::from(err).into()))
         .configure(routes::configure)
         .default_service(web::to(routes::fallback::no_route))
         // Applied last, so it runs first: every response, error bodies included, gets an id.

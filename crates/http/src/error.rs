@@ -252,6 +252,17 @@ impl From<JsonPayloadError> for ApiError {
     }
 }
 
+impl From<actix_web::error::QueryPayloadError> for ApiError {
+    fn from(err: actix_web::error::QueryPayloadError) -> Self {
+        match err {
+            actix_web::error::QueryPayloadError::Deserialize(e) => {
+                ApiError::BadRequest(format!("The query string does not fit this endpoint: {e}."))
+            }
+            other => ApiError::BadRequest(format!("The query string could not be read: {other}.")),
+        }
+    }
+}
+
 /// A deserialiser's message in the client's terms: "expected struct ConfirmIn with 10 elements"
 /// names a Rust type, not anything the client sent.
 fn without_type_names(err: &serde_json::Error) -> String {

@@ -72,3 +72,27 @@ mod tests {
         assert_eq!(bearer_token(&HeaderMap::new()).ok().flatten(), None);
     }
 }
+
+/// A JSON request body that must be a JSON object, read into `T`. (`web::Json` alone would also
+/// fill a struct from an array of its fields in order.) Content type, size limit and error
+/// bodies are those of the app's `JsonConfig`.
+#[derive(Debug)]
+pub struct JsonObject<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned + 'static> FromRequest for JsonObject<T> {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let raw = web::Json::<Box<serde_json::value::RawValue>>::from_request(req, payload);
+        Box::pin(async move {
+            let raw = raw.await?.into_inner();
+            if !raw.get().trim_start().starts_with('{') {
+                return Err(ApiError::bad_request("The body must be a JSON object.").into());
+            }
+            serde_json::from_str::<T>(raw.get())
+                .map(JsonObject)
+                .map_err(|e| ApiError::from(actix_web::error::JsonPayloadError::Deserialize(e)).into())
+        })
+    }
+}

@@ -51,7 +51,7 @@ async fn run(command: Command, settings: Settings) -> Result<(), Box<dyn std::er
             app.run_until_stopped().await?;
         }
         Command::Migrate => {
-            startup::open_store(&settings, startup::Use::Command).await?;
+            startup::open_store(&settings).await?;
             println!("migrations applied");
         }
         Command::Company(c) => admin::company(&services(&settings).await?, c).await?,
@@ -66,10 +66,5 @@ async fn run(command: Command, settings: Settings) -> Result<(), Box<dyn std::er
 
 async fn services(settings: &Settings) -> Result<carbonpass_domain::usecases::Services, startup::StartError> {
     let factors = startup::load_factors()?;
-    Ok(startup::services(
-        startup::open_store(settings, startup::Use::Command).await?,
-        startup::open_blobs(settings)?,
-        factors,
-        settings,
-    ))
+    Ok(startup::services(startup::open_store(settings).await?, startup::open_blobs(settings)?, factors, settings))
 }

@@ -33,17 +33,9 @@ pub enum StartError {
     Io { context: String, source: std::io::Error },
 }
 
-/// How the process uses the database: a server keeps a connection open while idle; a one-shot
-/// command keeps none, so it never exits while the pool is opening one in the background.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Use {
-    Server,
-    Command,
-}
-
 /// Opens the configured database (creating the data folder for SQLite) and applies pending
 /// migrations. Blocking work, moved off the async threads.
-pub async fn open_store(settings: &Settings, usage: Use) -> Result<Store, StartError> {
+pub async fn open_store(settings: &Settings) -> Result<Store, StartError> {
     let target = settings.database_target();
     if Backend::from_url(&target).0 == Backend::Sqlite {
         std::fs::create_dir_all(&settings.data_dir).map_err(|source| StartError::Io {
@@ -51,11 +43,7 @@ pub async fn open_store(settings: &Settings, usage: Use) -> Result<Store, StartE
             source,
         })?;
     }
-    let config = StoreConfig {
-        pool_size: settings.pool_size(),
-        min_idle: if usage == Use::Server { 1 } else { 0 },
-        ..StoreConfig::new(target.clone())
-    };
+    let config = StoreConfig { pool_size: settings.pool_size(), ..StoreConfig::new(target.clone()) };
     let store = tokio::task::spawn_blocking(move || -> Result<Store, StoreError> {
         let store = Store::connect(&config)?;
         let applied = store.migrate()?;
@@ -147,7 +135,7 @@ impl Application {
     /// Opens the store and binds the listener (port 0 picks a free port).
     pub async fn build(settings: &Settings) -> Result<Self, StartError> {
         let factors = load_factors()?;
-        let services = services(open_store(settings, Use::Server).await?, open_blobs(settings)?, factors, settings);
+        let services = services(open_store(settings).await?, open_blobs(settings)?, factors, settings);
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|source| StartError::Io { context: format!("binding {}", settings.bind), source })?;
         let address = listener

@@ -103,8 +103,10 @@ pub struct StoreConfig {
     /// `postgres://…`, or a SQLite file path.
     pub url: String,
     pub pool_size: u32,
-    /// Connections kept open while idle (opened in the background). One for a server; none for a
-    /// one-shot command, which must not exit while the pool is still opening one.
+    /// Connections the pool keeps open while idle, opening them in the background. None by
+    /// default: a process must never exit while the pool is opening a connection on another
+    /// thread (libpq's TLS set-up racing OpenSSL's clean-up at exit crashed one-shot commands
+    /// and test processes). Connections still stay pooled after use.
     pub min_idle: u32,
     /// How long a request waits for a free connection (or a new one) before giving up.
     pub acquire_timeout: Duration,
@@ -112,7 +114,7 @@ pub struct StoreConfig {
 
 impl StoreConfig {
     pub fn new(url: impl Into<String>) -> Self {
-        Self { url: url.into(), pool_size: 10, min_idle: 1, acquire_timeout: Duration::from_secs(5) }
+        Self { url: url.into(), pool_size: 10, min_idle: 0, acquire_timeout: Duration::from_secs(5) }
     }
 }
 

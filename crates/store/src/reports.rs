@@ -102,20 +102,22 @@ pub(crate) fn latest_period(
 
 #[async_trait]
 impl EmissionsRepository for Store {
-    async fn latest_period(&self, company: &CompanyId, site: Option<SiteId>) -> Result<Option<String>, DomainError> {
-        let company = company.as_str().to_owned();
-        Ok(self.run(move |conn| latest_period(conn, &company, site.as_ref().map(SiteId::as_str))).await?)
-    }
-
     async fn period_sums(
         &self,
         company: &CompanyId,
-        period: &str,
+        period: Option<String>,
         site: Option<SiteId>,
-    ) -> Result<PeriodSums, DomainError> {
-        let (company, period) = (company.as_str().to_owned(), period.to_owned());
+    ) -> Result<Option<(String, PeriodSums)>, DomainError> {
+        let company = company.as_str().to_owned();
         Ok(self
             .snapshot(move |conn| {
+                let period = match period {
+                    Some(period) => period,
+                    None => match latest_period(conn, &company, site.as_ref().map(SiteId::as_str))? {
+                        Some(latest) => latest,
+                        None => return Ok(None),
+                    },
+                };
                 // Two reads: the period's totals grouped finely enough to give both the sums by
                 // scope and type and the sums by session, then the contributing sessions with
                 // their sites' names.
@@ -164,7 +166,7 @@ impl EmissionsRepository for Store {
                         created_at: from_db_time(created_at),
                     });
                 }
-                Ok(PeriodSums { by_scope_and_type, sessions })
+                Ok(Some((period, PeriodSums { by_scope_and_type, sessions })))
             })
             .await?)
     }

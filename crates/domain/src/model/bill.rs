@@ -160,7 +160,6 @@ fn scientific_is_exact(text: &str, value: Decimal) -> bool {
 
 /// Reads a calendar date, `YYYY-MM-DD`, naming `field` if it is not one.
 pub fn parse_date(field: &'static str, text: &str) -> Result<NaiveDate, DomainError> {
-    let text = text.trim();
     let bad = || DomainError::invalid(field, "must be a date, YYYY-MM-DD");
     let shaped = text.len() == 10
         && text.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
@@ -220,8 +219,10 @@ mod tests {
 
     #[test]
     fn dates_are_exactly_yyyy_mm_dd() {
-        assert!(parse_date("periodStart", " 2025-02-01 ").is_ok());
-        for bad in ["2025-2-1", "+2025-02-01", "2025-02-30", "2025/02/01", "20250201", "2025-02-01T00:00"] {
+        assert!(parse_date("periodStart", "2025-02-01").is_ok());
+        for bad in
+            [" 2025-02-01", "2025-2-1", "+2025-02-01", "2025-02-30", "2025/02/01", "20250201", "2025-02-01T00:00"]
+        {
             assert!(parse_date("periodStart", bad).is_err(), "{bad:?}");
         }
     }

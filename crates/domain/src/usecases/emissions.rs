@@ -28,14 +28,12 @@ impl Services {
             None => (None, overview.company.employee_count),
         };
         let tenant = &principal.company_id;
-        let label = match period {
-            Some(label) => ReportingPeriod::parse(label.trim(), start)?.label(),
-            None => match self.reports.latest_period(tenant, site.clone()).await? {
-                Some(latest) => latest,
-                None => ReportingPeriod::containing(today, start).label(),
-            },
+        let asked = period.map(|label| ReportingPeriod::parse(label.trim(), start).map(|p| p.label())).transpose()?;
+        let (label, sums) = match self.reports.period_sums(tenant, asked, site).await? {
+            Some(found) => found,
+            // No period asked for and no data yet: the current period, with nothing in it.
+            None => (ReportingPeriod::containing(today, start).label(), PeriodSums::default()),
         };
-        let sums: PeriodSums = self.reports.period_sums(tenant, &label, site).await?;
         Ok(EmissionsReport::from_sums(label, sums, employees))
     }
 

@@ -19,7 +19,7 @@ use futures_util::StreamExt;
 use crate::dto::Envelope;
 use crate::dto::bills::{BillDetailOut, BillOut, BillsQueryIn, ConfirmIn, CorrectIn, Page, download_name};
 use crate::error::ApiError;
-use crate::extract::Authenticated;
+use crate::extract::{Authenticated, JsonObject};
 use crate::state::HttpState;
 
 /// Longest text field (`type`, `siteId`) read.
@@ -168,10 +168,10 @@ pub(crate) async fn confirm(
     state: web::Data<HttpState>,
     caller: Authenticated,
     id: web::Path<String>,
-    body: web::Json<ConfirmIn>,
+    body: JsonObject<ConfirmIn>,
 ) -> Result<HttpResponse, ApiError> {
     let id = BillId::parse(&id).ok_or(DomainError::not_found("bill"))?;
-    let request = ConfirmBill::try_from(body.into_inner())?;
+    let request = ConfirmBill::try_from(body.0)?;
     let bill = state.services.confirm_bill(&caller.0, &id, request, Utc::now()).await?;
     Ok(HttpResponse::Ok().json(Envelope::of(BillDetailOut::from(&bill))))
 }
@@ -181,7 +181,7 @@ pub(crate) async fn reject(
     state: web::Data<HttpState>,
     caller: Authenticated,
     id: web::Path<String>,
-    body: web::Json<CorrectIn>,
+    body: JsonObject<CorrectIn>,
 ) -> Result<HttpResponse, ApiError> {
     correct(state, caller, id, body, BillCorrection::Reject).await
 }
@@ -191,7 +191,7 @@ pub(crate) async fn void(
     state: web::Data<HttpState>,
     caller: Authenticated,
     id: web::Path<String>,
-    body: web::Json<CorrectIn>,
+    body: JsonObject<CorrectIn>,
 ) -> Result<HttpResponse, ApiError> {
     correct(state, caller, id, body, BillCorrection::Void).await
 }
@@ -200,11 +200,11 @@ async fn correct(
     state: web::Data<HttpState>,
     caller: Authenticated,
     id: web::Path<String>,
-    body: web::Json<CorrectIn>,
+    body: JsonObject<CorrectIn>,
     action: BillCorrection,
 ) -> Result<HttpResponse, ApiError> {
     let id = BillId::parse(&id).ok_or(DomainError::not_found("bill"))?;
-    let bill = state.services.correct_bill(&caller.0, &id, action, body.reason()?, Utc::now()).await?;
+    let bill = state.services.correct_bill(&caller.0, &id, action, body.0.reason()?, Utc::now()).await?;
     Ok(HttpResponse::Ok().json(Envelope::of(BillDetailOut::from(&bill))))
 }
 

@@ -7,7 +7,7 @@ use chrono::Utc;
 use crate::dto::Envelope;
 use crate::dto::keys::{CreateKeyIn, CreatedKeyOut, KeyOut};
 use crate::error::ApiError;
-use crate::extract::Authenticated;
+use crate::extract::{Authenticated, JsonObject};
 use crate::state::HttpState;
 
 pub(crate) async fn list(state: web::Data<HttpState>, caller: Authenticated) -> Result<HttpResponse, ApiError> {
@@ -18,9 +18,9 @@ pub(crate) async fn list(state: web::Data<HttpState>, caller: Authenticated) -> 
 pub(crate) async fn create(
     state: web::Data<HttpState>,
     caller: Authenticated,
-    body: web::Json<CreateKeyIn>,
+    body: JsonObject<CreateKeyIn>,
 ) -> Result<HttpResponse, ApiError> {
-    let (record, key) = state.services.issue_key_as(&caller.0, &body.name).await?;
+    let (record, key) = state.services.issue_key_as(&caller.0, &body.0.name).await?;
     Ok(HttpResponse::Created().json(Envelope::of(CreatedKeyOut::new(record, key))))
 }
 

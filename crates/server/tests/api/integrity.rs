@@ -376,6 +376,21 @@ async fn free_text_and_dates_must_be_plain_and_exact(app: TestApp) {
     let res = post_json(&app, &tenant.key, &format!("/api/v1/bills/{bill}/confirm"), "[1]").await;
     let error = expect_error(res, StatusCode::BAD_REQUEST, "bad_request").await;
     assert!(!error["message"].as_str().unwrap_or_default().contains("struct"), "{error}");
+    // A body must be a JSON object, not an array of the fields in order.
+    for (path, body) in [
+        (format!("/api/v1/bills/{bill}/reject"), r#"["wrong site"]"#),
+        (
+            format!("/api/v1/bills/{bill}/confirm"),
+            r#"[5, "kWh", "2025-05-01", "2025-05-01", null, null, null, null, null, true]"#,
+        ),
+        ("/api/v1/keys".to_owned(), r#"["array key"]"#),
+    ] {
+        expect_error(post_json(&app, &tenant.key, &path, body).await, StatusCode::BAD_REQUEST, "bad_request").await;
+    }
+    let error =
+        expect_error(app.get("/api/v1/bills?limit=-1", &tenant.key).await, StatusCode::BAD_REQUEST, "bad_request")
+            .await;
+    assert!(!error["message"].as_str().unwrap_or_default().contains("Query deserialize"), "{error}");
     let still = ok_json(app.get(&format!("/api/v1/bills/{bill}"), &tenant.key).await).await;
     assert_eq!(still["data"]["status"], "uploaded");
 }

@@ -172,6 +172,13 @@ async fn concurrent_voids_take_a_bill_out_once(app: TestApp) {
 /// change: the sessions listed add up to the total, and `currentEmissions` is null or a real total.
 async fn reports_are_one_snapshot_under_concurrent_changes(app: TestApp) {
     let tenant = app.tenant("Acme", Plan::Business, KeyMode::Live).await;
+    // A bill that stays, in an earlier period: the default report always has data to show.
+    let kept = uploaded(&app, &tenant, "gas", "kept").await;
+    let body = json!({"consumption": 1000, "unit": "kWh", "periodStart": "2024-05-01", "periodEnd": "2024-05-31"});
+    assert_eq!(
+        post_json(&app, &tenant.key, &format!("/api/v1/bills/{kept}/confirm"), &body.to_string()).await.status(),
+        StatusCode::OK
+    );
     let writer = async {
         for i in 0..25 {
             let bill = uploaded(&app, &tenant, "electricity", &format!("flip-{i}")).await;
@@ -198,6 +205,8 @@ async fn reports_are_one_snapshot_under_concurrent_changes(app: TestApp) {
                     .filter_map(|s| s["totalTco2e"].as_f64())
                     .sum();
                 assert!((total - sessions).abs() < 0.002, "one snapshot: {report}");
+                let latest: Value = app.get("/api/v1/emissions", key).await.json().await.expect("json");
+                assert!(latest["data"]["totalTco2e"].as_f64() > Some(0.0), "the latest period has data: {latest}");
                 let company: Value = app.get("/api/v1/company", key).await.json().await.expect("json");
                 let current = &company["data"]["currentEmissions"];
                 assert!(current.is_null() || current["totalTco2e"].as_f64() > Some(0.0), "{current}");
