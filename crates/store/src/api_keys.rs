@@ -184,29 +184,29 @@ impl ApiKeyRepository for Store {
     }
 
     async fn list_keys(&self, company: &CompanyId, owner: &UserId) -> Result<Vec<ApiKeyRecord>, DomainError> {
-        let (company, owner) = (company.as_str().to_owned(), owner.as_str().to_owned());
-        let rows = self
-            .run(move |conn| {
-                Ok(api_keys::table
-                    .filter(api_keys::company_id.eq(company))
-                    .filter(api_keys::user_id.eq(owner))
-                    .order((api_keys::created_at.desc(), api_keys::id.desc()))
-                    .select(ApiKeyRow::as_select())
-                    .load(conn)?)
-            })
-            .await?;
-        Ok(rows.into_iter().map(ApiKeyRecord::try_from).collect::<Result<_, _>>()?)
+        self.keys_of(owner, Some(company)).await
     }
 
     async fn list_user_keys(&self, owner: &UserId) -> Result<Vec<ApiKeyRecord>, DomainError> {
-        let owner = owner.as_str().to_owned();
+        self.keys_of(owner, None).await
+    }
+}
+
+impl Store {
+    /// `owner`'s keys, newest first: for the tenant `company`, or (operators only) for all.
+    async fn keys_of(&self, owner: &UserId, company: Option<&CompanyId>) -> Result<Vec<ApiKeyRecord>, DomainError> {
+        let (owner, company) = (owner.as_str().to_owned(), company.map(|c| c.as_str().to_owned()));
         let rows = self
             .run(move |conn| {
-                Ok(api_keys::table
+                let mut query = api_keys::table
                     .filter(api_keys::user_id.eq(owner))
                     .order((api_keys::created_at.desc(), api_keys::id.desc()))
                     .select(ApiKeyRow::as_select())
-                    .load(conn)?)
+                    .into_boxed();
+                if let Some(company) = company {
+                    query = query.filter(api_keys::company_id.eq(company));
+                }
+                Ok(query.load(conn)?)
             })
             .await?;
         Ok(rows.into_iter().map(ApiKeyRecord::try_from).collect::<Result<_, _>>()?)

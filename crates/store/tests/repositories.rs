@@ -10,6 +10,10 @@ use carbonpass_store::{Store, StoreConfig};
 use carbonpass_testkit::{Backend, TestDatabase};
 use chrono::{TimeDelta, TimeZone, Utc};
 
+mod support;
+
+use support::open;
+
 carbonpass_testkit::on_both_backends!(open =>
     a_company_comes_with_a_sandbox_twin,
     sites_are_mirrored_into_the_sandbox,
@@ -23,13 +27,6 @@ carbonpass_testkit::on_both_backends!(open =>
     every_change_to_a_tenant_bumps_its_data_version,
     an_upload_and_its_confirmation_are_atomic_with_their_events,
 );
-
-async fn open(backend: Backend) -> Option<(TestDatabase, Store)> {
-    let db = TestDatabase::of(backend)?;
-    let store = Store::connect(&StoreConfig::new(db.url())).expect("connect");
-    store.migrate().expect("migrate");
-    Some((db, store))
-}
 
 fn new_company(name: &str, slug: &str, plan: Plan) -> NewCompany {
     NewCompany {

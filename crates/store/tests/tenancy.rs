@@ -11,9 +11,13 @@ use carbonpass_domain::model::{
 use carbonpass_domain::ports::{
     ApiKeyRepository, BillRepository, CompanyRepository, EmissionsRepository, IdempotencyStore, UserRepository,
 };
-use carbonpass_store::{Store, StoreConfig};
-use carbonpass_testkit::{Backend, TestDatabase};
+use carbonpass_store::Store;
+use carbonpass_testkit::TestDatabase;
 use chrono::{NaiveDate, TimeDelta, Utc};
+
+mod support;
+
+use support::open;
 
 carbonpass_testkit::on_both_backends!(open =>
     bills_of_another_tenant_are_out_of_reach,
@@ -21,13 +25,6 @@ carbonpass_testkit::on_both_backends!(open =>
     keys_of_another_tenant_are_out_of_reach,
     idempotency_keys_of_another_tenant_are_out_of_reach,
 );
-
-async fn open(backend: Backend) -> Option<(TestDatabase, Store)> {
-    let db = TestDatabase::of(backend)?;
-    let store = Store::connect(&StoreConfig::new(db.url())).expect("connect");
-    store.migrate().expect("migrate");
-    Some((db, store))
-}
 
 async fn company(store: &Store, slug: &str) -> (CompanyId, carbonpass_domain::model::Site) {
     let company = store

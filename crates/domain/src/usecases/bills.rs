@@ -299,20 +299,10 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::model::{ApiKeyId, BillId, BillStatus, CompanyId, CompanyOverview, DataVersion, KeyMode, Site, UserId};
-    use crate::usecases::test_support::{MemoryBlobs, Mocks, company_from};
+    use crate::model::{BillId, BillStatus, CompanyOverview, DataVersion, Site};
+    use crate::usecases::test_support::{MemoryBlobs, Mocks, caller, company_from};
 
     const PDF: &[u8] = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n";
-
-    fn caller() -> Principal {
-        Principal {
-            key_id: ApiKeyId::parse("key_k").expect("id"),
-            user_id: UserId::parse("usr_u").expect("id"),
-            company_id: CompanyId::parse("comp_c").expect("id"),
-            mode: KeyMode::Live,
-            data_version: DataVersion(1),
-        }
-    }
 
     fn site(id: &str) -> Site {
         Site { id: SiteId::parse(id).expect("id"), name: id.into(), city: "Leeds".into(), employee_count: 1 }

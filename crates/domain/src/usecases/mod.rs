@@ -173,6 +173,17 @@ pub(crate) mod test_support {
         }
     }
 
+    /// A live caller of company `comp_c`.
+    pub fn caller() -> crate::model::Principal {
+        crate::model::Principal {
+            key_id: crate::model::ApiKeyId::parse("key_k").expect("id"),
+            user_id: crate::model::UserId::parse("usr_u").expect("id"),
+            company_id: crate::model::CompanyId::parse("comp_c").expect("id"),
+            mode: crate::model::KeyMode::Live,
+            data_version: crate::model::DataVersion(1),
+        }
+    }
+
     /// Blobs in memory: what was finished, and what was deleted.
     #[derive(Debug, Default)]
     pub struct MemoryBlobs {

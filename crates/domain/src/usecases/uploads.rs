@@ -149,8 +149,8 @@ mod tests {
     use std::sync::Mutex;
 
     use super::*;
-    use crate::model::{ApiKeyId, ClaimToken, CompanyId, DataVersion, KeyMode, UserId};
-    use crate::usecases::test_support::Mocks;
+    use crate::model::ClaimToken;
+    use crate::usecases::test_support::{Mocks, caller};
 
     struct Wire;
     impl UploadResponses for Wire {
@@ -159,16 +159,6 @@ mod tests {
         }
         fn refused(&self, error: &DomainError) -> (u16, String) {
             (400, error.to_string())
-        }
-    }
-
-    fn caller() -> Principal {
-        Principal {
-            key_id: ApiKeyId::parse("key_k").expect("id"),
-            user_id: UserId::parse("usr_u").expect("id"),
-            company_id: CompanyId::parse("comp_c").expect("id"),
-            mode: KeyMode::Live,
-            data_version: DataVersion(1),
         }
     }
 
