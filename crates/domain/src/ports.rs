@@ -67,7 +67,9 @@ pub trait ApiKeyRepository: Send + Sync {
     /// The key with this hash, with what deciding on it needs (its owner, tenant, plan).
     async fn find_key_by_hash(&self, hash: &KeyHash) -> Result<Option<StoredKey>, DomainError>;
 
-    /// Records that the tenant `company`'s key was used at `at`.
+    /// Records that the tenant `company`'s key was used at `at`. Best effort: it waits for no
+    /// other writer for long, and the caller goes on whatever it returns (adapters log their
+    /// failures).
     async fn record_key_use(&self, company: &CompanyId, id: &ApiKeyId, at: DateTime<Utc>) -> Result<(), DomainError>;
 
     /// Revokes one of `owner`'s keys for the tenant `company`; `NotFound` if they have no such

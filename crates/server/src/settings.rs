@@ -66,10 +66,20 @@ pub struct Settings {
     /// Seconds an `Idempotency-Key` claim shields a request in flight; a claim left by a request
     /// that died stops blocking retries after this.
     pub idempotency_lease_secs: u64,
+    /// Seconds opening a PostgreSQL connection may take (TCP, TLS, authentication).
+    pub db_connect_timeout_secs: u64,
+    /// Seconds one statement may run (PostgreSQL cancels it) or wait for SQLite's write lock.
+    pub db_statement_timeout_secs: u64,
+    /// Seconds a request waits for a free database connection. A request's database work gives
+    /// up with a 503 after this plus the statement timeout, even if the database never answers.
+    pub db_checkout_timeout_secs: u64,
 }
 
 /// The longest idempotency lease accepted: the 24 hours a key's response is kept.
 pub const MAX_IDEMPOTENCY_LEASE_SECS: u64 = 24 * 60 * 60;
+
+/// The longest database timeout accepted: past this a client has long given up.
+pub const MAX_DB_TIMEOUT_SECS: u64 = 600;
 
 /// Values given on the command line; they override every other layer.
 #[derive(Debug, Default, Clone)]
@@ -89,7 +99,10 @@ impl Settings {
             .set_default("max_upload_bytes", 20 * 1024 * 1024)?
             .set_default("blob_store", "local")?
             .set_default("shutdown_timeout_secs", 30)?
-            .set_default("idempotency_lease_secs", 60)?;
+            .set_default("idempotency_lease_secs", 60)?
+            .set_default("db_connect_timeout_secs", 5)?
+            .set_default("db_statement_timeout_secs", 5)?
+            .set_default("db_checkout_timeout_secs", 2)?;
         builder = match &overrides.config_file {
             Some(path) => builder.add_source(File::from(path.as_path()).format(FileFormat::Toml).required(true)),
             None => builder.add_source(File::from(Path::new("carbonpass.toml")).required(false)),
@@ -114,7 +127,36 @@ impl Settings {
                 self.idempotency_lease_secs
             )));
         }
+        for (name, secs) in [
+            ("db_connect_timeout_secs", self.db_connect_timeout_secs),
+            ("db_statement_timeout_secs", self.db_statement_timeout_secs),
+            ("db_checkout_timeout_secs", self.db_checkout_timeout_secs),
+        ] {
+            if !(1..=MAX_DB_TIMEOUT_SECS).contains(&secs) {
+                return Err(config::ConfigError::Message(format!(
+                    "{name} must be from 1 to {MAX_DB_TIMEOUT_SECS} (seconds), not {secs}"
+                )));
+            }
+        }
+        if let Some(url) = &self.database_url {
+            let url = url.expose_secret().trim();
+            if !url.is_empty() {
+                carbonpass_store::Backend::parse(url).map_err(|e| config::ConfigError::Message(e.to_string()))?;
+            }
+        }
         Ok(self)
+    }
+
+    /// The store's limits from these settings.
+    pub fn store_config(&self) -> carbonpass_store::StoreConfig {
+        use std::time::Duration;
+        carbonpass_store::StoreConfig {
+            pool_size: self.pool_size(),
+            acquire_timeout: Duration::from_secs(self.db_checkout_timeout_secs),
+            connect_timeout: Duration::from_secs(self.db_connect_timeout_secs),
+            statement_timeout: Duration::from_secs(self.db_statement_timeout_secs),
+            ..carbonpass_store::StoreConfig::new(self.database_target())
+        }
     }
 
     /// The database to open: the configured URL, or the SQLite file in the data folder.
@@ -138,32 +180,6 @@ impl Settings {
 
     pub fn public_base_url(&self) -> String {
         self.public_base_url.clone().unwrap_or_else(|| format!("http://{}", self.bind))
-    }
-}
-
-/// A database URL fit for logs: the password, if any, replaced by `***`.
-pub fn redacted(url: &str) -> String {
-    let Some(scheme_end) = url.find("://") else { return url.to_owned() };
-    let rest = &url[scheme_end + 3..];
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    match rest[..authority_end].rfind('@') {
-        Some(at) => match rest[..at].find(':') {
-            Some(colon) => format!("{}{}:***{}", &url[..scheme_end + 3], &rest[..colon], &rest[at..]),
-            None => url.to_owned(),
-        },
-        None => url.to_owned(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::redacted;
-
-    #[test]
-    fn passwords_never_reach_logs() {
-        assert_eq!(redacted("postgres://app:s3cret@db:5432/cp"), "postgres://app:***@db:5432/cp");
-        assert_eq!(redacted("postgres://postgres@127.0.0.1/cp"), "postgres://postgres@127.0.0.1/cp");
-        assert_eq!(redacted("./data/carbonpass.db"), "./data/carbonpass.db");
     }
 }
 

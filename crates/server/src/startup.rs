@@ -14,10 +14,11 @@ use carbonpass_domain::calculation::{FactorLibrary, FactorsError};
 use carbonpass_domain::ports::BlobStore;
 use carbonpass_domain::usecases::{Ports, Services};
 use carbonpass_http::{HttpState, build_app};
-use carbonpass_store::{Backend, Store, StoreConfig, StoreError};
+use carbonpass_store::secrets::redacted_url;
+use carbonpass_store::{Backend, Store, StoreError};
 use secrecy::ExposeSecret;
 
-use crate::settings::{BlobStoreKind, Settings, redacted};
+use crate::settings::{BlobStoreKind, Settings};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -36,18 +37,18 @@ pub enum StartError {
 /// Opens the configured database (creating the data folder for SQLite) and applies pending
 /// migrations. Blocking work, moved off the async threads.
 pub async fn open_store(settings: &Settings) -> Result<Store, StartError> {
-    let target = settings.database_target();
-    if Backend::from_url(&target).0 == Backend::Sqlite {
+    let config = settings.store_config();
+    let target = config.url.clone();
+    if Backend::parse(&target)?.0 == Backend::Sqlite {
         std::fs::create_dir_all(&settings.data_dir).map_err(|source| StartError::Io {
             context: format!("creating the data folder {}", settings.data_dir.display()),
             source,
         })?;
     }
-    let config = StoreConfig { pool_size: settings.pool_size(), ..StoreConfig::new(target.clone()) };
     let store = tokio::task::spawn_blocking(move || -> Result<Store, StoreError> {
         let store = Store::connect(&config)?;
         let applied = store.migrate()?;
-        tracing::info!(database = %redacted(&target), backend = store.backend().name(), migrations_applied = applied.len(), "database ready");
+        tracing::info!(database = %redacted_url(&target), backend = store.backend().name(), migrations_applied = applied.len(), "database ready");
         Ok(store)
     })
     .await

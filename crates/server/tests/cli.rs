@@ -313,3 +313,85 @@ mod commands_exit_cleanly {
         }
     }
 }
+
+/// The database password, in each form a URL can carry it, never reaches a log line or an error
+/// message: `migrate` at the most verbose log level, on each URL.
+mod passwords_never_logged {
+    use super::*;
+
+    const PASSWORD: &str = "Hunter2Pw";
+
+    /// Everything `carbonpass migrate` printed, with `url` as the database.
+    fn migrate_output(url: &str) -> (bool, String) {
+        let dir = tempfile::tempdir().expect("data folder");
+        let out = Command::new(BIN)
+            .arg("--data-dir")
+            .arg(dir.path())
+            .arg("migrate")
+            .env("DATABASE_URL", url)
+            .env_remove("CARBONPASS_DATABASE_URL")
+            .env("CARBONPASS_LOG_LEVEL", "trace")
+            .output()
+            .expect("run carbonpass");
+        let printed = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        let left = std::fs::read_dir(dir.path()).map(|d| d.count()).unwrap_or(0);
+        assert_eq!(left, 0, "no SQLite file may be made from a database URL: {printed}");
+        (out.status.success(), printed)
+    }
+
+    fn assert_clean(printed: &str) {
+        assert!(!printed.contains(PASSWORD), "the password leaked: {printed}");
+        // Percent-encoded and partial forms too.
+        assert!(!printed.contains("Hunter2"), "part of the password leaked: {printed}");
+    }
+
+    /// `postgres://user:password@…` and `?password=…`, on a server that accepts any password.
+    #[test]
+    fn postgres() {
+        let Some(db) = carbonpass_testkit::TestDatabase::of(carbonpass_testkit::Backend::Postgres) else { return };
+        let rest = db.url().strip_prefix("postgres://").expect("a postgres URL");
+        let (user, host_and_db) = rest.split_once('@').expect("a user in DATABASE_URL");
+        for url in [
+            format!("postgres://{user}:{PASSWORD}@{host_and_db}"),
+            format!("postgresql://{user}@{host_and_db}?password={PASSWORD}"),
+            format!("postgres://{user}:Hunter2%50w@{host_and_db}"),
+        ] {
+            let (ok, printed) = migrate_output(&url);
+            assert!(ok, "migrate on {url}: {printed}");
+            assert!(printed.contains("database ready"), "{printed}");
+            assert_clean(&printed);
+        }
+    }
+
+    /// A connection that fails with an error quoting the URL (a bad percent-escape in the
+    /// password, which libpq repeats), and one refused by the network.
+    #[test]
+    fn connection_errors() {
+        for url in [
+            format!("postgres://app:{PASSWORD}%zz@127.0.0.1:1/cp"),
+            format!("postgres://app:{PASSWORD}@127.0.0.1:1/cp"),
+            format!("postgres://app@127.0.0.1:1/cp?password={PASSWORD}&sslmode=disable"),
+        ] {
+            let (ok, printed) = migrate_output(&url);
+            assert!(!ok, "cannot connect: {printed}");
+            assert!(printed.contains("database"), "says what failed: {printed}");
+            assert_clean(&printed);
+        }
+    }
+
+    /// A libpq `key=value` string or another scheme is refused before anything opens, and never
+    /// becomes a SQLite file named after it.
+    #[test]
+    fn unrecognised_database_urls_are_refused() {
+        for url in [
+            format!("host=127.0.0.1 user=app password={PASSWORD} dbname=cp"),
+            format!("mysql://app:{PASSWORD}@127.0.0.1/cp"),
+            format!("postgress://app:{PASSWORD}@127.0.0.1/cp"),
+        ] {
+            let (ok, printed) = migrate_output(&url);
+            assert!(!ok, "refused: {url}");
+            assert!(printed.contains("database URL"), "a clear error: {printed}");
+            assert_clean(&printed);
+        }
+    }
+}

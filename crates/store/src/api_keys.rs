@@ -11,11 +11,15 @@ use carbonpass_domain::ports::ApiKeyRepository;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
-use crate::db::{db_now, from_db_time, to_db_time};
+use crate::db::{db_now, from_db_time, to_db_time, with_lock_wait};
 use crate::error::corrupt;
 use crate::ids::mint;
 use crate::schema::{api_keys, companies};
 use crate::{Store, StoreError};
+
+/// Recording a key's use waits this long at most for another SQLite writer: the request it
+/// belongs to must not wait on a write it does not need.
+const KEY_USE_LOCK_WAIT: std::time::Duration = std::time::Duration::from_millis(100);
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = api_keys)]
@@ -126,10 +130,10 @@ impl ApiKeyRepository for Store {
     async fn find_key_by_hash(&self, hash: &KeyHash) -> Result<Option<StoredKey>, DomainError> {
         let hash = hash.0.clone();
         let found = self
-            .run(move |conn| {
+            .read(move |conn| {
                 Ok(api_keys::table
                     .inner_join(companies::table)
-                    .filter(api_keys::key_hash.eq(hash))
+                    .filter(api_keys::key_hash.eq(&hash))
                     .select((
                         api_keys::id,
                         api_keys::user_id,
@@ -149,15 +153,24 @@ impl ApiKeyRepository for Store {
     }
 
     async fn record_key_use(&self, company: &CompanyId, id: &ApiKeyId, at: DateTime<Utc>) -> Result<(), DomainError> {
-        let (company, id) = (company.as_str().to_owned(), id.as_str().to_owned());
-        self.run(move |conn| {
-            diesel::update(api_keys::table.filter(api_keys::id.eq(id)).filter(api_keys::company_id.eq(company)))
-                .set(api_keys::last_used_at.eq(to_db_time(at)))
-                .execute(conn)?;
-            Ok(())
-        })
-        .await?;
-        Ok(())
+        let (company, key) = (company.as_str().to_owned(), id.as_str().to_owned());
+        let usual = self.busy_timeout();
+        let recorded = self
+            .run(move |conn| {
+                with_lock_wait(conn, KEY_USE_LOCK_WAIT, usual, |conn| {
+                    diesel::update(
+                        api_keys::table.filter(api_keys::id.eq(key)).filter(api_keys::company_id.eq(company)),
+                    )
+                    .set(api_keys::last_used_at.eq(to_db_time(at)))
+                    .execute(conn)?;
+                    Ok(())
+                })
+            })
+            .await;
+        if let Err(err) = &recorded {
+            tracing::warn!(key = %id, error = %err, "a key's last use was not recorded; a later request will record it");
+        }
+        Ok(recorded?)
     }
 
     async fn revoke_key(
@@ -197,13 +210,13 @@ impl Store {
     async fn keys_of(&self, owner: &UserId, company: Option<&CompanyId>) -> Result<Vec<ApiKeyRecord>, DomainError> {
         let (owner, company) = (owner.as_str().to_owned(), company.map(|c| c.as_str().to_owned()));
         let rows = self
-            .run(move |conn| {
+            .read(move |conn| {
                 let mut query = api_keys::table
-                    .filter(api_keys::user_id.eq(owner))
+                    .filter(api_keys::user_id.eq(&owner))
                     .order((api_keys::created_at.desc(), api_keys::id.desc()))
                     .select(ApiKeyRow::as_select())
                     .into_boxed();
-                if let Some(company) = company {
+                if let Some(company) = &company {
                     query = query.filter(api_keys::company_id.eq(company));
                 }
                 Ok(query.load(conn)?)

@@ -170,9 +170,9 @@ impl CompanyRepository for Store {
     async fn find_company_by_slug(&self, slug: &str) -> Result<Option<Company>, DomainError> {
         let slug = slug.to_owned();
         let row = self
-            .run(move |conn| {
+            .read(move |conn| {
                 Ok(companies::table
-                    .filter(companies::passport_slug.eq(slug))
+                    .filter(companies::passport_slug.eq(&slug))
                     .filter(companies::sandbox_of.is_null())
                     .select(CompanyRow::as_select())
                     .first(conn)
@@ -184,7 +184,7 @@ impl CompanyRepository for Store {
 
     async fn sandbox_twin(&self, live: &CompanyId) -> Result<CompanyId, DomainError> {
         let live = live.clone();
-        let twin = self.run(move |conn| twin_of(conn, &live)).await?;
+        let twin = self.read(move |conn| twin_of(conn, &live)).await?;
         twin.as_deref().and_then(CompanyId::parse).ok_or(DomainError::not_found("company"))
     }
 
@@ -252,7 +252,7 @@ impl CompanyRepository for Store {
 
     async fn list_companies(&self) -> Result<Vec<Company>, DomainError> {
         let rows = self
-            .run(|conn| {
+            .read(|conn| {
                 Ok(companies::table
                     .filter(companies::sandbox_of.is_null())
                     .order((companies::created_at.asc(), companies::id.asc()))

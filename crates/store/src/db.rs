@@ -1,7 +1,9 @@
 //! Connections and the pool: one connection type over both backends, chosen from the URL.
 
 use std::fmt;
-use std::time::Duration;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
@@ -26,14 +28,42 @@ pub enum Backend {
 }
 
 impl Backend {
-    /// `postgres://` and `postgresql://` URLs are PostgreSQL; anything else is a SQLite file path
-    /// (an optional `sqlite://` in front is dropped).
+    /// `postgres://` and `postgresql://` URLs are PostgreSQL; `sqlite://…` and anything else are
+    /// a SQLite file path. For a target an operator typed, use [`Backend::parse`], which refuses
+    /// what is neither.
     pub fn from_url(url: &str) -> (Self, &str) {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             (Backend::Postgres, url)
         } else {
             (Backend::Sqlite, url.strip_prefix("sqlite://").unwrap_or(url))
         }
+    }
+
+    /// Like [`Backend::from_url`], but refuses a configured database that is neither a
+    /// PostgreSQL URL nor plainly a SQLite file: another scheme (`mysql://`), or a libpq
+    /// key=value string (`host=db password=…`), which would otherwise open a new SQLite file
+    /// named after it. The error never repeats the value: it may hold a password.
+    pub fn parse(url: &str) -> Result<(Self, &str), StoreError> {
+        let (backend, target) = Self::from_url(url);
+        if backend == Backend::Postgres {
+            return Ok((backend, target));
+        }
+        let refused = |why: &str| {
+            StoreError::Config(format!(
+                "the database URL {why}: use postgres://user@host/db (or postgresql://), \
+                 sqlite:///path/to/file.db, or a file path such as ./data/carbonpass.db"
+            ))
+        };
+        if target.trim().is_empty() {
+            return Err(refused("is empty"));
+        }
+        if target.contains("://") {
+            return Err(refused("has a scheme that is neither postgres:// nor sqlite://"));
+        }
+        if target.contains('=') || target.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(refused("looks like a libpq connection string (key=value pairs), not a URL or a file path"));
+        }
+        Ok((backend, target))
     }
 
     pub fn name(self) -> &'static str {
@@ -52,20 +82,40 @@ impl Backend {
 pub(crate) struct PooledDb {
     pub conn: DbConnection,
     broken: bool,
+    /// When the connection last finished a piece of work.
+    last_used: Instant,
+    /// The pool's count of dead connections found when this one was last known to answer.
+    answered_at: u64,
 }
+
+/// A connection idle for longer than this is pinged before use: long enough that a busy pool
+/// never pays the extra round trip, short enough that connections left over from before a
+/// database restart are found dead by the ping rather than by a client's request (the window
+/// HikariCP uses).
+const TRUSTED_IDLE: Duration = Duration::from_millis(500);
 
 impl PooledDb {
     /// After a failed query: keep the connection only if it still answers.
     pub(crate) fn check_after_error(&mut self) {
         self.broken = self.conn.ping().is_err();
     }
+
+    /// A PostgreSQL connection idle long enough that its server may have gone meanwhile. (A
+    /// SQLite connection is a file in this process: it does not go away.)
+    fn idle_too_long(&self) -> bool {
+        matches!(self.conn, DbConnection::Pg(_)) && self.last_used.elapsed() > TRUSTED_IDLE
+    }
 }
 
-/// Opens connections of one backend; SQLite connections get the settings that make concurrent
-/// use safe (foreign keys on, WAL, a busy timeout instead of an immediate "database is locked").
+/// Opens connections of one backend. PostgreSQL connections get their time limits and TCP
+/// keepalives (see [`pg_target`]); SQLite connections the settings that make concurrent use safe
+/// (foreign keys on, WAL, a busy timeout instead of an immediate "database is locked").
 pub(crate) struct Manager {
     backend: Backend,
     target: String,
+    busy_timeout: Duration,
+    /// The password in each form it takes in `target`, masked in connection errors.
+    secrets: Vec<String>,
 }
 
 impl ManageConnection for Manager {
@@ -77,16 +127,24 @@ impl ManageConnection for Manager {
             Backend::Postgres => PgConnection::establish(&self.target).map(DbConnection::Pg),
             Backend::Sqlite => {
                 let mut conn = SqliteConnection::establish(&self.target)?;
-                conn.batch_execute(
-                    "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; \
+                conn.batch_execute(&format!(
+                    "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {}; \
                      PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;",
-                )
+                    self.busy_timeout.as_millis()
+                ))
                 .map_err(ConnectionError::CouldntSetupConfiguration)?;
                 Ok(DbConnection::Sqlite(conn))
             }
         }
-        .map_err(r2d2::Error::ConnectionError)?;
-        Ok(PooledDb { conn, broken: false })
+        // Never pass a driver's connection error on as it is: libpq repeats parts of the
+        // connection string in some of them.
+        .map_err(|e| {
+            r2d2::Error::ConnectionError(ConnectionError::BadConnection(crate::secrets::scrub(
+                &e.to_string(),
+                &self.secrets,
+            )))
+        })?;
+        Ok(PooledDb { conn, broken: false, last_used: Instant::now(), answered_at: 0 })
     }
 
     fn is_valid(&self, pooled: &mut PooledDb) -> Result<(), r2d2::Error> {
@@ -98,9 +156,9 @@ impl ManageConnection for Manager {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct StoreConfig {
-    /// `postgres://…`, or a SQLite file path.
+    /// `postgres://…`, or a SQLite file path. May hold a password: never logged as it is.
     pub url: String,
     pub pool_size: u32,
     /// Connections the pool keeps open while idle, opening them in the background. None by
@@ -108,23 +166,95 @@ pub struct StoreConfig {
     /// thread (libpq's TLS set-up racing OpenSSL's clean-up at exit crashed one-shot commands
     /// and test processes). Connections still stay pooled after use.
     pub min_idle: u32,
-    /// How long a request waits for a free connection (or a new one) before giving up.
+    /// How long work waits for a free connection (or a new one) before giving up.
     pub acquire_timeout: Duration,
+    /// How long opening a PostgreSQL connection (TCP, TLS, authentication) may take.
+    pub connect_timeout: Duration,
+    /// How long one statement may run: PostgreSQL cancels it server-side, SQLite stops waiting
+    /// for another writer's lock. Every piece of work also has a client-side deadline of
+    /// `acquire_timeout + statement_timeout`, which holds even when the server cannot answer at
+    /// all (frozen, or cut off by the network).
+    pub statement_timeout: Duration,
+}
+
+impl fmt::Debug for StoreConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StoreConfig")
+            .field("url", &crate::secrets::redacted_url(&self.url))
+            .field("pool_size", &self.pool_size)
+            .field("acquire_timeout", &self.acquire_timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("statement_timeout", &self.statement_timeout)
+            .finish_non_exhaustive()
+    }
 }
 
 impl StoreConfig {
     pub fn new(url: impl Into<String>) -> Self {
-        Self { url: url.into(), pool_size: 10, min_idle: 0, acquire_timeout: Duration::from_secs(5) }
+        Self {
+            url: url.into(),
+            pool_size: 10,
+            min_idle: 0,
+            acquire_timeout: Duration::from_secs(5),
+            connect_timeout: Duration::from_secs(5),
+            statement_timeout: Duration::from_secs(5),
+        }
     }
+
+    /// The longest any one piece of store work may take, queueing included.
+    pub fn deadline(&self) -> Duration {
+        self.acquire_timeout + self.statement_timeout
+    }
+}
+
+/// Keepalive probes start after this much silence on a PostgreSQL connection, and go
+/// [`KEEPALIVE_COUNT`] times [`KEEPALIVE_INTERVAL`] apart: a peer gone from the network is noticed
+/// within about 25 s even by a connection that is waiting for nothing.
+const KEEPALIVE_IDLE: Duration = Duration::from_secs(10);
+const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(5);
+const KEEPALIVE_COUNT: u32 = 3;
+
+/// The PostgreSQL URL with this store's limits added as libpq parameters, unless the URL already
+/// sets them: `connect_timeout`, TCP keepalives, `tcp_user_timeout` (sent data unacknowledged for
+/// that long breaks the connection) and the server-side `statement_timeout`.
+pub(crate) fn pg_target(url: &str, config: &StoreConfig) -> String {
+    let statement_ms = config.statement_timeout.as_millis().max(1);
+    let user_timeout_ms = (KEEPALIVE_IDLE + KEEPALIVE_INTERVAL * KEEPALIVE_COUNT).as_millis();
+    // libpq takes whole seconds and treats 1 as 2.
+    let connect_secs = config.connect_timeout.as_secs().max(2);
+    let params = [
+        ("connect_timeout", connect_secs.to_string()),
+        ("keepalives", "1".into()),
+        ("keepalives_idle", KEEPALIVE_IDLE.as_secs().to_string()),
+        ("keepalives_interval", KEEPALIVE_INTERVAL.as_secs().to_string()),
+        ("keepalives_count", KEEPALIVE_COUNT.to_string()),
+        ("tcp_user_timeout", user_timeout_ms.to_string()),
+        // `-c statement_timeout=N`, percent-encoded for the URL.
+        ("options", format!("-c%20statement_timeout%3D{statement_ms}")),
+    ];
+    let query = url.split_once('?').map_or("", |(_, q)| q);
+    let already = |name: &str| query.split('&').any(|pair| pair.split('=').next() == Some(name));
+    let mut target = url.to_owned();
+    for (name, value) in params.iter().filter(|(name, _)| !already(name)) {
+        target.push(if target.contains('?') { '&' } else { '?' });
+        target.push_str(name);
+        target.push('=');
+        target.push_str(value);
+    }
+    target
 }
 
 /// The store: a pool of connections to one database. Cheap to clone.
 #[derive(Clone)]
 pub struct Store {
-    pool: Pool<Manager>,
+    connections: Connections,
     backend: Backend,
     /// One thread per pooled connection runs every query.
     threads: DbThreads,
+    /// The most any one piece of work may take, queueing included.
+    deadline: Duration,
+    /// How long a SQLite statement waits for another writer's lock.
+    busy_timeout: Duration,
 }
 
 impl fmt::Debug for Store {
@@ -137,48 +267,86 @@ impl Store {
     /// Opens the pool, failing at once if the database cannot be reached. Blocking: call it at
     /// start-up, before serving.
     pub fn connect(config: &StoreConfig) -> Result<Self, StoreError> {
-        let (backend, target) = Backend::from_url(&config.url);
-        let manager = Manager { backend, target: target.to_owned() };
+        let (backend, target) = Backend::parse(&config.url)?;
+        let target = match backend {
+            Backend::Postgres => pg_target(target, config),
+            Backend::Sqlite => target.to_owned(),
+        };
+        let secrets = crate::secrets::secrets_of(&target);
+        let manager = Manager { backend, target, busy_timeout: config.statement_timeout, secrets: secrets.clone() };
         let pool = Pool::builder()
             .max_size(config.pool_size.max(1))
             .min_idle(Some(config.min_idle))
             .connection_timeout(config.acquire_timeout)
             .test_on_check_out(false)
             .build(manager)
-            .map_err(|e| StoreError::Connect(e.to_string()))?;
+            .map_err(|e| StoreError::Connect(crate::secrets::scrub(&e.to_string(), &secrets)))?;
         let threads = DbThreads::start(pool.max_size() as usize)?;
-        Ok(Self { pool, backend, threads })
+        let connections = Connections { pool, dead_seen: Arc::new(AtomicU64::new(0)) };
+        Ok(Self { connections, backend, threads, deadline: config.deadline(), busy_timeout: config.statement_timeout })
     }
 
     pub fn backend(&self) -> Backend {
         self.backend
     }
 
+    /// How long a SQLite statement waits for another writer's lock, normally.
+    pub(crate) fn busy_timeout(&self) -> Duration {
+        self.busy_timeout
+    }
+
     /// Applies pending migrations; returns the names applied now. Blocking.
     pub fn migrate(&self) -> Result<Vec<String>, StoreError> {
-        let mut pooled = self.pool.get()?;
+        let mut pooled = self.connections.pool.get()?;
         crate::migrations::run_pending(&mut pooled.conn)
     }
 
-    /// Runs `work` with a pooled connection on a database thread.
+    /// Runs `work` with a pooled connection on a database thread, giving up with
+    /// [`StoreError::Timeout`] when the store's deadline passes first (the thread finishes the
+    /// work, or is freed by the statement timeout; its result is dropped). For a single write
+    /// statement; reads go through [`Store::read`], several statements through a transaction.
     pub(crate) async fn run<T, F>(&self, work: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&mut DbConnection) -> Result<T, StoreError> + Send + 'static,
     {
-        let pool = self.pool.clone();
-        self.threads
-            .run(move || {
-                let mut pooled = pool.get()?;
-                let result = work(&mut pooled.conn);
-                if let Err(StoreError::Query(err)) = &result
-                    && !is_data_error(err)
-                {
-                    pooled.check_after_error();
-                }
-                result
-            })
-            .await?
+        self.on_thread(self.deadline, move |connections| {
+            let mut pooled = connections.checkout()?;
+            let result = work(&mut pooled.conn);
+            connections.finish(&mut pooled, result)
+        })
+        .await
+    }
+
+    /// Like [`Store::run`], for work that only reads: if its connection turns out dead (the
+    /// database restarted since it was last used), it runs again on one that answers.
+    pub(crate) async fn read<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: Fn(&mut DbConnection) -> Result<T, StoreError> + Send + 'static,
+    {
+        self.read_within(self.deadline, work).await
+    }
+
+    /// [`Store::read`] with a deadline of its own (shorter, for the readiness probe).
+    pub(crate) async fn read_within<T, F>(&self, deadline: Duration, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: Fn(&mut DbConnection) -> Result<T, StoreError> + Send + 'static,
+    {
+        self.on_thread(deadline, move |connections| {
+            let mut pooled = connections.checkout()?;
+            let first = work(&mut pooled.conn);
+            let first = connections.finish(&mut pooled, first);
+            if !pooled.broken {
+                return first;
+            }
+            drop(pooled);
+            let mut pooled = connections.checkout()?;
+            let again = work(&mut pooled.conn);
+            connections.finish(&mut pooled, again)
+        })
+        .await
     }
 
     /// Like [`Store::run`], inside one write transaction: all of `work` is committed, or none of
@@ -190,7 +358,7 @@ impl Store {
         T: Send + 'static,
         F: FnOnce(&mut DbConnection) -> Result<T, StoreError> + Send + 'static,
     {
-        self.run(move |conn| begun_with(conn, "BEGIN", "BEGIN IMMEDIATE", work)).await
+        self.in_transaction(("BEGIN", "BEGIN IMMEDIATE"), work).await
     }
 
     /// Like [`Store::run`], inside one read-only transaction that sees a single snapshot of the
@@ -203,30 +371,133 @@ impl Store {
         F: FnOnce(&mut DbConnection) -> Result<T, StoreError> + Send + 'static,
     {
         // One statement opens it: a round trip fewer than BEGIN then SET TRANSACTION.
-        const PG: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
-        self.run(move |conn| begun_with(conn, PG, "BEGIN", work)).await
+        self.in_transaction(("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", "BEGIN"), work).await
     }
 
-    /// A pooled connection, waiting at most `timeout` for one. For the readiness probe.
-    pub(crate) fn get_within(&self, timeout: Duration) -> Result<r2d2::PooledConnection<Manager>, StoreError> {
-        self.pool.get_timeout(timeout).map_err(StoreError::Pool)
+    /// Runs `work` in a transaction opened by `begin` (PostgreSQL's statement, SQLite's). A
+    /// `BEGIN` that finds its connection dead has done nothing, so it is tried once more on one
+    /// that answers; once `work` has started, a failure is final.
+    async fn in_transaction<T, F>(&self, begin: (&'static str, &'static str), work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, StoreError> + Send + 'static,
+    {
+        self.on_thread(self.deadline, move |connections| {
+            let mut pooled = connections.checkout()?;
+            let begun = begin_transaction(&mut pooled.conn, begin);
+            if let Err(err) = connections.finish(&mut pooled, begun) {
+                if !pooled.broken {
+                    return Err(err);
+                }
+                drop(pooled);
+                pooled = connections.checkout()?;
+                let begun = begin_transaction(&mut pooled.conn, begin);
+                connections.finish(&mut pooled, begun)?;
+            }
+            let done = end_transaction(&mut pooled.conn, work);
+            connections.finish(&mut pooled, done)
+        })
+        .await
+    }
+
+    /// Runs `job` on a database thread with access to the pool, within `deadline`.
+    async fn on_thread<T, J>(&self, deadline: Duration, job: J) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        J: FnOnce(&Connections) -> Result<T, StoreError> + Send + 'static,
+    {
+        let connections = self.connections.clone();
+        let running = self.threads.run(move || job(&connections));
+        match tokio::time::timeout(deadline, running).await {
+            Ok(done) => done?,
+            Err(_) => Err(StoreError::Timeout(deadline)),
+        }
     }
 }
 
-/// Runs `work` in a transaction opened with the given `BEGIN` statement of each backend, through
-/// the connection's own transaction manager, so that nested `transaction` calls inside `work`
-/// become savepoints as usual. Committed if `work` succeeds, rolled back otherwise.
-fn begun_with<T>(
+/// The pool, and what it has learnt about its connections' health.
+#[derive(Clone)]
+struct Connections {
+    pool: Pool<Manager>,
+    /// Goes up each time a connection is found dead: every connection last known to answer
+    /// before that (the database may have restarted under all of them) is pinged before use.
+    dead_seen: Arc<AtomicU64>,
+}
+
+impl Connections {
+    /// A pooled connection that answers: one idle for a while, or older than the last dead one
+    /// found, is pinged first, and a dead one is dropped (the pool opens another).
+    fn checkout(&self) -> Result<r2d2::PooledConnection<Manager>, StoreError> {
+        // Every connection in the pool may be dead; after that many, the next one is new.
+        for _ in 0..self.pool.max_size() {
+            let mut pooled = self.pool.get()?;
+            let epoch = self.dead_seen.load(Ordering::Acquire);
+            let suspect = pooled.answered_at < epoch || pooled.idle_too_long();
+            if !suspect || pooled.conn.ping().is_ok() {
+                pooled.answered_at = epoch;
+                return Ok(pooled);
+            }
+            pooled.broken = true;
+            self.dead_seen.fetch_add(1, Ordering::AcqRel);
+        }
+        Ok(self.pool.get()?)
+    }
+
+    /// After work on `pooled`: a connection whose work failed other than on the data is kept only
+    /// if it still answers; one that does not marks every older connection suspect.
+    fn finish<T>(
+        &self,
+        pooled: &mut r2d2::PooledConnection<Manager>,
+        result: Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        if let Err(StoreError::Query(err)) = &result
+            && !is_data_error(err)
+        {
+            pooled.check_after_error();
+            if pooled.broken {
+                self.dead_seen.fetch_add(1, Ordering::AcqRel);
+            }
+        }
+        pooled.last_used = Instant::now();
+        result
+    }
+}
+
+/// Runs `work` on a SQLite connection that waits at most `wait` for another writer's lock, then
+/// puts the connection's usual wait back; on PostgreSQL, as it is.
+pub(crate) fn with_lock_wait<T>(
     conn: &mut DbConnection,
-    pg_begin: &str,
-    sqlite_begin: &str,
+    wait: Duration,
+    usual: Duration,
     work: impl FnOnce(&mut DbConnection) -> Result<T, StoreError>,
 ) -> Result<T, StoreError> {
-    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    if !matches!(conn, DbConnection::Sqlite(_)) {
+        return work(conn);
+    }
+    conn.batch_execute(&format!("PRAGMA busy_timeout = {}", wait.as_millis()))?;
+    let result = work(conn);
+    conn.batch_execute(&format!("PRAGMA busy_timeout = {}", usual.as_millis()))?;
+    result
+}
+
+/// Opens a transaction with the given `BEGIN` statement of each backend, through the
+/// connection's own transaction manager, so that nested `transaction` calls inside the work
+/// become savepoints as usual.
+fn begin_transaction(conn: &mut DbConnection, (pg_begin, sqlite_begin): (&str, &str)) -> Result<(), StoreError> {
+    use diesel::connection::AnsiTransactionManager;
     match conn {
         DbConnection::Pg(pg) => AnsiTransactionManager::begin_transaction_sql(pg, pg_begin)?,
         DbConnection::Sqlite(lite) => AnsiTransactionManager::begin_transaction_sql(lite, sqlite_begin)?,
     }
+    Ok(())
+}
+
+/// Runs `work` in the open transaction: committed if it succeeds, rolled back otherwise.
+fn end_transaction<T>(
+    conn: &mut DbConnection,
+    work: impl FnOnce(&mut DbConnection) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
     let result = work(conn);
     let ended = match (conn, result.is_ok()) {
         (DbConnection::Pg(pg), true) => AnsiTransactionManager::commit_transaction(pg),

@@ -8,6 +8,10 @@ use thiserror::Error;
 pub enum StoreError {
     #[error("cannot connect to the database: {0}")]
     Connect(String),
+    #[error("database configuration: {0}")]
+    Config(String),
+    #[error("the database did not answer within {0:?}")]
+    Timeout(std::time::Duration),
     #[error("no database connection became free in time: {0}")]
     Pool(#[from] diesel::r2d2::PoolError),
     #[error("migration failed: {0}")]
@@ -36,11 +40,26 @@ impl From<StoreError> for DomainError {
                 DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
                 info,
             )) => DomainError::Unavailable(info.message().to_owned()),
+            // SQLite's answer when another writer held the lock past the busy timeout.
+            StoreError::Query(DieselError::DatabaseError(_, info)) if is_lock_timeout(info.message()) => {
+                DomainError::Unavailable(info.message().to_owned())
+            }
             StoreError::Connect(e) | StoreError::Migration(e) => DomainError::Unavailable(e),
             StoreError::Pool(e) => DomainError::Unavailable(e.to_string()),
+            err @ StoreError::Timeout(_) => DomainError::Unavailable(err.to_string()),
             other => DomainError::Internal(other.to_string()),
         }
     }
+}
+
+/// SQLite's "database is locked" (another connection's write) and "database table is locked"
+/// (this connection's own statement), after the busy timeout; PostgreSQL's statement and lock
+/// timeouts: the database is busy, not broken, and the request may be retried.
+fn is_lock_timeout(message: &str) -> bool {
+    message.starts_with("database is locked")
+        || message.starts_with("database table is locked")
+        || message.starts_with("canceling statement due to statement timeout")
+        || message.starts_with("canceling statement due to lock timeout")
 }
 
 #[cfg(test)]
@@ -63,5 +82,16 @@ mod tests {
             let mapped = DomainError::from(violation(kind));
             assert!(matches!(mapped, DomainError::Internal(_)), "{mapped:?}");
         }
+    }
+
+    #[test]
+    fn a_busy_database_is_unavailable_not_broken() {
+        for message in ["database is locked", "canceling statement due to statement timeout"] {
+            let err =
+                StoreError::Query(DieselError::DatabaseError(DatabaseErrorKind::Unknown, Box::new(message.to_owned())));
+            assert!(matches!(DomainError::from(err), DomainError::Unavailable(_)), "{message}");
+        }
+        let late = StoreError::Timeout(std::time::Duration::from_secs(3));
+        assert!(matches!(DomainError::from(late), DomainError::Unavailable(_)));
     }
 }

@@ -15,18 +15,11 @@ const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 #[async_trait]
 impl HealthProbe for Store {
     async fn check(&self) -> Result<(), DomainError> {
-        let store = self.clone();
-        tokio::task::spawn_blocking(move || -> Result<(), StoreError> {
-            let mut pooled = store.get_within(PROBE_TIMEOUT)?;
-            let answered = diesel::sql_query("SELECT 1").execute(&mut pooled.conn);
-            if answered.is_err() {
-                pooled.check_after_error();
-            }
-            answered?;
+        self.read_within(PROBE_TIMEOUT, |conn| -> Result<(), StoreError> {
+            diesel::sql_query("SELECT 1").execute(conn)?;
             Ok(())
         })
         .await
-        .map_err(|e| DomainError::Internal(e.to_string()))?
         .map_err(|e| DomainError::Unavailable(e.to_string()))
     }
 }

@@ -13,6 +13,7 @@ mod ids;
 mod migrations;
 mod reports;
 mod schema;
+pub mod secrets;
 mod tenancy;
 mod threads;
 mod users;

@@ -45,7 +45,13 @@ impl DbThreads {
     {
         let (done, result) = oneshot::channel();
         let job: Job = Box::new(move || {
-            // The caller may have gone (a client hung up): then nobody wants the result.
+            // A caller that gave up while the job queued (its deadline passed while the database
+            // was not answering) no longer wants it: skipping it lets a backlog drain at once
+            // when the database is back.
+            if done.is_closed() {
+                return;
+            }
+            // The caller may still go while the work runs: then nobody wants the result.
             let _ = done.send(work());
         });
         self.queue.send(job).map_err(|_| StoreError::Task("the database threads have stopped".into()))?;
@@ -75,5 +81,24 @@ mod tests {
         assert!(matches!(panicked, Err(StoreError::Task(_))));
         let name = threads.run(|| std::thread::current().name().map(str::to_owned)).await.ok().flatten();
         assert_eq!(name.as_deref(), Some("carbonpass-db-0"), "the one thread is still serving");
+    }
+
+    #[tokio::test]
+    async fn work_whose_caller_gave_up_is_skipped() {
+        let threads = DbThreads::start(1).expect("start");
+        let (release, wait) = std::sync::mpsc::channel::<()>();
+        let first = threads.clone();
+        let busy = tokio::spawn(async move { first.run(move || wait.recv().ok()).await });
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        let ran = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = ran.clone();
+        let abandoned = threads.run(move || flag.store(true, std::sync::atomic::Ordering::SeqCst));
+        // The second job is queued behind the first; its caller gives up before it starts.
+        let gave_up = tokio::time::timeout(std::time::Duration::from_millis(50), abandoned).await;
+        assert!(gave_up.is_err());
+        release.send(()).expect("release");
+        assert!(matches!(busy.await, Ok(Ok(Some(())))));
+        assert_eq!(threads.run(|| 1).await.ok(), Some(1), "the thread went on to later work");
+        assert!(!ran.load(std::sync::atomic::Ordering::SeqCst), "the abandoned job never ran");
     }
 }

@@ -62,8 +62,8 @@ impl UserRepository for Store {
     async fn find_user_by_email(&self, email: &str) -> Result<Option<User>, DomainError> {
         let email = email.to_owned();
         let row = self
-            .run(move |conn| {
-                Ok(users::table.filter(users::email.eq(email)).select(UserRow::as_select()).first(conn).optional()?)
+            .read(move |conn| {
+                Ok(users::table.filter(users::email.eq(&email)).select(UserRow::as_select()).first(conn).optional()?)
             })
             .await?;
         Ok(row.map(User::try_from).transpose()?)
@@ -111,7 +111,9 @@ impl UserRepository for Store {
     async fn is_member(&self, user: &UserId, company: &CompanyId) -> Result<bool, DomainError> {
         let (user, company) = (user.as_str().to_owned(), company.as_str().to_owned());
         Ok(self
-            .run(move |conn| Ok(company_memberships::table.find((user, company)).count().get_result::<i64>(conn)? > 0))
+            .read(move |conn| {
+                Ok(company_memberships::table.find((&user, &company)).count().get_result::<i64>(conn)? > 0)
+            })
             .await?)
     }
 }

@@ -19,6 +19,9 @@ use rand::Rng;
 use rand::distr::Alphanumeric;
 use tempfile::TempDir;
 
+mod private_postgres;
+pub use private_postgres::PrivatePostgres;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -36,7 +39,12 @@ pub struct TestDatabase {
 #[derive(Debug)]
 enum Cleanup {
     Folder(#[allow(dead_code)] TempDir),
-    PgDatabase { admin_url: String, name: String },
+    PgDatabase {
+        admin_url: String,
+        name: String,
+    },
+    /// A database someone else owns (a [`PrivatePostgres`]): nothing to remove.
+    Nothing,
 }
 
 /// Advisory-lock key serialising template builds and clones across test processes.
@@ -71,6 +79,11 @@ impl TestDatabase {
             backend: Backend::Postgres,
             cleanup: Cleanup::PgDatabase { admin_url, name },
         })
+    }
+
+    /// A PostgreSQL database at `url` that outlives this value (a [`PrivatePostgres`]'s).
+    pub fn external(url: String) -> Self {
+        Self { url, backend: Backend::Postgres, cleanup: Cleanup::Nothing }
     }
 
     /// A new database with no tables at all (for tests of migrating), or `None` when that
@@ -112,7 +125,7 @@ impl TestDatabase {
     pub fn folder(&self) -> Option<&Path> {
         match &self.cleanup {
             Cleanup::Folder(dir) => Some(dir.path()),
-            Cleanup::PgDatabase { .. } => None,
+            Cleanup::PgDatabase { .. } | Cleanup::Nothing => None,
         }
     }
 }

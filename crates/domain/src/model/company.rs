@@ -159,15 +159,13 @@ impl NewCompany {
     }
 }
 
-/// Non-blank text of at most `max` characters.
+/// Non-blank plain text of at most `max` characters. Names are shown to operators in terminals,
+/// so they must hold no control characters (an escape sequence would drive the terminal).
 pub(crate) fn require_text(field: &'static str, value: &str, max: usize) -> Result<(), DomainError> {
-    if value.trim().is_empty() {
-        return Err(DomainError::invalid(field, "must not be blank"));
+    match super::text::plain_text(field, value, max)? {
+        Some(_) => Ok(()),
+        None => Err(DomainError::invalid(field, "must not be blank")),
     }
-    if value.chars().count() > max {
-        return Err(DomainError::invalid(field, format!("must be at most {max} characters")));
-    }
-    Ok(())
 }
 
 /// Everything `GET /company` shows: the profile, its sites and the latest emissions.
@@ -199,6 +197,26 @@ mod tests {
             assert_eq!(plan.as_str().parse::<Plan>().ok(), Some(plan));
         }
         assert!("enterprise".parse::<Plan>().is_err());
+    }
+
+    #[test]
+    fn names_shown_in_terminals_refuse_control_characters() {
+        let company = |name: &str| NewCompany {
+            name: name.into(),
+            sector: "Retail".into(),
+            city: "Leeds".into(),
+            employee_count: 3,
+            plan: Plan::Business,
+            passport: Passport { slug: "acme".into(), activated: false },
+            reporting_year_start: ReportingYearStart::default(),
+        };
+        assert!(company("Acme Ltd").validate().is_ok());
+        for bad in ["Acme\u{1b}[2J Ltd", "Acme\nLtd", "Acme\u{7}", "Acme\u{202E}dtL", "   "] {
+            assert!(matches!(company(bad).validate(), Err(DomainError::Invalid { .. })), "{bad:?}");
+        }
+        let site = |name: &str| crate::model::NewSite { name: name.into(), city: "Leeds".into(), employee_count: 1 };
+        assert!(site("Leeds Depot").validate().is_ok());
+        assert!(site("Depot\r\u{1b}]0;owned\u{7}").validate().is_err());
     }
 
     #[test]

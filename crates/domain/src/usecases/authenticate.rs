@@ -30,7 +30,10 @@ impl Services {
         }
         let stale = stored.last_used_at.is_none_or(|last| now - last >= LAST_USED_GRANULARITY);
         if stale {
-            self.keys.record_key_use(&stored.company_id, &stored.id, now).await?;
+            // Best effort: a request is never refused because its key's last use could not be
+            // written (a busy SQLite writer, say). The key stays stale, so a later request
+            // records it; the adapter logs why this one could not.
+            let _best_effort = self.keys.record_key_use(&stored.company_id, &stored.id, now).await;
         }
         Ok(Principal {
             key_id: stored.id,
@@ -153,6 +156,14 @@ mod tests {
         let mut m = mocks_with(Some(stored(Plan::Business, false, Some(a_minute_ago))));
         m.keys.expect_record_key_use().times(1).returning(|_, _, _| Ok(()));
         assert!(pollster::block_on(m.into_services().authenticate(Some("cp_live_good"), now())).is_ok());
+    }
+
+    #[test]
+    fn a_use_that_cannot_be_recorded_does_not_refuse_the_request() {
+        let mut m = mocks_with(Some(stored(Plan::Business, false, None)));
+        m.keys.expect_record_key_use().times(1).returning(|_, _, _| Err(DomainError::Unavailable("locked".into())));
+        let principal = pollster::block_on(m.into_services().authenticate(Some("cp_live_good"), now()));
+        assert_eq!(principal.expect("accepted").key_id.as_str(), "key_a1");
     }
 
     #[test]

@@ -7,6 +7,7 @@ mod company;
 mod confirm;
 mod emissions;
 mod errors;
+mod faults;
 mod health;
 mod idempotency;
 mod integrity;

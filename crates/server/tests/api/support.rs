@@ -63,24 +63,34 @@ pub async fn second_instance(app: &TestApp) -> String {
 }
 
 async fn start(db: &TestDatabase, data_dir: &std::path::Path, s3: Option<S3Settings>) -> (String, Services) {
-    let blob_dir = data_dir.join("blobs");
-    let data_dir = data_dir.to_path_buf();
-    let settings = Settings {
+    serve(settings(db.url(), data_dir, s3)).await
+}
+
+/// The settings every test server starts from: `database_url`, its data in `data_dir`.
+pub fn settings(database_url: &str, data_dir: &std::path::Path, s3: Option<S3Settings>) -> Settings {
+    Settings {
         bind: "127.0.0.1:0".into(),
-        data_dir,
-        database_url: Some(db.url().to_owned().into()),
+        data_dir: data_dir.to_path_buf(),
+        database_url: Some(database_url.to_owned().into()),
         public_base_url: Some(PUBLIC_BASE_URL.into()),
         log_format: LogFormat::Human,
         log_level: "warn".into(),
         pool_size: Some(4),
         blob_store: if s3.is_some() { BlobStoreKind::S3 } else { BlobStoreKind::Local },
-        blob_dir: Some(blob_dir),
+        blob_dir: Some(data_dir.join("blobs")),
         s3: s3.unwrap_or_default(),
         max_upload_bytes: MAX_UPLOAD_BYTES,
         workers: Some(1),
         shutdown_timeout_secs: 1,
         idempotency_lease_secs: IDEMPOTENCY_LEASE_SECS,
-    };
+        db_connect_timeout_secs: 5,
+        db_statement_timeout_secs: 5,
+        db_checkout_timeout_secs: 2,
+    }
+}
+
+/// Starts a server on `settings`: its base URL, and the services behind it.
+pub async fn serve(settings: Settings) -> (String, Services) {
     let app = Application::build(&settings).await.expect("build the application");
     let base = format!("http://{}", app.address());
     let services = app.services().clone();

@@ -207,7 +207,7 @@ impl BillRepository for Store {
     async fn list_bills(&self, company: &CompanyId, query: BillQuery) -> Result<Vec<Bill>, DomainError> {
         let company = company.as_str().to_owned();
         let rows = self
-            .run(move |conn| {
+            .read(move |conn| {
                 let cursor = match &query.after {
                     Some(after) => {
                         let at = bills::table
@@ -224,7 +224,7 @@ impl BillRepository for Store {
                     None => None,
                 };
                 let mut select = bills::table
-                    .filter(bills::company_id.eq(company))
+                    .filter(bills::company_id.eq(company.clone()))
                     .select(BillRow::as_select())
                     .order((bills::created_at.desc(), bills::id.desc()))
                     .limit(i64::from(query.limit))
@@ -247,7 +247,7 @@ impl BillRepository for Store {
 
     async fn find_bill(&self, company: &CompanyId, id: &BillId) -> Result<Option<Bill>, DomainError> {
         let (company, id) = (company.as_str().to_owned(), id.as_str().to_owned());
-        let row = self.run(move |conn| find(conn, &company, &id)).await?;
+        let row = self.read(move |conn| find(conn, &company, &id)).await?;
         Ok(row.map(Bill::try_from).transpose()?)
     }
 

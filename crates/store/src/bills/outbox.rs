@@ -48,9 +48,9 @@ impl Store {
     pub async fn outbox(&self, company: &CompanyId) -> Result<Vec<(String, String)>, DomainError> {
         let company = company.as_str().to_owned();
         Ok(self
-            .run(move |conn| {
+            .read(move |conn| {
                 Ok(events::table
-                    .filter(events::company_id.eq(company))
+                    .filter(events::company_id.eq(&company))
                     .order((events::created_at.asc(), events::id.asc()))
                     .select((events::event_type, events::data))
                     .load::<(String, String)>(conn)?)
