@@ -62,10 +62,15 @@ const READ_CHUNK: usize = 64 * 1024;
 
 struct LocalReader {
     file: File,
+    size: u64,
 }
 
 #[async_trait]
 impl BlobReader for LocalReader {
+    fn size(&self) -> u64 {
+        self.size
+    }
+
     async fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, DomainError> {
         let mut chunk = vec![0; READ_CHUNK];
         let n = self.file.read(&mut chunk).await.map_err(|e| unavailable("reading a blob", e))?;
@@ -82,7 +87,10 @@ impl BlobStore for LocalBlobs {
     async fn open(&self, key: &str) -> Result<Box<dyn BlobReader>, DomainError> {
         let path = self.path_of(key).ok_or(DomainError::not_found("file"))?;
         match File::open(&path).await {
-            Ok(file) => Ok(Box::new(LocalReader { file })),
+            Ok(file) => {
+                let size = file.metadata().await.map_err(|e| unavailable("reading a blob's size", e))?.len();
+                Ok(Box::new(LocalReader { file, size }))
+            }
             Err(e) if e.kind() == io::ErrorKind::NotFound => Err(DomainError::not_found("file")),
             Err(e) => Err(unavailable("opening a blob", e)),
         }

@@ -76,7 +76,10 @@ impl BlobStore for S3Blobs {
     async fn open(&self, key: &str) -> Result<Box<dyn BlobReader>, DomainError> {
         let path = self.path_of(key).ok_or(DomainError::not_found("file"))?;
         match self.store.get(&path).await {
-            Ok(found) => Ok(Box::new(S3Reader { chunks: found.into_stream() })),
+            Ok(found) => {
+                let size = found.meta.size;
+                Ok(Box::new(S3Reader { chunks: found.into_stream(), size }))
+            }
             Err(object_store::Error::NotFound { .. }) => Err(DomainError::not_found("file")),
             Err(e) => Err(unavailable("reading a blob", e)),
         }
@@ -145,10 +148,15 @@ impl Drop for S3Sink {
 
 struct S3Reader {
     chunks: BoxStream<'static, object_store::Result<bytes::Bytes>>,
+    size: u64,
 }
 
 #[async_trait]
 impl BlobReader for S3Reader {
+    fn size(&self) -> u64 {
+        self.size
+    }
+
     async fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, DomainError> {
         match self.chunks.next().await {
             Some(Ok(chunk)) => Ok(Some(chunk.to_vec())),

@@ -6,8 +6,10 @@ use thiserror::Error;
 /// Why a presented API key was refused. Every variant is a 401 to the client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuthFailure {
-    /// No `Authorization` header, or not a `Bearer` one.
+    /// No `Authorization` header, or `Bearer` with nothing after it.
     Missing,
+    /// An `Authorization` header of another scheme than `Bearer` (`Basic`, say).
+    WrongScheme,
     /// Not of the `cp_live_…` / `cp_test_…` form, or its checksum does not match.
     Malformed,
     /// Well formed, but no such key exists.

@@ -193,6 +193,9 @@ pub trait BlobSink: Send {
 /// A blob being read.
 #[async_trait]
 pub trait BlobReader: Send {
+    /// The blob's size in bytes, as stored, when it was opened.
+    fn size(&self) -> u64;
+
     /// The next chunk, or `None` at the end.
     async fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, DomainError>;
 }

@@ -6,7 +6,7 @@ use actix_web::middleware::from_fn;
 use actix_web::{App, Error, web};
 
 use crate::error::ApiError;
-use crate::middleware::{error_body, request_id};
+use crate::middleware::{body_deadline, encoding, error_body, request_id};
 use crate::routes;
 use crate::state::HttpState;
 
@@ -31,6 +31,8 @@ pub fn build_app(
         .app_data(web::QueryConfig::default().error_handler(|err, _| ApiError::from(err).into()))
         .configure(routes::configure)
         .default_service(web::to(routes::fallback::no_route))
+        .wrap(from_fn(body_deadline::apply))
+        .wrap(from_fn(encoding::refuse_encoded_bodies))
         // Applied last, so it runs first: every response, error bodies included, gets an id.
         .wrap(error_body::normalise())
         .wrap(from_fn(request_id::assign))

@@ -5,12 +5,15 @@
 
 use std::fmt;
 
-use actix_web::error::JsonPayloadError;
+use actix_web::error::{JsonPayloadError, PayloadError};
+use actix_web::http::ConnectionType;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use carbonpass_domain::{AuthFailure, DomainError};
 use serde::Serialize;
+
+use crate::middleware::body_deadline::is_body_timeout;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -22,6 +25,8 @@ pub enum ApiError {
     PayloadTooLarge { limit: usize },
     #[error("unsupported media type: {0}")]
     UnsupportedMediaType(String),
+    #[error("the request body did not arrive in time")]
+    BodyTimeout,
     #[error("no route for {method} {path}")]
     NoRoute { method: String, path: String },
     #[error("method not allowed")]
@@ -57,6 +62,16 @@ impl ApiError {
         Self::BadRequest(message.into())
     }
 
+    /// A request body that could not be read: cut off by its deadline, over `limit` bytes, or
+    /// broken off by the client.
+    pub(crate) fn from_payload(err: PayloadError, limit: u64) -> Self {
+        match err {
+            err if is_body_timeout(&err) => ApiError::BodyTimeout,
+            PayloadError::Overflow => ApiError::PayloadTooLarge { limit: usize::try_from(limit).unwrap_or(usize::MAX) },
+            other => ApiError::BadRequest(format!("The request body could not be read: {other}.")),
+        }
+    }
+
     fn public(&self) -> Public {
         use StatusCode as S;
         match self {
@@ -70,6 +85,11 @@ impl ApiError {
             ApiError::UnsupportedMediaType(message) => {
                 Public::new(S::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", message.clone())
             }
+            ApiError::BodyTimeout => Public::new(
+                S::REQUEST_TIMEOUT,
+                "request_timeout",
+                "The request body stopped arriving or took too long; nothing was stored. Send it again.",
+            ),
             ApiError::NoRoute { method, path } => {
                 Public::new(S::NOT_FOUND, "not_found", format!("No route matches {method} {path}."))
             }
@@ -93,6 +113,10 @@ fn domain_public(err: &DomainError) -> Public {
                 AuthFailure::Malformed => (
                     "malformed_api_key",
                     "The API key is not a CarbonPass key (cp_live_… or cp_test_…); check it was copied whole.",
+                ),
+                AuthFailure::WrongScheme => (
+                    "invalid_auth_scheme",
+                    "Only the Bearer scheme is accepted: send `Authorization: Bearer cp_live_…`.",
                 ),
                 AuthFailure::Unknown => ("invalid_api_key", "The API key is not valid."),
                 AuthFailure::Revoked => ("revoked_api_key", "The API key has been revoked."),
@@ -217,7 +241,7 @@ impl ResponseError for ApiError {
         match self {
             ApiError::Domain(DomainError::Unauthenticated(failure)) => {
                 let challenge = match failure {
-                    AuthFailure::Missing => r#"Bearer realm="carbonpass""#,
+                    AuthFailure::Missing | AuthFailure::WrongScheme => r#"Bearer realm="carbonpass""#,
                     _ => r#"Bearer realm="carbonpass", error="invalid_token""#,
                 };
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(challenge));
@@ -228,6 +252,8 @@ impl ResponseError for ApiError {
             ApiError::Domain(DomainError::Unavailable(_)) => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
             }
+            // The rest of that body may still be on its way: the connection cannot be reused.
+            ApiError::BodyTimeout => response.head_mut().set_connection_type(ConnectionType::Close),
             _ => {}
         }
         response
@@ -247,6 +273,7 @@ impl From<JsonPayloadError> for ApiError {
                 ApiError::BadRequest(format!("The JSON body does not fit this endpoint: {}.", without_type_names(&e)))
             }
             JsonPayloadError::Deserialize(e) => ApiError::BadRequest(format!("The body is not valid JSON: {e}.")),
+            JsonPayloadError::Payload(err) => ApiError::from_payload(err, crate::app::JSON_LIMIT as u64),
             other => ApiError::BadRequest(format!("The request body could not be read: {other}.")),
         }
     }

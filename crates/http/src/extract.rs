@@ -18,16 +18,24 @@ use crate::state::HttpState;
 pub struct Authenticated(pub Principal);
 
 /// The token of an `Authorization: Bearer <token>` header (scheme matched case-insensitively).
-/// `Ok(None)` when there is no such header; `Err` when the header is not readable text.
+/// `Ok(None)` when there is no such header. Refused: two `Authorization` headers (which one is
+/// meant is a guess, and proxies disagree), a header that is not readable text, and any scheme
+/// but Bearer (`Basic`, say: a client configured for another API).
 fn bearer_token(headers: &HeaderMap) -> Result<Option<String>, DomainError> {
-    let Some(value) = headers.get(AUTHORIZATION) else {
+    let mut values = headers.get_all(AUTHORIZATION);
+    let Some(value) = values.next() else {
         return Ok(None);
     };
-    let value = value.to_str().map_err(|_| DomainError::Unauthenticated(AuthFailure::Malformed))?;
-    let Some((scheme, token)) = value.trim().split_once(' ') else {
-        return Ok(None);
-    };
-    Ok(scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned()))
+    if values.next().is_some() {
+        return Err(DomainError::invalid("Authorization", "must be sent once"));
+    }
+    let value = value.to_str().map_err(|_| DomainError::Unauthenticated(AuthFailure::Malformed))?.trim();
+    let (scheme, token) = value.split_once(' ').unwrap_or((value, ""));
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(DomainError::Unauthenticated(AuthFailure::WrongScheme));
+    }
+    let token = token.trim();
+    Ok((!token.is_empty()).then(|| token.to_owned()))
 }
 
 impl FromRequest for Authenticated {
@@ -65,11 +73,25 @@ mod tests {
     }
 
     #[test]
-    fn other_schemes_count_as_no_token() {
-        for value in ["Basic dXNlcjpwYXNz", "Bearer", "abc"] {
-            assert_eq!(bearer_token(&headers(value)).ok().flatten(), None, "{value}");
+    fn an_empty_bearer_header_is_no_token() {
+        assert!(matches!(bearer_token(&headers("Bearer")), Ok(None)));
+        assert!(matches!(bearer_token(&headers("Bearer   ")), Ok(None)));
+        assert!(matches!(bearer_token(&HeaderMap::new()), Ok(None)));
+    }
+
+    #[test]
+    fn other_schemes_are_refused_as_such() {
+        for value in ["Basic dXNlcjpwYXNz", "Token abc", "abc", "Digest username=\"x\""] {
+            let refused = bearer_token(&headers(value));
+            assert!(matches!(refused, Err(DomainError::Unauthenticated(AuthFailure::WrongScheme))), "{value}");
         }
-        assert_eq!(bearer_token(&HeaderMap::new()).ok().flatten(), None);
+    }
+
+    #[test]
+    fn two_authorization_headers_are_refused() {
+        let mut map = headers("Bearer abc");
+        map.append(AUTHORIZATION, HeaderValue::from_static("Bearer def"));
+        assert!(matches!(bearer_token(&map), Err(DomainError::Invalid { field: "Authorization", .. })));
     }
 }
 

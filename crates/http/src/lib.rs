@@ -11,4 +11,4 @@ mod state;
 
 pub use app::build_app;
 pub use error::ApiError;
-pub use state::HttpState;
+pub use state::{BodyDeadlines, HttpState};

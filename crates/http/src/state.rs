@@ -2,6 +2,8 @@
 
 use carbonpass_domain::usecases::Services;
 
+pub use crate::middleware::body_deadline::BodyDeadlines;
+
 #[derive(Debug, Clone)]
 pub struct HttpState {
     pub services: Services,
@@ -9,6 +11,8 @@ pub struct HttpState {
     pub public_base_url: String,
     /// Largest bill file accepted, in bytes.
     pub max_upload_bytes: u64,
+    /// How long a request body may take to arrive.
+    pub body_deadlines: BodyDeadlines,
 }
 
 impl HttpState {

@@ -70,6 +70,11 @@ pub struct Settings {
     pub db_connect_timeout_secs: u64,
     /// Seconds one statement may run (PostgreSQL cancels it) or wait for SQLite's write lock.
     pub db_statement_timeout_secs: u64,
+    /// Seconds a request body may pause between two pieces before it is cut off (408).
+    pub request_body_idle_timeout_secs: u64,
+    /// Seconds a whole request body may take to arrive (a 20 MiB upload at 1 Mbit/s takes about
+    /// 170 s).
+    pub request_body_timeout_secs: u64,
     /// Seconds a request waits for a free database connection. A request's database work gives
     /// up with a 503 after this plus the statement timeout, even if the database never answers.
     pub db_checkout_timeout_secs: u64,
@@ -80,6 +85,9 @@ pub const MAX_IDEMPOTENCY_LEASE_SECS: u64 = 24 * 60 * 60;
 
 /// The longest database timeout accepted: past this a client has long given up.
 pub const MAX_DB_TIMEOUT_SECS: u64 = 600;
+
+/// The longest request body timeout accepted: an hour.
+pub const MAX_BODY_TIMEOUT_SECS: u64 = 3600;
 
 /// Values given on the command line; they override every other layer.
 #[derive(Debug, Default, Clone)]
@@ -102,7 +110,9 @@ impl Settings {
             .set_default("idempotency_lease_secs", 60)?
             .set_default("db_connect_timeout_secs", 5)?
             .set_default("db_statement_timeout_secs", 5)?
-            .set_default("db_checkout_timeout_secs", 2)?;
+            .set_default("db_checkout_timeout_secs", 2)?
+            .set_default("request_body_idle_timeout_secs", 20)?
+            .set_default("request_body_timeout_secs", 300)?;
         builder = match &overrides.config_file {
             Some(path) => builder.add_source(File::from(path.as_path()).format(FileFormat::Toml).required(true)),
             None => builder.add_source(File::from(Path::new("carbonpass.toml")).required(false)),
@@ -138,6 +148,16 @@ impl Settings {
                 )));
             }
         }
+        for (name, secs) in [
+            ("request_body_idle_timeout_secs", self.request_body_idle_timeout_secs),
+            ("request_body_timeout_secs", self.request_body_timeout_secs),
+        ] {
+            if !(1..=MAX_BODY_TIMEOUT_SECS).contains(&secs) {
+                return Err(config::ConfigError::Message(format!(
+                    "{name} must be from 1 to {MAX_BODY_TIMEOUT_SECS} (seconds), not {secs}"
+                )));
+            }
+        }
         if let Some(url) = &self.database_url {
             let url = url.expose_secret().trim();
             if !url.is_empty() {
@@ -145,6 +165,15 @@ impl Settings {
             }
         }
         Ok(self)
+    }
+
+    /// How long request bodies may take to arrive.
+    pub fn body_deadlines(&self) -> carbonpass_http::BodyDeadlines {
+        use std::time::Duration;
+        carbonpass_http::BodyDeadlines {
+            idle: Duration::from_secs(self.request_body_idle_timeout_secs),
+            total: Duration::from_secs(self.request_body_timeout_secs),
+        }
     }
 
     /// The store's limits from these settings.

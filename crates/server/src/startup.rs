@@ -146,6 +146,7 @@ impl Application {
             services: services.clone(),
             public_base_url: settings.public_base_url(),
             max_upload_bytes: settings.max_upload_bytes,
+            body_deadlines: settings.body_deadlines(),
         };
         let mut server = HttpServer::new(move || build_app(state.clone()))
             .shutdown_timeout(settings.shutdown_timeout_secs)

@@ -56,6 +56,38 @@ fn looks_like_csv(head: &[u8]) -> bool {
     !text.trim().is_empty()
         && text.chars().all(|c| !c.is_control() || matches!(c, '\t' | '\r' | '\n'))
         && first_line.contains([',', ';', '\t'])
+        && !looks_like_markup(text)
+}
+
+/// Tags that make a browser (or anything sniffing) treat text as HTML, SVG or XML, and run what
+/// it holds. No utility's CSV export starts with markup or carries these tags.
+const MARKUP_TAGS: [&str; 16] = [
+    "<!doctype",
+    "<html",
+    "<head",
+    "<body",
+    "<script",
+    "<iframe",
+    "<frame",
+    "<svg",
+    "<?xml",
+    "<img",
+    "<object",
+    "<embed",
+    "<style",
+    "<meta",
+    "<link",
+    "<!--",
+];
+
+/// Text that is markup rather than data: it starts with a tag, or holds one of [`MARKUP_TAGS`]
+/// anywhere in the sniffed window (in any letter case).
+fn looks_like_markup(text: &str) -> bool {
+    if text.trim_start().starts_with('<') {
+        return true;
+    }
+    let lower = text.to_ascii_lowercase();
+    MARKUP_TAGS.iter().any(|tag| lower.contains(tag))
 }
 
 #[cfg(test)]
@@ -84,9 +116,20 @@ mod tests {
             b"just some words without separators",
             b"a,b\x00c",
             b"\xFF\xFE\xFDnot utf8, at all",
+            b"<html><body>date,kwh</body></html>",
+            b"  <table><tr><td>a,b</td></tr></table>",
+            b"date,kwh\n2026-03-01,<script>alert(1)</script>\n",
+            b"date,kwh\n<SCRIPT src=//x></SCRIPT>,1\n",
+            b"name,logo\nacme,<svg onload=alert(1)>\n",
+            b"<?xml version=\"1.0\"?>,\n<a/>",
         ] {
             assert_eq!(FileKind::sniff(other), None, "{other:?}");
         }
+    }
+
+    #[test]
+    fn data_with_angle_brackets_is_still_csv() {
+        assert_eq!(FileKind::sniff(b"meter,reading\nMPAN<123>,4 < 5\n"), Some(FileKind::Csv));
     }
 
     #[test]

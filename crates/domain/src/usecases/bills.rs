@@ -119,8 +119,15 @@ impl Services {
         id: &BillId,
     ) -> Result<(Bill, Box<dyn crate::ports::BlobReader>), DomainError> {
         let bill = self.bill(principal, id).await?;
-        let reader = self.blobs.open(&bill.file.blob_key).await?;
-        Ok((bill, reader))
+        let reader = match self.blobs.open(&bill.file.blob_key).await {
+            // The bill is the caller's and says it has a file: a missing file is our fault.
+            Err(DomainError::NotFound { .. }) => {
+                return Err(DomainError::Internal(format!("the stored file of bill {} is missing", bill.id)));
+            }
+            other => other?,
+        };
+        let reader = super::stored_files::ExactReader::new(reader, bill.file.size_bytes, bill.id.to_string())?;
+        Ok((bill, Box::new(reader)))
     }
 
     /// One of the caller's bills.

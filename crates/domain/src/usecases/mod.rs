@@ -7,6 +7,7 @@ mod cache;
 mod company;
 mod demo;
 mod emissions;
+mod stored_files;
 mod uploads;
 mod users;
 

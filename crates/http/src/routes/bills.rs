@@ -3,8 +3,8 @@
 
 use actix_multipart::{Multipart, MultipartError};
 use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
-use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 use std::sync::Arc;
 
@@ -29,9 +29,14 @@ pub(crate) async fn upload(
     state: web::Data<HttpState>,
     caller: Authenticated,
     req: HttpRequest,
-    mut multipart: Multipart,
+    body: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let key = idempotency_key(&req)?;
+    let limit = state.max_upload_bytes.saturating_add(MULTIPART_ALLOWANCE);
+    if declared_length(&req).is_some_and(|length| length > limit) {
+        return Err(ApiError::PayloadTooLarge { limit: usize::try_from(limit).unwrap_or(usize::MAX) });
+    }
+    let mut multipart = Multipart::new(req.headers(), BoundedBody::new(body, limit));
     let receive = receive(&state, &mut multipart);
     let reply = state.services.upload_bill(&caller.0, key, receive, Arc::new(WireUpload), Utc::now()).await;
     match reply {
@@ -97,16 +102,17 @@ async fn read_parts(
     file: &mut Option<UploadedFile>,
 ) -> Result<(), ApiError> {
     while let Some(part) = multipart.next().await {
-        let mut part = part.map_err(multipart_error)?;
+        let mut part = part.map_err(|e| multipart_error(e, state))?;
         let name = part.name().unwrap_or_default().to_owned();
+        let repeated = || ApiError::bad_request(format!("Send the \"{name}\" field once."));
         match name.as_str() {
-            "file" if file.is_some() => return Err(ApiError::bad_request("Send one \"file\" per bill upload.")),
+            "file" if file.is_some() => return Err(repeated()),
             "file" => {
                 let mut upload = state.services.begin_file_upload(state.max_upload_bytes).await?;
                 while let Some(chunk) = part.next().await {
                     let written = match chunk {
                         Ok(chunk) => upload.write(&chunk).await.map_err(ApiError::from),
-                        Err(err) => Err(multipart_error(err)),
+                        Err(err) => Err(multipart_error(err, state)),
                     };
                     if let Err(err) = written {
                         upload.abort().await;
@@ -115,22 +121,33 @@ async fn read_parts(
                 }
                 *file = Some(upload.finish().await?);
             }
-            "type" => form.bill_type = Some(text(&mut part, "type").await?),
-            "siteId" => form.site_id = Some(text(&mut part, "siteId").await?),
-            // Unknown parts are read past (bounded like a text field), not stored.
-            _ => {
-                text(&mut part, "unknown").await?;
+            "type" if form.bill_type.is_some() => return Err(repeated()),
+            "type" => form.bill_type = Some(text(&mut part, "type", state).await?),
+            "siteId" if form.site_id.is_some() => return Err(repeated()),
+            "siteId" => form.site_id = Some(text(&mut part, "siteId", state).await?),
+            // A misspelt field ("site_id", "bill") would otherwise be silently dropped.
+            other => {
+                return Err(ApiError::bad_request(format!(
+                    "Unknown field \"{}\": send only file, type and siteId.",
+                    shown(other)
+                )));
             }
         }
     }
     Ok(())
 }
 
+/// A client's field name, fit to quote back: visible characters only, and not too many.
+fn shown(name: &str) -> String {
+    let visible: String = name.chars().filter(|c| !c.is_control()).take(40).collect();
+    if visible.chars().count() < name.chars().count() { format!("{visible}…") } else { visible }
+}
+
 /// A small text part, as UTF-8.
-async fn text(part: &mut actix_multipart::Field, name: &str) -> Result<String, ApiError> {
+async fn text(part: &mut actix_multipart::Field, name: &str, state: &HttpState) -> Result<String, ApiError> {
     let mut bytes = Vec::new();
     while let Some(chunk) = part.next().await {
-        bytes.extend_from_slice(&chunk.map_err(multipart_error)?);
+        bytes.extend_from_slice(&chunk.map_err(|e| multipart_error(e, state))?);
         if bytes.len() > TEXT_FIELD_LIMIT {
             return Err(ApiError::bad_request(format!(
                 "The \"{name}\" field is longer than {TEXT_FIELD_LIMIT} bytes."
@@ -140,7 +157,7 @@ async fn text(part: &mut actix_multipart::Field, name: &str) -> Result<String, A
     String::from_utf8(bytes).map_err(|_| ApiError::bad_request(format!("The \"{name}\" field is not UTF-8 text.")))
 }
 
-fn multipart_error(err: MultipartError) -> ApiError {
+fn multipart_error(err: MultipartError, state: &HttpState) -> ApiError {
     match err {
         MultipartError::ContentTypeMissing
         | MultipartError::ContentTypeParse
@@ -148,7 +165,58 @@ fn multipart_error(err: MultipartError) -> ApiError {
         | MultipartError::BoundaryMissing => ApiError::UnsupportedMediaType(
             "Send the bill as multipart/form-data with the fields file, type and siteId.".into(),
         ),
-        other => ApiError::bad_request(format!("The multipart body could not be read: {other}.")),
+        MultipartError::Payload(err) => {
+            ApiError::from_payload(err, state.max_upload_bytes.saturating_add(MULTIPART_ALLOWANCE))
+        }
+        MultipartError::ContentDispositionMissing | MultipartError::ContentDispositionNameMissing => {
+            ApiError::bad_request("Each part of the multipart body needs a Content-Disposition with a name.")
+        }
+        MultipartError::Nested => ApiError::bad_request("Nested multipart bodies are not accepted."),
+        MultipartError::Incomplete => ApiError::bad_request("The multipart body ended before its closing boundary."),
+        _ => ApiError::bad_request("The multipart body could not be parsed."),
+    }
+}
+
+/// Room in a multipart body for its boundaries, part headers and the small text fields, on top
+/// of the file itself.
+const MULTIPART_ALLOWANCE: u64 = 64 * 1024;
+
+fn declared_length(req: &HttpRequest) -> Option<u64> {
+    req.headers().get(actix_web::http::header::CONTENT_LENGTH)?.to_str().ok()?.trim().parse().ok()
+}
+
+/// The request body, cut off with an overflow error past `limit` bytes: a multipart body of
+/// many parts, or with a chunked length, is bounded as a whole, not only its file.
+struct BoundedBody {
+    inner: web::Payload,
+    seen: u64,
+    limit: u64,
+}
+
+impl BoundedBody {
+    fn new(inner: web::Payload, limit: u64) -> Self {
+        Self { inner, seen: 0, limit }
+    }
+}
+
+impl futures_util::Stream for BoundedBody {
+    type Item = Result<web::Bytes, actix_web::error::PayloadError>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        use std::task::Poll;
+        match std::pin::Pin::new(&mut self.inner).poll_next(cx) {
+            Poll::Ready(Some(Ok(chunk))) => {
+                self.seen = self.seen.saturating_add(chunk.len() as u64);
+                if self.seen > self.limit {
+                    return Poll::Ready(Some(Err(actix_web::error::PayloadError::Overflow)));
+                }
+                Poll::Ready(Some(Ok(chunk)))
+            }
+            other => other,
+        }
     }
 }
 
@@ -246,12 +314,20 @@ pub(crate) async fn file(
         match reader.next_chunk().await {
             Ok(Some(chunk)) => Some((Ok(web::Bytes::from(chunk)), Some(reader))),
             Ok(None) => None,
-            // Ends the stream after reporting the error once.
-            Err(err) => Some((Err(ApiError::from(err)), None)),
+            // The headers are gone: the error can only end the stream, which breaks the
+            // connection short of its Content-Length, so the client knows. Logged here, since no
+            // error response will be.
+            Err(err) => {
+                tracing::error!(cause = %err, "a file download failed part-way");
+                Some((Err(ApiError::from(err)), None))
+            }
         }
     });
     Ok(HttpResponse::Ok()
         .content_type(bill.file.content_type.as_str())
+        // Served as what it was sniffed to be, never as what a browser guesses (a CSV that a
+        // browser took for HTML would run its scripts on our origin).
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .insert_header(ContentDisposition {
             disposition: DispositionType::Attachment,
             parameters: vec![DispositionParam::Filename(download_name(&bill))],

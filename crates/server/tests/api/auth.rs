@@ -26,7 +26,7 @@ async fn expect_401(app: &TestApp, authorization: Option<&str>, code: &str) {
 async fn missing_malformed_and_unknown_keys_are_refused(app: TestApp) {
     let tenant = app.tenant("Acme", Plan::Business, KeyMode::Live).await;
     expect_401(&app, None, "missing_api_key").await;
-    expect_401(&app, Some(&format!("Basic {}", tenant.key)), "missing_api_key").await;
+    expect_401(&app, Some(&format!("Basic {}", tenant.key)), "invalid_auth_scheme").await;
     expect_401(&app, Some("Bearer"), "missing_api_key").await;
     expect_401(&app, Some("Bearer cp_live_short"), "malformed_api_key").await;
     expect_401(&app, Some("Bearer sk_live_4eC39HqLyjWDarjtT1zdp7dc"), "malformed_api_key").await;

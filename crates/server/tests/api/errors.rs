@@ -24,11 +24,11 @@ async fn unknown_routes_are_404(app: TestApp) {
 async fn wrong_methods_are_405_with_allow(app: TestApp) {
     let tenant = app.tenant("Acme", Plan::Business, KeyMode::Live).await;
     for (method, path, allow) in [
-        (Method::POST, "/api/v1/company", "GET"),
-        (Method::DELETE, "/api/v1/company", "GET"),
-        (Method::PUT, "/api/v1/keys", "GET, POST"),
+        (Method::POST, "/api/v1/company", "GET, HEAD"),
+        (Method::DELETE, "/api/v1/company", "GET, HEAD"),
+        (Method::PUT, "/api/v1/keys", "GET, HEAD, POST"),
         (Method::GET, "/api/v1/keys/key_abc", "DELETE"),
-        (Method::POST, "/healthz", "GET"),
+        (Method::POST, "/healthz", "GET, HEAD"),
     ] {
         let res = app.request(method.clone(), path, Some(&tenant.key)).await;
         assert_eq!(res.headers().get("allow").and_then(|v| v.to_str().ok()), Some(allow), "{method} {path}");

@@ -72,7 +72,11 @@ async fn a_key_reused_for_another_request_is_refused(app: TestApp) {
     assert_eq!(post(&app, &tenant, "k-1", form(&tenant, "first")).await.status(), StatusCode::CREATED);
     let other_file = post(&app, &tenant, "k-1", form(&tenant, "second")).await;
     expect_error(other_file, StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused").await;
-    let other_type = form(&tenant, "first").text("type", "gas");
+    let pdf = b"%PDF-1.4\n% first\n".to_vec();
+    let other_type = Form::new()
+        .part("file", Part::bytes(pdf).file_name("bill.pdf"))
+        .text("type", "gas")
+        .text("siteId", tenant.site.id.to_string());
     expect_error(
         post(&app, &tenant, "k-1", other_type).await,
         StatusCode::UNPROCESSABLE_ENTITY,

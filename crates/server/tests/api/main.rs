@@ -9,6 +9,7 @@ mod emissions;
 mod errors;
 mod faults;
 mod health;
+mod hygiene;
 mod idempotency;
 mod integrity;
 mod keys;

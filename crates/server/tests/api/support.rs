@@ -13,6 +13,8 @@ use serde_json::Value;
 pub const PUBLIC_BASE_URL: &str = "https://carbonpass.test";
 /// A small upload limit, so the over-limit case needs no large file.
 pub const MAX_UPLOAD_BYTES: u64 = 256 * 1024;
+/// A short body pause limit, so a stalled upload is cut off within a test.
+pub const BODY_IDLE_TIMEOUT_SECS: u64 = 2;
 /// A short idempotency lease, so a claim left by a dead request stops blocking within a test.
 pub const IDEMPOTENCY_LEASE_SECS: u64 = 2;
 
@@ -86,6 +88,8 @@ pub fn settings(database_url: &str, data_dir: &std::path::Path, s3: Option<S3Set
         db_connect_timeout_secs: 5,
         db_statement_timeout_secs: 5,
         db_checkout_timeout_secs: 2,
+        request_body_idle_timeout_secs: BODY_IDLE_TIMEOUT_SECS,
+        request_body_timeout_secs: 60,
     }
 }
 
