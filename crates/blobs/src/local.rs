@@ -4,11 +4,12 @@
 //! nothing under a real key.
 
 use std::io;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
 use carbonpass_domain::DomainError;
 use carbonpass_domain::ports::{BlobReader, BlobSink, BlobStore, FinishedBlob};
+use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 use tokio::fs::{self, File};
 
@@ -111,6 +112,65 @@ impl BlobStore for LocalBlobs {
             _ => Ok(()),
         }
     }
+
+    async fn keys_written_before(&self, cutoff: DateTime<Utc>) -> Result<Vec<String>, DomainError> {
+        let root = self.root.clone();
+        tokio::task::spawn_blocking(move || older_files(&root, cutoff))
+            .await
+            .map_err(|e| DomainError::Internal(format!("listing blobs: {e}")))?
+            .map_err(|e| unavailable("listing blobs", e))
+    }
+
+    async fn remove_unfinished_before(&self, cutoff: DateTime<Utc>) -> Result<u64, DomainError> {
+        let staging = self.root.join(".staging");
+        tokio::task::spawn_blocking(move || -> io::Result<u64> {
+            let mut removed = 0;
+            for entry in std::fs::read_dir(&staging)? {
+                let entry = entry?;
+                if written_before(&entry, cutoff)? {
+                    match std::fs::remove_file(entry.path()) {
+                        Ok(()) => removed += 1,
+                        // Another process's sweep got there first.
+                        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+            }
+            Ok(removed)
+        })
+        .await
+        .map_err(|e| DomainError::Internal(format!("sweeping staging: {e}")))?
+        .map_err(|e| unavailable("sweeping staging", e))
+    }
+}
+
+/// Keys of the finished blobs under `root` last written before `cutoff`.
+fn older_files(root: &Path, cutoff: DateTime<Utc>) -> io::Result<Vec<String>> {
+    let mut keys = Vec::new();
+    for shard in std::fs::read_dir(root)? {
+        let shard = shard?;
+        if shard.file_name() == ".staging" || !shard.file_type()?.is_dir() {
+            continue;
+        }
+        for blob in std::fs::read_dir(shard.path())? {
+            let blob = blob?;
+            let key = blob.file_name().to_string_lossy().into_owned();
+            if is_key(&key) && written_before(&blob, cutoff)? {
+                keys.push(key);
+            }
+        }
+    }
+    Ok(keys)
+}
+
+/// Whether a file was last modified before `cutoff` (one gone meanwhile was not).
+fn written_before(entry: &std::fs::DirEntry, cutoff: DateTime<Utc>) -> io::Result<bool> {
+    let modified = match entry.metadata().and_then(|m| m.modified()) {
+        Ok(modified) => modified,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(e),
+    };
+    Ok(DateTime::<Utc>::from(modified) < cutoff)
 }
 
 struct LocalSink {

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use carbonpass_domain::DomainError;
 use carbonpass_domain::ports::{BlobReader, BlobSink, BlobStore, FinishedBlob};
+use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
 use object_store::aws::AmazonS3Builder;
@@ -90,6 +91,28 @@ impl BlobStore for S3Blobs {
         let path = self.path_of(&key).ok_or_else(|| DomainError::Internal("minted an invalid blob key".into()))?;
         let upload = self.store.put_multipart(&path).await.map_err(|e| unavailable("starting a blob", e))?;
         Ok(Box::new(S3Sink { key, upload: Some(WriteMultipart::new(upload)), hasher: Sha256::new(), size: 0 }))
+    }
+
+    async fn keys_written_before(&self, cutoff: DateTime<Utc>) -> Result<Vec<String>, DomainError> {
+        let prefix = Path::from(self.prefix.trim_end_matches('/'));
+        let mut listed = self.store.list(Some(&prefix));
+        let mut keys = Vec::new();
+        while let Some(object) = listed.next().await {
+            let object = object.map_err(|e| unavailable("listing blobs", e))?;
+            let key = object.location.filename().unwrap_or_default();
+            // Only keys this store made, directly under its prefix.
+            if is_key(key) && self.path_of(key).as_ref() == Some(&object.location) && object.last_modified < cutoff {
+                keys.push(key.to_owned());
+            }
+        }
+        Ok(keys)
+    }
+
+    /// An interrupted S3 upload is a multipart upload never completed: it holds no object and
+    /// the object store API used here cannot list those, so the bucket's
+    /// `AbortIncompleteMultipartUpload` lifecycle rule removes them (docs/operations.md).
+    async fn remove_unfinished_before(&self, _cutoff: DateTime<Utc>) -> Result<u64, DomainError> {
+        Ok(0)
     }
 
     async fn delete(&self, key: &str) -> Result<(), DomainError> {

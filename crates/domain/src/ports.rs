@@ -124,6 +124,10 @@ pub trait BillRepository: Send + Sync {
         idempotent: Option<IdempotentRecord>,
     ) -> Result<Bill, DomainError>;
 
+    /// Which of `keys` some bill, of any company, holds as its file. Not a tenant's read: the
+    /// sweep of files without a bill works across the whole store, and learns nothing but keys.
+    async fn blob_keys_in_use(&self, keys: &[String]) -> Result<std::collections::HashSet<String>, DomainError>;
+
     /// The tenant's bills, newest first, filtered by `query`; at most `query.limit`.
     /// `Invalid` (field `cursor`) if the cursor names no bill of the tenant.
     async fn list_bills(&self, company: &CompanyId, query: BillQuery) -> Result<Vec<Bill>, DomainError>;
@@ -177,6 +181,14 @@ pub trait BlobStore: Send + Sync {
 
     /// Removes a blob; removing one that does not exist is not an error.
     async fn delete(&self, key: &str) -> Result<(), DomainError>;
+
+    /// The keys of finished blobs last written before `cutoff`: candidates for the sweep of
+    /// files whose bill was never recorded (a crash between the two).
+    async fn keys_written_before(&self, cutoff: DateTime<Utc>) -> Result<Vec<String>, DomainError>;
+
+    /// Removes what unfinished uploads left (a crash mid-upload) that was last written before
+    /// `cutoff`; returns how many it removed.
+    async fn remove_unfinished_before(&self, cutoff: DateTime<Utc>) -> Result<u64, DomainError>;
 }
 
 /// A blob being written. Nothing is visible under its key until `finish`.

@@ -75,6 +75,12 @@ pub struct Settings {
     /// Seconds a whole request body may take to arrive (a 20 MiB upload at 1 Mbit/s takes about
     /// 170 s).
     pub request_body_timeout_secs: u64,
+    /// Seconds a file must have gone unwritten before the sweep of crash leftovers may remove it
+    /// (an unfinished upload, or a file whose bill was never recorded). Longer than any upload
+    /// can pause plus a database write, so uploads in flight are never touched.
+    pub sweep_grace_secs: u64,
+    /// Seconds between sweeps; the first runs at start.
+    pub sweep_interval_secs: u64,
     /// Seconds a request waits for a free database connection. A request's database work gives
     /// up with a 503 after this plus the statement timeout, even if the database never answers.
     pub db_checkout_timeout_secs: u64,
@@ -112,7 +118,9 @@ impl Settings {
             .set_default("db_statement_timeout_secs", 5)?
             .set_default("db_checkout_timeout_secs", 2)?
             .set_default("request_body_idle_timeout_secs", 20)?
-            .set_default("request_body_timeout_secs", 300)?;
+            .set_default("request_body_timeout_secs", 300)?
+            .set_default("sweep_grace_secs", 3600)?
+            .set_default("sweep_interval_secs", 3600)?;
         builder = match &overrides.config_file {
             Some(path) => builder.add_source(File::from(path.as_path()).format(FileFormat::Toml).required(true)),
             None => builder.add_source(File::from(Path::new("carbonpass.toml")).required(false)),
@@ -157,6 +165,19 @@ impl Settings {
                     "{name} must be from 1 to {MAX_BODY_TIMEOUT_SECS} (seconds), not {secs}"
                 )));
             }
+        }
+        let in_flight =
+            self.request_body_idle_timeout_secs + self.db_checkout_timeout_secs + self.db_statement_timeout_secs;
+        if self.sweep_grace_secs <= in_flight {
+            return Err(config::ConfigError::Message(format!(
+                "sweep_grace_secs must be longer than an upload can go unwritten \
+                 (request_body_idle_timeout_secs + db_checkout_timeout_secs + db_statement_timeout_secs = {in_flight}), \
+                 not {}",
+                self.sweep_grace_secs
+            )));
+        }
+        if self.sweep_interval_secs == 0 {
+            return Err(config::ConfigError::Message("sweep_interval_secs must be at least 1".into()));
         }
         if let Some(url) = &self.database_url {
             let url = url.expose_secret().trim();

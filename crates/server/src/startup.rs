@@ -119,6 +119,26 @@ pub fn open_blobs(settings: &Settings) -> Result<Arc<dyn BlobStore>, StartError>
     }
 }
 
+/// Sweeps crash leftovers at start and then every `interval_secs`, logging what it removed. A
+/// failed sweep (the database or the blob store away) is logged and tried again next time.
+async fn sweep_leftovers(services: Services, grace_secs: u64, interval_secs: u64) {
+    let grace =
+        chrono::TimeDelta::try_seconds(i64::try_from(grace_secs).unwrap_or(i64::MAX)).unwrap_or(chrono::TimeDelta::MAX);
+    let mut every = tokio::time::interval(Duration::from_secs(interval_secs));
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        match services.sweep_leftovers(chrono::Utc::now(), grace).await {
+            Ok(swept) => tracing::info!(
+                unfinished_removed = swept.unfinished_removed,
+                orphans_removed = swept.orphans_removed,
+                "swept crash leftovers"
+            ),
+            Err(err) => tracing::warn!(error = %err, "sweeping crash leftovers failed; trying again later"),
+        }
+    }
+}
+
 /// A bound, not yet running, HTTP server and what it was built on.
 pub struct Application {
     server: Server,
@@ -156,6 +176,7 @@ impl Application {
         }
         let server =
             server.listen(listener).map_err(|source| StartError::Io { context: "listening".into(), source })?.run();
+        tokio::spawn(sweep_leftovers(services.clone(), settings.sweep_grace_secs, settings.sweep_interval_secs));
         Ok(Self { server, address, services })
     }
 

@@ -287,6 +287,78 @@ fn a_retry_after_a_crash_mid_upload_creates_one_bill() {
     stop(&mut second);
 }
 
+/// What a crash leaves in the blob folder (a half-written upload in staging, and a finished file
+/// whose bill was never recorded) is removed at the next start once older than the grace
+/// period, and counted in the log; files with a bill stay.
+#[test]
+fn crash_leftovers_are_swept_at_start() {
+    use std::io::Write;
+    let data = tempfile::tempdir().expect("data folder");
+    let blobs = data.path().join("blobs");
+    // A short grace (it must outlast a paused upload plus a database write: 1 + 1 + 1 s).
+    let short = [
+        ("CARBONPASS_SWEEP_GRACE_SECS", "4"),
+        ("CARBONPASS_REQUEST_BODY_IDLE_TIMEOUT_SECS", "1"),
+        ("CARBONPASS_DB_CHECKOUT_TIMEOUT_SECS", "1"),
+        ("CARBONPASS_DB_STATEMENT_TIMEOUT_SECS", "1"),
+    ];
+    let mut first = serve_demo_with(data.path(), &data.path().join("first.log"), &short);
+    let kept = upload_pdf(&first.address, &first.key);
+
+    let body = "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.pdf\"\r\n\r\n%PDF-1.4\n";
+    let head = format!(
+        "POST /api/v1/bills HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: multipart/form-data; boundary=b\r\nContent-Length: 100000\r\n\r\n{body}",
+        first.address, first.key
+    );
+    let mut stream = std::net::TcpStream::connect(&first.address).expect("connect");
+    stream.write_all(head.as_bytes()).expect("the start of an upload");
+    stream.flush().expect("flush");
+    std::thread::sleep(Duration::from_millis(300));
+    first.child.kill().expect("SIGKILL mid-upload");
+    first.child.wait().expect("gone");
+    drop(stream);
+    let staged = || std::fs::read_dir(blobs.join(".staging")).expect("staging").count();
+    assert_eq!(staged(), 1, "the killed upload left its staging file");
+    // A file stored just before a crash, whose bill row was never written.
+    let orphan = "Zz0rphan0000000000000000000000zz";
+    std::fs::create_dir_all(blobs.join("Zz")).expect("shard");
+    std::fs::write(blobs.join("Zz").join(orphan), b"%PDF-1.4\n% orphan\n").expect("orphan");
+    let stored = || {
+        let mut keys = Vec::new();
+        for shard in std::fs::read_dir(&blobs).expect("blobs").map_while(Result::ok) {
+            if shard.file_name() != ".staging" {
+                keys.extend(
+                    std::fs::read_dir(shard.path()).expect("shard").map_while(Result::ok).map(|f| f.file_name()),
+                );
+            }
+        }
+        keys.len()
+    };
+    assert_eq!(stored(), 2);
+
+    std::thread::sleep(Duration::from_secs(5));
+    let log = data.path().join("second.log");
+    let mut second = serve_demo_with(data.path(), &log, &short);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while (staged() > 0 || stored() > 1) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(staged(), 0, "the staging file was swept");
+    assert_eq!(stored(), 1, "the file without a bill was swept; the bill's file stays");
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let status = runtime.block_on(async {
+        let client = reqwest::Client::builder().no_proxy().build().expect("client");
+        let url = format!("http://{}/api/v1/bills/{kept}/file", second.address);
+        client.get(url).bearer_auth(&second.key).send().await.expect("download").status().as_u16()
+    });
+    assert_eq!(status, 200, "the kept bill's file still downloads");
+    stop(&mut second);
+    let logged = std::fs::read_to_string(&log).expect("log");
+    let line = logged.lines().find(|l| l.contains("swept crash leftovers")).unwrap_or_default();
+    assert!(line.contains("unfinished_removed=1") && line.contains("orphans_removed=1"), "counts logged: {line:?}");
+}
+
 /// One-shot commands on PostgreSQL exit cleanly every time: none may exit while its connection
 /// pool is still opening a connection in the background (that crashed in OpenSSL's clean-up).
 mod commands_exit_cleanly {

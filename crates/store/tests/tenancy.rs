@@ -24,6 +24,7 @@ carbonpass_testkit::on_both_backends!(open =>
     reports_of_another_tenant_are_out_of_reach,
     keys_of_another_tenant_are_out_of_reach,
     idempotency_keys_of_another_tenant_are_out_of_reach,
+    the_sweep_sees_every_tenants_files_in_use,
 );
 
 async fn company(store: &Store, slug: &str) -> (CompanyId, carbonpass_domain::model::Site) {
@@ -197,4 +198,19 @@ async fn idempotency_keys_of_another_tenant_are_out_of_reach((_db, store): (Test
         store.claim(&mine, &key, later, ttl, lease).await.expect("claim"),
         IdempotencyClaim::Completed(response)
     );
+}
+
+/// The sweep's one cross-tenant read: which stored file keys some bill (of any company, in any
+/// status) holds. A key only another tenant's bill holds is in use all the same.
+async fn the_sweep_sees_every_tenants_files_in_use((_db, store): (TestDatabase, Store)) {
+    let (mine, my_site) = company(&store, "mine").await;
+    let (theirs, their_site) = company(&store, "theirs").await;
+    store.record_upload(&mine, upload(&my_site, "k-mine"), None).await.expect("upload");
+    let rejected = store.record_upload(&theirs, upload(&their_site, "k-theirs"), None).await.expect("upload");
+    store.reject(&theirs, &rejected.id, Correction::new("wrong", Utc::now()).expect("reason")).await.expect("reject");
+    let asked: Vec<String> = ["k-mine", "k-theirs", "k-orphan"].map(String::from).into();
+    let mut in_use: Vec<String> = store.blob_keys_in_use(&asked).await.expect("keys").into_iter().collect();
+    in_use.sort();
+    assert_eq!(in_use, ["k-mine", "k-theirs"]);
+    assert!(store.blob_keys_in_use(&[]).await.expect("none asked").is_empty());
 }

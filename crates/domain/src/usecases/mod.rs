@@ -8,6 +8,7 @@ mod company;
 mod demo;
 mod emissions;
 mod stored_files;
+mod sweep;
 mod uploads;
 mod users;
 
@@ -17,6 +18,7 @@ use std::sync::Arc;
 pub use api_keys::IssueKey;
 pub use bills::{FileUpload, UploadForm, UploadedFile};
 pub use demo::{DEMO_COMPANY_SLUG, DEMO_USER_EMAIL, DemoAccount};
+pub use sweep::SweepReport;
 pub use uploads::{ReceivedUpload, UploadFailure, UploadReply, UploadResponses};
 
 use cache::VersionedCache;
@@ -190,6 +192,9 @@ pub(crate) mod test_support {
     pub struct MemoryBlobs {
         pub finished: std::sync::Mutex<Vec<(String, Vec<u8>)>>,
         pub deleted: std::sync::Mutex<Vec<String>>,
+        /// What `keys_written_before` answers; each cutoff it was asked with.
+        pub old_keys: std::sync::Mutex<Vec<String>>,
+        pub cutoffs: std::sync::Mutex<Vec<chrono::DateTime<chrono::Utc>>>,
     }
 
     struct MemorySink {
@@ -214,6 +219,26 @@ pub(crate) mod test_support {
                 deleted.push(key.to_owned());
             }
             Ok(())
+        }
+
+        async fn keys_written_before(
+            &self,
+            cutoff: chrono::DateTime<chrono::Utc>,
+        ) -> Result<Vec<String>, crate::DomainError> {
+            if let Ok(mut cutoffs) = self.cutoffs.lock() {
+                cutoffs.push(cutoff);
+            }
+            Ok(self.old_keys.lock().map(|k| k.clone()).unwrap_or_default())
+        }
+
+        async fn remove_unfinished_before(
+            &self,
+            cutoff: chrono::DateTime<chrono::Utc>,
+        ) -> Result<u64, crate::DomainError> {
+            if let Ok(mut cutoffs) = self.cutoffs.lock() {
+                cutoffs.push(cutoff);
+            }
+            Ok(2)
         }
     }
 

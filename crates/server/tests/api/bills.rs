@@ -220,4 +220,18 @@ async fn uploads_round_trip_through_s3() {
         "unsupported_media_type",
     )
     .await;
+
+    // A file stored in the bucket whose bill was never recorded (a crash between the two) is
+    // swept once older than the grace period; the bill's file stays.
+    let settings = crate::support::settings(app.db.url(), app.data.path(), app.s3.clone());
+    let bucket = carbonpass_server::startup::open_blobs(&settings).expect("the bucket");
+    let mut orphan = bucket.create().await.expect("create");
+    orphan.write(b"%PDF-1.4\n% orphan\n").await.expect("write");
+    let orphan = orphan.finish().await.expect("finish").key;
+    let later = chrono::Utc::now() + chrono::TimeDelta::minutes(2);
+    let swept = app.services.sweep_leftovers(later, chrono::TimeDelta::minutes(1)).await.expect("sweep");
+    assert_eq!(swept.orphans_removed, 1, "{swept:?}");
+    assert!(bucket.open(&orphan).await.is_err(), "the orphan is gone");
+    let file = app.get(&format!("/api/v1/bills/{id}/file"), &tenant.key).await;
+    assert_eq!(file.status(), StatusCode::OK, "the bill's file stays");
 }

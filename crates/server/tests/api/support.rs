@@ -25,6 +25,8 @@ pub struct TestApp {
     pub db: TestDatabase,
     /// The app's data folder (and its `blobs/`), removed with the app.
     pub data: tempfile::TempDir,
+    /// Its S3 store, when its files go to one.
+    pub s3: Option<S3Settings>,
 }
 
 /// Starts the application on `backend`, or `None` when that backend is not available here.
@@ -35,6 +37,12 @@ pub async fn spawn(backend: Backend) -> Option<TestApp> {
 /// Starts the application on SQLite with its blobs in the S3-compatible store named by
 /// `CARBONPASS_TEST_S3_ENDPOINT` (which `.ci/run` provides), or `None` without one locally.
 pub async fn spawn_on_s3() -> Option<TestApp> {
+    let s3 = s3_settings()?;
+    spawn_with(Backend::Sqlite, Some(s3)).await
+}
+
+/// The test S3 store's settings (a prefix of this process's own), or `None` without one locally.
+pub fn s3_settings() -> Option<S3Settings> {
     let Ok(endpoint) = std::env::var("CARBONPASS_TEST_S3_ENDPOINT") else {
         assert!(std::env::var_os("CI").is_none(), "CI must run the S3 tests: set CARBONPASS_TEST_S3_ENDPOINT");
         eprintln!("SKIPPED: S3 case not run (CARBONPASS_TEST_S3_ENDPOINT is not set)");
@@ -46,22 +54,29 @@ pub async fn spawn_on_s3() -> Option<TestApp> {
         region: Some("us-east-1".into()),
         access_key_id: Some("test".into()),
         secret_access_key: Some("test".to_owned().into()),
-        prefix: Some(format!("app-{}/", std::process::id())),
+        // A prefix of its own per app: a sweep on one app's database must not see another's files.
+        prefix: Some(format!("app-{}-{}/", std::process::id(), rand_suffix())),
     };
-    spawn_with(Backend::Sqlite, Some(s3)).await
+    Some(s3)
 }
 
 async fn spawn_with(backend: Backend, s3: Option<S3Settings>) -> Option<TestApp> {
     let db = TestDatabase::of(backend)?;
     let data = tempfile::tempdir().expect("data folder");
-    let (base, services) = start(&db, data.path(), s3).await;
+    let (base, services) = start(&db, data.path(), s3.clone()).await;
     let client = reqwest::Client::builder().no_proxy().build().expect("client");
-    Some(TestApp { base, client, services, db, data })
+    Some(TestApp { base, client, services, db, data, s3 })
+}
+
+fn rand_suffix() -> u32 {
+    use std::hash::{BuildHasher, RandomState};
+    // A fresh random seed per call: no extra crate for a few random digits.
+    (RandomState::new().hash_one(std::time::SystemTime::now()) % 1_000_000) as u32
 }
 
 /// Another server process on the same database and blob folder as `app`: its base URL.
 pub async fn second_instance(app: &TestApp) -> String {
-    start(&app.db, app.data.path(), None).await.0
+    start(&app.db, app.data.path(), app.s3.clone()).await.0
 }
 
 async fn start(db: &TestDatabase, data_dir: &std::path::Path, s3: Option<S3Settings>) -> (String, Services) {
@@ -90,6 +105,8 @@ pub fn settings(database_url: &str, data_dir: &std::path::Path, s3: Option<S3Set
         db_checkout_timeout_secs: 2,
         request_body_idle_timeout_secs: BODY_IDLE_TIMEOUT_SECS,
         request_body_timeout_secs: 60,
+        sweep_grace_secs: 3600,
+        sweep_interval_secs: 3600,
     }
 }
 

@@ -124,6 +124,16 @@ fn reread(conn: &mut crate::db::DbConnection, row: &BillRow) -> Result<Bill, Sto
 
 #[async_trait]
 impl BillRepository for Store {
+    async fn blob_keys_in_use(&self, keys: &[String]) -> Result<std::collections::HashSet<String>, DomainError> {
+        let keys = keys.to_vec();
+        let in_use = self
+            .read(move |conn| {
+                Ok(bills::table.filter(bills::blob_key.eq_any(&keys)).select(bills::blob_key).load::<String>(conn)?)
+            })
+            .await?;
+        Ok(in_use.into_iter().collect())
+    }
+
     async fn record_upload(
         &self,
         company: &CompanyId,
