@@ -13,6 +13,8 @@ pub struct HttpState {
     pub max_upload_bytes: u64,
     /// How long a request body may take to arrive.
     pub body_deadlines: BodyDeadlines,
+    /// Served over HTTPS: responses tell browsers to keep to it (HSTS).
+    pub tls: bool,
 }
 
 impl HttpState {

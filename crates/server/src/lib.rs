@@ -6,6 +6,7 @@ pub mod cli;
 pub mod settings;
 pub mod startup;
 pub mod telemetry;
+pub mod tls;
 
 pub use settings::Settings;
 pub use startup::Application;

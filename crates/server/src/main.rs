@@ -41,9 +41,10 @@ async fn run(command: Command, settings: Settings) -> Result<(), Box<dyn std::er
                 let _ = writeln!(out, "Demo company: {} ({})", demo.company.name, demo.company.id);
                 let _ = writeln!(out, "Live API key for {} (shown once):", demo.user.email);
                 let _ = writeln!(out, "{key}");
+                let scheme = if settings.tls().is_some() { "https" } else { "http" };
                 let _ = writeln!(
                     out,
-                    "Try: curl -H \"Authorization: Bearer {key}\" http://{}/api/v1/company",
+                    "Try: curl -H \"Authorization: Bearer {key}\" {scheme}://{}/api/v1/company",
                     app.address()
                 );
                 let _ = out.flush();

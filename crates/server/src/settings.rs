@@ -75,6 +75,11 @@ pub struct Settings {
     /// Seconds a whole request body may take to arrive (a 20 MiB upload at 1 Mbit/s takes about
     /// 170 s).
     pub request_body_timeout_secs: u64,
+    /// PEM certificate chain: with `tls_key_file`, `serve` speaks HTTPS (reloaded on SIGHUP);
+    /// without both, plain HTTP for a proxy in front.
+    pub tls_cert_file: Option<PathBuf>,
+    /// PEM private key of `tls_cert_file`.
+    pub tls_key_file: Option<PathBuf>,
     /// Seconds a file must have gone unwritten before the sweep of crash leftovers may remove it
     /// (an unfinished upload, or a file whose bill was never recorded). Longer than any upload
     /// can pause plus a database write, so uploads in flight are never touched.
@@ -176,6 +181,11 @@ impl Settings {
                 self.sweep_grace_secs
             )));
         }
+        if self.tls_cert_file.is_some() != self.tls_key_file.is_some() {
+            return Err(config::ConfigError::Message(
+                "HTTPS needs both tls_cert_file and tls_key_file (or neither, for plain HTTP)".into(),
+            ));
+        }
         if self.sweep_interval_secs == 0 {
             return Err(config::ConfigError::Message("sweep_interval_secs must be at least 1".into()));
         }
@@ -229,7 +239,13 @@ impl Settings {
     }
 
     pub fn public_base_url(&self) -> String {
-        self.public_base_url.clone().unwrap_or_else(|| format!("http://{}", self.bind))
+        let scheme = if self.tls().is_some() { "https" } else { "http" };
+        self.public_base_url.clone().unwrap_or_else(|| format!("{scheme}://{}", self.bind))
+    }
+
+    /// The certificate and key files, when HTTPS is configured.
+    pub fn tls(&self) -> Option<(&Path, &Path)> {
+        Some((self.tls_cert_file.as_deref()?, self.tls_key_file.as_deref()?))
     }
 }
 

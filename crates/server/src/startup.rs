@@ -19,6 +19,7 @@ use carbonpass_store::{Backend, Store, StoreError};
 use secrecy::ExposeSecret;
 
 use crate::settings::{BlobStoreKind, Settings};
+use crate::tls::ReloadingCertificate;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -32,6 +33,8 @@ pub enum StartError {
     Factors(#[from] FactorsError),
     #[error("{context}: {source}")]
     Io { context: String, source: std::io::Error },
+    #[error("HTTPS: {0}")]
+    Tls(#[from] crate::tls::TlsError),
 }
 
 /// Opens the configured database (creating the data folder for SQLite) and applies pending
@@ -119,6 +122,25 @@ pub fn open_blobs(settings: &Settings) -> Result<Arc<dyn BlobStore>, StartError>
     }
 }
 
+/// Reads the certificate and key again on each SIGHUP. A pair that does not load is logged and
+/// the old one keeps serving.
+async fn reload_on_hangup(certificate: Arc<ReloadingCertificate>) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut hangups = match signal(SignalKind::hangup()) {
+        Ok(hangups) => hangups,
+        Err(err) => {
+            tracing::warn!(error = %err, "cannot listen for SIGHUP; the certificate will not be reloaded");
+            return;
+        }
+    };
+    while hangups.recv().await.is_some() {
+        match certificate.reload() {
+            Ok(()) => tracing::info!("TLS certificate reloaded"),
+            Err(err) => tracing::error!(error = %err, "TLS certificate not reloaded; the previous one still serves"),
+        }
+    }
+}
+
 /// Sweeps crash leftovers at start and then every `interval_secs`, logging what it removed. A
 /// failed sweep (the database or the blob store away) is logged and tried again next time.
 async fn sweep_leftovers(services: Services, grace_secs: u64, interval_secs: u64) {
@@ -167,6 +189,7 @@ impl Application {
             public_base_url: settings.public_base_url(),
             max_upload_bytes: settings.max_upload_bytes,
             body_deadlines: settings.body_deadlines(),
+            tls: settings.tls().is_some(),
         };
         let mut server = HttpServer::new(move || build_app(state.clone()))
             .shutdown_timeout(settings.shutdown_timeout_secs)
@@ -174,8 +197,16 @@ impl Application {
         if let Some(workers) = settings.workers {
             server = server.workers(workers.max(1));
         }
-        let server =
-            server.listen(listener).map_err(|source| StartError::Io { context: "listening".into(), source })?.run();
+        let listening = |source| StartError::Io { context: "listening".into(), source };
+        let server = match settings.tls() {
+            Some((cert_file, key_file)) => {
+                let certificate = Arc::new(ReloadingCertificate::load(cert_file, key_file)?);
+                let config = certificate.server_config()?;
+                tokio::spawn(reload_on_hangup(certificate));
+                server.listen_rustls_0_23(listener, config).map_err(listening)?.run()
+            }
+            None => server.listen(listener).map_err(listening)?.run(),
+        };
         tokio::spawn(sweep_leftovers(services.clone(), settings.sweep_grace_secs, settings.sweep_interval_secs));
         Ok(Self { server, address, services })
     }

@@ -56,7 +56,7 @@ fn serve_demo_with(data_dir: &Path, log_path: &Path, env: &[(&str, &str)]) -> Se
             key = Some(line.trim().to_owned());
         }
         if let Some(rest) = line.strip_prefix("Try: curl") {
-            address = rest.split("http://").nth(1).and_then(|a| a.split('/').next()).map(str::to_owned);
+            address = rest.split("://").nth(1).and_then(|a| a.split('/').next()).map(str::to_owned);
             break;
         }
     }
@@ -357,6 +357,60 @@ fn crash_leftovers_are_swept_at_start() {
     let logged = std::fs::read_to_string(&log).expect("log");
     let line = logged.lines().find(|l| l.contains("swept crash leftovers")).unwrap_or_default();
     assert!(line.contains("unfinished_removed=1") && line.contains("orphans_removed=1"), "counts logged: {line:?}");
+}
+
+/// On SIGHUP `serve` reads its certificate and key again: new connections get the new
+/// certificate, a connection already open carries on, and a pair that does not load leaves the
+/// previous one serving.
+#[test]
+fn the_certificate_is_reloaded_on_sighup_without_dropping_connections() {
+    use carbonpass_testkit::TestCertificate;
+    let data = tempfile::tempdir().expect("data folder");
+    let (cert_file, key_file) = (data.path().join("cert.pem"), data.path().join("key.pem"));
+    let (first, second) = (TestCertificate::new(), TestCertificate::new());
+    first.write(&cert_file, &key_file);
+    let cert_path = cert_file.to_string_lossy().into_owned();
+    let key_path = key_file.to_string_lossy().into_owned();
+    let tls = [("CARBONPASS_TLS_CERT_FILE", cert_path.as_str()), ("CARBONPASS_TLS_KEY_FILE", key_path.as_str())];
+    let log = data.path().join("serve.log");
+    let mut served = serve_demo_with(data.path(), &log, &tls);
+    let url = format!("https://{}/healthz", served.address);
+    let trusting = |certificate: &TestCertificate| {
+        let root = reqwest::Certificate::from_pem(certificate.authority_pem.as_bytes()).expect("root");
+        let builder = reqwest::Client::builder().use_rustls_tls().tls_built_in_root_certs(false);
+        builder.add_root_certificate(root).no_proxy().build().expect("client")
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let hangup = |served: &Served| {
+        let pid = served.child.id().to_string();
+        assert!(Command::new("kill").args(["-HUP", &pid]).status().expect("kill").success());
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    runtime.block_on(async {
+        let open = trusting(&first);
+        let res = open.get(&url).send().await.expect("the first certificate serves");
+        assert_eq!(res.version(), reqwest::Version::HTTP_2, "one connection, kept open");
+        assert!(trusting(&second).get(&url).send().await.is_err(), "not the second one yet");
+
+        second.write(&cert_file, &key_file);
+        hangup(&served);
+        let fresh = trusting(&second).get(&url).send().await.expect("new connections get the new certificate");
+        assert_eq!(fresh.status(), 200);
+        let kept = open.get(&url).send().await.expect("the connection opened before the reload carries on");
+        assert_eq!(kept.status(), 200);
+        assert!(trusting(&first).get(&url).send().await.is_err(), "new connections never get the old one");
+
+        std::fs::write(&cert_file, "not a certificate").expect("break the file");
+        hangup(&served);
+        let still = trusting(&second).get(&url).send().await.expect("a broken pair leaves the last good one serving");
+        assert_eq!(still.status(), 200);
+    });
+    // Closes the clients' connections, so the graceful stop has none to wait for.
+    drop(runtime);
+    assert_eq!(stop(&mut served).code(), Some(0), "SIGHUP never stopped the server");
+    let logged = std::fs::read_to_string(&log).expect("log");
+    assert!(logged.contains("TLS certificate reloaded"), "{logged}");
+    assert!(logged.contains("TLS certificate not reloaded"), "{logged}");
 }
 
 /// One-shot commands on PostgreSQL exit cleanly every time: none may exit while its connection

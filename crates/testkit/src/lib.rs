@@ -19,7 +19,9 @@ use rand::Rng;
 use rand::distr::Alphanumeric;
 use tempfile::TempDir;
 
+mod certificates;
 mod private_postgres;
+pub use certificates::TestCertificate;
 pub use private_postgres::PrivatePostgres;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

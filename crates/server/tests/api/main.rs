@@ -15,3 +15,4 @@ mod integrity;
 mod keys;
 mod races;
 mod support;
+mod tls;

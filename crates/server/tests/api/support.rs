@@ -107,6 +107,8 @@ pub fn settings(database_url: &str, data_dir: &std::path::Path, s3: Option<S3Set
         request_body_timeout_secs: 60,
         sweep_grace_secs: 3600,
         sweep_interval_secs: 3600,
+        tls_cert_file: None,
+        tls_key_file: None,
     }
 }
 
