@@ -46,12 +46,53 @@ fn options(args: &[String]) -> Result<Options, String> {
     Ok(opts)
 }
 
-/// One load run: throughput and latency percentiles.
+/// One load run: throughput and latency percentiles, and (when the server's process was
+/// watched) the CPU time the server spent per request.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Load {
     pub(crate) rps: f64,
     pub(crate) p50_ms: f64,
     pub(crate) p99_ms: f64,
+    pub(crate) requests: u64,
+    pub(crate) cpu_us_per_request: f64,
+}
+
+/// The CPU time a process has used so far (user + system, all its threads), in microseconds,
+/// from `/proc/<pid>/stat`. Unlike throughput, this does not move with what else the cores are
+/// doing: it is what the server's code costs.
+pub(crate) fn cpu_micros(pid: u32) -> Result<f64, String> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).map_err(|e| format!("/proc/{pid}/stat: {e}"))?;
+    // `pid (comm) state ppid …`: utime and stime are the 14th and 15th fields, the 12th and 13th
+    // after the command name (which may hold spaces).
+    let after = stat.rsplit_once(')').map(|(_, rest)| rest).ok_or("malformed stat")?;
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<u64>().ok()).ok_or("malformed stat");
+    let total = ticks(11)? + ticks(12)?;
+    Ok(total as f64 * 1e6 / clock_ticks_per_second() as f64)
+}
+
+fn clock_ticks_per_second() -> u64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
+        .unwrap_or(100)
+}
+
+/// `wrk` against `url` while watching the server process `pid`'s CPU time.
+pub(crate) fn wrk_watching(
+    pid: u32,
+    url: &str,
+    header: Option<&str>,
+    secs: u64,
+    connections: u32,
+) -> Result<Load, String> {
+    let before = cpu_micros(pid)?;
+    let mut load = wrk(url, header, secs, connections)?;
+    let spent = cpu_micros(pid)? - before;
+    load.cpu_us_per_request = spent / load.requests.max(1) as f64;
+    Ok(load)
 }
 
 pub fn run(args: &[String]) -> Result<(), String> {
@@ -69,37 +110,51 @@ pub fn run(args: &[String]) -> Result<(), String> {
 
     let sqlite_dir = std::env::temp_dir().join(format!("carbonpass-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&sqlite_dir);
-    let sqlite =
-        bench_backend(&binary, &opts, "sqlite", &[("CARBONPASS_DATA_DIR", sqlite_dir.to_string_lossy().as_ref())])?;
+    let sqlite_env = [("CARBONPASS_DATA_DIR", sqlite_dir.to_string_lossy().into_owned())];
+    let sqlite_env: Vec<(&str, &str)> = sqlite_env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let sqlite = bench_backend(&binary, &opts, "sqlite", &sqlite_env, None)?;
     let _ = std::fs::remove_dir_all(&sqlite_dir);
 
     let bench_db = "cp_bench";
     recreate_database(&opts.database_url, bench_db)?;
     let pg_url = with_database(&opts.database_url, bench_db);
-    let postgres = bench_backend(&binary, &opts, "postgres", &[("DATABASE_URL", pg_url.as_str())])?;
+    let postgres = bench_backend(
+        &binary,
+        &opts,
+        "postgres",
+        &[("DATABASE_URL", pg_url.as_str())],
+        Some((opts.database_url.as_str(), bench_db)),
+    )?;
     let floor = pgbench(&opts)?;
     drop_database(&opts.database_url, bench_db);
 
     println!();
-    println!("| backend | endpoint | requests/s | p50 ms | p99 ms |");
-    println!("|---|---|---|---|---|");
-    for (backend, (health, company)) in [("sqlite", sqlite), ("postgres", postgres)] {
-        println!("| {backend} | GET /healthz | {:.0} | {:.3} | {:.3} |", health.rps, health.p50_ms, health.p99_ms);
+    println!("| backend | endpoint | requests/s | p50 ms | p99 ms | server CPU µs/request |");
+    println!("|---|---|---|---|---|---|");
+    for (backend, m) in [("sqlite", &sqlite), ("postgres", &postgres)] {
+        for (endpoint, load) in [("GET /healthz", m.health), ("GET /api/v1/company", m.company)] {
+            println!(
+                "| {backend} | {endpoint} | {:.0} | {:.3} | {:.3} | {:.1} |",
+                load.rps, load.p50_ms, load.p99_ms, load.cpu_us_per_request
+            );
+        }
+    }
+    println!("| postgres | pgbench -S (one primary-key SELECT) | {:.0} tps | {:.3} avg | | |", floor.0, floor.1);
+    println!();
+    for (backend, m) in [("sqlite", &sqlite), ("postgres", &postgres)] {
         println!(
-            "| {backend} | GET /api/v1/company | {:.0} | {:.3} | {:.3} |",
-            company.rps, company.p50_ms, company.p99_ms
+            "{backend}: company/healthz server CPU per request = {:.2} (aim <= 2.00); throughput = {:.2}",
+            m.company.cpu_us_per_request / m.health.cpu_us_per_request,
+            m.company.rps / m.health.rps
         );
     }
-    println!("| postgres | pgbench -S (one primary-key SELECT) | {:.0} tps | {:.3} avg | |", floor.0, floor.1);
-    println!();
-    let sqlite_ratio = sqlite.1.rps / sqlite.0.rps;
-    println!("sqlite: company/healthz throughput = {sqlite_ratio:.2} (aim >= 0.50)");
-    let pg_ratio = postgres.1.rps / postgres.0.rps;
-    println!("postgres: company/healthz throughput = {pg_ratio:.2}");
+    if let Some(trips) = postgres.transactions_per_company {
+        println!("postgres: database transactions per /company = {trips:.3} (necessary: 1, the key lookup)");
+    }
     // /company needs one round trip: the key lookup, which also reads the tenant's data version
     // (the company itself is then served from memory unless that version moved).
     let floor_cost_us = 1e6 / floor.0;
-    let company_cost_us = 1e6 / postgres.1.rps;
+    let company_cost_us = 1e6 / postgres.company.rps;
     println!(
         "postgres: cost per /company = {company_cost_us:.1} us vs one pgbench -S round trip = {floor_cost_us:.1} us -> {:.2}x the floor (aim <= 2.00)",
         company_cost_us / floor_cost_us
@@ -170,8 +225,23 @@ pub(crate) fn start_server(binary: &PathBuf, env: &[(&str, &str)]) -> Result<(Se
     Ok((server, address, key))
 }
 
-fn bench_backend(binary: &PathBuf, opts: &Options, name: &str, env: &[(&str, &str)]) -> Result<(Load, Load), String> {
-    let (_server, address, key) = start_server(binary, env)?;
+/// What one backend measured: `/healthz`, `/company`, and the database transactions the server
+/// committed per `/company` request (PostgreSQL only).
+struct Measured {
+    health: Load,
+    company: Load,
+    transactions_per_company: Option<f64>,
+}
+
+fn bench_backend(
+    binary: &PathBuf,
+    opts: &Options,
+    name: &str,
+    env: &[(&str, &str)],
+    database: Option<(&str, &str)>,
+) -> Result<Measured, String> {
+    let (server, address, key) = start_server(binary, env)?;
+    let pid = server.0.id();
     let auth = format!("Authorization: Bearer {key}");
     let health_url = format!("http://{address}/healthz");
     let company_url = format!("http://{address}/api/v1/company");
@@ -182,13 +252,34 @@ fn bench_backend(binary: &PathBuf, opts: &Options, name: &str, env: &[(&str, &st
     // Alternate the two endpoints so both see the same background load.
     let (mut healths, mut companies) = (Vec::new(), Vec::new());
     for _ in 0..opts.rounds {
-        healths.push(wrk(&health_url, None, opts.duration_secs, opts.connections)?);
-        companies.push(wrk(&company_url, Some(&auth), opts.duration_secs, opts.connections)?);
+        healths.push(wrk_watching(pid, &health_url, None, opts.duration_secs, opts.connections)?);
+        companies.push(wrk_watching(pid, &company_url, Some(&auth), opts.duration_secs, opts.connections)?);
     }
+    // Round trips: the transactions the database committed during one more /company run, per
+    // request (every statement outside a transaction is one).
+    let transactions_per_company = match database {
+        Some((admin_url, db)) => {
+            let before = committed(admin_url, db)?;
+            let run = wrk(&company_url, Some(&auth), opts.duration_secs, opts.connections)?;
+            // The statistics reach pg_stat_database when each backend next reports (≤ 1 s).
+            std::thread::sleep(Duration::from_millis(1500));
+            Some((committed(admin_url, db)? - before) as f64 / run.requests.max(1) as f64)
+        }
+        None => None,
+    };
     let (health, company) = (median(healths), median(companies));
     println!("{name}: healthz {health:?}");
     println!("{name}: company {company:?}");
-    Ok((health, company))
+    Ok(Measured { health, company, transactions_per_company })
+}
+
+/// Transactions committed so far in database `db`.
+fn committed(admin_url: &str, db: &str) -> Result<u64, String> {
+    let out = Command::new("psql")
+        .args([admin_url, "-qtA", "-c", &format!("SELECT xact_commit FROM pg_stat_database WHERE datname = '{db}'")])
+        .output()
+        .map_err(|e| e.to_string())?;
+    String::from_utf8_lossy(&out.stdout).trim().parse().map_err(|_| "no pg_stat_database row".to_owned())
 }
 
 /// The run with the median throughput.
@@ -214,7 +305,14 @@ pub(crate) fn wrk(url: &str, header: Option<&str>, secs: u64, connections: u32) 
     let rps = field("Requests/sec:").and_then(|v| v.parse().ok()).ok_or("no Requests/sec")?;
     let p50_ms = field("50%").and_then(|v| millis(&v)).ok_or("no p50")?;
     let p99_ms = field("99%").and_then(|v| millis(&v)).ok_or("no p99")?;
-    Ok(Load { rps, p50_ms, p99_ms })
+    // "  123456 requests in 10.00s, 45.6MB read"
+    let requests = text
+        .lines()
+        .find(|l| l.contains(" requests in "))
+        .and_then(|l| l.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .ok_or("no request count")?;
+    Ok(Load { rps, p50_ms, p99_ms, requests, cpu_us_per_request: f64::NAN })
 }
 
 /// wrk prints latencies as `296.00us`, `1.03ms` or `1.20s`.

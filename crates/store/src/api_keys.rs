@@ -11,11 +11,30 @@ use carbonpass_domain::ports::ApiKeyRepository;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
-use crate::db::{db_now, from_db_time, to_db_time, with_lock_wait};
+use crate::db::{DbConnection, db_now, from_db_time, to_db_time, with_lock_wait};
 use crate::error::corrupt;
 use crate::ids::mint;
 use crate::schema::{api_keys, companies};
 use crate::{Store, StoreError};
+
+/// The one query every authenticated request makes: a key by its hash (unique), with what
+/// deciding on it needs. A macro, so that the same query is written once for the inline SQLite
+/// connection and for the pooled connection of either backend. No `LIMIT`: the hash is unique.
+macro_rules! key_check {
+    ($hash:expr) => {
+        api_keys::table.inner_join(companies::table).filter(api_keys::key_hash.eq(&$hash)).select((
+            api_keys::id,
+            api_keys::user_id,
+            api_keys::company_id,
+            api_keys::mode,
+            api_keys::key_hash,
+            api_keys::last_used_at,
+            api_keys::revoked_at,
+            companies::plan,
+            companies::revision,
+        ))
+    };
+}
 
 /// Recording a key's use waits this long at most for another SQLite writer: the request it
 /// belongs to must not wait on a write it does not need.
@@ -128,26 +147,20 @@ impl ApiKeyRepository for Store {
     }
 
     async fn find_key_by_hash(&self, hash: &KeyHash) -> Result<Option<StoredKey>, DomainError> {
-        let hash = hash.0.clone();
+        let (inline_hash, hash) = (hash.0.clone(), hash.0.clone());
         let found = self
-            .read(move |conn| {
-                Ok(api_keys::table
-                    .inner_join(companies::table)
-                    .filter(api_keys::key_hash.eq(&hash))
-                    .select((
-                        api_keys::id,
-                        api_keys::user_id,
-                        api_keys::company_id,
-                        api_keys::mode,
-                        api_keys::key_hash,
-                        api_keys::last_used_at,
-                        api_keys::revoked_at,
-                        companies::plan,
-                        companies::revision,
-                    ))
-                    .first::<KeyCheckRow>(conn)
-                    .optional()?)
-            })
+            .point_read(
+                move |conn| Ok(key_check!(inline_hash).get_result::<KeyCheckRow>(conn).optional()?),
+                // Each backend's own connection: a typed query whose statement is cached by type,
+                // where the multi-backend wrapper would build its SQL again on every call.
+                move |conn| {
+                    let found = match conn {
+                        DbConnection::Pg(pg) => key_check!(hash).get_result::<KeyCheckRow>(pg),
+                        DbConnection::Sqlite(lite) => key_check!(hash).get_result::<KeyCheckRow>(lite),
+                    };
+                    Ok(found.optional()?)
+                },
+            )
             .await?;
         Ok(found.map(StoredKey::try_from).transpose()?)
     }

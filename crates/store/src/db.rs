@@ -12,6 +12,7 @@ use diesel::sqlite::SqliteConnection;
 use diesel::{Connection, ConnectionError};
 
 use crate::StoreError;
+use crate::inline::InlineReads;
 use crate::threads::DbThreads;
 
 /// A connection to whichever backend the URL named. Queries written once run on both.
@@ -255,6 +256,8 @@ pub struct Store {
     deadline: Duration,
     /// How long a SQLite statement waits for another writer's lock.
     busy_timeout: Duration,
+    /// Point reads on the caller's thread (SQLite only).
+    inline: Option<InlineReads>,
 }
 
 impl fmt::Debug for Store {
@@ -268,6 +271,7 @@ impl Store {
     /// start-up, before serving.
     pub fn connect(config: &StoreConfig) -> Result<Self, StoreError> {
         let (backend, target) = Backend::parse(&config.url)?;
+        let sqlite_path = target.to_owned();
         let target = match backend {
             Backend::Postgres => pg_target(target, config),
             Backend::Sqlite => target.to_owned(),
@@ -283,7 +287,15 @@ impl Store {
             .map_err(|e| StoreError::Connect(crate::secrets::scrub(&e.to_string(), &secrets)))?;
         let threads = DbThreads::start(pool.max_size() as usize)?;
         let connections = Connections { pool, dead_seen: Arc::new(AtomicU64::new(0)) };
-        Ok(Self { connections, backend, threads, deadline: config.deadline(), busy_timeout: config.statement_timeout })
+        let inline = (backend == Backend::Sqlite).then(|| InlineReads::new(&sqlite_path));
+        Ok(Self {
+            connections,
+            backend,
+            threads,
+            deadline: config.deadline(),
+            busy_timeout: config.statement_timeout,
+            inline,
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -326,6 +338,23 @@ impl Store {
         F: Fn(&mut DbConnection) -> Result<T, StoreError> + Send + 'static,
     {
         self.read_within(self.deadline, work).await
+    }
+
+    /// Like [`Store::read`], for a point read by a unique index that every request makes: on
+    /// SQLite it runs on the caller's thread when it can answer at once (see `inline`), and on
+    /// the database threads otherwise.
+    /// `inline` is the same read written for a plain SQLite connection: its statement is cached
+    /// by type, with no SQL built per call (the multi-backend connection builds it each time).
+    pub(crate) async fn point_read<T, I, F>(&self, inline: I, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        I: Fn(&mut SqliteConnection) -> Result<T, StoreError>,
+        F: Fn(&mut DbConnection) -> Result<T, StoreError> + Send + 'static,
+    {
+        if let Some(answer) = self.inline.as_ref().and_then(|reads| reads.try_read(&inline)) {
+            return answer;
+        }
+        self.read(work).await
     }
 
     /// [`Store::read`] with a deadline of its own (shorter, for the readiness probe).
@@ -511,7 +540,7 @@ fn end_transaction<T>(
 }
 
 /// Errors about the data itself (no row, a violated constraint): the connection is fine.
-fn is_data_error(err: &diesel::result::Error) -> bool {
+pub(crate) fn is_data_error(err: &diesel::result::Error) -> bool {
     use diesel::result::{DatabaseErrorKind as Kind, Error};
     matches!(
         err,

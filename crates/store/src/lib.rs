@@ -10,6 +10,7 @@ mod error;
 mod health;
 mod idempotency;
 mod ids;
+mod inline;
 mod migrations;
 mod reports;
 mod schema;
