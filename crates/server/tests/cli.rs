@@ -477,10 +477,11 @@ mod passwords_never_logged {
         let Some(db) = carbonpass_testkit::TestDatabase::of(carbonpass_testkit::Backend::Postgres) else { return };
         let rest = db.url().strip_prefix("postgres://").expect("a postgres URL");
         let (user, host_and_db) = rest.split_once('@').expect("a user in DATABASE_URL");
+        let (host_and_db, query) = host_and_db.split_once('?').unwrap_or((host_and_db, "sslmode=prefer"));
         for url in [
-            format!("postgres://{user}:{PASSWORD}@{host_and_db}"),
-            format!("postgresql://{user}@{host_and_db}?password={PASSWORD}"),
-            format!("postgres://{user}:Hunter2%50w@{host_and_db}"),
+            format!("postgres://{user}:{PASSWORD}@{host_and_db}?{query}"),
+            format!("postgresql://{user}@{host_and_db}?{query}&password={PASSWORD}"),
+            format!("postgres://{user}:Hunter2%50w@{host_and_db}?{query}"),
         ] {
             let (ok, printed) = migrate_output(&url);
             assert!(ok, "migrate on {url}: {printed}");

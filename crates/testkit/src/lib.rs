@@ -63,7 +63,8 @@ impl TestDatabase {
     /// A new, migrated PostgreSQL database, or `None` (with a note on stderr) when no server is
     /// configured outside CI.
     pub fn postgres() -> Option<Self> {
-        let Some(admin_url) = std::env::var("DATABASE_URL").ok().filter(|u| u.starts_with("postgres")) else {
+        let Some(admin_url) = std::env::var("DATABASE_URL").ok().filter(|u| u.starts_with("postgres")).map(without_tls)
+        else {
             assert!(!is_ci(), "CI must run the PostgreSQL tests: set DATABASE_URL=postgres://… (see .ci/run)");
             eprintln!("SKIPPED: PostgreSQL case not run (DATABASE_URL is not set to a postgres:// URL)");
             return None;
@@ -235,12 +236,24 @@ impl Drop for TestDatabase {
 /// `DATABASE_URL` when it names a PostgreSQL server; otherwise `None` with a note (and a failure
 /// under CI, where a skipped backend would hide failures).
 fn postgres_url() -> Option<String> {
-    let url = std::env::var("DATABASE_URL").ok().filter(|u| u.starts_with("postgres"));
+    let url = std::env::var("DATABASE_URL").ok().filter(|u| u.starts_with("postgres")).map(without_tls);
     if url.is_none() {
         assert!(!is_ci(), "CI must run the PostgreSQL tests: set DATABASE_URL=postgres://… (see .ci/run)");
         eprintln!("SKIPPED: PostgreSQL case not run (DATABASE_URL is not set to a postgres:// URL)");
     }
     url
+}
+
+/// `url` with `sslmode=disable` unless it chooses a mode itself. Tests talk to a server on this
+/// machine, where TLS adds nothing; and a test process that exits while libpq is still setting up
+/// TLS for a pool's connection on another thread crashes in OpenSSL's exit-time clean-up
+/// ("double free or corruption"), failing a test that passed.
+fn without_tls(url: String) -> String {
+    if url.contains("sslmode=") {
+        return url;
+    }
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}sslmode=disable")
 }
 
 fn is_ci() -> bool {
