@@ -171,12 +171,15 @@ impl Settings {
                 )));
             }
         }
-        let in_flight =
-            self.request_body_idle_timeout_secs + self.db_checkout_timeout_secs + self.db_statement_timeout_secs;
+        // A stored file waits for its bill row while the rest of the form arrives (up to the
+        // whole body timeout: its time stops changing once its part ends) and then for the
+        // writes that record it (two database deadlines at most).
+        let database = self.db_checkout_timeout_secs + self.db_statement_timeout_secs;
+        let in_flight = self.request_body_timeout_secs + 2 * database;
         if self.sweep_grace_secs <= in_flight {
             return Err(config::ConfigError::Message(format!(
-                "sweep_grace_secs must be longer than an upload can go unwritten \
-                 (request_body_idle_timeout_secs + db_checkout_timeout_secs + db_statement_timeout_secs = {in_flight}), \
+                "sweep_grace_secs must be longer than an upload can take to record its file \
+                 (request_body_timeout_secs + 2 × (db_checkout_timeout_secs + db_statement_timeout_secs) = {in_flight}), \
                  not {}",
                 self.sweep_grace_secs
             )));
@@ -254,6 +257,28 @@ mod layer_tests {
     use std::io::Write;
 
     use super::*;
+
+    /// Loads settings from a TOML file holding `lines`.
+    fn load_from(lines: &str) -> Result<Settings, config::ConfigError> {
+        let mut file = tempfile::Builder::new().suffix(".toml").tempfile().expect("temp file");
+        writeln!(file, "{lines}").expect("write");
+        Settings::load(&Overrides { config_file: Some(file.path().into()), ..Overrides::default() })
+    }
+
+    #[test]
+    fn the_sweep_grace_must_outlast_an_upload_in_flight() {
+        // 300 s of body + 2 × (2 + 5) s of database: 314 s.
+        assert!(load_from("sweep_grace_secs = 314").is_err());
+        assert!(load_from("sweep_grace_secs = 315").is_ok());
+        let longer_bodies = load_from("sweep_grace_secs = 3600\nrequest_body_timeout_secs = 3600");
+        assert!(longer_bodies.is_err(), "a body may take as long as the grace");
+    }
+
+    #[test]
+    fn https_needs_both_files() {
+        assert!(load_from("tls_cert_file = \"/tmp/cert.pem\"").is_err());
+        assert!(load_from("tls_key_file = \"/tmp/key.pem\"").is_err());
+    }
 
     #[test]
     fn a_file_overrides_defaults_and_flags_override_the_file() {

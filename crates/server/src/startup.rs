@@ -193,7 +193,11 @@ impl Application {
         };
         let mut server = HttpServer::new(move || build_app(state.clone()))
             .shutdown_timeout(settings.shutdown_timeout_secs)
-            .client_request_timeout(Duration::from_secs(30));
+            .client_request_timeout(Duration::from_secs(30))
+            // After a response that leaves part of its request body unread, the connection keeps
+            // reading (and discarding) for at most this long, so the client can read the
+            // response before the socket closes; then it closes.
+            .client_disconnect_timeout(Duration::from_secs(1));
         if let Some(workers) = settings.workers {
             server = server.workers(workers.max(1));
         }

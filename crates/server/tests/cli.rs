@@ -295,10 +295,11 @@ fn crash_leftovers_are_swept_at_start() {
     use std::io::Write;
     let data = tempfile::tempdir().expect("data folder");
     let blobs = data.path().join("blobs");
-    // A short grace (it must outlast a paused upload plus a database write: 1 + 1 + 1 s).
+    // A short grace (it must outlast a whole upload body plus two database writes: 1 + 2 × 2 s).
     let short = [
-        ("CARBONPASS_SWEEP_GRACE_SECS", "4"),
+        ("CARBONPASS_SWEEP_GRACE_SECS", "6"),
         ("CARBONPASS_REQUEST_BODY_IDLE_TIMEOUT_SECS", "1"),
+        ("CARBONPASS_REQUEST_BODY_TIMEOUT_SECS", "1"),
         ("CARBONPASS_DB_CHECKOUT_TIMEOUT_SECS", "1"),
         ("CARBONPASS_DB_STATEMENT_TIMEOUT_SECS", "1"),
     ];
@@ -337,7 +338,7 @@ fn crash_leftovers_are_swept_at_start() {
     };
     assert_eq!(stored(), 2);
 
-    std::thread::sleep(Duration::from_secs(5));
+    std::thread::sleep(Duration::from_secs(7));
     let log = data.path().join("second.log");
     let mut second = serve_demo_with(data.path(), &log, &short);
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -514,6 +515,10 @@ mod passwords_never_logged {
             format!("host=127.0.0.1 user=app password={PASSWORD} dbname=cp"),
             format!("mysql://app:{PASSWORD}@127.0.0.1/cp"),
             format!("postgress://app:{PASSWORD}@127.0.0.1/cp"),
+            // Reserved characters in the password, not percent-encoded: libpq would read part of
+            // it as a host or a port, and print it.
+            "postgres://app:Hunter2/Pw@127.0.0.1:5999/cp".to_owned(),
+            "postgres://app:Hunter2@Pw@127.0.0.1/cp".to_owned(),
         ] {
             let (ok, printed) = migrate_output(&url);
             assert!(!ok, "refused: {url}");

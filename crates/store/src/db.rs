@@ -47,7 +47,7 @@ impl Backend {
     pub fn parse(url: &str) -> Result<(Self, &str), StoreError> {
         let (backend, target) = Self::from_url(url);
         if backend == Backend::Postgres {
-            return Ok((backend, target));
+            return Self::userinfo_encoded(target).map(|()| (backend, target));
         }
         let refused = |why: &str| {
             StoreError::Config(format!(
@@ -65,6 +65,24 @@ impl Backend {
             return Err(refused("looks like a libpq connection string (key=value pairs), not a URL or a file path"));
         }
         Ok((backend, target))
+    }
+
+    /// A PostgreSQL URL whose user name or password holds an `@` or `/` as it is: libpq ends the
+    /// user-info at the first `@` and the host at the first `/`, so part of the password would
+    /// be read as a host or a port, and echoed in its error. Refused; the value is never repeated.
+    fn userinfo_encoded(url: &str) -> Result<(), StoreError> {
+        let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+        let before_query = rest.split(['?', '#']).next().unwrap_or(rest);
+        let authority_end = before_query.find('/').unwrap_or(before_query.len());
+        let ats_in_authority = before_query[..authority_end].matches('@').count();
+        if ats_in_authority > 1 || before_query[authority_end..].contains('@') {
+            return Err(StoreError::Config(
+                "the user name or password in the database URL holds a reserved character: \
+                 percent-encode it (@ as %40, / as %2F, : as %3A, ? as %3F, # as %23)"
+                    .into(),
+            ));
+        }
+        Ok(())
     }
 
     pub fn name(self) -> &'static str {

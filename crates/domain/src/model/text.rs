@@ -7,6 +7,11 @@ use crate::DomainError;
 /// bidirectional marks, overrides and isolates, zero-width spaces, line and paragraph
 /// separators, interlinear annotations, tag characters, the byte-order mark. The zero-width
 /// joiner and non-joiner (U+200C, U+200D) are allowed: Persian words and emoji need them.
+/// Not a control character and not an invisible formatting character.
+pub(crate) fn is_visible(c: char) -> bool {
+    !c.is_control() && !is_invisible_format(c)
+}
+
 fn is_invisible_format(c: char) -> bool {
     matches!(
         c,
@@ -17,7 +22,13 @@ fn is_invisible_format(c: char) -> bool {
             | '\u{200E}'
             | '\u{200F}'
             | '\u{2028}'..='\u{202E}'
-            | '\u{2060}'..='\u{2069}'
+            | '\u{2060}'..='\u{206F}'
+            // Combining grapheme joiner, Khmer inherent vowels, musical formatting: all render
+            // as nothing.
+            | '\u{034F}'
+            | '\u{17B4}'
+            | '\u{17B5}'
+            | '\u{1D173}'..='\u{1D17A}'
             | '\u{FEFF}'
             | '\u{FFF9}'..='\u{FFFB}'
             | '\u{E0000}'..='\u{E007F}'
@@ -68,6 +79,10 @@ mod tests {
             "tag\u{E0041}",
             "\u{2800}",
             "\u{3164}",
+            "\u{206F}x",
+            "Evil\u{034F}Co",
+            "a\u{17B4}b",
+            "a\u{1D173}b",
         ] {
             assert!(matches!(plain_text("f", bad, 50), Err(DomainError::Invalid { field: "f", .. })), "{bad:?}");
         }

@@ -23,7 +23,10 @@ impl NewUser {
     /// Emails are compared case-insensitively, so they are stored lowercased.
     pub fn normalised(self) -> Result<Self, DomainError> {
         let email = self.email.trim().to_ascii_lowercase();
-        let plausible = email.len() <= 254
+        // Shown in terminals and typed to find a user: visible characters only, no spaces.
+        let visible = email.chars().all(|c| !c.is_whitespace() && super::text::is_visible(c));
+        let plausible = visible
+            && email.len() <= 254
             && email
                 .split_once('@')
                 .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !domain.contains('@'));
@@ -77,7 +80,19 @@ mod tests {
     fn emails_are_lowercased_and_checked() {
         let user = NewUser { email: " Jo@Example.COM ".into(), name: "Jo".into() }.normalised();
         assert_eq!(user.map(|u| u.email).ok().as_deref(), Some("jo@example.com"));
-        for bad in ["", "jo", "@example.com", "jo@localhost", "a@b@c.com"] {
+        for bad in [
+            "",
+            "jo",
+            "@example.com",
+            "jo@localhost",
+            "a@b@c.com",
+            "e\u{1b}[31m@y.example",
+            "e@y.example\nINFO fake",
+            "e\u{202e}@y.example",
+            "x\u{200b}@y.example",
+            "x@y.example\u{2066}",
+            "jo bloggs@y.example",
+        ] {
             let res = NewUser { email: bad.into(), name: "Jo".into() }.normalised();
             assert!(res.is_err(), "{bad:?} accepted");
         }

@@ -72,7 +72,11 @@ impl UploadResponses for WireUpload {
 const IDEMPOTENT_REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
 
 fn idempotency_key(req: &HttpRequest) -> Result<Option<IdempotencyKey>, ApiError> {
-    let Some(value) = req.headers().get("idempotency-key") else { return Ok(None) };
+    let mut values = req.headers().get_all("idempotency-key");
+    let Some(value) = values.next() else { return Ok(None) };
+    if values.next().is_some() {
+        return Err(DomainError::invalid("Idempotency-Key", "must be sent once").into());
+    }
     let text = value.to_str().map_err(|_| DomainError::invalid("Idempotency-Key", "must be visible ASCII"))?;
     Ok(Some(IdempotencyKey::parse(text)?))
 }

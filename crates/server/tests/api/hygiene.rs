@@ -24,6 +24,7 @@ carbonpass_testkit::on_both_backends!(spawn =>
     downloads_are_attachments_never_sniffed,
     a_stored_file_that_changed_is_a_server_error_not_a_short_download,
     markup_is_not_accepted_as_csv,
+    an_answer_before_the_body_ends_closes_the_connection,
 );
 
 const BOUNDARY: &str = "hygieneBoundary42";
@@ -98,6 +99,31 @@ async fn a_stalled_body_is_cut_off_with_a_408_and_leaves_nothing(app: TestApp) {
         .await
         .expect("request");
     assert_eq!(res.status(), StatusCode::CREATED);
+}
+
+/// A response sent before the request's body was read to the end (no key: 401; wrong method:
+/// 405) closes the connection, so nobody can stream an endless body into it.
+async fn an_answer_before_the_body_ends_closes_the_connection(app: TestApp) {
+    let host = app.base.trim_start_matches("http://").to_owned();
+    for (path, status) in [("/api/v1/keys", 401), ("/api/v1/company", 405)] {
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n\
+             Transfer-Encoding: chunked\r\n\r\n"
+        );
+        let mut stream = TcpStream::connect(&host).await.expect("connect");
+        stream.write_all(head.as_bytes()).await.expect("head");
+        let chunk = [format!("{:x}\r\n", 64 * 1024).into_bytes(), vec![b'x'; 64 * 1024], b"\r\n".to_vec()].concat();
+        // Keep sending; the server must answer and close (after at most its one-second linger)
+        // instead of reading on. Sending ends only when the connection is gone.
+        let sending = async { while stream.write_all(&chunk).await.is_ok() {} };
+        let closed = tokio::time::timeout(Duration::from_secs(15), sending).await.is_ok();
+        assert!(closed, "{path}: the server kept reading a body it had answered");
+        let mut received = Vec::new();
+        let _ = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut received)).await;
+        let response = String::from_utf8_lossy(&received);
+        assert_eq!(status_of(&response), Some(status), "{path}: {response}");
+        assert!(response.to_ascii_lowercase().contains("connection: close"), "{path}: {response}");
+    }
 }
 
 async fn a_multipart_body_is_bounded_as_a_whole(app: TestApp) {
@@ -247,6 +273,22 @@ async fn authorization_must_be_one_bearer_header(app: TestApp) {
         .expect("request");
     let body = expect_error(twice, StatusCode::BAD_REQUEST, "bad_request").await;
     assert_eq!(body["param"], "Authorization");
+
+    // Two Idempotency-Key headers: which one is meant is a guess.
+    let form = Form::new().part("file", file(pdf("twice"), "t.pdf")).text("type", "gas");
+    let keyed = app
+        .client
+        .post(app.url("/api/v1/bills"))
+        .bearer_auth(&tenant.key)
+        .header("Idempotency-Key", "one")
+        .header("Idempotency-Key", "two")
+        .multipart(form)
+        .send()
+        .await
+        .expect("request");
+    let body = expect_error(keyed, StatusCode::BAD_REQUEST, "bad_request").await;
+    assert_eq!(body["param"], "Idempotency-Key");
+    assert_eq!(bill_count(&app, &tenant).await, 0);
 
     for scheme in [format!("Basic {}", tenant.key), "Token abc".to_owned(), "Digest username=\"x\"".to_owned()] {
         let res =
