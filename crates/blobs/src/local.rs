@@ -58,6 +58,9 @@ impl LocalBlobs {
     }
 }
 
+/// Names the deployment (database) whose files the folder holds.
+const OWNER_FILE: &str = ".owner";
+
 /// Bytes read per chunk when a blob is read back.
 const READ_CHUNK: usize = 64 * 1024;
 
@@ -111,6 +114,18 @@ impl BlobStore for LocalBlobs {
             Err(e) if e.kind() != io::ErrorKind::NotFound => Err(unavailable("deleting a blob", e)),
             _ => Ok(()),
         }
+    }
+
+    async fn owner(&self) -> Result<Option<String>, DomainError> {
+        match fs::read_to_string(self.root.join(OWNER_FILE)).await {
+            Ok(owner) => Ok(Some(owner.trim().to_owned())),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(unavailable("reading the blob folder's owner", e)),
+        }
+    }
+
+    async fn claim(&self, deployment: &str) -> Result<(), DomainError> {
+        fs::write(self.root.join(OWNER_FILE), deployment).await.map_err(|e| unavailable("claiming the blob folder", e))
     }
 
     async fn keys_written_before(&self, cutoff: DateTime<Utc>) -> Result<Vec<String>, DomainError> {

@@ -67,6 +67,11 @@ impl S3Blobs {
         Ok(Self { store: Arc::new(store), prefix: config.prefix.clone() })
     }
 
+    /// Names the deployment (database) whose files the prefix holds; never a blob key.
+    fn owner_path(&self) -> Path {
+        Path::from(format!("{}.owner", self.prefix))
+    }
+
     fn path_of(&self, key: &str) -> Option<Path> {
         is_key(key).then(|| Path::from(format!("{}{key}", self.prefix)))
     }
@@ -113,6 +118,23 @@ impl BlobStore for S3Blobs {
     /// `AbortIncompleteMultipartUpload` lifecycle rule removes them (docs/operations.md).
     async fn remove_unfinished_before(&self, _cutoff: DateTime<Utc>) -> Result<u64, DomainError> {
         Ok(0)
+    }
+
+    async fn owner(&self) -> Result<Option<String>, DomainError> {
+        match self.store.get(&self.owner_path()).await {
+            Ok(found) => {
+                let bytes = found.bytes().await.map_err(|e| unavailable("reading the bucket's owner", e))?;
+                Ok(Some(String::from_utf8_lossy(&bytes).trim().to_owned()))
+            }
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(unavailable("reading the bucket's owner", e)),
+        }
+    }
+
+    async fn claim(&self, deployment: &str) -> Result<(), DomainError> {
+        let owner = bytes::Bytes::copy_from_slice(deployment.as_bytes());
+        self.store.put(&self.owner_path(), owner.into()).await.map_err(|e| unavailable("claiming the bucket", e))?;
+        Ok(())
     }
 
     async fn delete(&self, key: &str) -> Result<(), DomainError> {

@@ -124,6 +124,10 @@ pub trait BillRepository: Send + Sync {
         idempotent: Option<IdempotentRecord>,
     ) -> Result<Bill, DomainError>;
 
+    /// The identity of this database (written once, by its first migration of it): the blob
+    /// store is tied to it, so the sweep never judges another database's files.
+    async fn deployment_id(&self) -> Result<String, DomainError>;
+
     /// Which of `keys` some bill, of any company, holds as its file. Not a tenant's read: the
     /// sweep of files without a bill works across the whole store, and learns nothing but keys.
     async fn blob_keys_in_use(&self, keys: &[String]) -> Result<std::collections::HashSet<String>, DomainError>;
@@ -189,6 +193,12 @@ pub trait BlobStore: Send + Sync {
     /// Removes what unfinished uploads left (a crash mid-upload) that was last written before
     /// `cutoff`; returns how many it removed.
     async fn remove_unfinished_before(&self, cutoff: DateTime<Utc>) -> Result<u64, DomainError>;
+
+    /// The deployment (database) this store's files belong to, once one has claimed it.
+    async fn owner(&self) -> Result<Option<String>, DomainError>;
+
+    /// Records that this store's files belong to `deployment`.
+    async fn claim(&self, deployment: &str) -> Result<(), DomainError>;
 }
 
 /// A blob being written. Nothing is visible under its key until `finish`.

@@ -151,11 +151,16 @@ async fn sweep_leftovers(services: Services, grace_secs: u64, interval_secs: u64
     loop {
         every.tick().await;
         match services.sweep_leftovers(chrono::Utc::now(), grace).await {
-            Ok(swept) => tracing::info!(
-                unfinished_removed = swept.unfinished_removed,
-                orphans_removed = swept.orphans_removed,
-                "swept crash leftovers"
-            ),
+            Ok(swept) => {
+                tracing::info!(
+                    unfinished_removed = swept.unfinished_removed,
+                    orphans_removed = swept.orphans_removed,
+                    "swept crash leftovers"
+                );
+                if let Some(why) = swept.orphans_not_swept {
+                    tracing::warn!(reason = %why, "files without a bill were not swept");
+                }
+            }
             Err(err) => tracing::warn!(error = %err, "sweeping crash leftovers failed; trying again later"),
         }
     }

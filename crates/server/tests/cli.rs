@@ -328,7 +328,7 @@ fn crash_leftovers_are_swept_at_start() {
     let stored = || {
         let mut keys = Vec::new();
         for shard in std::fs::read_dir(&blobs).expect("blobs").map_while(Result::ok) {
-            if shard.file_name() != ".staging" {
+            if shard.file_name() != ".staging" && shard.path().is_dir() {
                 keys.extend(
                     std::fs::read_dir(shard.path()).expect("shard").map_while(Result::ok).map(|f| f.file_name()),
                 );
@@ -358,6 +358,51 @@ fn crash_leftovers_are_swept_at_start() {
     let logged = std::fs::read_to_string(&log).expect("log");
     let line = logged.lines().find(|l| l.contains("swept crash leftovers")).unwrap_or_default();
     assert!(line.contains("unfinished_removed=1") && line.contains("orphans_removed=1"), "counts logged: {line:?}");
+}
+
+/// A database pointed at another deployment's blob folder never sweeps that folder's files:
+/// none of them is a bill of its own, so none is "a file without a bill".
+#[test]
+fn another_databases_files_are_never_swept() {
+    let first = tempfile::tempdir().expect("first deployment");
+    let short = [
+        ("CARBONPASS_SWEEP_GRACE_SECS", "6"),
+        ("CARBONPASS_REQUEST_BODY_TIMEOUT_SECS", "1"),
+        ("CARBONPASS_REQUEST_BODY_IDLE_TIMEOUT_SECS", "1"),
+        ("CARBONPASS_DB_CHECKOUT_TIMEOUT_SECS", "1"),
+        ("CARBONPASS_DB_STATEMENT_TIMEOUT_SECS", "1"),
+    ];
+    let mut served = serve_demo_with(first.path(), &first.path().join("first.log"), &short);
+    upload_pdf(&served.address, &served.key);
+    stop(&mut served);
+    let blobs = first.path().join("blobs");
+    let count = || finished_files(&blobs);
+    assert_eq!(count(), 1);
+    // The folder's claim is removed, as a deployment from before claims existed would have none.
+    std::fs::remove_file(blobs.join(".owner")).expect("the first deployment claimed its folder");
+
+    std::thread::sleep(Duration::from_secs(7));
+    let second = tempfile::tempdir().expect("second deployment");
+    let blob_dir = blobs.to_string_lossy().into_owned();
+    let env: Vec<(&str, &str)> = short.iter().copied().chain([("CARBONPASS_BLOB_DIR", blob_dir.as_str())]).collect();
+    let log = second.path().join("second.log");
+    let mut other = serve_demo_with(second.path(), &log, &env);
+    std::thread::sleep(Duration::from_millis(1500));
+    stop(&mut other);
+    assert_eq!(count(), 1, "the first deployment's file is still there");
+    let logged = std::fs::read_to_string(&log).expect("log");
+    assert!(logged.contains("files without a bill were not swept"), "{logged}");
+    assert!(!blobs.join(".owner").exists(), "nor did the second database claim the folder");
+}
+
+/// How many finished files a blob folder holds.
+fn finished_files(blobs: &Path) -> usize {
+    std::fs::read_dir(blobs)
+        .expect("blobs")
+        .map_while(Result::ok)
+        .filter(|shard| shard.file_name() != ".staging" && shard.path().is_dir())
+        .map(|shard| std::fs::read_dir(shard.path()).map(|d| d.count()).unwrap_or(0))
+        .sum()
 }
 
 /// On SIGHUP `serve` reads its certificate and key again: new connections get the new

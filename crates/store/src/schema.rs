@@ -162,6 +162,13 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    deployment (singleton) {
+        singleton -> Integer,
+        id -> Text,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     companies,
     sites,

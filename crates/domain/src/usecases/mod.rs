@@ -192,9 +192,11 @@ pub(crate) mod test_support {
     pub struct MemoryBlobs {
         pub finished: std::sync::Mutex<Vec<(String, Vec<u8>)>>,
         pub deleted: std::sync::Mutex<Vec<String>>,
-        /// What `keys_written_before` answers; each cutoff it was asked with.
+        /// What `keys_written_before` answers; each cutoff before the far future it was asked with.
         pub old_keys: std::sync::Mutex<Vec<String>>,
         pub cutoffs: std::sync::Mutex<Vec<chrono::DateTime<chrono::Utc>>>,
+        /// The deployment that claimed the store.
+        pub owner: std::sync::Mutex<Option<String>>,
     }
 
     struct MemorySink {
@@ -225,10 +227,23 @@ pub(crate) mod test_support {
             &self,
             cutoff: chrono::DateTime<chrono::Utc>,
         ) -> Result<Vec<String>, crate::DomainError> {
-            if let Ok(mut cutoffs) = self.cutoffs.lock() {
+            if let Ok(mut cutoffs) = self.cutoffs.lock()
+                && cutoff != chrono::DateTime::<chrono::Utc>::MAX_UTC
+            {
                 cutoffs.push(cutoff);
             }
             Ok(self.old_keys.lock().map(|k| k.clone()).unwrap_or_default())
+        }
+
+        async fn owner(&self) -> Result<Option<String>, crate::DomainError> {
+            Ok(self.owner.lock().map(|o| o.clone()).unwrap_or_default())
+        }
+
+        async fn claim(&self, deployment: &str) -> Result<(), crate::DomainError> {
+            if let Ok(mut owner) = self.owner.lock() {
+                *owner = Some(deployment.to_owned());
+            }
+            Ok(())
         }
 
         async fn remove_unfinished_before(

@@ -124,6 +124,11 @@ fn reread(conn: &mut crate::db::DbConnection, row: &BillRow) -> Result<Bill, Sto
 
 #[async_trait]
 impl BillRepository for Store {
+    async fn deployment_id(&self) -> Result<String, DomainError> {
+        use crate::schema::deployment;
+        Ok(self.read(|conn| Ok(deployment::table.select(deployment::id).first::<String>(conn)?)).await?)
+    }
+
     async fn blob_keys_in_use(&self, keys: &[String]) -> Result<std::collections::HashSet<String>, DomainError> {
         let keys = keys.to_vec();
         let in_use = self
