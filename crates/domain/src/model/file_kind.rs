@@ -80,14 +80,24 @@ const MARKUP_TAGS: [&str; 16] = [
     "<!--",
 ];
 
+/// The longest of [`MARKUP_TAGS`]: a tag split across two chunks of a file is found by checking
+/// each chunk together with this many bytes, less one, of the chunk before.
+pub const LONGEST_MARKUP_TAG: usize = 9;
+
 /// Text that is markup rather than data: it starts with a tag, or holds one of [`MARKUP_TAGS`]
 /// anywhere in the sniffed window (in any letter case).
 fn looks_like_markup(text: &str) -> bool {
-    if text.trim_start().starts_with('<') {
-        return true;
-    }
-    let lower = text.to_ascii_lowercase();
-    MARKUP_TAGS.iter().any(|tag| lower.contains(tag))
+    text.trim_start().starts_with('<') || holds_markup_tag(text.as_bytes())
+}
+
+/// Whether any part of a text file holds one of [`MARKUP_TAGS`], in any letter case. The whole
+/// of a CSV upload is checked this way as it streams, not only its first bytes.
+pub fn holds_markup_tag(bytes: &[u8]) -> bool {
+    bytes.iter().enumerate().filter(|(_, byte)| **byte == b'<').any(|(at, _)| {
+        MARKUP_TAGS
+            .iter()
+            .any(|tag| bytes.get(at..at + tag.len()).is_some_and(|w| w.eq_ignore_ascii_case(tag.as_bytes())))
+    })
 }
 
 #[cfg(test)]
@@ -125,6 +135,13 @@ mod tests {
         ] {
             assert_eq!(FileKind::sniff(other), None, "{other:?}");
         }
+    }
+
+    #[test]
+    fn the_longest_tag_is_known() {
+        assert_eq!(MARKUP_TAGS.iter().map(|t| t.len()).max(), Some(LONGEST_MARKUP_TAG));
+        assert!(holds_markup_tag(b"a,b\n1,<ScRiPt>"));
+        assert!(!holds_markup_tag(b"a,b\n1 < 2,3"));
     }
 
     #[test]

@@ -35,6 +35,8 @@ pub struct FileUpload {
     kind: Option<FileKind>,
     size: u64,
     limit: u64,
+    /// A CSV's last bytes, so a markup tag split between two chunks is still found.
+    csv_tail: Vec<u8>,
 }
 
 impl std::fmt::Debug for FileUpload {
@@ -55,15 +57,36 @@ impl FileUpload {
         if self.size > self.limit {
             return Err(DomainError::TooLarge { limit: self.limit });
         }
+        if self.kind == Some(FileKind::Csv) {
+            self.refuse_markup(chunk)?;
+        }
         if self.kind.is_some() {
             return self.sink.write(chunk).await;
         }
         self.head.extend_from_slice(chunk);
         if self.head.len() >= SNIFF_LEN {
             self.kind = Some(FileKind::sniff(&self.head).ok_or_else(unsupported)?);
+            if self.kind == Some(FileKind::Csv) {
+                // The kind was judged on the first bytes; the rest of what is held counts too.
+                let head = std::mem::take(&mut self.head);
+                self.refuse_markup(&head)?;
+                self.head = head;
+            }
             let head = std::mem::take(&mut self.head);
             self.sink.write(&head).await?;
         }
+        Ok(())
+    }
+
+    /// A CSV must hold no markup anywhere, not only in the bytes its kind was judged by.
+    fn refuse_markup(&mut self, chunk: &[u8]) -> Result<(), DomainError> {
+        let mut window = std::mem::take(&mut self.csv_tail);
+        window.extend_from_slice(chunk);
+        if crate::model::file_kind::holds_markup_tag(&window) {
+            return Err(unsupported());
+        }
+        let keep_from = window.len().saturating_sub(crate::model::file_kind::LONGEST_MARKUP_TAG - 1);
+        self.csv_tail = window.split_off(keep_from);
         Ok(())
     }
 
@@ -236,7 +259,14 @@ impl Services {
 
     /// Starts receiving a file of at most `limit` bytes.
     pub async fn begin_file_upload(&self, limit: u64) -> Result<FileUpload, DomainError> {
-        Ok(FileUpload { sink: self.blobs.create().await?, head: Vec::new(), kind: None, size: 0, limit })
+        Ok(FileUpload {
+            sink: self.blobs.create().await?,
+            head: Vec::new(),
+            kind: None,
+            size: 0,
+            limit,
+            csv_tail: Vec::new(),
+        })
     }
 
     /// Removes a received file that will not be recorded.
@@ -397,6 +427,24 @@ mod tests {
 
     fn form(bill_type: Option<&str>, site: Option<&str>) -> UploadForm {
         UploadForm { bill_type: bill_type.map(Into::into), site_id: site.map(Into::into) }
+    }
+
+    #[test]
+    fn markup_anywhere_in_a_csv_refuses_it() {
+        let services = Mocks::default().into_services();
+        let head = format!("date,kwh\n{}", "2026-03-01,120.5\n".repeat(600));
+        // A tag past the sniffed bytes, and one split across two chunks.
+        for (first, second) in
+            [(format!("{head}1,<script>x</script>\n"), String::new()), (format!("{head}1,<scr"), "IPT>\n".into())]
+        {
+            let mut upload = pollster::block_on(services.begin_file_upload(1 << 20)).expect("begin");
+            let written = pollster::block_on(upload.write(first.as_bytes()))
+                .and_then(|()| pollster::block_on(upload.write(second.as_bytes())));
+            assert!(matches!(written, Err(DomainError::UnsupportedFile(_))), "{written:?}");
+        }
+        let mut plain = pollster::block_on(services.begin_file_upload(1 << 20)).expect("begin");
+        pollster::block_on(plain.write(head.as_bytes())).expect("data");
+        pollster::block_on(plain.write(b"1,2 < 3\n")).expect("a comparison is not markup");
     }
 
     #[test]
