@@ -144,30 +144,18 @@ impl Settings {
 
     /// Refuses values that parse but make no sense, at start rather than at the first request.
     fn checked(self) -> Result<Self, config::ConfigError> {
-        if !(1..=MAX_IDEMPOTENCY_LEASE_SECS).contains(&self.idempotency_lease_secs) {
-            return Err(config::ConfigError::Message(format!(
-                "idempotency_lease_secs must be from 1 to {MAX_IDEMPOTENCY_LEASE_SECS} (seconds), not {}",
-                self.idempotency_lease_secs
-            )));
-        }
-        for (name, secs) in [
-            ("db_connect_timeout_secs", self.db_connect_timeout_secs),
-            ("db_statement_timeout_secs", self.db_statement_timeout_secs),
-            ("db_checkout_timeout_secs", self.db_checkout_timeout_secs),
+        for (name, secs, max) in [
+            ("idempotency_lease_secs", self.idempotency_lease_secs, MAX_IDEMPOTENCY_LEASE_SECS),
+            ("db_connect_timeout_secs", self.db_connect_timeout_secs, MAX_DB_TIMEOUT_SECS),
+            ("db_statement_timeout_secs", self.db_statement_timeout_secs, MAX_DB_TIMEOUT_SECS),
+            ("db_checkout_timeout_secs", self.db_checkout_timeout_secs, MAX_DB_TIMEOUT_SECS),
+            ("request_body_idle_timeout_secs", self.request_body_idle_timeout_secs, MAX_BODY_TIMEOUT_SECS),
+            ("request_body_timeout_secs", self.request_body_timeout_secs, MAX_BODY_TIMEOUT_SECS),
+            ("sweep_interval_secs", self.sweep_interval_secs, u64::MAX),
         ] {
-            if !(1..=MAX_DB_TIMEOUT_SECS).contains(&secs) {
+            if !(1..=max).contains(&secs) {
                 return Err(config::ConfigError::Message(format!(
-                    "{name} must be from 1 to {MAX_DB_TIMEOUT_SECS} (seconds), not {secs}"
-                )));
-            }
-        }
-        for (name, secs) in [
-            ("request_body_idle_timeout_secs", self.request_body_idle_timeout_secs),
-            ("request_body_timeout_secs", self.request_body_timeout_secs),
-        ] {
-            if !(1..=MAX_BODY_TIMEOUT_SECS).contains(&secs) {
-                return Err(config::ConfigError::Message(format!(
-                    "{name} must be from 1 to {MAX_BODY_TIMEOUT_SECS} (seconds), not {secs}"
+                    "{name} must be from 1 to {max} (seconds), not {secs}"
                 )));
             }
         }
@@ -188,9 +176,6 @@ impl Settings {
             return Err(config::ConfigError::Message(
                 "HTTPS needs both tls_cert_file and tls_key_file (or neither, for plain HTTP)".into(),
             ));
-        }
-        if self.sweep_interval_secs == 0 {
-            return Err(config::ConfigError::Message("sweep_interval_secs must be at least 1".into()));
         }
         if let Some(url) = &self.database_url {
             let url = url.expose_secret().trim();

@@ -287,6 +287,16 @@ fn a_retry_after_a_crash_mid_upload_creates_one_bill() {
     stop(&mut second);
 }
 
+/// Settings that let a sweep judge files a few seconds old: the grace must outlast a whole
+/// upload body plus two database writes (1 + 2 × (1 + 1) s).
+const SHORT_SWEEP_GRACE: [(&str, &str); 5] = [
+    ("CARBONPASS_SWEEP_GRACE_SECS", "6"),
+    ("CARBONPASS_REQUEST_BODY_IDLE_TIMEOUT_SECS", "1"),
+    ("CARBONPASS_REQUEST_BODY_TIMEOUT_SECS", "1"),
+    ("CARBONPASS_DB_CHECKOUT_TIMEOUT_SECS", "1"),
+    ("CARBONPASS_DB_STATEMENT_TIMEOUT_SECS", "1"),
+];
+
 /// What a crash leaves in the blob folder (a half-written upload in staging, and a finished file
 /// whose bill was never recorded) is removed at the next start once older than the grace
 /// period, and counted in the log; files with a bill stay.
@@ -295,14 +305,7 @@ fn crash_leftovers_are_swept_at_start() {
     use std::io::Write;
     let data = tempfile::tempdir().expect("data folder");
     let blobs = data.path().join("blobs");
-    // A short grace (it must outlast a whole upload body plus two database writes: 1 + 2 × 2 s).
-    let short = [
-        ("CARBONPASS_SWEEP_GRACE_SECS", "6"),
-        ("CARBONPASS_REQUEST_BODY_IDLE_TIMEOUT_SECS", "1"),
-        ("CARBONPASS_REQUEST_BODY_TIMEOUT_SECS", "1"),
-        ("CARBONPASS_DB_CHECKOUT_TIMEOUT_SECS", "1"),
-        ("CARBONPASS_DB_STATEMENT_TIMEOUT_SECS", "1"),
-    ];
+    let short = SHORT_SWEEP_GRACE;
     let mut first = serve_demo_with(data.path(), &data.path().join("first.log"), &short);
     let kept = upload_pdf(&first.address, &first.key);
 
@@ -365,13 +368,7 @@ fn crash_leftovers_are_swept_at_start() {
 #[test]
 fn another_databases_files_are_never_swept() {
     let first = tempfile::tempdir().expect("first deployment");
-    let short = [
-        ("CARBONPASS_SWEEP_GRACE_SECS", "6"),
-        ("CARBONPASS_REQUEST_BODY_TIMEOUT_SECS", "1"),
-        ("CARBONPASS_REQUEST_BODY_IDLE_TIMEOUT_SECS", "1"),
-        ("CARBONPASS_DB_CHECKOUT_TIMEOUT_SECS", "1"),
-        ("CARBONPASS_DB_STATEMENT_TIMEOUT_SECS", "1"),
-    ];
+    let short = SHORT_SWEEP_GRACE;
     let mut served = serve_demo_with(first.path(), &first.path().join("first.log"), &short);
     upload_pdf(&served.address, &served.key);
     stop(&mut served);

@@ -381,19 +381,7 @@ impl Store {
         T: Send + 'static,
         F: Fn(&mut DbConnection) -> Result<T, StoreError> + Send + 'static,
     {
-        self.on_thread(deadline, move |connections| {
-            let mut pooled = connections.checkout()?;
-            let first = work(&mut pooled.conn);
-            let first = connections.finish(&mut pooled, first);
-            if !pooled.broken {
-                return first;
-            }
-            drop(pooled);
-            let mut pooled = connections.checkout()?;
-            let again = work(&mut pooled.conn);
-            connections.finish(&mut pooled, again)
-        })
-        .await
+        self.on_thread(deadline, move |connections| Ok(connections.on_live_connection(&work)?.1)).await
     }
 
     /// Like [`Store::run`], inside one write transaction: all of `work` is committed, or none of
@@ -430,17 +418,7 @@ impl Store {
         F: FnOnce(&mut DbConnection) -> Result<T, StoreError> + Send + 'static,
     {
         self.on_thread(self.deadline, move |connections| {
-            let mut pooled = connections.checkout()?;
-            let begun = begin_transaction(&mut pooled.conn, begin);
-            if let Err(err) = connections.finish(&mut pooled, begun) {
-                if !pooled.broken {
-                    return Err(err);
-                }
-                drop(pooled);
-                pooled = connections.checkout()?;
-                let begun = begin_transaction(&mut pooled.conn, begin);
-                connections.finish(&mut pooled, begun)?;
-            }
+            let (mut pooled, ()) = connections.on_live_connection(|conn| begin_transaction(conn, begin))?;
             let done = end_transaction(&mut pooled.conn, work);
             connections.finish(&mut pooled, done)
         })
@@ -488,6 +466,27 @@ impl Connections {
             self.dead_seen.fetch_add(1, Ordering::AcqRel);
         }
         Ok(self.pool.get()?)
+    }
+
+    /// Runs `step` on a pooled connection and, if it fails there because the connection turned
+    /// out dead, once more on one that answers; returns the connection with the answer. Only for
+    /// a step that is safe to repeat: a read, or a `BEGIN` (which did nothing on a dead
+    /// connection).
+    fn on_live_connection<T>(
+        &self,
+        step: impl Fn(&mut DbConnection) -> Result<T, StoreError>,
+    ) -> Result<(r2d2::PooledConnection<Manager>, T), StoreError> {
+        let mut pooled = self.checkout()?;
+        let first = step(&mut pooled.conn);
+        match self.finish(&mut pooled, first) {
+            Ok(answer) => return Ok((pooled, answer)),
+            Err(err) if !pooled.broken => return Err(err),
+            Err(_) => drop(pooled),
+        }
+        let mut pooled = self.checkout()?;
+        let again = step(&mut pooled.conn);
+        let answer = self.finish(&mut pooled, again)?;
+        Ok((pooled, answer))
     }
 
     /// After work on `pooled`: a connection whose work failed other than on the data is kept only

@@ -43,7 +43,16 @@ async fn bill_count(app: &TestApp, tenant: &Tenant) -> usize {
 }
 
 async fn upload(app: &TestApp, key: &str, form: Form) -> reqwest::Response {
-    app.client.post(app.url("/api/v1/bills")).bearer_auth(key).multipart(form).send().await.expect("request")
+    upload_keyed(app, key, &[], form).await
+}
+
+/// An upload sent with these `Idempotency-Key` headers.
+async fn upload_keyed(app: &TestApp, key: &str, idempotency_keys: &[&str], form: Form) -> reqwest::Response {
+    let mut request = app.client.post(app.url("/api/v1/bills")).bearer_auth(key);
+    for idempotency_key in idempotency_keys {
+        request = request.header("Idempotency-Key", *idempotency_key);
+    }
+    request.multipart(form).send().await.expect("request")
 }
 
 fn file(bytes: Vec<u8>, name: &str) -> Part {
@@ -89,15 +98,7 @@ async fn a_stalled_body_is_cut_off_with_a_408_and_leaves_nothing(app: TestApp) {
 
     // The key was not burnt: the same upload, sent whole, is made.
     let form = Form::new().part("file", file(pdf("whole"), "b.pdf")).text("type", "gas");
-    let res = app
-        .client
-        .post(app.url("/api/v1/bills"))
-        .bearer_auth(&tenant.key)
-        .header("Idempotency-Key", "stalled-1")
-        .multipart(form)
-        .send()
-        .await
-        .expect("request");
+    let res = upload_keyed(&app, &tenant.key, &["stalled-1"], form).await;
     assert_eq!(res.status(), StatusCode::CREATED);
 }
 
@@ -276,16 +277,7 @@ async fn authorization_must_be_one_bearer_header(app: TestApp) {
 
     // Two Idempotency-Key headers: which one is meant is a guess.
     let form = Form::new().part("file", file(pdf("twice"), "t.pdf")).text("type", "gas");
-    let keyed = app
-        .client
-        .post(app.url("/api/v1/bills"))
-        .bearer_auth(&tenant.key)
-        .header("Idempotency-Key", "one")
-        .header("Idempotency-Key", "two")
-        .multipart(form)
-        .send()
-        .await
-        .expect("request");
+    let keyed = upload_keyed(&app, &tenant.key, &["one", "two"], form).await;
     let body = expect_error(keyed, StatusCode::BAD_REQUEST, "bad_request").await;
     assert_eq!(body["param"], "Idempotency-Key");
     assert_eq!(bill_count(&app, &tenant).await, 0);
