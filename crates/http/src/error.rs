@@ -13,6 +13,7 @@ use actix_web::{HttpResponse, ResponseError};
 use carbonpass_domain::{AuthFailure, DomainError};
 use serde::Serialize;
 
+use crate::error_code::ErrorCode;
 use crate::middleware::body_deadline::is_body_timeout;
 
 #[derive(Debug, thiserror::Error)]
@@ -30,15 +31,23 @@ pub enum ApiError {
     #[error("no route for {method} {path}")]
     NoRoute { method: String, path: String },
     #[error("method not allowed")]
-    MethodNotAllowed { allow: &'static str },
+    MethodNotAllowed { allow: String },
 }
 
 /// The wire shape of every error.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Error, description = "The body of every error response.")]
 pub(crate) struct ErrorBody<'a> {
+    /// A stable snake_case code: what went wrong, for programs.
+    #[schema(example = "bad_request")]
     pub error: &'a str,
+    /// What went wrong and what to do, for people.
+    #[schema(example = "Missing required field \"type\" in bill upload.")]
     pub message: &'a str,
+    /// The HTTP status, repeated.
+    #[schema(example = 400)]
     pub status: u16,
+    /// The field at fault, when one is.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub param: Option<&'a str>,
 }
@@ -52,8 +61,8 @@ struct Public {
 }
 
 impl Public {
-    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), param: None }
+    fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self { status: code.status(), code: code.code(), message: message.into(), param: None }
     }
 }
 
@@ -73,29 +82,23 @@ impl ApiError {
     }
 
     fn public(&self) -> Public {
-        use StatusCode as S;
         match self {
             ApiError::Domain(err) => domain_public(err),
-            ApiError::BadRequest(message) => Public::new(S::BAD_REQUEST, "bad_request", message.clone()),
+            ApiError::BadRequest(message) => Public::new(ErrorCode::BadRequest, message.clone()),
             ApiError::PayloadTooLarge { limit } => Public::new(
-                S::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
+                ErrorCode::PayloadTooLarge,
                 format!("The request body is larger than the {limit} bytes this endpoint accepts."),
             ),
-            ApiError::UnsupportedMediaType(message) => {
-                Public::new(S::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", message.clone())
-            }
+            ApiError::UnsupportedMediaType(message) => Public::new(ErrorCode::UnsupportedMediaType, message.clone()),
             ApiError::BodyTimeout => Public::new(
-                S::REQUEST_TIMEOUT,
-                "request_timeout",
+                ErrorCode::RequestTimeout,
                 "The request body stopped arriving or took too long; nothing was stored. Send it again.",
             ),
             ApiError::NoRoute { method, path } => {
-                Public::new(S::NOT_FOUND, "not_found", format!("No route matches {method} {path}."))
+                Public::new(ErrorCode::NotFound, format!("No route matches {method} {path}."))
             }
             ApiError::MethodNotAllowed { allow } => Public::new(
-                S::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
+                ErrorCode::MethodNotAllowed,
                 format!("This route does not accept that method; it accepts {allow}."),
             ),
         }
@@ -103,53 +106,49 @@ impl ApiError {
 }
 
 fn domain_public(err: &DomainError) -> Public {
-    use StatusCode as S;
     match err {
         DomainError::Unauthenticated(failure) => {
             let (code, message) = match failure {
                 AuthFailure::Missing => {
-                    ("missing_api_key", "No API key was sent. Send it as `Authorization: Bearer cp_live_…`.")
+                    (ErrorCode::MissingApiKey, "No API key was sent. Send it as `Authorization: Bearer cp_live_…`.")
                 }
                 AuthFailure::Malformed => (
-                    "malformed_api_key",
+                    ErrorCode::MalformedApiKey,
                     "The API key is not a CarbonPass key (cp_live_… or cp_test_…); check it was copied whole.",
                 ),
                 AuthFailure::WrongScheme => (
-                    "invalid_auth_scheme",
+                    ErrorCode::InvalidAuthScheme,
                     "Only the Bearer scheme is accepted: send `Authorization: Bearer cp_live_…`.",
                 ),
-                AuthFailure::Unknown => ("invalid_api_key", "The API key is not valid."),
-                AuthFailure::Revoked => ("revoked_api_key", "The API key has been revoked."),
+                AuthFailure::Unknown => (ErrorCode::InvalidApiKey, "The API key is not valid."),
+                AuthFailure::Revoked => (ErrorCode::RevokedApiKey, "The API key has been revoked."),
             };
-            Public::new(S::UNAUTHORIZED, code, message)
+            Public::new(code, message)
         }
         DomainError::PlanRequired { plan } => Public::new(
-            S::FORBIDDEN,
-            "plan_required",
+            ErrorCode::PlanRequired,
             format!("API access is available on Business and Partner plans; this company is on the {plan} plan."),
         ),
         DomainError::NotFound { entity } => {
             let mut first = entity.chars();
             let entity = first.next().map(|c| c.to_uppercase().chain(first).collect::<String>()).unwrap_or_default();
-            Public::new(S::NOT_FOUND, "not_found", format!("{entity} not found."))
+            Public::new(ErrorCode::NotFound, format!("{entity} not found."))
         }
         DomainError::Invalid { field, message } => Public {
             param: Some(field),
-            ..Public::new(S::BAD_REQUEST, "bad_request", format!("Invalid \"{field}\": {message}."))
+            ..Public::new(ErrorCode::BadRequest, format!("Invalid \"{field}\": {message}."))
         },
-        DomainError::Conflict { message } => Public::new(S::CONFLICT, "conflict", capitalise(message)),
+        DomainError::Conflict { message } => Public::new(ErrorCode::Conflict, capitalise(message)),
         DomainError::MissingField { field, context } => Public {
             param: Some(field),
-            ..Public::new(S::BAD_REQUEST, "bad_request", format!("Missing required field \"{field}\" in {context}."))
+            ..Public::new(ErrorCode::BadRequest, format!("Missing required field \"{field}\" in {context}."))
         },
         DomainError::DuplicateBill { existing } => Public::new(
-            S::CONFLICT,
-            "duplicate_bill",
+            ErrorCode::DuplicateBill,
             format!("This file was already uploaded for this site as bill {existing}."),
         ),
         DomainError::OverlappingBill { existing } => Public::new(
-            S::CONFLICT,
-            "overlapping_bill",
+            ErrorCode::OverlappingBill,
             format!(
                 "Confirmed bill {existing} covers the same supply for an overlapping period; send \"allowOverlap\": true if both are right."
             ),
@@ -159,8 +158,7 @@ fn domain_public(err: &DomainError) -> Public {
             Public {
                 param: Some("periodStart"),
                 ..Public::new(
-                    S::UNPROCESSABLE_ENTITY,
-                    "factor_set_unavailable",
+                    ErrorCode::FactorSetUnavailable,
                     format!(
                         "No DESNZ conversion factor set covers reporting period {period}; the sets shipped are {}. \
                          A period is never calculated with another year's factors.",
@@ -170,35 +168,25 @@ fn domain_public(err: &DomainError) -> Public {
             }
         }
         DomainError::IdempotencyKeyInProgress => Public::new(
-            S::CONFLICT,
-            "idempotency_key_in_progress",
+            ErrorCode::IdempotencyKeyInProgress,
             "A request with this Idempotency-Key is still being processed; retry when it has finished.",
         ),
         DomainError::IdempotencyKeyReused => Public::new(
-            S::UNPROCESSABLE_ENTITY,
-            "idempotency_key_reused",
+            ErrorCode::IdempotencyKeyReused,
             "This Idempotency-Key was used for a different request; use a new key for a new request.",
         ),
-        DomainError::TooLarge { limit } => Public::new(
-            S::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            format!("The file is larger than the {limit} bytes accepted."),
-        ),
-        DomainError::UnsupportedFile(message) => Public::new(
-            S::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            format!("{}.", capitalise(message).trim_end_matches('.')),
-        ),
-        DomainError::Unavailable(_) => Public::new(
-            S::SERVICE_UNAVAILABLE,
-            "service_unavailable",
-            "The service is temporarily unavailable. Retry shortly.",
-        ),
-        DomainError::Internal(_) => Public::new(
-            S::INTERNAL_SERVER_ERROR,
-            "internal_error",
-            "Something went wrong on our side. It has been logged.",
-        ),
+        DomainError::TooLarge { limit } => {
+            Public::new(ErrorCode::PayloadTooLarge, format!("The file is larger than the {limit} bytes accepted."))
+        }
+        DomainError::UnsupportedFile(message) => {
+            Public::new(ErrorCode::UnsupportedMediaType, format!("{}.", capitalise(message).trim_end_matches('.')))
+        }
+        DomainError::Unavailable(_) => {
+            Public::new(ErrorCode::ServiceUnavailable, "The service is temporarily unavailable. Retry shortly.")
+        }
+        DomainError::Internal(_) => {
+            Public::new(ErrorCode::InternalError, "Something went wrong on our side. It has been logged.")
+        }
     }
 }
 
@@ -247,7 +235,9 @@ impl ResponseError for ApiError {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(challenge));
             }
             ApiError::MethodNotAllowed { allow } => {
-                headers.insert(header::ALLOW, HeaderValue::from_static(allow));
+                if let Ok(allow) = HeaderValue::from_str(allow) {
+                    headers.insert(header::ALLOW, allow);
+                }
             }
             ApiError::Domain(DomainError::Unavailable(_)) => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));

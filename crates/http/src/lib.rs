@@ -4,11 +4,15 @@
 mod app;
 mod dto;
 mod error;
+mod error_code;
 mod extract;
 mod middleware;
+mod openapi;
 mod routes;
 mod state;
 
 pub use app::build_app;
 pub use error::ApiError;
+pub use error_code::ErrorCode;
+pub use openapi::json as openapi_json;
 pub use state::{BodyDeadlines, HttpState};

@@ -17,6 +17,8 @@ pub enum KeyMode {
 }
 
 impl KeyMode {
+    pub const ALL: [KeyMode; 2] = [KeyMode::Live, KeyMode::Test];
+
     pub fn as_str(self) -> &'static str {
         match self {
             KeyMode::Live => "live",

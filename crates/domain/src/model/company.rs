@@ -18,6 +18,8 @@ pub enum Plan {
 }
 
 impl Plan {
+    pub const ALL: [Plan; 3] = [Plan::Starter, Plan::Business, Plan::Partner];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Plan::Starter => "starter",

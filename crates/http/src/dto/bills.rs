@@ -7,19 +7,30 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
+use utoipa::{IntoParams, ToSchema};
 
 use super::calculation::CalculationOut;
+use super::schema;
 use super::time::rfc3339;
 
-#[derive(Debug, Serialize)]
+/// A utility bill: its file is stored, and once confirmed it counts in the emissions.
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = Bill)]
 pub(crate) struct BillOut<'a> {
+    #[schema(example = "bill_9vW4kLpR")]
     pub id: &'a str,
+    #[schema(schema_with = schema::bill_status)]
     pub status: &'static str,
     #[serde(rename = "type")]
+    #[schema(schema_with = schema::bill_type)]
     pub bill_type: &'static str,
+    /// The footprint-collection session the bill belongs to.
+    #[schema(example = "sess_aB12")]
     pub session_id: &'a str,
+    #[schema(example = "site_3rZ1")]
     pub site_id: &'a str,
+    #[schema(format = DateTime, example = "2026-04-06T14:30:00Z")]
     pub created_at: String,
 }
 
@@ -36,20 +47,56 @@ impl<'a> From<&'a Bill> for BillOut<'a> {
     }
 }
 
+/// `POST /api/v1/bills`: the multipart form, for the document only (the handler reads the parts
+/// as they stream).
+#[derive(ToSchema)]
+#[schema(as = BillUpload, description = "A bill's file and what it is, as `multipart/form-data`.")]
+#[allow(dead_code)]
+pub(crate) struct BillUploadForm {
+    /// The bill: PDF, PNG, JPEG or CSV.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+    #[schema(rename = "type", schema_with = schema::bill_type)]
+    bill_type: String,
+    /// The site the bill is for.
+    #[schema(rename = "siteId", example = "site_3rZ1")]
+    site_id: String,
+}
+
 /// `POST /api/v1/bills/{id}/confirm`. Amounts may be JSON numbers or strings ("1234.5"); either
 /// way they are read from the body's own text as exact decimals, never through a binary float.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(
+    as = ConfirmBillRequest,
+    description = "What the bill says. Amounts may be JSON numbers or strings; either way they are read as exact decimals."
+)]
 pub(crate) struct ConfirmIn {
+    /// The quantity billed, in `unit`.
+    #[schema(schema_with = schema::amount_in)]
     pub consumption: Box<RawValue>,
+    #[schema(schema_with = schema::unit)]
     pub unit: String,
+    /// First day billed (`YYYY-MM-DD`).
+    #[schema(schema_with = schema::date_text)]
     pub period_start: String,
+    /// Last day billed, included (`YYYY-MM-DD`).
+    #[schema(schema_with = schema::date_text)]
     pub period_end: String,
+    /// The supply's meter point (MPAN for electricity, MPRN for gas); bills of one meter point
+    /// may not overlap unless `allowOverlap`.
     pub meter_point: Option<String>,
     pub supplier: Option<String>,
+    /// Gas by volume: MJ/m³ (default: the national average).
+    #[schema(schema_with = schema::amount_in)]
     pub calorific_value: Option<Box<RawValue>>,
+    /// Gas by volume: the volume correction factor (default 1.02264).
+    #[schema(schema_with = schema::amount_in)]
     pub volume_correction_factor: Option<Box<RawValue>>,
+    /// Water: the volume returned to sewer, in m³ (default: 95 % of the supply).
+    #[schema(schema_with = schema::amount_in)]
     pub sewerage_volume: Option<Box<RawValue>>,
+    /// Confirm even though a confirmed bill of the same meter point covers an overlapping period.
     #[serde(default)]
     pub allow_overlap: bool,
 }
@@ -68,9 +115,12 @@ fn decimal(field: &'static str, value: &RawValue) -> Result<Decimal, DomainError
 }
 
 /// `POST /api/v1/bills/{id}/reject` and `/void`: why the bill is being corrected.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = CorrectionRequest, description = "Why the bill is rejected or voided.")]
 pub(crate) struct CorrectIn {
+    /// Why (required; plain text, at most 500 characters).
+    #[schema(required, max_length = 500, example = "Not our meter.")]
     pub reason: Option<String>,
 }
 
@@ -99,9 +149,10 @@ impl TryFrom<ConfirmIn> for ConfirmBill {
     }
 }
 
-/// A bill with, once confirmed, its activity and calculation.
-#[derive(Debug, Serialize)]
+/// A bill with its file's details and, once confirmed, its activity and calculation.
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = BillDetail)]
 pub(crate) struct BillDetailOut<'a> {
     #[serde(flatten)]
     pub bill: BillOut<'a>,
@@ -112,35 +163,50 @@ pub(crate) struct BillDetailOut<'a> {
     pub correction: Option<CorrectionOut<'a>>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = Correction)]
 pub(crate) struct CorrectionOut<'a> {
-    /// `rejected` or `voided`.
+    #[schema(schema_with = schema::correction_action)]
     pub action: &'static str,
     pub reason: &'a str,
+    #[schema(format = DateTime)]
     pub at: String,
 }
 
-#[derive(Debug, Serialize)]
+/// The stored file, exactly as uploaded.
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = BillFile)]
 pub(crate) struct FileOut<'a> {
+    /// What the file was recognised as, from its bytes.
+    #[schema(example = "application/pdf")]
     pub content_type: &'a str,
     pub size_bytes: u64,
+    /// Lowercase hex SHA-256 of the bytes.
     pub sha256: &'a str,
 }
 
-#[derive(Debug, Serialize)]
+/// The activity a bill was confirmed with, as stored, and its calculation.
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = Confirmation)]
 pub(crate) struct ConfirmationOut<'a> {
+    #[schema(format = DateTime)]
     pub confirmed_at: String,
+    #[schema(schema_with = schema::decimal_text)]
     pub consumption: String,
+    #[schema(schema_with = schema::unit)]
     pub unit: &'static str,
     pub period_start: NaiveDate,
     pub period_end: NaiveDate,
     pub meter_point: Option<&'a str>,
     pub supplier: Option<&'a str>,
+    #[schema(schema_with = schema::decimal_text_or_null)]
     pub calorific_value: Option<String>,
+    #[schema(schema_with = schema::decimal_text_or_null)]
     pub volume_correction_factor: Option<String>,
+    #[schema(schema_with = schema::decimal_text_or_null)]
     pub sewerage_volume: Option<String>,
     pub allow_overlap: bool,
     pub calculation: CalculationOut<'a>,
@@ -181,19 +247,29 @@ impl<'a> From<&'a Bill> for BillDetailOut<'a> {
 }
 
 /// `GET /api/v1/bills` query: filters and the page.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct BillsQueryIn {
+    /// Only bills in this status.
+    #[param(schema_with = schema::bill_status)]
     pub status: Option<String>,
+    /// Only bills of this site.
     pub site_id: Option<String>,
+    /// Bills per page, 1–100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
+    /// The `nextCursor` of the previous page.
     pub cursor: Option<String>,
 }
 
 /// A page of a list: `nextCursor` is the value to send as `cursor` for the next page, or `null`
 /// on the last one.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(
+    description = "A page of a list, newest first: pass `nextCursor` as `cursor` for the next page; it is `null` on the last."
+)]
 pub(crate) struct Page<T> {
     pub data: Vec<T>,
     pub next_cursor: Option<String>,

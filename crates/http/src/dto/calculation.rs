@@ -5,11 +5,15 @@
 use carbonpass_domain::calculation::{Calculation, CalculationLine, CalculationPart, GasConversion, Scope};
 use chrono::NaiveDate;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::figures::Tonnes;
+use super::schema;
 
-#[derive(Debug, Serialize)]
+/// How a bill's emissions were calculated: scope totals in tCO2e and every step behind them, exact.
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = Calculation)]
 pub(crate) struct CalculationOut<'a> {
     pub total_tco2e: Tonnes,
     pub scope1: Tonnes,
@@ -22,8 +26,10 @@ pub(crate) struct CalculationOut<'a> {
     pub parts: Vec<PartOut<'a>>,
 }
 
-#[derive(Debug, Serialize)]
+/// The share of a bill that falls in one reporting period, and its lines.
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = CalculationPart)]
 pub(crate) struct PartOut<'a> {
     pub period: &'a str,
     pub start: NaiveDate,
@@ -32,13 +38,17 @@ pub(crate) struct PartOut<'a> {
     /// Kept for clients of the first record shape: the same as `factorSet.year`.
     pub factor_set_year: i32,
     pub factor_set: FactorSetOut<'a>,
+    /// The bill's quantity that falls in this period.
+    #[schema(schema_with = schema::decimal_text)]
     pub quantity: String,
     pub gas_conversion: Option<GasConversionOut>,
     pub lines: Vec<LineOut<'a>>,
 }
 
-#[derive(Debug, Serialize)]
+/// The DESNZ conversion factor set a part was calculated with.
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = FactorSet)]
 pub(crate) struct FactorSetOut<'a> {
     pub year: i32,
     pub edition: &'a str,
@@ -51,28 +61,45 @@ pub(crate) struct FactorSetOut<'a> {
     pub fallback: bool,
 }
 
-#[derive(Debug, Serialize)]
+/// Gas billed by volume, converted to kWh.
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = GasConversion)]
 pub(crate) struct GasConversionOut {
+    #[schema(schema_with = schema::decimal_text_or_null)]
     pub cubic_feet_to_cubic_metres: Option<String>,
+    #[schema(schema_with = schema::decimal_text)]
     pub cubic_metres: String,
+    #[schema(schema_with = schema::decimal_text)]
     pub volume_correction_factor: String,
     pub volume_correction_factor_default: bool,
+    #[schema(schema_with = schema::decimal_text)]
     pub calorific_value: String,
+    #[schema(schema_with = schema::decimal_text)]
     pub kwh: String,
 }
 
-#[derive(Debug, Serialize)]
+/// One emission: activity × one DESNZ factor.
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = CalculationLine)]
 pub(crate) struct LineOut<'a> {
+    #[schema(minimum = 1, maximum = 3)]
     pub scope: u8,
+    /// The GHG Protocol scope 3 category, for scope 3 lines.
     pub category: Option<u8>,
+    /// The DESNZ row id of the factor.
     pub factor_id: &'a str,
     pub description: &'a str,
+    #[schema(schema_with = schema::decimal_text)]
     pub activity: String,
     pub activity_unit: &'a str,
+    /// kg CO2e per activity unit.
+    #[schema(schema_with = schema::decimal_text)]
     pub factor: String,
+    #[schema(schema_with = schema::decimal_text)]
     pub kg_co2e: String,
+    /// True when the activity was estimated (see `basis`).
     pub estimate: bool,
     pub basis: Option<&'a str>,
 }

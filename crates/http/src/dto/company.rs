@@ -3,26 +3,35 @@
 
 use carbonpass_domain::model::{CompanyOverview, PeriodTotals, Site};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::figures::Tonnes;
+use super::schema;
 
-#[derive(Debug, Serialize)]
+/// The caller's company: profile, plan, sites and its latest reporting period's emissions.
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = Company)]
 pub(crate) struct CompanyOut<'a> {
     pub id: &'a str,
     pub name: &'a str,
     pub sector: &'a str,
     pub city: &'a str,
     pub employee_count: u32,
+    #[schema(schema_with = schema::plan)]
     pub plan_name: &'static str,
     pub sites: Vec<SiteOut<'a>>,
+    /// `null` until a bill is confirmed.
     pub current_emissions: Option<CurrentEmissionsOut<'a>>,
+    #[schema(format = "uri")]
     pub passport_url: String,
     pub passport_activated: bool,
 }
 
-#[derive(Debug, Serialize)]
+/// A site of the company.
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = Site)]
 pub(crate) struct SiteOut<'a> {
     pub id: &'a str,
     pub name: &'a str,
@@ -30,9 +39,12 @@ pub(crate) struct SiteOut<'a> {
     pub employee_count: u32,
 }
 
-#[derive(Debug, Serialize)]
+/// The latest reporting period's totals, in tCO2e.
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = CurrentEmissions)]
 pub(crate) struct CurrentEmissionsOut<'a> {
+    #[schema(example = "2025-26")]
     pub reporting_period: &'a str,
     pub total_tco2e: Tonnes,
     pub scope1: Tonnes,

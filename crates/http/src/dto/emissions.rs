@@ -5,20 +5,30 @@ use std::collections::BTreeMap;
 use carbonpass_domain::model::{EmissionsReport, ScopeTotal, SessionContribution, SessionSummary};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use super::figures::Tonnes;
+use super::schema;
 use super::time::rfc3339;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct EmissionsQueryIn {
+    /// The reporting period (`2025-26`); by default the latest with confirmed bills.
+    #[param(example = "2025-26")]
     pub period: Option<String>,
+    /// Only this site's emissions.
+    #[param(example = "site_3rZ1")]
     pub site_id: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+/// A reporting period's emissions by scope, per employee, and the sessions that contributed, in tCO2e.
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = Emissions)]
 pub(crate) struct EmissionsOut<'a> {
+    #[schema(example = "2025-26")]
     pub reporting_period: &'a str,
     pub total_tco2e: Tonnes,
     pub scope1: ScopeOut,
@@ -28,21 +38,27 @@ pub(crate) struct EmissionsOut<'a> {
     pub sessions: Vec<SessionContributionOut<'a>>,
 }
 
-#[derive(Debug, Serialize)]
+/// One scope's total and its share by bill type.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = ScopeEmissions)]
 pub(crate) struct ScopeOut {
     pub total: Tonnes,
     /// Each bill type's share of the scope, in tCO2e; `null` when the scope has no data.
+    #[schema(value_type = Option<BTreeMap<String, Tonnes>>)]
     pub breakdown: Option<BTreeMap<&'static str, Tonnes>>,
 }
 
-#[derive(Debug, Serialize)]
+/// A session's part of the period's total.
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = SessionContribution)]
 pub(crate) struct SessionContributionOut<'a> {
     pub id: &'a str,
     pub site_id: &'a str,
     pub site_name: &'a str,
     pub total_tco2e: Tonnes,
     /// The day the session was opened, as the seed shows it (`2026-03-15`).
+    #[schema(format = Date)]
     pub created_at: String,
 }
 
@@ -93,15 +109,20 @@ impl<'a> From<&'a EmissionsReport> for EmissionsOut<'a> {
     }
 }
 
-#[derive(Debug, Serialize)]
+/// A footprint-collection session: the bills of one site and reporting period.
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = Session)]
 pub(crate) struct SessionOut<'a> {
     pub id: &'a str,
     pub site_id: &'a str,
     pub site_name: &'a str,
     pub reporting_period: &'a str,
+    #[schema(schema_with = schema::session_status)]
     pub status: &'static str,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub completed_at: Option<String>,
     pub total_tco2e: Tonnes,
 }

@@ -34,6 +34,19 @@ impl Tonnes {
     }
 }
 
+/// On the wire a JSON number; in the document a `number` said to be exact to the kilogram.
+impl utoipa::PartialSchema for Tonnes {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::Type::Number)
+            .description(Some("tCO2e, exact to 3 decimals (the kilogram), rounded half away from zero."))
+            .examples([serde_json::json!(526.5)])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Tonnes {}
+
 impl Serialize for Tonnes {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let raw = serde_json::value::RawValue::from_string(self.json()).map_err(serde::ser::Error::custom)?;

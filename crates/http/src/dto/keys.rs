@@ -2,34 +2,48 @@
 
 use carbonpass_domain::model::{ApiKeyRecord, GeneratedKey};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
+use super::schema;
 use super::time::rfc3339;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = CreateKeyRequest)]
 pub(crate) struct CreateKeyIn {
+    /// What the key is for (plain text).
+    #[schema(example = "Invoicing integration")]
     pub name: String,
 }
 
-#[derive(Debug, Serialize)]
+/// An API key, without its secret.
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = ApiKey)]
 pub(crate) struct KeyOut {
     pub id: String,
     pub name: String,
+    /// `live` keys act on live data, `test` keys on the company's sandbox.
+    #[schema(schema_with = schema::key_mode)]
     pub mode: &'static str,
     /// The first characters of the key, to tell keys apart; never the whole key.
     pub prefix: String,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub last_used_at: Option<String>,
+    #[schema(format = DateTime)]
     pub revoked_at: Option<String>,
 }
 
 /// A new key: the only response that ever holds a key's full text.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = CreatedApiKey)]
 pub(crate) struct CreatedKeyOut {
     #[serde(flatten)]
     pub record: KeyOut,
+    /// The key itself (`cp_live_…` or `cp_test_…`), shown this once.
     pub key: String,
 }
 

@@ -8,12 +8,15 @@ pub(crate) mod emissions;
 pub(crate) mod figures;
 pub(crate) mod health;
 pub(crate) mod keys;
+pub(crate) mod schema;
 pub(crate) mod time;
 
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// Every successful body is `{"data": …}`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(description = "A successful response: `data` holds the result.")]
 pub(crate) struct Envelope<T> {
     pub data: T,
 }

@@ -17,7 +17,9 @@ use chrono::Utc;
 use futures_util::StreamExt;
 
 use crate::dto::Envelope;
-use crate::dto::bills::{BillDetailOut, BillOut, BillsQueryIn, ConfirmIn, CorrectIn, Page, download_name};
+use crate::dto::bills::{
+    BillDetailOut, BillOut, BillUploadForm, BillsQueryIn, ConfirmIn, CorrectIn, Page, download_name,
+};
 use crate::error::ApiError;
 use crate::extract::{Authenticated, JsonObject};
 use crate::state::HttpState;
@@ -25,6 +27,25 @@ use crate::state::HttpState;
 /// Longest text field (`type`, `siteId`) read.
 const TEXT_FIELD_LIMIT: usize = 1024;
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/bills",
+    tag = "Bills",
+    operation_id = "uploadBill",
+    summary = "Upload a bill",
+    description = "Stores a bill's file (PDF, PNG, JPEG or CSV, recognised by its bytes; at most 20 MiB by default) for a site, in the site's in-progress session (one is opened if none is). It counts in the emissions once confirmed. Send `Idempotency-Key` to make a retry safe: the same key with the same request within 24 h answers with the first response again, marked `Idempotent-Replayed: true`.",
+    params(("Idempotency-Key" = Option<String>, Header, description = "1–255 visible ASCII characters, unique per request you mean to make once (a UUID, say).", min_length = 1, max_length = 255)),
+    request_body(content = BillUploadForm, content_type = "multipart/form-data", description = "The file and what it is: `curl -F \"file=@invoice-mar-2026.pdf\" -F \"type=electricity\" -F \"siteId=site_3rZ1\"`."),
+    security(("bearerAuth" = [])),
+    responses((status = 201, description = "The bill, stored and `uploaded`.", body = Envelope<BillOut>,
+        headers(("Idempotent-Replayed" = String, description = "`true` when this is the stored first response to a retried `Idempotency-Key`.")),
+        example = json!({
+            "data": {
+                "id": "bill_9vW4kLpR", "status": "uploaded", "type": "electricity", "sessionId": "sess_aB12",
+                "siteId": "site_3rZ1", "createdAt": "2026-04-06T14:30:00Z"
+            }
+        })))
+)]
 pub(crate) async fn upload(
     state: web::Data<HttpState>,
     caller: Authenticated,
@@ -225,6 +246,17 @@ impl futures_util::Stream for BoundedBody {
 }
 
 /// `GET /api/v1/bills/{id}`: the bill, with its calculation once confirmed.
+#[utoipa::path(
+    get,
+    path = "/api/v1/bills/{id}",
+    tag = "Bills",
+    operation_id = "getBill",
+    summary = "A bill",
+    description = "A bill with its file's details and, once confirmed, its activity and the calculation behind its figures.",
+    params(("id" = String, Path, description = "The bill's id (`bill_…`).")),
+    security(("bearerAuth" = [])),
+    responses((status = 200, description = "The bill.", body = Envelope<BillDetailOut>))
+)]
 pub(crate) async fn show(
     state: web::Data<HttpState>,
     caller: Authenticated,
@@ -236,6 +268,18 @@ pub(crate) async fn show(
 }
 
 /// `POST /api/v1/bills/{id}/confirm`: activity data in, calculation out.
+#[utoipa::path(
+    post,
+    path = "/api/v1/bills/{id}/confirm",
+    tag = "Bills",
+    operation_id = "confirmBill",
+    summary = "Confirm a bill",
+    description = "Records what an `uploaded` bill says (quantity, unit, period and optional details) and calculates its emissions with the DESNZ factors of each reporting period it spans. From then on it counts in every total.",
+    params(("id" = String, Path, description = "The bill's id (`bill_…`).")),
+    request_body(content = ConfirmIn, example = json!({"consumption": "1200", "unit": "kWh", "periodStart": "2026-03-01", "periodEnd": "2026-03-31"})),
+    security(("bearerAuth" = [])),
+    responses((status = 200, description = "The confirmed bill with its calculation.", body = Envelope<BillDetailOut>))
+)]
 pub(crate) async fn confirm(
     state: web::Data<HttpState>,
     caller: Authenticated,
@@ -249,6 +293,18 @@ pub(crate) async fn confirm(
 }
 
 /// `POST /api/v1/bills/{id}/reject`: an uploaded bill that should never count (`reason` required).
+#[utoipa::path(
+    post,
+    path = "/api/v1/bills/{id}/reject",
+    tag = "Bills",
+    operation_id = "rejectBill",
+    summary = "Reject a bill",
+    description = "Marks an `uploaded` bill as never to count (the file may then be uploaded again). From any other status, 409.",
+    params(("id" = String, Path, description = "The bill's id (`bill_…`).")),
+    request_body = CorrectIn,
+    security(("bearerAuth" = [])),
+    responses((status = 200, description = "The rejected bill.", body = Envelope<BillDetailOut>))
+)]
 pub(crate) async fn reject(
     state: web::Data<HttpState>,
     caller: Authenticated,
@@ -259,6 +315,18 @@ pub(crate) async fn reject(
 }
 
 /// `POST /api/v1/bills/{id}/void`: a confirmed bill taken out of every total (`reason` required).
+#[utoipa::path(
+    post,
+    path = "/api/v1/bills/{id}/void",
+    tag = "Bills",
+    operation_id = "voidBill",
+    summary = "Void a bill",
+    description = "Takes a `confirmed` bill out of every total; it stays readable with its calculation and the reason. From any other status, 409.",
+    params(("id" = String, Path, description = "The bill's id (`bill_…`).")),
+    request_body = CorrectIn,
+    security(("bearerAuth" = [])),
+    responses((status = 200, description = "The voided bill.", body = Envelope<BillDetailOut>))
+)]
 pub(crate) async fn void(
     state: web::Data<HttpState>,
     caller: Authenticated,
@@ -281,6 +349,17 @@ async fn correct(
 }
 
 /// `GET /api/v1/bills?status=&siteId=&limit=&cursor=`: the caller's bills, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/bills",
+    tag = "Bills",
+    operation_id = "listBills",
+    summary = "Your bills",
+    description = "Bills newest first, a page at a time: pass a page's `nextCursor` as `cursor` for the next; it is `null` on the last page.",
+    params(BillsQueryIn),
+    security(("bearerAuth" = [])),
+    responses((status = 200, description = "A page of bills.", body = Page<BillOut>))
+)]
 pub(crate) async fn list(
     state: web::Data<HttpState>,
     caller: Authenticated,
@@ -306,6 +385,19 @@ pub(crate) async fn list(
 }
 
 /// `GET /api/v1/bills/{id}/file`: the original bytes, streamed, with their content type.
+#[utoipa::path(
+    get,
+    path = "/api/v1/bills/{id}/file",
+    tag = "Bills",
+    operation_id = "getBillFile",
+    summary = "A bill's file",
+    description = "The bytes as uploaded, with the content type they were recognised as, as an attachment named after the bill.",
+    params(("id" = String, Path, description = "The bill's id (`bill_…`).")),
+    security(("bearerAuth" = [])),
+    responses((status = 200, description = "The file.", content(
+        ("application/pdf"), ("image/png"), ("image/jpeg"), ("text/csv")
+    ), headers(("Content-Disposition" = String, description = "`attachment; filename=\"bill_….pdf\"`"))))
+)]
 pub(crate) async fn file(
     state: web::Data<HttpState>,
     caller: Authenticated,

@@ -11,6 +11,26 @@ use crate::error::ApiError;
 use crate::extract::Authenticated;
 use crate::state::HttpState;
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/emissions",
+    tag = "Emissions",
+    operation_id = "getEmissions",
+    summary = "Emissions by scope",
+    description = "A reporting period's totals by scope, each scope's share by bill type, tCO2e per employee, and the sessions that contributed. Every figure is in tCO2e, rounded half away from zero to the kilogram from the exact sum. With no confirmed bill yet, the current period with zeros.",
+    params(EmissionsQueryIn),
+    security(("bearerAuth" = [])),
+    responses((status = 200, description = "The period's emissions.", body = Envelope<EmissionsOut>, example = json!({
+        "data": {
+            "reportingPeriod": "2025-26", "totalTco2e": 172.0,
+            "scope1": { "total": 42.1, "breakdown": null },
+            "scope2": { "total": 108.3, "breakdown": null },
+            "scope3": { "total": 21.6, "breakdown": null },
+            "perEmployee": 4.1,
+            "sessions": [{ "id": "sess_aB12", "siteId": "site_3rZ1", "siteName": "Birmingham Warehouse", "totalTco2e": 172.0, "createdAt": "2026-03-15" }]
+        }
+    })))
+)]
 pub(crate) async fn show(
     state: web::Data<HttpState>,
     caller: Authenticated,
@@ -22,11 +42,32 @@ pub(crate) async fn show(
     Ok(HttpResponse::Ok().json(Envelope::of(EmissionsOut::from(&report))))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/sessions",
+    tag = "Sessions",
+    operation_id = "listSessions",
+    summary = "Footprint-collection sessions",
+    description = "Every session, newest first: the bills of one site and reporting period, with their total.",
+    security(("bearerAuth" = [])),
+    responses((status = 200, description = "The sessions.", body = Envelope<Vec<SessionOut>>))
+)]
 pub(crate) async fn sessions(state: web::Data<HttpState>, caller: Authenticated) -> Result<HttpResponse, ApiError> {
     let sessions = state.services.sessions(&caller.0).await?;
     Ok(HttpResponse::Ok().json(Envelope::of(sessions.iter().map(SessionOut::from).collect::<Vec<_>>())))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/sessions/{id}/complete",
+    tag = "Sessions",
+    operation_id = "completeSession",
+    summary = "Complete a session",
+    description = "Closes an in-progress session; the site's next upload opens a new one. Completing a completed session is a 409.",
+    params(("id" = String, Path, description = "The session's id (`sess_…`).")),
+    security(("bearerAuth" = [])),
+    responses((status = 200, description = "The completed session.", body = Envelope<SessionOut>))
+)]
 pub(crate) async fn complete(
     state: web::Data<HttpState>,
     caller: Authenticated,

@@ -10,6 +10,9 @@ pub(crate) async fn no_route(req: HttpRequest) -> Result<HttpResponse, ApiError>
 }
 
 /// The default service of a resource that accepts only `allow`.
-pub(crate) fn only(allow: &'static str) -> Route {
-    web::route().to(move || async move { Err::<HttpResponse, _>(ApiError::MethodNotAllowed { allow }) })
+pub(crate) fn only(allow: String) -> Route {
+    web::route().to(move || {
+        let allow = allow.clone();
+        async move { Err::<HttpResponse, _>(ApiError::MethodNotAllowed { allow }) }
+    })
 }

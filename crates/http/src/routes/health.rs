@@ -6,10 +6,28 @@ use crate::dto::health::HealthOut;
 use crate::error::ApiError;
 use crate::state::HttpState;
 
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "Operations",
+    operation_id = "getHealth",
+    summary = "Liveness",
+    description = "200 while the process answers. No key needed.",
+    responses((status = 200, description = "Alive.", body = HealthOut))
+)]
 pub(crate) async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(HealthOut { status: "ok" })
 }
 
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "Operations",
+    operation_id = "getReadiness",
+    summary = "Readiness",
+    description = "200 when the database answers, 503 otherwise. No key needed.",
+    responses((status = 200, description = "Ready.", body = HealthOut))
+)]
 pub(crate) async fn readyz(state: web::Data<HttpState>) -> Result<HttpResponse, ApiError> {
     state.services.ready().await?;
     Ok(HttpResponse::Ok().json(HealthOut { status: "ready" }))

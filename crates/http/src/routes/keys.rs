@@ -10,11 +10,32 @@ use crate::error::ApiError;
 use crate::extract::{Authenticated, JsonObject};
 use crate::state::HttpState;
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/keys",
+    tag = "Keys",
+    operation_id = "listKeys",
+    summary = "Your API keys",
+    description = "The caller's keys in the key's mode (live or test), newest first; never their secrets.",
+    security(("bearerAuth" = [])),
+    responses((status = 200, description = "The keys.", body = Envelope<Vec<KeyOut>>))
+)]
 pub(crate) async fn list(state: web::Data<HttpState>, caller: Authenticated) -> Result<HttpResponse, ApiError> {
     let keys = state.services.keys_of(&caller.0).await?;
     Ok(HttpResponse::Ok().json(Envelope::of(keys.into_iter().map(KeyOut::from).collect::<Vec<_>>())))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/keys",
+    tag = "Keys",
+    operation_id = "createKey",
+    summary = "Create an API key",
+    description = "A new key for the caller, of the calling key's mode. Its secret (`key`) is in this response only.",
+    request_body = CreateKeyIn,
+    security(("bearerAuth" = [])),
+    responses((status = 201, description = "The new key, with its secret.", body = Envelope<CreatedKeyOut>))
+)]
 pub(crate) async fn create(
     state: web::Data<HttpState>,
     caller: Authenticated,
@@ -24,6 +45,17 @@ pub(crate) async fn create(
     Ok(HttpResponse::Created().json(Envelope::of(CreatedKeyOut::new(record, key))))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/keys/{id}",
+    tag = "Keys",
+    operation_id = "revokeKey",
+    summary = "Revoke an API key",
+    description = "Revokes one of the caller's keys at once; revoking a revoked key changes nothing.",
+    params(("id" = String, Path, description = "The key's id (`key_…`).")),
+    security(("bearerAuth" = [])),
+    responses((status = 200, description = "The revoked key.", body = Envelope<KeyOut>))
+)]
 pub(crate) async fn revoke(
     state: web::Data<HttpState>,
     caller: Authenticated,

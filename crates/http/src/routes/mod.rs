@@ -1,56 +1,168 @@
-//! Route table: which path and method reach which handler. Handlers live one area per file.
+//! Route table: which path and method reach which handler, and which error codes each can answer
+//! with beyond those every route shares. Handlers live one area per file; each carries its
+//! `#[utoipa::path]` description, and the OpenAPI document is checked against this table.
 
 pub(crate) mod bills;
 pub(crate) mod company;
+pub(crate) mod docs;
 pub(crate) mod emissions;
 pub(crate) mod fallback;
 pub(crate) mod health;
 pub(crate) mod keys;
 
 use actix_web::dev::Handler;
+use actix_web::http::Method;
 use actix_web::{FromRequest, Responder, Route, guard, web};
 
+use crate::error_code::ErrorCode::{self, *};
 use fallback::only;
 
-/// GET, and HEAD with it: the same status and headers, no body (RFC 9110 §9.3.2; actix drops the
-/// body of a HEAD response).
-fn get<F, Args>(handler: F) -> Route
-where
-    F: Handler<Args>,
-    Args: FromRequest + 'static,
-    F::Output: Responder + 'static,
-{
-    web::route().guard(guard::Any(guard::Get()).or(guard::Head())).to(handler)
+/// One operation the API serves.
+pub(crate) struct Endpoint {
+    pub method: Method,
+    /// In actix's syntax, which is also OpenAPI's (`/api/v1/bills/{id}`).
+    pub path: &'static str,
+    /// The codes this operation answers with besides those of [`ErrorCode::AUTHENTICATION`],
+    /// `plan_required`, `service_unavailable` and `internal_error`, which every authenticated
+    /// operation shares.
+    pub errors: &'static [ErrorCode],
+    route: Route,
+}
+
+impl Endpoint {
+    fn new<F, Args>(method: Method, path: &'static str, handler: F, errors: &'static [ErrorCode]) -> Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        // GET answers HEAD too: the same status and headers, no body (RFC 9110 §9.3.2; actix drops
+        // the body of a HEAD response).
+        let guard = if method == Method::GET {
+            guard::Any(guard::Get()).or(guard::Head())
+        } else {
+            guard::Any(guard::Method(method.clone()))
+        };
+        Self { method, path, errors, route: web::route().guard(guard).to(handler) }
+    }
+
+    fn get<F, Args>(path: &'static str, handler: F, errors: &'static [ErrorCode]) -> Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        Self::new(Method::GET, path, handler, errors)
+    }
+
+    fn post<F, Args>(path: &'static str, handler: F, errors: &'static [ErrorCode]) -> Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        Self::new(Method::POST, path, handler, errors)
+    }
+
+    fn delete<F, Args>(path: &'static str, handler: F, errors: &'static [ErrorCode]) -> Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        Self::new(Method::DELETE, path, handler, errors)
+    }
+}
+
+/// Errors of a JSON request body.
+const JSON_BODY: [ErrorCode; 4] = [BadRequest, PayloadTooLarge, UnsupportedMediaType, RequestTimeout];
+
+/// Every operation, in the order the document lists them.
+pub(crate) fn endpoints() -> Vec<Endpoint> {
+    vec![
+        Endpoint::get("/api/v1/company", company::show, &[]),
+        Endpoint::get("/api/v1/emissions", emissions::show, &[BadRequest, NotFound]),
+        Endpoint::get("/api/v1/sessions", emissions::sessions, &[]),
+        Endpoint::post("/api/v1/sessions/{id}/complete", emissions::complete, &[NotFound, Conflict]),
+        Endpoint::get("/api/v1/bills", bills::list, &[BadRequest, NotFound]),
+        Endpoint::post(
+            "/api/v1/bills",
+            bills::upload,
+            &[
+                BadRequest,
+                NotFound,
+                RequestTimeout,
+                DuplicateBill,
+                IdempotencyKeyInProgress,
+                PayloadTooLarge,
+                UnsupportedMediaType,
+                IdempotencyKeyReused,
+            ],
+        ),
+        Endpoint::get("/api/v1/bills/{id}", bills::show, &[NotFound]),
+        Endpoint::get("/api/v1/bills/{id}/file", bills::file, &[NotFound]),
+        Endpoint::post(
+            "/api/v1/bills/{id}/confirm",
+            bills::confirm,
+            &[
+                BadRequest,
+                NotFound,
+                RequestTimeout,
+                Conflict,
+                OverlappingBill,
+                PayloadTooLarge,
+                UnsupportedMediaType,
+                FactorSetUnavailable,
+            ],
+        ),
+        Endpoint::post(
+            "/api/v1/bills/{id}/reject",
+            bills::reject,
+            &[NotFound, Conflict, BadRequest, PayloadTooLarge, UnsupportedMediaType, RequestTimeout],
+        ),
+        Endpoint::post(
+            "/api/v1/bills/{id}/void",
+            bills::void,
+            &[NotFound, Conflict, BadRequest, PayloadTooLarge, UnsupportedMediaType, RequestTimeout],
+        ),
+        Endpoint::get("/api/v1/keys", keys::list, &[]),
+        Endpoint::post("/api/v1/keys", keys::create, &JSON_BODY),
+        Endpoint::delete("/api/v1/keys/{id}", keys::revoke, &[NotFound]),
+        Endpoint::get("/api/v1/openapi.json", docs::openapi, &[]),
+        Endpoint::get("/healthz", health::healthz, &[]),
+        Endpoint::get("/readyz", health::readyz, &[ServiceUnavailable]),
+    ]
+}
+
+/// The methods a path accepts, for `Allow`: each endpoint's, and HEAD with GET.
+pub(crate) fn allowed(methods: &[Method]) -> String {
+    let mut names: Vec<&str> = Vec::new();
+    for method in methods {
+        names.push(method.as_str());
+        if *method == Method::GET {
+            names.push("HEAD");
+        }
+    }
+    names.join(", ")
 }
 
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/healthz").route(get(health::healthz)).default_service(only("GET, HEAD")))
-        .service(web::resource("/readyz").route(get(health::readyz)).default_service(only("GET, HEAD")))
-        .service(
-            web::scope("/api/v1")
-                .service(web::resource("/company").route(get(company::show)).default_service(only("GET, HEAD")))
-                .service(web::resource("/emissions").route(get(emissions::show)).default_service(only("GET, HEAD")))
-                .service(web::resource("/sessions").route(get(emissions::sessions)).default_service(only("GET, HEAD")))
-                .service(
-                    web::resource("/sessions/{id}/complete").post(emissions::complete).default_service(only("POST")),
-                )
-                .service(
-                    web::resource("/bills")
-                        .route(get(bills::list))
-                        .post(bills::upload)
-                        .default_service(only("GET, HEAD, POST")),
-                )
-                .service(web::resource("/bills/{id}").route(get(bills::show)).default_service(only("GET, HEAD")))
-                .service(web::resource("/bills/{id}/file").route(get(bills::file)).default_service(only("GET, HEAD")))
-                .service(web::resource("/bills/{id}/confirm").post(bills::confirm).default_service(only("POST")))
-                .service(web::resource("/bills/{id}/reject").post(bills::reject).default_service(only("POST")))
-                .service(web::resource("/bills/{id}/void").post(bills::void).default_service(only("POST")))
-                .service(
-                    web::resource("/keys")
-                        .route(get(keys::list))
-                        .post(keys::create)
-                        .default_service(only("GET, HEAD, POST")),
-                )
-                .service(web::resource("/keys/{id}").delete(keys::revoke).default_service(only("DELETE"))),
-        );
+    // One resource per path, holding each of its methods' routes; any other method is a 405
+    // naming them.
+    let mut paths: Vec<(&'static str, Vec<Method>, Vec<Route>)> = Vec::new();
+    for endpoint in endpoints() {
+        match paths.iter_mut().find(|(path, _, _)| *path == endpoint.path) {
+            Some((_, methods, routes)) => {
+                methods.push(endpoint.method);
+                routes.push(endpoint.route);
+            }
+            None => paths.push((endpoint.path, vec![endpoint.method], vec![endpoint.route])),
+        }
+    }
+    for (path, methods, routes) in paths {
+        let allow = allowed(&methods);
+        let resource = routes.into_iter().fold(web::resource(path), |resource, route| resource.route(route));
+        cfg.service(resource.default_service(only(allow)));
+    }
+    docs::configure_ui(cfg);
 }

@@ -13,6 +13,8 @@ mod hygiene;
 mod idempotency;
 mod integrity;
 mod keys;
+mod openapi;
 mod races;
+mod seed;
 mod support;
 mod tls;

@@ -1,0 +1,74 @@
+//! Schemas of wire values whose Rust type says less than the contract does: the closed sets of
+//! words (built from the domain's own lists, so the document cannot fall behind them), exact
+//! decimals, and amounts that may be sent as numbers or strings.
+
+use carbonpass_domain::calculation::{BillType, Unit};
+use carbonpass_domain::model::{BillStatus, KeyMode, Plan};
+use utoipa::openapi::schema::{OneOfBuilder, SchemaFormat};
+use utoipa::openapi::{KnownFormat, Object, ObjectBuilder, RefOr, Schema, Type};
+
+fn words(values: impl IntoIterator<Item = &'static str>) -> Object {
+    ObjectBuilder::new().schema_type(Type::String).enum_values(Some(values)).build()
+}
+
+pub(crate) fn bill_status() -> Object {
+    words(BillStatus::ALL.map(BillStatus::as_str))
+}
+
+pub(crate) fn bill_type() -> Object {
+    words(BillType::ALL.map(BillType::as_str))
+}
+
+pub(crate) fn unit() -> Object {
+    words(Unit::ALL.map(Unit::as_str))
+}
+
+pub(crate) fn key_mode() -> Object {
+    words(KeyMode::ALL.map(KeyMode::as_str))
+}
+
+pub(crate) fn plan() -> Object {
+    words(Plan::ALL.map(Plan::as_str))
+}
+
+pub(crate) fn session_status() -> Object {
+    words(["in_progress", "completed"])
+}
+
+pub(crate) fn correction_action() -> Object {
+    words([BillStatus::Rejected.as_str(), BillStatus::Voided.as_str()])
+}
+
+/// An exact decimal written as a string, so that no digit is lost to a binary float.
+pub(crate) fn decimal_text() -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(r"^-?[0-9]+(\.[0-9]+)?$"))
+        .examples([serde_json::json!("177.00000")])
+        .build()
+}
+
+/// An amount sent as a JSON number (`1234.5`) or string (`"1234.5"`); either way read from its
+/// text as an exact decimal.
+pub(crate) fn amount_in() -> RefOr<Schema> {
+    let number = ObjectBuilder::new().schema_type(Type::Number).build();
+    let text = ObjectBuilder::new().schema_type(Type::String).pattern(Some(r"^-?[0-9]+(\.[0-9]+)?$")).build();
+    OneOfBuilder::new()
+        .item(number)
+        .item(text)
+        .description(Some(
+            "A decimal, as a JSON number or a string of digits; read exactly, never through a binary float.",
+        ))
+        .examples([serde_json::json!(1234.5), serde_json::json!("1234.5")])
+        .into()
+}
+
+/// A calendar date sent as text: exactly `YYYY-MM-DD`.
+pub(crate) fn date_text() -> Object {
+    ObjectBuilder::new().schema_type(Type::String).format(Some(SchemaFormat::KnownFormat(KnownFormat::Date))).build()
+}
+
+/// [`decimal_text`], or `null` when there is no value.
+pub(crate) fn decimal_text_or_null() -> RefOr<Schema> {
+    OneOfBuilder::new().item(decimal_text()).item(ObjectBuilder::new().schema_type(Type::Null)).into()
+}
