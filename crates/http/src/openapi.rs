@@ -76,14 +76,17 @@ pub fn json() -> &'static str {
 
 /// What the generator cannot be told: envelope schemas named after what they hold
 /// (`CompanyResponse`, not `Envelope_Company`), every field of a response object required (the API
-/// writes `null`, never omits a field), and parameters that are never `null` on the wire.
+/// writes `null`, never omits a field), request bodies closed (an unknown field is refused, not
+/// ignored), and parameters that are never `null` on the wire.
 fn finish(document: &mut Value) {
     rename_envelopes(document);
     refer_to_components(document);
     let requests = request_schemas(document);
     if let Some(schemas) = document.pointer_mut("/components/schemas").and_then(Value::as_object_mut) {
         for (name, schema) in schemas.iter_mut() {
-            if !requests.contains(name) && name != "Error" {
+            if requests.contains(name) {
+                schema["additionalProperties"] = Value::Bool(false);
+            } else if name != "Error" {
                 require_every_property(schema);
             }
         }
@@ -207,6 +210,9 @@ impl utoipa::Modify for Conventions {
                     .map(|e| e.errors)
                     .unwrap_or_default();
                 add_errors(operation, errors);
+                if operation.operation_id.as_deref() == Some("uploadBill") {
+                    with_the_seeds_error_example(operation);
+                }
                 for response in operation.responses.responses.values_mut() {
                     if let RefOr::T(response) = response {
                         with_request_id(response);
@@ -273,6 +279,18 @@ fn add_errors(operation: &mut Operation, own: &[ErrorCode]) {
     }
     for (status, codes) in by_status {
         operation.responses.responses.insert(status.to_string(), RefOr::T(error_response(status, &codes)));
+    }
+}
+
+/// The public API page's own error example is the upload's, word for word.
+fn with_the_seeds_error_example(operation: &mut Operation) {
+    let seed = serde_json::json!({
+        "error": "bad_request", "message": "Missing required field \"type\" in bill upload.", "status": 400
+    });
+    let Some(RefOr::T(response)) = operation.responses.responses.get_mut("400") else { return };
+    let Some(RefOr::T(content)) = response.content.get_mut("application/json") else { return };
+    if let Some(RefOr::T(example)) = content.examples.get_mut("bad_request") {
+        example.value = Some(seed);
     }
 }
 
@@ -440,6 +458,20 @@ mod tests {
             let name = piece.split('"').next().unwrap_or_default();
             assert!(names.contains(name), "a reference to {name}, which is not defined");
         }
+    }
+
+    #[test]
+    fn the_seeds_examples_are_the_documents_examples() {
+        let document = document();
+        let example = |path: &str, method: &str, status: &str| {
+            document["paths"][path][method]["responses"][status]["content"]["application/json"]["example"].clone()
+        };
+        assert_eq!(example("/api/v1/company", "get", "200")["data"]["id"], "comp_8xK2mNpQ");
+        assert_eq!(example("/api/v1/emissions", "get", "200")["data"]["totalTco2e"], 172.0);
+        assert_eq!(example("/api/v1/bills", "post", "201")["data"]["id"], "bill_9vW4kLpR");
+        let upload_error = &document["paths"]["/api/v1/bills"]["post"]["responses"]["400"]["content"]["application/json"]
+            ["examples"]["bad_request"]["value"];
+        assert_eq!(upload_error["message"], "Missing required field \"type\" in bill upload.");
     }
 
     #[test]

@@ -54,12 +54,12 @@ impl<'a> From<&'a Bill> for BillOut<'a> {
 #[allow(dead_code)]
 pub(crate) struct BillUploadForm {
     /// The bill: PDF, PNG, JPEG or CSV.
-    #[schema(value_type = String, format = Binary)]
+    #[schema(value_type = String, format = Binary, min_length = 1)]
     file: Vec<u8>,
     #[schema(rename = "type", schema_with = schema::bill_type)]
     bill_type: String,
-    /// The site the bill is for.
-    #[schema(rename = "siteId", example = "site_3rZ1")]
+    /// The site the bill is for; may be left out when the company has one site.
+    #[schema(rename = "siteId", required = false, example = "site_3rZ1")]
     site_id: String,
 }
 
@@ -87,13 +87,13 @@ pub(crate) struct ConfirmIn {
     /// may not overlap unless `allowOverlap`.
     pub meter_point: Option<String>,
     pub supplier: Option<String>,
-    /// Gas by volume: MJ/m³ (default: the national average).
+    /// Gas stated as a volume: the bill's average calorific value in MJ/m³ (required then; about 38–40).
     #[schema(schema_with = schema::amount_in)]
     pub calorific_value: Option<Box<RawValue>>,
-    /// Gas by volume: the volume correction factor (default 1.02264).
+    /// Gas stated as a volume: the volume correction factor (default 1.02264, the standard one).
     #[schema(schema_with = schema::amount_in)]
     pub volume_correction_factor: Option<Box<RawValue>>,
-    /// Water: the volume returned to sewer, in m³ (default: 95 % of the supply).
+    /// Water: the volume returned to sewer, in m³ (default: 95 % of the supplied volume, an estimate).
     #[schema(schema_with = schema::amount_in)]
     pub sewerage_volume: Option<Box<RawValue>>,
     /// Confirm even though a confirmed bill of the same meter point covers an overlapping period.
@@ -119,8 +119,8 @@ fn decimal(field: &'static str, value: &RawValue) -> Result<Decimal, DomainError
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[schema(as = CorrectionRequest, description = "Why the bill is rejected or voided.")]
 pub(crate) struct CorrectIn {
-    /// Why (required; plain text, at most 500 characters).
-    #[schema(required, max_length = 500, example = "Not our meter.")]
+    /// Why: plain text with a letter or digit, at most 500 characters.
+    #[schema(value_type = String, required, min_length = 1, max_length = 500, example = "Not our meter.")]
     pub reason: Option<String>,
 }
 
@@ -260,6 +260,7 @@ pub(crate) struct BillsQueryIn {
     #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
     /// The `nextCursor` of the previous page.
+    #[param(pattern = "^bill_[0-9A-Za-z]{1,64}$")]
     pub cursor: Option<String>,
 }
 

@@ -16,7 +16,7 @@ use super::time::rfc3339;
 #[into_params(parameter_in = Query)]
 pub(crate) struct EmissionsQueryIn {
     /// The reporting period (`2025-26`); by default the latest with confirmed bills.
-    #[param(example = "2025-26")]
+    #[param(example = "2025-26", pattern = "^[0-9]{4}-[0-9]{2}$")]
     pub period: Option<String>,
     /// Only this site's emissions.
     #[param(example = "site_3rZ1")]

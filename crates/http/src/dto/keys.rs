@@ -8,11 +8,11 @@ use super::schema;
 use super::time::rfc3339;
 
 #[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[schema(as = CreateKeyRequest)]
 pub(crate) struct CreateKeyIn {
-    /// What the key is for (plain text).
-    #[schema(example = "Invoicing integration")]
+    /// What the key is for: plain text, at most 100 characters.
+    #[schema(max_length = 100, example = "Invoicing integration")]
     pub name: String,
 }
 

@@ -4,6 +4,7 @@
 
 use carbonpass_domain::calculation::{BillType, Unit};
 use carbonpass_domain::model::{BillStatus, KeyMode, Plan};
+use utoipa::Number;
 use utoipa::openapi::schema::{OneOfBuilder, SchemaFormat};
 use utoipa::openapi::{KnownFormat, Object, ObjectBuilder, RefOr, Schema, Type};
 
@@ -48,16 +49,28 @@ pub(crate) fn decimal_text() -> Object {
         .build()
 }
 
+/// The largest amount any field takes (a quantity in kWh); each field and unit has its own limit.
+const MOST_STATED: isize = 1_000_000_000;
+
+/// Digits with at least one that is not zero, and no sign.
+const POSITIVE_DECIMAL: &str = r"^(?=[0-9.]*[1-9])[0-9]+(\.[0-9]+)?$";
+
 /// An amount sent as a JSON number (`1234.5`) or string (`"1234.5"`); either way read from its
 /// text as an exact decimal.
 pub(crate) fn amount_in() -> RefOr<Schema> {
-    let number = ObjectBuilder::new().schema_type(Type::Number).build();
-    let text = ObjectBuilder::new().schema_type(Type::String).pattern(Some(r"^-?[0-9]+(\.[0-9]+)?$")).build();
+    let number = ObjectBuilder::new()
+        .schema_type(Type::Number)
+        .exclusive_minimum(Some(Number::Int(0)))
+        .maximum(Some(Number::Int(MOST_STATED)))
+        .build();
+    let text = ObjectBuilder::new().schema_type(Type::String).pattern(Some(POSITIVE_DECIMAL)).build();
     OneOfBuilder::new()
         .item(number)
         .item(text)
         .description(Some(
-            "A decimal, as a JSON number or a string of digits; read exactly, never through a binary float.",
+            "A positive decimal, as a JSON number or a string of digits; read exactly, never through a binary \
+             float. Each field has its own upper limit (a quantity: 1,000,000,000 kWh; 100,000,000 m³ or litres; \
+             35,000,000 hundreds of cubic feet).",
         ))
         .examples([serde_json::json!(1234.5), serde_json::json!("1234.5")])
         .into()

@@ -39,6 +39,13 @@ const TEXT_FIELD_LIMIT: usize = 1024;
     security(("bearerAuth" = [])),
     responses((status = 201, description = "The bill, stored and `uploaded`.", body = Envelope<BillOut>,
         headers(("Idempotent-Replayed" = String, description = "`true` when this is the stored first response to a retried `Idempotency-Key`.")),
+        links(
+            ("getBill" = (operation_id = "getBill", parameters(("id" = "$response.body#/data/id")))),
+            ("getBillFile" = (operation_id = "getBillFile", parameters(("id" = "$response.body#/data/id")))),
+            ("confirmBill" = (operation_id = "confirmBill", parameters(("id" = "$response.body#/data/id")))),
+            ("rejectBill" = (operation_id = "rejectBill", parameters(("id" = "$response.body#/data/id")))),
+            ("completeSession" = (operation_id = "completeSession", parameters(("id" = "$response.body#/data/sessionId"))))
+        ),
         example = json!({
             "data": {
                 "id": "bill_9vW4kLpR", "status": "uploaded", "type": "electricity", "sessionId": "sess_aB12",
@@ -278,7 +285,8 @@ pub(crate) async fn show(
     params(("id" = String, Path, description = "The bill's id (`bill_…`).")),
     request_body(content = ConfirmIn, example = json!({"consumption": "1200", "unit": "kWh", "periodStart": "2026-03-01", "periodEnd": "2026-03-31"})),
     security(("bearerAuth" = [])),
-    responses((status = 200, description = "The confirmed bill with its calculation.", body = Envelope<BillDetailOut>))
+    responses((status = 200, description = "The confirmed bill with its calculation.", body = Envelope<BillDetailOut>,
+        links(("voidBill" = (operation_id = "voidBill", parameters(("id" = "$response.body#/data/id")))))))
 )]
 pub(crate) async fn confirm(
     state: web::Data<HttpState>,

@@ -34,7 +34,8 @@ pub(crate) async fn list(state: web::Data<HttpState>, caller: Authenticated) -> 
     description = "A new key for the caller, of the calling key's mode. Its secret (`key`) is in this response only.",
     request_body = CreateKeyIn,
     security(("bearerAuth" = [])),
-    responses((status = 201, description = "The new key, with its secret.", body = Envelope<CreatedKeyOut>))
+    responses((status = 201, description = "The new key, with its secret.", body = Envelope<CreatedKeyOut>,
+        links(("revokeKey" = (operation_id = "revokeKey", parameters(("id" = "$response.body#/data/id")))))))
 )]
 pub(crate) async fn create(
     state: web::Data<HttpState>,

@@ -3,9 +3,13 @@
 
 use std::path::{Path, PathBuf};
 
+mod reference;
+
 use config::{Config, Environment, File, FileFormat};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
+
+pub use reference::{DefaultValue, SETTINGS, Setting};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -110,22 +114,14 @@ pub struct Overrides {
 
 impl Settings {
     pub fn load(overrides: &Overrides) -> Result<Self, config::ConfigError> {
-        let mut builder = Config::builder()
-            .set_default("bind", "127.0.0.1:8080")?
-            .set_default("data_dir", "./data")?
-            .set_default("log_format", "human")?
-            .set_default("log_level", "info")?
-            .set_default("max_upload_bytes", 20 * 1024 * 1024)?
-            .set_default("blob_store", "local")?
-            .set_default("shutdown_timeout_secs", 30)?
-            .set_default("idempotency_lease_secs", 60)?
-            .set_default("db_connect_timeout_secs", 5)?
-            .set_default("db_statement_timeout_secs", 5)?
-            .set_default("db_checkout_timeout_secs", 2)?
-            .set_default("request_body_idle_timeout_secs", 20)?
-            .set_default("request_body_timeout_secs", 300)?
-            .set_default("sweep_grace_secs", 3600)?
-            .set_default("sweep_interval_secs", 3600)?;
+        let mut builder = Config::builder();
+        for setting in SETTINGS {
+            builder = match setting.default {
+                DefaultValue::Number(value) => builder.set_default(setting.key, value)?,
+                DefaultValue::Text(value) => builder.set_default(setting.key, value)?,
+                DefaultValue::Unset(_) => builder,
+            };
+        }
         builder = match &overrides.config_file {
             Some(path) => builder.add_source(File::from(path.as_path()).format(FileFormat::Toml).required(true)),
             None => builder.add_source(File::from(Path::new("carbonpass.toml")).required(false)),

@@ -1,0 +1,191 @@
+//! Every setting in one table: its key, default and meaning. `Settings::load` takes its defaults
+//! from here, and the configuration reference in `docs/operations.md` is written from here (a
+//! test keeps the two the same, and another that every field of `Settings` is listed).
+
+/// A setting's value when nothing sets it.
+#[derive(Debug, Clone, Copy)]
+pub enum DefaultValue {
+    Number(i64),
+    Text(&'static str),
+    /// No value; what that means.
+    Unset(&'static str),
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Setting {
+    /// As in the TOML file; `s3.bucket` is `bucket` in an `[s3]` table.
+    pub key: &'static str,
+    pub default: DefaultValue,
+    pub about: &'static str,
+    /// Other ways to set it: a standard variable or a command-line flag.
+    pub also: &'static str,
+}
+
+impl Setting {
+    /// Its environment variable: `CARBONPASS_` and the key in capitals, `__` between levels.
+    pub fn variable(&self) -> String {
+        format!("CARBONPASS_{}", self.key.to_uppercase().replace('.', "__"))
+    }
+}
+
+const fn setting(key: &'static str, default: DefaultValue, about: &'static str) -> Setting {
+    Setting { key, default, about, also: "" }
+}
+
+use DefaultValue::{Number, Text, Unset};
+
+pub const SETTINGS: &[Setting] = &[
+    Setting { also: "`serve --bind`", ..setting("bind", Text("127.0.0.1:8080"), "Address and port to listen on.") },
+    Setting {
+        also: "`--data-dir`",
+        ..setting(
+            "data_dir",
+            Text("./data"),
+            "Holds the SQLite file `carbonpass.db` (without a database URL) and `blobs/`.",
+        )
+    },
+    Setting {
+        also: "`DATABASE_URL`",
+        ..setting(
+            "database_url",
+            Unset("the SQLite file in `data_dir`"),
+            "`postgres://user:password@host:5432/db` to run on PostgreSQL, or a SQLite path. Its password never reaches the logs.",
+        )
+    },
+    setting(
+        "blob_store",
+        Text("local"),
+        "Where uploaded bill files go: `local` (a folder) or `s3` (an S3-compatible bucket).",
+    ),
+    setting("blob_dir", Unset("`{data_dir}/blobs`"), "The folder for bill files with `blob_store = \"local\"`."),
+    setting(
+        "s3.endpoint",
+        Unset("AWS itself"),
+        "With `s3`: `http(s)://host:port` of an S3-compatible store (MinIO, …).",
+    ),
+    setting("s3.bucket", Unset("required with `s3`"), "With `s3`: the bucket."),
+    setting("s3.region", Unset("`us-east-1`"), "With `s3`: the region."),
+    setting("s3.access_key_id", Unset("the environment's AWS credentials"), "With `s3`: the access key id."),
+    setting(
+        "s3.secret_access_key",
+        Unset("the environment's AWS credentials"),
+        "With `s3`: the secret key; never logged.",
+    ),
+    setting("s3.prefix", Unset("`bills/`"), "With `s3`: the key prefix of bill files in the bucket."),
+    setting(
+        "max_upload_bytes",
+        Number(20 * 1024 * 1024),
+        "Largest bill file accepted, in bytes (20 MiB); larger is a 413.",
+    ),
+    setting(
+        "public_base_url",
+        Unset("`http://{bind}` (`https://` with TLS)"),
+        "The public origin; passport URLs are built on it.",
+    ),
+    setting("log_format", Text("human"), "`human` lines, or `json` (one object per line)."),
+    Setting {
+        also: "`RUST_LOG` (wins when set)",
+        ..setting("log_level", Text("info"), "A `tracing` filter such as `info` or `carbonpass=debug,info`.")
+    },
+    setting("pool_size", Unset("twice the number of cores (2–32)"), "Database connections."),
+    setting("workers", Unset("one per core"), "HTTP worker threads."),
+    setting("shutdown_timeout_secs", Number(30), "Seconds in-flight requests get to finish after SIGTERM or Ctrl-C."),
+    setting(
+        "idempotency_lease_secs",
+        Number(60),
+        "Seconds an `Idempotency-Key` claim shields a request in flight; a claim left by a request that died stops blocking retries after this (1–86400).",
+    ),
+    setting(
+        "db_connect_timeout_secs",
+        Number(5),
+        "Seconds opening a PostgreSQL connection may take (TCP, TLS, authentication) (1–600).",
+    ),
+    setting(
+        "db_statement_timeout_secs",
+        Number(5),
+        "Seconds one statement may run (PostgreSQL cancels it) or wait for SQLite's write lock (1–600).",
+    ),
+    setting(
+        "db_checkout_timeout_secs",
+        Number(2),
+        "Seconds a request waits for a free connection; its database work ends in a 503 after this plus the statement timeout, even if the database never answers (1–600).",
+    ),
+    setting(
+        "request_body_idle_timeout_secs",
+        Number(20),
+        "Seconds a request body may pause before it is cut off with a 408 (1–3600).",
+    ),
+    setting("request_body_timeout_secs", Number(300), "Seconds a whole request body may take (1–3600)."),
+    setting(
+        "sweep_grace_secs",
+        Number(3600),
+        "Seconds a crash leftover (an unfinished upload, a file no bill holds) must have gone unwritten before it is removed; more than the body timeout plus twice both database timeouts.",
+    ),
+    setting("sweep_interval_secs", Number(3600), "Seconds between sweeps of crash leftovers; the first runs at start."),
+    setting(
+        "tls_cert_file",
+        Unset("plain HTTP, for a proxy in front"),
+        "PEM certificate chain; with `tls_key_file`, HTTPS (TLS 1.3 and 1.2, HTTP/2 by ALPN, HSTS), reloaded on SIGHUP.",
+    ),
+    setting("tls_key_file", Unset("plain HTTP"), "PEM private key of `tls_cert_file`."),
+];
+
+#[cfg(test)]
+mod tests {
+    use serde::de::{self, Deserializer, Visitor};
+
+    use super::SETTINGS;
+    use crate::settings::{S3Settings, Settings};
+
+    /// A deserializer that only notes the field names a struct asks for.
+    struct FieldNames<'a>(&'a mut Vec<&'static str>);
+
+    impl<'de> Deserializer<'de> for FieldNames<'_> {
+        type Error = de::value::Error;
+
+        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+            Err(de::Error::custom("field names only"))
+        }
+
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Self::Error> {
+            self.0.extend(fields);
+            Err(de::Error::custom("field names only"))
+        }
+
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option unit
+            unit_struct newtype_struct seq tuple tuple_struct map enum identifier ignored_any
+        }
+    }
+
+    fn field_names<'de, T: serde::Deserialize<'de>>() -> Vec<&'static str> {
+        let mut names = Vec::new();
+        let _ = T::deserialize(FieldNames(&mut names));
+        names
+    }
+
+    #[test]
+    fn every_field_of_the_settings_is_in_the_reference_and_nothing_else() {
+        let mut fields: Vec<String> =
+            field_names::<Settings>().into_iter().filter(|f| *f != "s3").map(str::to_owned).collect();
+        fields.extend(field_names::<S3Settings>().into_iter().map(|f| format!("s3.{f}")));
+        assert!(fields.len() > 20, "the names were read: {fields:?}");
+        let mut listed: Vec<String> = SETTINGS.iter().map(|s| s.key.to_owned()).collect();
+        fields.sort();
+        listed.sort();
+        assert_eq!(listed, fields);
+    }
+
+    #[test]
+    fn variables_follow_the_key() {
+        let bucket = SETTINGS.iter().find(|s| s.key == "s3.bucket").expect("listed");
+        assert_eq!(bucket.variable(), "CARBONPASS_S3__BUCKET");
+        let lease = SETTINGS.iter().find(|s| s.key == "idempotency_lease_secs").expect("listed");
+        assert_eq!(lease.variable(), "CARBONPASS_IDEMPOTENCY_LEASE_SECS");
+    }
+}
