@@ -34,7 +34,7 @@ const TEXT_FIELD_LIMIT: usize = 1024;
     operation_id = "uploadBill",
     summary = "Upload a bill",
     description = "Stores a bill's file (PDF, PNG, JPEG or CSV, recognised by its bytes; at most 20 MiB by default) for a site, in the site's in-progress session (one is opened if none is). It counts in the emissions once confirmed. Send `Idempotency-Key` to make a retry safe: the same key with the same request within 24 h answers with the first response again, marked `Idempotent-Replayed: true`.",
-    params(("Idempotency-Key" = Option<String>, Header, description = "1–255 visible ASCII characters, unique per request you mean to make once (a UUID, say).", min_length = 1, max_length = 255)),
+    params(("Idempotency-Key" = Option<String>, Header, description = "1–255 visible ASCII characters, unique per request you mean to make once (a UUID, say).", pattern = "^[!-~]{1,255}$")),
     request_body(content = BillUploadForm, content_type = "multipart/form-data", description = "The file and what it is: `curl -F \"file=@invoice-mar-2026.pdf\" -F \"type=electricity\" -F \"siteId=site_3rZ1\"`."),
     security(("bearerAuth" = [])),
     responses((status = 201, description = "The bill, stored and `uploaded`.", body = Envelope<BillOut>,
