@@ -3,6 +3,7 @@
 //! Every non-2xx response of the API is `{"error": code, "message": sentence, "status": int}`
 //! (plus `param` when one field is at fault). Causes of 5xx are logged, never sent.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use actix_web::error::{JsonPayloadError, PayloadError};
@@ -22,6 +23,9 @@ pub enum ApiError {
     Domain(#[from] DomainError),
     #[error("malformed request: {0}")]
     BadRequest(String),
+    /// A body that does not fit, with the field at fault (one missing, or one not expected).
+    #[error("malformed request: {message}")]
+    BadField { field: String, message: String },
     #[error("body over {limit} bytes")]
     PayloadTooLarge { limit: usize },
     #[error("unsupported media type: {0}")]
@@ -57,7 +61,7 @@ struct Public {
     status: StatusCode,
     code: &'static str,
     message: String,
-    param: Option<&'static str>,
+    param: Option<Cow<'static, str>>,
 }
 
 impl Public {
@@ -85,6 +89,9 @@ impl ApiError {
         match self {
             ApiError::Domain(err) => domain_public(err),
             ApiError::BadRequest(message) => Public::new(ErrorCode::BadRequest, message.clone()),
+            ApiError::BadField { field, message } => {
+                Public { param: Some(Cow::Owned(field.clone())), ..Public::new(ErrorCode::BadRequest, message.clone()) }
+            }
             ApiError::PayloadTooLarge { limit } => Public::new(
                 ErrorCode::PayloadTooLarge,
                 format!("The request body is larger than the {limit} bytes this endpoint accepts."),
@@ -135,12 +142,12 @@ fn domain_public(err: &DomainError) -> Public {
             Public::new(ErrorCode::NotFound, format!("{entity} not found."))
         }
         DomainError::Invalid { field, message } => Public {
-            param: Some(field),
+            param: Some(Cow::Borrowed(field)),
             ..Public::new(ErrorCode::BadRequest, format!("Invalid \"{field}\": {message}."))
         },
         DomainError::Conflict { message } => Public::new(ErrorCode::Conflict, capitalise(message)),
         DomainError::MissingField { field, context } => Public {
-            param: Some(field),
+            param: Some(Cow::Borrowed(field)),
             ..Public::new(ErrorCode::BadRequest, format!("Missing required field \"{field}\" in {context}."))
         },
         DomainError::DuplicateBill { existing } => Public::new(
@@ -156,7 +163,7 @@ fn domain_public(err: &DomainError) -> Public {
         DomainError::FactorSetUnavailable { period, available } => {
             let years: Vec<String> = available.iter().map(ToString::to_string).collect();
             Public {
-                param: Some("periodStart"),
+                param: Some(Cow::Borrowed("periodStart")),
                 ..Public::new(
                     ErrorCode::FactorSetUnavailable,
                     format!(
@@ -193,8 +200,12 @@ fn domain_public(err: &DomainError) -> Public {
 /// The status and exact JSON body a domain error is answered with (kept to replay it).
 pub(crate) fn stored(err: &DomainError) -> (u16, String) {
     let public = domain_public(err);
-    let body =
-        ErrorBody { error: public.code, message: &public.message, status: public.status.as_u16(), param: public.param };
+    let body = ErrorBody {
+        error: public.code,
+        message: &public.message,
+        status: public.status.as_u16(),
+        param: public.param.as_deref(),
+    };
     (public.status.as_u16(), serde_json::to_string(&body).unwrap_or_default())
 }
 
@@ -224,7 +235,7 @@ impl ResponseError for ApiError {
         if public.status.is_server_error() {
             tracing::error!(cause = %self, "request failed");
         }
-        let mut response = error_response(public.status, public.code, &public.message, public.param);
+        let mut response = error_response(public.status, public.code, &public.message, public.param.as_deref());
         let headers = response.headers_mut();
         match self {
             ApiError::Domain(DomainError::Unauthenticated(failure)) => {
@@ -260,7 +271,11 @@ impl From<JsonPayloadError> for ApiError {
                 ApiError::UnsupportedMediaType("Send the body as JSON with `Content-Type: application/json`.".into())
             }
             JsonPayloadError::Deserialize(e) if e.is_data() => {
-                ApiError::BadRequest(format!("The JSON body does not fit this endpoint: {}.", without_type_names(&e)))
+                let message = format!("The JSON body does not fit this endpoint: {}.", without_type_names(&e));
+                match field_at_fault(&e.to_string()) {
+                    Some(field) => ApiError::BadField { field, message },
+                    None => ApiError::BadRequest(message),
+                }
             }
             JsonPayloadError::Deserialize(e) => ApiError::BadRequest(format!("The body is not valid JSON: {e}.")),
             JsonPayloadError::Payload(err) => ApiError::from_payload(err, crate::app::JSON_LIMIT as u64),
@@ -273,11 +288,24 @@ impl From<actix_web::error::QueryPayloadError> for ApiError {
     fn from(err: actix_web::error::QueryPayloadError) -> Self {
         match err {
             actix_web::error::QueryPayloadError::Deserialize(e) => {
-                ApiError::BadRequest(format!("The query string does not fit this endpoint: {e}."))
+                let message = format!("The query string does not fit this endpoint: {e}.");
+                match field_at_fault(&e.to_string()) {
+                    Some(field) => ApiError::BadField { field, message },
+                    None => ApiError::BadRequest(message),
+                }
             }
             other => ApiError::BadRequest(format!("The query string could not be read: {other}.")),
         }
     }
+}
+
+/// The field a deserialiser's message names: "missing field `unit`", "unknown field `units`".
+/// A name the client sent is quoted back visible characters only, and not too many.
+fn field_at_fault(message: &str) -> Option<String> {
+    let at =
+        ["missing field `", "unknown field `"].iter().find_map(|lead| message.find(lead).map(|i| i + lead.len()))?;
+    let name: String = message[at..].chars().take_while(|c| *c != '`').filter(|c| !c.is_control()).take(64).collect();
+    (!name.is_empty()).then_some(name)
 }
 
 /// A deserialiser's message in the client's terms: "expected struct ConfirmIn with 10 elements"

@@ -212,6 +212,7 @@ impl utoipa::Modify for Conventions {
                 add_errors(operation, errors);
                 if operation.operation_id.as_deref() == Some("uploadBill") {
                     with_the_seeds_error_example(operation);
+                    with_replayed_refusals(operation);
                 }
                 for response in operation.responses.responses.values_mut() {
                     if let RefOr::T(response) = response {
@@ -291,6 +292,22 @@ fn with_the_seeds_error_example(operation: &mut Operation) {
     let Some(RefOr::T(content)) = response.content.get_mut("application/json") else { return };
     if let Some(RefOr::T(example)) = content.examples.get_mut("bad_request") {
         example.value = Some(seed);
+    }
+}
+
+/// A refusal of an upload that arrived whole is kept under its `Idempotency-Key` and replayed
+/// like a success, with `Idempotent-Replayed: true`.
+fn with_replayed_refusals(operation: &mut Operation) {
+    for status in ["400", "404", "409"] {
+        if let Some(RefOr::T(response)) = operation.responses.responses.get_mut(status) {
+            let header = HeaderBuilder::new()
+                .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                .description(Some(
+                    "`true` when this is the stored answer to an earlier request with this `Idempotency-Key`.",
+                ))
+                .build();
+            response.headers.insert("Idempotent-Replayed".into(), header.into());
+        }
     }
 }
 
@@ -472,6 +489,10 @@ mod tests {
         let upload_error = &document["paths"]["/api/v1/bills"]["post"]["responses"]["400"]["content"]["application/json"]
             ["examples"]["bad_request"]["value"];
         assert_eq!(upload_error["message"], "Missing required field \"type\" in bill upload.");
+        for status in ["400", "404", "409"] {
+            let headers = &document["paths"]["/api/v1/bills"]["post"]["responses"][status]["headers"];
+            assert!(headers.get("Idempotent-Replayed").is_some(), "a kept refusal is replayed: {status}");
+        }
     }
 
     #[test]

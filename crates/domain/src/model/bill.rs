@@ -144,9 +144,20 @@ pub fn parse_decimal(field: &'static str, text: &str) -> Result<Decimal, DomainE
         }),
         Some(_) => Decimal::from_scientific(text).ok().filter(|d| scientific_is_exact(text, *d)),
     };
-    exact.ok_or_else(|| {
-        DomainError::invalid(field, "has more significant digits than can be kept exactly (a 96-bit decimal: 28 or 29)")
-    })
+    exact.ok_or_else(|| DomainError::invalid(field, inexact(text)))
+}
+
+/// Why a well-formed number cannot be held: too large, or too many digits to keep exactly.
+fn inexact(text: &str) -> &'static str {
+    let (mantissa, exponent) = text.split_once(['e', 'E']).unwrap_or((text, "0"));
+    let exponent = exponent.parse::<i64>().unwrap_or(if exponent.starts_with('-') { i64::MIN } else { i64::MAX });
+    let whole = mantissa.trim_start_matches(['-', '+']).split('.').next().unwrap_or_default();
+    let whole_digits = i64::try_from(whole.trim_start_matches('0').len()).unwrap_or(i64::MAX);
+    if whole_digits.saturating_add(exponent) > 28 {
+        "is far larger than any amount accepted"
+    } else {
+        "cannot be kept exactly: at most 28 decimal places and 28 or 29 significant digits"
+    }
 }
 
 /// Whether `value` holds every significant digit of the scientific `text` it was read from.
@@ -202,6 +213,21 @@ pub struct BillQuery {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_amount_that_cannot_be_held_says_why() {
+        let message = |text: &str| match parse_decimal("consumption", text) {
+            Err(DomainError::Invalid { message, .. }) => message,
+            other => panic!("{text}: {other:?}"),
+        };
+        for huge in ["1e400", "-1e400", &format!("1{}", "0".repeat(400))] {
+            assert!(message(huge).contains("larger"), "{huge}");
+        }
+        for fine in ["1e-29", "5e-324", "0.00000000000000000000000000001", "1.0000000000000000000000000000001"] {
+            assert!(message(fine).contains("at most 28 decimal places"), "{fine}");
+        }
+        assert_eq!(parse_decimal("consumption", "1.5e3").ok(), Some(Decimal::from(1500)));
+    }
 
     #[test]
     fn decimals_keep_every_digit_or_are_refused() {

@@ -59,45 +59,27 @@ fn looks_like_csv(head: &[u8]) -> bool {
         && !looks_like_markup(text)
 }
 
-/// Tags that make a browser (or anything sniffing) treat text as HTML, SVG or XML, and run what
-/// it holds. No utility's CSV export starts with markup or carries these tags.
-const MARKUP_TAGS: [&str; 16] = [
-    "<!doctype",
-    "<html",
-    "<head",
-    "<body",
-    "<script",
-    "<iframe",
-    "<frame",
-    "<svg",
-    "<?xml",
-    "<img",
-    "<object",
-    "<embed",
-    "<style",
-    "<meta",
-    "<link",
-    "<!--",
-];
+/// What a browser (or anything sniffing) reads as the start of a tag, and so as HTML, SVG or XML
+/// whose scripts it may run: `<` followed by a letter (`<a href`, `<script`, `<svg`), `/` (a
+/// closing tag), `!` (`<!--`, `<!DOCTYPE`) or `?` (`<?xml`). No utility's CSV export holds one;
+/// a `<` before a digit or a space (`MPAN<123>`, `4 < 5`) is data.
+fn opens_a_tag(after: u8) -> bool {
+    after.is_ascii_alphabetic() || matches!(after, b'/' | b'!' | b'?')
+}
 
-/// The longest of [`MARKUP_TAGS`]: a tag split across two chunks of a file is found by checking
+/// The bytes a tag opening takes: a tag split across two chunks of a file is found by checking
 /// each chunk together with this many bytes, less one, of the chunk before.
-pub const LONGEST_MARKUP_TAG: usize = 9;
+pub const LONGEST_MARKUP_TAG: usize = 2;
 
-/// Text that is markup rather than data: it starts with a tag, or holds one of [`MARKUP_TAGS`]
-/// anywhere in the sniffed window (in any letter case).
+/// Text that is markup rather than data: it starts with `<`, or opens a tag anywhere.
 fn looks_like_markup(text: &str) -> bool {
     text.trim_start().starts_with('<') || holds_markup_tag(text.as_bytes())
 }
 
-/// Whether any part of a text file holds one of [`MARKUP_TAGS`], in any letter case. The whole
-/// of a CSV upload is checked this way as it streams, not only its first bytes.
+/// Whether any part of a text file opens a tag. The whole of a CSV upload is checked this way as
+/// it streams, not only its first bytes.
 pub fn holds_markup_tag(bytes: &[u8]) -> bool {
-    bytes.iter().enumerate().filter(|(_, byte)| **byte == b'<').any(|(at, _)| {
-        MARKUP_TAGS
-            .iter()
-            .any(|tag| bytes.get(at..at + tag.len()).is_some_and(|w| w.eq_ignore_ascii_case(tag.as_bytes())))
-    })
+    bytes.windows(LONGEST_MARKUP_TAG).any(|pair| pair[0] == b'<' && opens_a_tag(pair[1]))
 }
 
 #[cfg(test)]
@@ -138,10 +120,15 @@ mod tests {
     }
 
     #[test]
-    fn the_longest_tag_is_known() {
-        assert_eq!(MARKUP_TAGS.iter().map(|t| t.len()).max(), Some(LONGEST_MARKUP_TAG));
-        assert!(holds_markup_tag(b"a,b\n1,<ScRiPt>"));
-        assert!(!holds_markup_tag(b"a,b\n1 < 2,3"));
+    fn any_tag_opening_is_markup_and_comparisons_are_not() {
+        for markup in
+            [&b"a,b\n1,<ScRiPt>"[..], b"a,b\n1,<a href=x>", b"a,b\n</b>", b"a,<!-- x", b"a,<?xml", b"a,<x onclick=y>"]
+        {
+            assert!(holds_markup_tag(markup), "{}", String::from_utf8_lossy(markup));
+        }
+        for data in [&b"a,b\n1 < 2,3"[..], b"MPAN<123>,4", b"a,<", b"a,<<5"] {
+            assert!(!holds_markup_tag(data), "{}", String::from_utf8_lossy(data));
+        }
     }
 
     #[test]

@@ -42,7 +42,11 @@ impl Services {
         principal: &Principal,
         name: &str,
     ) -> Result<(ApiKeyRecord, GeneratedKey), DomainError> {
+        // A key made through the API says what it is for: its owner will see a list of them.
         let name = validate_key_name(name)?;
+        if name.is_empty() {
+            return Err(DomainError::invalid("name", "must say what the key is for (a letter or digit at least)"));
+        }
         self.mint(principal.user_id.clone(), principal.company_id.clone(), principal.mode, name).await
     }
 

@@ -75,7 +75,7 @@ pub(crate) struct ConfirmIn {
     /// The quantity billed, in `unit`.
     #[schema(schema_with = schema::amount_in)]
     pub consumption: Box<RawValue>,
-    #[schema(schema_with = schema::unit)]
+    #[schema(schema_with = schema::unit_in)]
     pub unit: String,
     /// First day billed (`YYYY-MM-DD`).
     #[schema(schema_with = schema::date_text)]
@@ -88,13 +88,13 @@ pub(crate) struct ConfirmIn {
     pub meter_point: Option<String>,
     pub supplier: Option<String>,
     /// Gas stated as a volume: the bill's average calorific value in MJ/m³ (required then; about 38–40).
-    #[schema(schema_with = schema::amount_in)]
+    #[schema(schema_with = schema::amount_in_or_null)]
     pub calorific_value: Option<Box<RawValue>>,
     /// Gas stated as a volume: the volume correction factor (default 1.02264, the standard one).
-    #[schema(schema_with = schema::amount_in)]
+    #[schema(schema_with = schema::amount_in_or_null)]
     pub volume_correction_factor: Option<Box<RawValue>>,
     /// Water: the volume returned to sewer, in m³ (default: 95 % of the supplied volume, an estimate).
-    #[schema(schema_with = schema::amount_in)]
+    #[schema(schema_with = schema::amount_in_or_null)]
     pub sewerage_volume: Option<Box<RawValue>>,
     /// Confirm even though a confirmed bill of the same meter point covers an overlapping period.
     #[serde(default)]
@@ -106,12 +106,27 @@ fn decimal(field: &'static str, value: &RawValue) -> Result<Decimal, DomainError
     let text = value.get().trim();
     if text.starts_with('"') {
         let inner: String = serde_json::from_str(text).map_err(|_| DomainError::invalid(field, "must be a number"))?;
+        if !is_plain_decimal(&inner) {
+            return Err(DomainError::invalid(
+                field,
+                "as a string, must be digits with an optional decimal point (\"1234.5\")",
+            ));
+        }
         return parse_decimal(field, &inner);
     }
     if text.starts_with(|c: char| c == '-' || c.is_ascii_digit()) {
         return parse_decimal(field, text);
     }
     Err(DomainError::invalid(field, "must be a number"))
+}
+
+/// Digits with an optional point and more digits, and an optional minus: the only text an
+/// amount sent as a string may be (no spaces, `+`, exponent or bare point).
+fn is_plain_decimal(text: &str) -> bool {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, "1"));
+    let all_digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    all_digits(whole) && all_digits(fraction)
 }
 
 /// `POST /api/v1/bills/{id}/reject` and `/void`: why the bill is being corrected.

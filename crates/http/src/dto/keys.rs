@@ -11,8 +11,8 @@ use super::time::rfc3339;
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[schema(as = CreateKeyRequest)]
 pub(crate) struct CreateKeyIn {
-    /// What the key is for: plain text, at most 100 characters.
-    #[schema(max_length = 100, example = "Invoicing integration")]
+    /// What the key is for: plain text with a letter or digit, at most 100 characters.
+    #[schema(min_length = 1, max_length = 100, example = "Invoicing integration")]
     pub name: String,
 }
 

@@ -24,6 +24,14 @@ pub(crate) fn unit() -> Object {
     words(Unit::ALL.map(Unit::as_str))
 }
 
+/// A unit as a client may send it: its name, or a spelling read as it (`kwh`, `m³`, `l`).
+pub(crate) fn unit_in() -> Object {
+    let mut schema = words(Unit::NAMES.map(|(name, _)| name));
+    schema.description =
+        Some("`kWh`, `m3`, `hcf` or `litres`; `kwh`, `m³` and `l` are read as `kWh`, `m3` and `litres`.".into());
+    schema
+}
+
 pub(crate) fn key_mode() -> Object {
     words(KeyMode::ALL.map(KeyMode::as_str))
 }
@@ -74,6 +82,11 @@ pub(crate) fn amount_in() -> RefOr<Schema> {
         ))
         .examples([serde_json::json!(1234.5), serde_json::json!("1234.5")])
         .into()
+}
+
+/// [`amount_in`], or `null` for none (an optional amount).
+pub(crate) fn amount_in_or_null() -> RefOr<Schema> {
+    OneOfBuilder::new().item(amount_in()).item(ObjectBuilder::new().schema_type(Type::Null)).into()
 }
 
 /// A calendar date sent as text: exactly `YYYY-MM-DD`.

@@ -29,63 +29,43 @@ pub(crate) struct Endpoint {
     route: Route,
 }
 
-impl Endpoint {
-    fn new<F, Args>(method: Method, path: &'static str, handler: F, errors: &'static [ErrorCode]) -> Self
-    where
-        F: Handler<Args>,
-        Args: FromRequest + 'static,
-        F::Output: Responder + 'static,
-    {
-        // GET answers HEAD too: the same status and headers, no body (RFC 9110 §9.3.2; actix drops
-        // the body of a HEAD response).
-        let guard = if method == Method::GET {
-            guard::Any(guard::Get()).or(guard::Head())
-        } else {
-            guard::Any(guard::Method(method.clone()))
-        };
-        Self { method, path, errors, route: web::route().guard(guard).to(handler) }
-    }
-
-    fn get<F, Args>(path: &'static str, handler: F, errors: &'static [ErrorCode]) -> Self
-    where
-        F: Handler<Args>,
-        Args: FromRequest + 'static,
-        F::Output: Responder + 'static,
-    {
-        Self::new(Method::GET, path, handler, errors)
-    }
-
-    fn post<F, Args>(path: &'static str, handler: F, errors: &'static [ErrorCode]) -> Self
-    where
-        F: Handler<Args>,
-        Args: FromRequest + 'static,
-        F::Output: Responder + 'static,
-    {
-        Self::new(Method::POST, path, handler, errors)
-    }
-
-    fn delete<F, Args>(path: &'static str, handler: F, errors: &'static [ErrorCode]) -> Self
-    where
-        F: Handler<Args>,
-        Args: FromRequest + 'static,
-        F::Output: Responder + 'static,
-    {
-        Self::new(Method::DELETE, path, handler, errors)
-    }
+/// An endpoint serving `method` on `path` with `handler`; GET answers HEAD too (the same status
+/// and headers, no body: RFC 9110 §9.3.2; actix drops the body of a HEAD response).
+fn endpoint<F, Args>(method: Method, path: &'static str, handler: F, errors: &'static [ErrorCode]) -> Endpoint
+where
+    F: Handler<Args>,
+    Args: FromRequest + 'static,
+    F::Output: Responder + 'static,
+{
+    let guard = if method == Method::GET {
+        guard::Any(guard::Get()).or(guard::Head())
+    } else {
+        guard::Any(guard::Method(method.clone()))
+    };
+    Endpoint { method, path, errors, route: web::route().guard(guard).to(handler) }
 }
 
-/// Errors of a JSON request body.
+/// A JSON body's own failures: unreadable or not fitting (400), too large (413), not JSON or
+/// encoded (415), stalled (408).
 const JSON_BODY: [ErrorCode; 4] = [BadRequest, PayloadTooLarge, UnsupportedMediaType, RequestTimeout];
 
-/// Every operation, in the order the document lists them.
+/// Rejecting or voiding a bill: a JSON body, a bill that must exist and be in the right status.
+const CORRECTION: [ErrorCode; 6] =
+    [NotFound, Conflict, BadRequest, PayloadTooLarge, UnsupportedMediaType, RequestTimeout];
+
+/// Every operation the API serves.
 pub(crate) fn endpoints() -> Vec<Endpoint> {
+    const GET: Method = Method::GET;
+    const POST: Method = Method::POST;
+    const DELETE: Method = Method::DELETE;
     vec![
-        Endpoint::get("/api/v1/company", company::show, &[]),
-        Endpoint::get("/api/v1/emissions", emissions::show, &[BadRequest, NotFound]),
-        Endpoint::get("/api/v1/sessions", emissions::sessions, &[]),
-        Endpoint::post("/api/v1/sessions/{id}/complete", emissions::complete, &[NotFound, Conflict]),
-        Endpoint::get("/api/v1/bills", bills::list, &[BadRequest, NotFound]),
-        Endpoint::post(
+        endpoint(GET, "/api/v1/company", company::show, &[]),
+        endpoint(GET, "/api/v1/emissions", emissions::show, &[BadRequest, NotFound]),
+        endpoint(GET, "/api/v1/sessions", emissions::sessions, &[]),
+        endpoint(POST, "/api/v1/sessions/{id}/complete", emissions::complete, &[NotFound, Conflict]),
+        endpoint(GET, "/api/v1/bills", bills::list, &[BadRequest, NotFound]),
+        endpoint(
+            POST,
             "/api/v1/bills",
             bills::upload,
             &[
@@ -99,9 +79,10 @@ pub(crate) fn endpoints() -> Vec<Endpoint> {
                 IdempotencyKeyReused,
             ],
         ),
-        Endpoint::get("/api/v1/bills/{id}", bills::show, &[NotFound]),
-        Endpoint::get("/api/v1/bills/{id}/file", bills::file, &[NotFound]),
-        Endpoint::post(
+        endpoint(GET, "/api/v1/bills/{id}", bills::show, &[NotFound]),
+        endpoint(GET, "/api/v1/bills/{id}/file", bills::file, &[NotFound]),
+        endpoint(
+            POST,
             "/api/v1/bills/{id}/confirm",
             bills::confirm,
             &[
@@ -115,27 +96,19 @@ pub(crate) fn endpoints() -> Vec<Endpoint> {
                 FactorSetUnavailable,
             ],
         ),
-        Endpoint::post(
-            "/api/v1/bills/{id}/reject",
-            bills::reject,
-            &[NotFound, Conflict, BadRequest, PayloadTooLarge, UnsupportedMediaType, RequestTimeout],
-        ),
-        Endpoint::post(
-            "/api/v1/bills/{id}/void",
-            bills::void,
-            &[NotFound, Conflict, BadRequest, PayloadTooLarge, UnsupportedMediaType, RequestTimeout],
-        ),
-        Endpoint::get("/api/v1/keys", keys::list, &[]),
-        Endpoint::post("/api/v1/keys", keys::create, &JSON_BODY),
-        Endpoint::delete("/api/v1/keys/{id}", keys::revoke, &[NotFound]),
-        Endpoint::get("/api/v1/openapi.json", docs::openapi, &[]),
-        Endpoint::get("/healthz", health::healthz, &[]),
-        Endpoint::get("/readyz", health::readyz, &[ServiceUnavailable]),
+        endpoint(POST, "/api/v1/bills/{id}/reject", bills::reject, &CORRECTION),
+        endpoint(POST, "/api/v1/bills/{id}/void", bills::void, &CORRECTION),
+        endpoint(GET, "/api/v1/keys", keys::list, &[]),
+        endpoint(POST, "/api/v1/keys", keys::create, &JSON_BODY),
+        endpoint(DELETE, "/api/v1/keys/{id}", keys::revoke, &[NotFound]),
+        endpoint(GET, "/api/v1/openapi.json", docs::openapi, &[]),
+        endpoint(GET, "/healthz", health::healthz, &[]),
+        endpoint(GET, "/readyz", health::readyz, &[ServiceUnavailable]),
     ]
 }
 
 /// The methods a path accepts, for `Allow`: each endpoint's, and HEAD with GET.
-pub(crate) fn allowed(methods: &[Method]) -> String {
+fn allowed(methods: &[Method]) -> String {
     let mut names: Vec<&str> = Vec::new();
     for method in methods {
         names.push(method.as_str());

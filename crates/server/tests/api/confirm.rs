@@ -142,17 +142,28 @@ async fn bad_confirmations_name_the_field_and_change_nothing(app: TestApp) {
         (bill.clone(), with("periodEnd", json!("2026-12-31")), "periodEnd"),
         (bill.clone(), with("meterPoint", json!("1200023305968")), "meterPoint"),
         (gas.clone(), with("unit", json!("m3")), "calorificValue"),
+        // As strings, amounts are digits with an optional point: nothing else a parser might take.
+        (bill.clone(), with("consumption", json!("+12")), "consumption"),
+        (bill.clone(), with("consumption", json!(" 12 ")), "consumption"),
+        (bill.clone(), with("consumption", json!("1e3")), "consumption"),
+        (bill.clone(), with("consumption", json!(".5")), "consumption"),
+        (bill.clone(), with("consumption", json!("5.")), "consumption"),
     ];
     for (id, body, field) in cases {
         let res =
             expect_error(confirm(&app, &tenant.key, &id, body).await, StatusCode::BAD_REQUEST, "bad_request").await;
         assert_eq!(res["param"], field, "{res}");
     }
-    for body in [
-        json!({"unit": "kWh"}),
-        json!({"consumption": 1, "unit": "kWh", "periodStart": "2025-05-01", "periodEnd": "2025-05-31", "extra": 1}),
+    for (body, field) in [
+        (json!({"unit": "kWh"}), "consumption"),
+        (
+            json!({"consumption": 1, "unit": "kWh", "periodStart": "2025-05-01", "periodEnd": "2025-05-31", "extra": 1}),
+            "extra",
+        ),
     ] {
-        expect_error(confirm(&app, &tenant.key, &bill, body).await, StatusCode::BAD_REQUEST, "bad_request").await;
+        let res =
+            expect_error(confirm(&app, &tenant.key, &bill, body).await, StatusCode::BAD_REQUEST, "bad_request").await;
+        assert_eq!(res["param"], field, "the field missing, or not expected: {res}");
     }
     let still: Value = app.get(&format!("/api/v1/bills/{bill}"), &tenant.key).await.json().await.expect("json");
     assert_eq!(still["data"]["status"], "uploaded", "nothing was half-written");

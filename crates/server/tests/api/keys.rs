@@ -33,6 +33,13 @@ async fn a_created_key_is_shown_once_and_works(app: TestApp) {
     }
     let used = listed.iter().find(|k| k["name"] == "ci").expect("new key listed");
     assert!(used["lastUsedAt"].is_string(), "its use was recorded");
+
+    // A key made through the API is named; each refusal names the field at fault.
+    for (body, field) in [(json!({}), "name"), (json!({"name": "  "}), "name"), (json!({"nme": "x"}), "nme")] {
+        let res = app.client.post(app.url("/api/v1/keys")).bearer_auth(&tenant.key).json(&body).send().await;
+        let refused = expect_error(res.expect("request"), StatusCode::BAD_REQUEST, "bad_request").await;
+        assert_eq!(refused["param"], field, "{body}: {refused}");
+    }
 }
 
 async fn keys_of_another_company_or_space_are_out_of_reach(app: TestApp) {

@@ -111,6 +111,16 @@ async fn the_docs_ui_loads_every_asset_from_this_server_and_nothing_from_elsewhe
     assert!(initializer.contains("\"validatorUrl\": \"none\""), "{initializer}");
     assert!(!initializer.contains("http://") && !initializer.contains("https://"), "{initializer}");
 
-    let missing = client.get(app.url("/docs/nothing-here.js")).send().await.expect("get");
-    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    let bundle = client.get(app.url("/docs/swagger-ui-bundle.js")).send().await.expect("get");
+    let cache = bundle.headers()["cache-control"].to_str().expect("text").to_owned();
+    assert!(cache.contains("max-age"), "the bundle is cacheable: {cache}");
+    assert_eq!(bundle.headers()["content-security-policy"].to_str().expect("text"), csp);
+
+    // Only the files the page loads: not the distribution's other bundles, nothing outside it.
+    for missing in ["nothing-here.js", "swagger-ui-es-bundle.js", "swagger-ui.js", "../Cargo.toml", "%2e%2e/x"] {
+        let res = client.get(app.url(&format!("/docs/{missing}"))).send().await.expect("get");
+        let body: Value = res.json().await.expect("a JSON error body");
+        assert_eq!(body["error"], "not_found", "{missing}: {body}");
+        assert!(body["message"].as_str().is_some_and(|m| m.starts_with("No route matches")), "{body}");
+    }
 }
