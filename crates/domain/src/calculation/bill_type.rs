@@ -83,17 +83,6 @@ pub enum Unit {
 impl Unit {
     pub const ALL: [Unit; 4] = [Unit::Kwh, Unit::CubicMetres, Unit::HundredsOfCubicFeet, Unit::Litres];
 
-    /// Every name a unit is read from: its own, and the spellings people write on bills.
-    pub const NAMES: [(&'static str, Unit); 7] = [
-        ("kWh", Unit::Kwh),
-        ("m3", Unit::CubicMetres),
-        ("hcf", Unit::HundredsOfCubicFeet),
-        ("litres", Unit::Litres),
-        ("kwh", Unit::Kwh),
-        ("m³", Unit::CubicMetres),
-        ("l", Unit::Litres),
-    ];
-
     /// The largest quantity one bill may state in this unit. Far above any one site's bill (a
     /// terawatt-hour; a hundred million litres or cubic metres), and low enough that one bill's
     /// emissions fit comfortably in the store's integer micrograms.
@@ -118,10 +107,11 @@ impl Unit {
 impl FromStr for Unit {
     type Err = DomainError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Unit::NAMES
-            .iter()
-            .find(|(name, _)| *name == s)
-            .map(|(_, unit)| *unit)
+        // One spelling per unit, the one the document lists: "kwh" or "m³" are refused, naming
+        // the four, rather than read as a guess.
+        Unit::ALL
+            .into_iter()
+            .find(|unit| unit.as_str() == s)
             .ok_or_else(|| DomainError::invalid("unit", format!("unknown unit {s:?}; expected kWh, m3, hcf or litres")))
     }
 }

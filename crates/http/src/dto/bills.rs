@@ -75,7 +75,7 @@ pub(crate) struct ConfirmIn {
     /// The quantity billed, in `unit`.
     #[schema(schema_with = schema::amount_in)]
     pub consumption: Box<RawValue>,
-    #[schema(schema_with = schema::unit_in)]
+    #[schema(schema_with = schema::unit)]
     pub unit: String,
     /// First day billed (`YYYY-MM-DD`).
     #[schema(schema_with = schema::date_text)]

@@ -24,14 +24,6 @@ pub(crate) fn unit() -> Object {
     words(Unit::ALL.map(Unit::as_str))
 }
 
-/// A unit as a client may send it: its name, or a spelling read as it (`kwh`, `m³`, `l`).
-pub(crate) fn unit_in() -> Object {
-    let mut schema = words(Unit::NAMES.map(|(name, _)| name));
-    schema.description =
-        Some("`kWh`, `m3`, `hcf` or `litres`; `kwh`, `m³` and `l` are read as `kWh`, `m3` and `litres`.".into());
-    schema
-}
-
 pub(crate) fn key_mode() -> Object {
     words(KeyMode::ALL.map(KeyMode::as_str))
 }

@@ -137,6 +137,7 @@ async fn bad_confirmations_name_the_field_and_change_nothing(app: TestApp) {
         (bill.clone(), with("consumption", json!("lots")), "consumption"),
         (bill.clone(), with("unit", json!("litres")), "unit"),
         (bill.clone(), with("unit", json!("furlongs")), "unit"),
+        (bill.clone(), with("unit", json!("kwh")), "unit"),
         (bill.clone(), with("periodStart", json!("01/05/2025")), "periodStart"),
         (bill.clone(), with("periodEnd", json!("2025-04-30")), "periodEnd"),
         (bill.clone(), with("periodEnd", json!("2026-12-31")), "periodEnd"),
