@@ -11,9 +11,9 @@ use serde_json::Value;
 use utoipa::OpenApi;
 use utoipa::openapi::example::ExampleBuilder;
 use utoipa::openapi::header::HeaderBuilder;
-use utoipa::openapi::path::{HttpMethod, Operation};
+use utoipa::openapi::path::Operation;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
-use utoipa::openapi::{ContentBuilder, ObjectBuilder, Ref, RefOr, Response, ResponseBuilder, Type};
+use utoipa::openapi::{ContentBuilder, Header, ObjectBuilder, Ref, RefOr, Response, ResponseBuilder, Type};
 
 use crate::error_code::ErrorCode;
 use crate::routes::{self, bills, company, docs, emissions, health, keys};
@@ -206,7 +206,7 @@ impl utoipa::Modify for Conventions {
             for (method, operation) in operations(item) {
                 let errors = endpoints
                     .iter()
-                    .find(|e| e.path == path && e.method.as_str().eq_ignore_ascii_case(method_name(&method)))
+                    .find(|e| e.path == path && e.method.as_str() == method)
                     .map(|e| e.errors)
                     .unwrap_or_default();
                 add_errors(operation, errors);
@@ -224,30 +224,18 @@ impl utoipa::Modify for Conventions {
     }
 }
 
-fn operations(item: &mut utoipa::openapi::PathItem) -> Vec<(HttpMethod, &mut Operation)> {
+/// A path's operations, each with its method's name.
+fn operations(item: &mut utoipa::openapi::PathItem) -> Vec<(&'static str, &mut Operation)> {
     [
-        (HttpMethod::Get, item.get.as_mut()),
-        (HttpMethod::Post, item.post.as_mut()),
-        (HttpMethod::Put, item.put.as_mut()),
-        (HttpMethod::Patch, item.patch.as_mut()),
-        (HttpMethod::Delete, item.delete.as_mut()),
+        ("GET", item.get.as_mut()),
+        ("POST", item.post.as_mut()),
+        ("PUT", item.put.as_mut()),
+        ("PATCH", item.patch.as_mut()),
+        ("DELETE", item.delete.as_mut()),
     ]
     .into_iter()
     .filter_map(|(method, operation)| operation.map(|operation| (method, operation)))
     .collect()
-}
-
-fn method_name(method: &HttpMethod) -> &'static str {
-    match method {
-        HttpMethod::Get => "GET",
-        HttpMethod::Post => "POST",
-        HttpMethod::Put => "PUT",
-        HttpMethod::Patch => "PATCH",
-        HttpMethod::Delete => "DELETE",
-        HttpMethod::Head => "HEAD",
-        HttpMethod::Options => "OPTIONS",
-        HttpMethod::Trace => "TRACE",
-    }
 }
 
 /// Every code an operation can answer with: its own, those of any authenticated operation, and
@@ -300,12 +288,10 @@ fn with_the_seeds_error_example(operation: &mut Operation) {
 fn with_replayed_refusals(operation: &mut Operation) {
     for status in ["400", "404", "409"] {
         if let Some(RefOr::T(response)) = operation.responses.responses.get_mut(status) {
-            let header = HeaderBuilder::new()
-                .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
-                .description(Some(
-                    "`true` when this is the stored answer to an earlier request with this `Idempotency-Key`.",
-                ))
-                .build();
+            let header = text_header(
+                "`true` when this is the stored answer to an earlier request with this `Idempotency-Key`.",
+                None,
+            );
             response.headers.insert("Idempotent-Replayed".into(), header.into());
         }
     }
@@ -321,33 +307,28 @@ fn error_response(status: u16, codes: &[ErrorCode]) -> Response {
     let content =
         ContentBuilder::new().schema(Some(Ref::from_schema_name("Error"))).examples_from_iter(examples).build();
     let mut response = ResponseBuilder::new().description(description).content("application/json", content);
-    let header = |description: &str| {
-        HeaderBuilder::new()
-            .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
-            .description(Some(description))
-            .build()
-    };
     if codes.contains(&ErrorCode::ServiceUnavailable) {
-        response = response.header("Retry-After", header("Seconds to wait before retrying."));
+        response = response.header("Retry-After", text_header("Seconds to wait before retrying.", None));
     }
     if codes.iter().any(|c| ErrorCode::AUTHENTICATION.contains(c)) {
         response = response.header(
             "WWW-Authenticate",
-            header("`Bearer realm=\"carbonpass\"`, with `error=\"invalid_token\"` for a key that was sent."),
+            text_header("`Bearer realm=\"carbonpass\"`, with `error=\"invalid_token\"` for a key that was sent.", None),
         );
     }
     response.build()
 }
 
 fn with_request_id(response: &mut Response) {
-    response.headers.insert(
-        "X-Request-Id".into(),
-        HeaderBuilder::new()
-            .schema(Some(ObjectBuilder::new().schema_type(Type::String).pattern(Some("^req_[0-9A-Za-z]{20}$"))))
-            .description(Some("This request's id (`req_…`); quote it when reporting a problem."))
-            .build()
-            .into(),
-    );
+    let header =
+        text_header("This request's id (`req_…`); quote it when reporting a problem.", Some("^req_[0-9A-Za-z]{20}$"));
+    response.headers.insert("X-Request-Id".into(), header.into());
+}
+
+/// A response header holding text, matching `pattern` when one is given.
+fn text_header(description: &str, pattern: Option<&str>) -> Header {
+    let schema = ObjectBuilder::new().schema_type(Type::String).pattern(pattern);
+    HeaderBuilder::new().schema(Some(schema)).description(Some(description)).build()
 }
 
 #[cfg(test)]

@@ -6,11 +6,12 @@ use std::borrow::Cow;
 use std::sync::{Arc, OnceLock};
 
 use actix_web::http::header::{self, CacheControl, CacheDirective};
-use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, guard, web};
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, web};
 use carbonpass_domain::DomainError;
 use utoipa_swagger_ui::Config;
 
 use super::fallback::only;
+use super::get_or_head;
 use crate::error::ApiError;
 use crate::openapi;
 
@@ -55,7 +56,6 @@ fn ui_config() -> Arc<Config<'static>> {
 
 pub(crate) fn configure_ui(cfg: &mut web::ServiceConfig) {
     // The page links its assets relatively (`./swagger-ui.css`), so it lives at `/docs/`.
-    let get_or_head = || web::route().guard(guard::Any(guard::Get()).or(guard::Head()));
     cfg.service(
         web::resource("/docs")
             .route(get_or_head().to(|| async {

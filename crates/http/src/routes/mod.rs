@@ -37,12 +37,13 @@ where
     Args: FromRequest + 'static,
     F::Output: Responder + 'static,
 {
-    let guard = if method == Method::GET {
-        guard::Any(guard::Get()).or(guard::Head())
-    } else {
-        guard::Any(guard::Method(method.clone()))
-    };
-    Endpoint { method, path, errors, route: web::route().guard(guard).to(handler) }
+    let route = if method == Method::GET { get_or_head() } else { web::route().guard(guard::Method(method.clone())) };
+    Endpoint { method, path, errors, route: route.to(handler) }
+}
+
+/// A route for GET and HEAD alike.
+pub(super) fn get_or_head() -> Route {
+    web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
 }
 
 /// A JSON body's own failures: unreadable or not fitting (400), too large (413), not JSON or
