@@ -35,6 +35,11 @@ pub enum DomainError {
     #[error("conflict: {message}")]
     Conflict { message: String },
 
+    /// A field inside a document (`projects[2].title`) that breaks a rule; `path` names it as
+    /// the client wrote it.
+    #[error("invalid {path}: {message}")]
+    InvalidAt { path: String, message: String },
+
     /// A required field was not sent at all (as opposed to sent and invalid).
     #[error("missing field {field} in {context}")]
     MissingField { field: &'static str, context: &'static str },
@@ -64,6 +69,10 @@ pub enum DomainError {
     #[error("unsupported file: {0}")]
     UnsupportedFile(String),
 
+    /// A plan that may not be published yet: the sections it lacks and the checks it fails.
+    #[error("the plan is incomplete: missing {missing_sections:?}")]
+    PlanIncomplete { missing_sections: Vec<&'static str>, failed_checks: Vec<crate::crp::FailedCheck> },
+
     /// A dependency (the database) cannot be reached or timed out. The text is for logs only.
     #[error("dependency unavailable: {0}")]
     Unavailable(String),
@@ -76,6 +85,21 @@ pub enum DomainError {
 impl DomainError {
     pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
         Self::Invalid { field, message: message.into() }
+    }
+
+    /// An [`Invalid`](Self::Invalid) error of a field checked on its own, moved to where the
+    /// field sits in a document (`path`); other errors pass unchanged.
+    pub fn at(self, path: impl Into<String>) -> Self {
+        match self {
+            Self::Invalid { message, .. } | Self::InvalidAt { message, .. } => {
+                Self::InvalidAt { path: path.into(), message }
+            }
+            other => other,
+        }
+    }
+
+    pub fn invalid_at(path: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::InvalidAt { path: path.into(), message: message.into() }
     }
 
     pub fn not_found(entity: &'static str) -> Self {

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use crate::crp::CarbonReductionPlan;
 use crate::model::Bill;
 
 /// An event to write to the outbox: its type and its `data` as JSON text.
@@ -53,6 +54,27 @@ pub fn bill_voided(bill: &Bill) -> OutboxEvent {
 /// `bill.uploaded`, with the same fields as the upload's response.
 pub fn bill_uploaded(bill: &Bill) -> OutboxEvent {
     OutboxEvent { event_type: "bill.uploaded", data: bill_data(bill) }
+}
+
+#[derive(Serialize)]
+struct PlanData<'a> {
+    id: &'a str,
+    status: &'a str,
+}
+
+fn plan_data(plan: &CarbonReductionPlan) -> String {
+    // Serialising plain strings cannot fail.
+    serde_json::to_string(&PlanData { id: plan.id.as_str(), status: plan.status.as_str() }).unwrap_or_default()
+}
+
+/// `crp.generated`, when a plan is generated (as a draft), with the seed's `data`.
+pub fn crp_generated(plan: &CarbonReductionPlan) -> OutboxEvent {
+    OutboxEvent { event_type: "crp.generated", data: plan_data(plan) }
+}
+
+/// `crp.published`, when a plan is published.
+pub fn crp_published(plan: &CarbonReductionPlan) -> OutboxEvent {
+    OutboxEvent { event_type: "crp.published", data: plan_data(plan) }
 }
 
 #[cfg(test)]

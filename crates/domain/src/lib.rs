@@ -4,6 +4,7 @@
 //! This crate names no web framework, database or runtime: the compiler keeps the hexagon.
 
 pub mod calculation;
+pub mod crp;
 pub mod error;
 pub mod events;
 pub mod model;

@@ -54,6 +54,14 @@ pub(crate) struct ErrorBody<'a> {
     /// The field at fault, when one is.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub param: Option<&'a str>,
+    /// `crp_incomplete`: the sections the plan lacks.
+    #[serde(rename = "missingSections", skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = crate::dto::schema::sections_list)]
+    pub missing_sections: Option<&'a [&'static str]>,
+    /// `crp_incomplete`: the codes of the checks the plan fails.
+    #[serde(rename = "failedChecks", skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = crate::dto::schema::check_list)]
+    pub failed_checks: Option<&'a [&'static str]>,
 }
 
 /// What a client is told: status, stable snake_case code, a sentence, the field at fault.
@@ -62,11 +70,24 @@ struct Public {
     code: &'static str,
     message: String,
     param: Option<Cow<'static, str>>,
+    /// A plan that cannot be published: its missing sections and failed checks.
+    gaps: Option<(Vec<&'static str>, Vec<&'static str>)>,
 }
 
 impl Public {
     fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { status: code.status(), code: code.code(), message: message.into(), param: None }
+        Self { status: code.status(), code: code.code(), message: message.into(), param: None, gaps: None }
+    }
+
+    fn body(&self) -> ErrorBody<'_> {
+        ErrorBody {
+            error: self.code,
+            message: &self.message,
+            status: self.status.as_u16(),
+            param: self.param.as_deref(),
+            missing_sections: self.gaps.as_ref().map(|(sections, _)| sections.as_slice()),
+            failed_checks: self.gaps.as_ref().map(|(_, checks)| checks.as_slice()),
+        }
     }
 }
 
@@ -145,6 +166,25 @@ fn domain_public(err: &DomainError) -> Public {
             param: Some(Cow::Borrowed(field)),
             ..Public::new(ErrorCode::BadRequest, format!("Invalid \"{field}\": {message}."))
         },
+        DomainError::InvalidAt { path, message } => Public {
+            param: Some(Cow::Owned(path.clone())),
+            ..Public::new(ErrorCode::BadRequest, format!("Invalid \"{path}\": {message}."))
+        },
+        DomainError::PlanIncomplete { missing_sections, failed_checks } => {
+            let mut needs: Vec<String> = missing_sections
+                .iter()
+                .filter_map(|name| carbonpass_domain::crp::Section::ALL.into_iter().find(|s| s.as_str() == *name))
+                .map(|section| format!("{} needs {}", section.as_str(), section.needs()))
+                .collect();
+            needs.extend(failed_checks.iter().map(|check| check.message.clone()));
+            Public {
+                gaps: Some((missing_sections.clone(), failed_checks.iter().map(|c| c.check).collect())),
+                ..Public::new(
+                    ErrorCode::CrpIncomplete,
+                    format!("The plan cannot be published yet. {}.", needs.join("; ")),
+                )
+            }
+        }
         DomainError::Conflict { message } => Public::new(ErrorCode::Conflict, capitalise(message)),
         DomainError::MissingField { field, context } => Public {
             param: Some(Cow::Borrowed(field)),
@@ -200,13 +240,7 @@ fn domain_public(err: &DomainError) -> Public {
 /// The status and exact JSON body a domain error is answered with (kept to replay it).
 pub(crate) fn stored(err: &DomainError) -> (u16, String) {
     let public = domain_public(err);
-    let body = ErrorBody {
-        error: public.code,
-        message: &public.message,
-        status: public.status.as_u16(),
-        param: public.param.as_deref(),
-    };
-    (public.status.as_u16(), serde_json::to_string(&body).unwrap_or_default())
+    (public.status.as_u16(), serde_json::to_string(&public.body()).unwrap_or_default())
 }
 
 fn capitalise(message: &str) -> String {
@@ -222,7 +256,14 @@ fn capitalise(message: &str) -> String {
 /// The JSON error response for a status, code and sentence. Used by [`ApiError`] and by the
 /// middleware that dresses the framework's own bare errors.
 pub(crate) fn error_response(status: StatusCode, code: &str, message: &str, param: Option<&str>) -> HttpResponse {
-    HttpResponse::build(status).json(ErrorBody { error: code, message, status: status.as_u16(), param })
+    HttpResponse::build(status).json(ErrorBody {
+        error: code,
+        message,
+        status: status.as_u16(),
+        param,
+        missing_sections: None,
+        failed_checks: None,
+    })
 }
 
 impl ResponseError for ApiError {
@@ -235,7 +276,7 @@ impl ResponseError for ApiError {
         if public.status.is_server_error() {
             tracing::error!(cause = %self, "request failed");
         }
-        let mut response = error_response(public.status, public.code, &public.message, public.param.as_deref());
+        let mut response = HttpResponse::build(public.status).json(public.body());
         let headers = response.headers_mut();
         match self {
             ApiError::Domain(DomainError::Unauthenticated(failure)) => {

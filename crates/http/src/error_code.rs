@@ -24,12 +24,13 @@ pub enum ErrorCode {
     UnsupportedMediaType,
     IdempotencyKeyReused,
     FactorSetUnavailable,
+    CrpIncomplete,
     InternalError,
     ServiceUnavailable,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 20] = [
+    pub const ALL: [ErrorCode; 21] = [
         Self::BadRequest,
         Self::MissingApiKey,
         Self::MalformedApiKey,
@@ -48,6 +49,7 @@ impl ErrorCode {
         Self::UnsupportedMediaType,
         Self::IdempotencyKeyReused,
         Self::FactorSetUnavailable,
+        Self::CrpIncomplete,
         Self::InternalError,
         Self::ServiceUnavailable,
     ];
@@ -77,6 +79,7 @@ impl ErrorCode {
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::IdempotencyKeyReused => "idempotency_key_reused",
             Self::FactorSetUnavailable => "factor_set_unavailable",
+            Self::CrpIncomplete => "crp_incomplete",
             Self::InternalError => "internal_error",
             Self::ServiceUnavailable => "service_unavailable",
         }
@@ -100,7 +103,7 @@ impl ErrorCode {
             }
             Self::PayloadTooLarge => S::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => S::UNSUPPORTED_MEDIA_TYPE,
-            Self::IdempotencyKeyReused | Self::FactorSetUnavailable => S::UNPROCESSABLE_ENTITY,
+            Self::IdempotencyKeyReused | Self::FactorSetUnavailable | Self::CrpIncomplete => S::UNPROCESSABLE_ENTITY,
             Self::InternalError => S::INTERNAL_SERVER_ERROR,
             Self::ServiceUnavailable => S::SERVICE_UNAVAILABLE,
         }
@@ -150,6 +153,9 @@ impl ErrorCode {
             }
             Self::FactorSetUnavailable => {
                 "No DESNZ factor set covers the bill's reporting period (before 2019). Check `periodStart`."
+            }
+            Self::CrpIncomplete => {
+                "The plan cannot be published yet: `missingSections` lists the sections it lacks and `failedChecks` the checks it fails, and the message says what each needs. Complete the CRP inputs (or confirm bills), generate a new plan and publish that."
             }
             Self::InternalError => {
                 "Something failed on our side; it was logged under the response's `X-Request-Id`. Retry later, and quote that id if it persists."

@@ -16,7 +16,7 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Header, ObjectBuilder, Ref, RefOr, Response, ResponseBuilder, Type};
 
 use crate::error_code::ErrorCode;
-use crate::routes::{self, bills, company, docs, emissions, health, keys};
+use crate::routes::{self, bills, company, crp, docs, emissions, health, keys};
 
 /// Where the document is served.
 pub(crate) const PATH: &str = "/api/v1/openapi.json";
@@ -43,6 +43,13 @@ pub(crate) const BEARER: &str = "bearerAuth";
         bills::confirm,
         bills::reject,
         bills::void,
+        crp::inputs,
+        crp::replace_inputs,
+        crp::list,
+        crp::generate,
+        crp::show,
+        crp::publish,
+        crp::pdf,
         keys::list,
         keys::create,
         keys::revoke,
@@ -56,6 +63,7 @@ pub(crate) const BEARER: &str = "bearerAuth";
         (name = "Bills", description = "Utility bills: upload, confirm, correct, read."),
         (name = "Emissions", description = "Scope 1, 2 and 3 totals in tCO2e."),
         (name = "Sessions", description = "Footprint-collection sessions: one site's bills for one reporting period."),
+        (name = "Carbon Reduction Plans", description = "PPN 006 Carbon Reduction Plans: their inputs, generating, publishing, reading and the PDF."),
         (name = "Keys", description = "API keys of the caller."),
         (name = "Operations", description = "Health, readiness and this document; no key needed."),
     ),

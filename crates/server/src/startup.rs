@@ -14,6 +14,7 @@ use carbonpass_domain::calculation::{FactorLibrary, FactorsError};
 use carbonpass_domain::ports::BlobStore;
 use carbonpass_domain::usecases::{Ports, Services};
 use carbonpass_http::{HttpState, build_app};
+use carbonpass_pdf::TypstRenderer;
 use carbonpass_store::secrets::redacted_url;
 use carbonpass_store::{Backend, Store, StoreError};
 use secrecy::ExposeSecret;
@@ -71,7 +72,9 @@ pub fn services(store: Store, blobs: Arc<dyn BlobStore>, factors: FactorLibrary,
         bills: store.clone(),
         idempotency: store.clone(),
         idempotency_lease: chrono::TimeDelta::try_seconds(lease_secs).unwrap_or(chrono::TimeDelta::MAX),
-        reports: store,
+        reports: store.clone(),
+        plans: store,
+        renderer: Arc::new(TypstRenderer::new(std::thread::available_parallelism().map_or(2, |n| n.get()))),
         blobs,
         factors: Arc::new(factors),
     })

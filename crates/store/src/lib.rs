@@ -12,6 +12,7 @@ mod idempotency;
 mod ids;
 mod inline;
 mod migrations;
+mod plans;
 mod reports;
 mod schema;
 pub mod secrets;

@@ -132,6 +132,27 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    crp_inputs (company_id) {
+        company_id -> Text,
+        document -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    crp_plans (id) {
+        id -> Text,
+        company_id -> Text,
+        status -> Text,
+        fy_year -> Integer,
+        target_year -> Integer,
+        generated_at -> Timestamp,
+        published_at -> Nullable<Timestamp>,
+        content -> Text,
+    }
+}
+
 diesel::joinable!(sessions -> sites (site_id));
 diesel::joinable!(bills -> sessions (session_id));
 
@@ -179,6 +200,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     bills,
     bill_emissions,
     events,
+    crp_inputs,
+    crp_plans,
     idempotency_keys,
     emission_totals
 );

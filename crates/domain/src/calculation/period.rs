@@ -52,6 +52,19 @@ impl ReportingPeriod {
         }
     }
 
+    /// The period that ends in `year` (its `fyYear`): for an April start, 2026 gives `2025-26`.
+    pub fn ending_in(year: i32, start: ReportingYearStart) -> Self {
+        match start.month() {
+            1 => Self::starting(year, 1),
+            month => Self::starting(year - 1, month),
+        }
+    }
+
+    /// The year in which the period ends (a plan's `fyYear`).
+    pub fn end_year(self) -> i32 {
+        self.end().year()
+    }
+
     pub fn start(self) -> NaiveDate {
         self.start
     }
@@ -109,6 +122,18 @@ mod tests {
 
     fn month(m: u32) -> ReportingYearStart {
         ReportingYearStart::new(m).expect("month")
+    }
+
+    #[test]
+    fn a_period_is_found_by_the_year_it_ends_in() {
+        for m in 1..=12 {
+            for year in [1990, 2026, 2099] {
+                let p = ReportingPeriod::ending_in(year, month(m));
+                assert_eq!(p.end_year(), year, "start month {m}");
+                assert_eq!(p.start().month(), m);
+            }
+        }
+        assert_eq!(ReportingPeriod::ending_in(2026, ReportingYearStart::APRIL).label(), "2025-26");
     }
 
     #[test]

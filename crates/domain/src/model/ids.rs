@@ -27,6 +27,8 @@ pub struct BillKind;
 pub struct SessionKind;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct EventKind;
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PlanKind;
 
 impl IdKind for CompanyKind {
     const PREFIX: &'static str = "comp_";
@@ -57,11 +59,16 @@ impl IdKind for EventKind {
     const PREFIX: &'static str = "evt_";
     const ENTITY: &'static str = "event";
 }
+impl IdKind for PlanKind {
+    const PREFIX: &'static str = "crp_";
+    const ENTITY: &'static str = "carbon reduction plan";
+}
 
 pub type CompanyId = Id<CompanyKind>;
 pub type BillId = Id<BillKind>;
 pub type SessionId = Id<SessionKind>;
 pub type EventId = Id<EventKind>;
+pub type PlanId = Id<PlanKind>;
 pub type SiteId = Id<SiteKind>;
 pub type UserId = Id<UserKind>;
 pub type ApiKeyId = Id<ApiKeyKind>;

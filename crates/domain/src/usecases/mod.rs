@@ -5,6 +5,7 @@ mod authenticate;
 mod bills;
 mod cache;
 mod company;
+mod crp;
 mod demo;
 mod emissions;
 mod stored_files;
@@ -17,6 +18,7 @@ use std::sync::Arc;
 
 pub use api_keys::IssueKey;
 pub use bills::{FileUpload, UploadForm, UploadedFile};
+pub use crp::GeneratePlan;
 pub use demo::{DEMO_COMPANY_SLUG, DEMO_USER_EMAIL, DemoAccount};
 pub use sweep::SweepReport;
 pub use uploads::{ReceivedUpload, UploadFailure, UploadReply, UploadResponses};
@@ -29,7 +31,7 @@ use crate::ports::EmissionsRepository;
 use crate::model::CompanyOverview;
 use crate::ports::{
     ApiKeyCodec, ApiKeyRepository, BillRepository, BlobStore, CompanyRepository, HealthProbe, IdempotencyStore,
-    UserRepository,
+    PlanRenderer, PlanRepository, UserRepository,
 };
 
 /// How many tenants' overviews a process keeps in memory.
@@ -51,6 +53,9 @@ pub struct Ports {
     /// How long an idempotency claim shields a request in flight (see `uploads`).
     pub idempotency_lease: chrono::TimeDelta,
     pub reports: Arc<dyn EmissionsRepository>,
+    pub plans: Arc<dyn PlanRepository>,
+    /// Lays plans out as PDFs.
+    pub renderer: Arc<dyn PlanRenderer>,
 }
 
 impl fmt::Debug for Ports {
@@ -73,6 +78,8 @@ pub struct Services {
     idempotency: Arc<dyn IdempotencyStore>,
     idempotency_lease: chrono::TimeDelta,
     reports: Arc<dyn EmissionsRepository>,
+    plans: Arc<dyn PlanRepository>,
+    renderer: Arc<dyn PlanRenderer>,
     overviews: Arc<VersionedCache<CompanyOverview>>,
 }
 
@@ -96,6 +103,8 @@ impl Services {
             idempotency,
             idempotency_lease,
             reports,
+            plans,
+            renderer,
         } = ports;
         let overviews = Arc::new(VersionedCache::new(OVERVIEW_CACHE_TENANTS));
         Self {
@@ -110,6 +119,8 @@ impl Services {
             idempotency,
             idempotency_lease,
             reports,
+            plans,
+            renderer,
             overviews,
         }
     }
@@ -127,7 +138,7 @@ pub(crate) mod test_support {
     use super::*;
     use crate::ports::{
         MockApiKeyCodec, MockApiKeyRepository, MockBillRepository, MockCompanyRepository, MockEmissionsRepository,
-        MockHealthProbe, MockIdempotencyStore, MockUserRepository,
+        MockHealthProbe, MockIdempotencyStore, MockPlanRenderer, MockPlanRepository, MockUserRepository,
     };
 
     /// The company a store would return for `new`, with id `id`.
@@ -155,6 +166,8 @@ pub(crate) mod test_support {
         pub bills: MockBillRepository,
         pub idempotency: MockIdempotencyStore,
         pub reports: MockEmissionsRepository,
+        pub plans: MockPlanRepository,
+        pub renderer: MockPlanRenderer,
         pub blobs: Arc<MemoryBlobs>,
     }
 
@@ -172,6 +185,8 @@ pub(crate) mod test_support {
                 idempotency: Arc::new(self.idempotency),
                 idempotency_lease: crate::model::IDEMPOTENCY_LEASE,
                 reports: Arc::new(self.reports),
+                plans: Arc::new(self.plans),
+                renderer: Arc::new(self.renderer),
             })
         }
     }

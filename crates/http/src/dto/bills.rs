@@ -102,7 +102,7 @@ pub(crate) struct ConfirmIn {
 }
 
 /// A JSON number or string, read from its text as an exact decimal.
-fn decimal(field: &'static str, value: &RawValue) -> Result<Decimal, DomainError> {
+pub(crate) fn decimal(field: &'static str, value: &RawValue) -> Result<Decimal, DomainError> {
     let text = value.get().trim();
     if text.starts_with('"') {
         let inner: String = serde_json::from_str(text).map_err(|_| DomainError::invalid(field, "must be a number"))?;

@@ -4,6 +4,7 @@
 pub(crate) mod bills;
 pub(crate) mod calculation;
 pub(crate) mod company;
+pub(crate) mod crp;
 pub(crate) mod emissions;
 pub(crate) mod figures;
 pub(crate) mod health;

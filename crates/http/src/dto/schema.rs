@@ -3,10 +3,11 @@
 //! decimals, and amounts that may be sent as numbers or strings.
 
 use carbonpass_domain::calculation::{BillType, Unit};
+use carbonpass_domain::crp::{PLAN_CHECKS, PlanStatus, ProjectStatus, Section};
 use carbonpass_domain::model::{BillStatus, KeyMode, Plan};
 use utoipa::Number;
 use utoipa::openapi::schema::{OneOfBuilder, SchemaFormat};
-use utoipa::openapi::{KnownFormat, Object, ObjectBuilder, RefOr, Schema, Type};
+use utoipa::openapi::{Array, KnownFormat, Object, ObjectBuilder, RefOr, Schema, Type};
 
 fn words(values: impl IntoIterator<Item = &'static str>) -> Object {
     ObjectBuilder::new().schema_type(Type::String).enum_values(Some(values)).build()
@@ -30,6 +31,26 @@ pub(crate) fn key_mode() -> Object {
 
 pub(crate) fn plan() -> Object {
     words(Plan::ALL.map(Plan::as_str))
+}
+
+pub(crate) fn plan_status() -> Object {
+    words(PlanStatus::ALL.map(PlanStatus::as_str))
+}
+
+pub(crate) fn project_status() -> Object {
+    words(ProjectStatus::ALL.map(ProjectStatus::as_str))
+}
+
+pub(crate) fn sections_list() -> Array {
+    Array::new(words(Section::ALL.map(Section::as_str)))
+}
+
+pub(crate) fn check_code() -> Object {
+    words(PLAN_CHECKS)
+}
+
+pub(crate) fn check_list() -> Array {
+    Array::new(words(PLAN_CHECKS))
 }
 
 pub(crate) fn session_status() -> Object {
@@ -89,4 +110,48 @@ pub(crate) fn date_text() -> Object {
 /// [`decimal_text`], or `null` when there is no value.
 pub(crate) fn decimal_text_or_null() -> RefOr<Schema> {
     OneOfBuilder::new().item(decimal_text()).item(ObjectBuilder::new().schema_type(Type::Null)).into()
+}
+
+/// tCO2e sent as a JSON number or a string of digits: 0 or more, at most a billion, to at most 6
+/// decimals.
+pub(crate) fn tonnes_in(positive: bool) -> RefOr<Schema> {
+    let mut number = ObjectBuilder::new().schema_type(Type::Number).maximum(Some(Number::Int(MOST_STATED)));
+    let pattern = if positive {
+        number = number.exclusive_minimum(Some(Number::Int(0)));
+        r"^(?=[0-9.]*[1-9])[0-9]+(\.[0-9]{1,6})?$"
+    } else {
+        number = number.minimum(Some(Number::Int(0)));
+        r"^[0-9]+(\.[0-9]{1,6})?$"
+    };
+    let text = ObjectBuilder::new().schema_type(Type::String).pattern(Some(pattern)).build();
+    OneOfBuilder::new()
+        .item(number.build())
+        .item(text)
+        .description(Some(
+            "tCO2e as a JSON number or a string of digits, at most 1,000,000,000, to at most 6 decimals; read exactly.",
+        ))
+        .examples([serde_json::json!(12.5), serde_json::json!("12.5")])
+        .into()
+}
+
+pub(crate) fn positive_tonnes_in() -> RefOr<Schema> {
+    tonnes_in(true)
+}
+
+pub(crate) fn tonnes_or_zero_in() -> RefOr<Schema> {
+    tonnes_in(false)
+}
+
+/// A percentage sent as a JSON number or a string: more than 0, less than 100, at most 2 decimals.
+pub(crate) fn percent_in() -> RefOr<Schema> {
+    let number = ObjectBuilder::new()
+        .schema_type(Type::Number)
+        .exclusive_minimum(Some(Number::Int(0)))
+        .exclusive_maximum(Some(Number::Int(100)))
+        .build();
+    let text = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(r"^(?=[0-9.]*[1-9])[0-9]{1,2}(\.[0-9]{1,2})?$"))
+        .build();
+    OneOfBuilder::new().item(number).item(text).examples([serde_json::json!(42.5)]).into()
 }

@@ -4,6 +4,7 @@
 
 pub(crate) mod bills;
 pub(crate) mod company;
+pub(crate) mod crp;
 pub(crate) mod docs;
 pub(crate) mod emissions;
 pub(crate) mod fallback;
@@ -59,6 +60,7 @@ pub(crate) fn endpoints() -> Vec<Endpoint> {
     const GET: Method = Method::GET;
     const POST: Method = Method::POST;
     const DELETE: Method = Method::DELETE;
+    const PUT: Method = Method::PUT;
     vec![
         endpoint(GET, "/api/v1/company", company::show, &[]),
         endpoint(GET, "/api/v1/emissions", emissions::show, &[BadRequest, NotFound]),
@@ -99,6 +101,13 @@ pub(crate) fn endpoints() -> Vec<Endpoint> {
         ),
         endpoint(POST, "/api/v1/bills/{id}/reject", bills::reject, &CORRECTION),
         endpoint(POST, "/api/v1/bills/{id}/void", bills::void, &CORRECTION),
+        endpoint(GET, "/api/v1/crp-inputs", crp::inputs, &[]),
+        endpoint(PUT, "/api/v1/crp-inputs", crp::replace_inputs, &JSON_BODY),
+        endpoint(GET, "/api/v1/crp", crp::list, &[BadRequest]),
+        endpoint(POST, "/api/v1/crp", crp::generate, &JSON_BODY),
+        endpoint(GET, "/api/v1/crp/{id}", crp::show, &[BadRequest, NotFound]),
+        endpoint(POST, "/api/v1/crp/{id}/publish", crp::publish, &[NotFound, Conflict, CrpIncomplete]),
+        endpoint(GET, "/api/v1/crp/{id}/pdf", crp::pdf, &[NotFound]),
         endpoint(GET, "/api/v1/keys", keys::list, &[]),
         endpoint(POST, "/api/v1/keys", keys::create, &JSON_BODY),
         endpoint(DELETE, "/api/v1/keys/{id}", keys::revoke, &[NotFound]),
@@ -135,7 +144,15 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
     }
     for (path, methods, routes) in paths {
         let allow = allowed(&methods);
-        let resource = routes.into_iter().fold(web::resource(path), |resource, route| resource.route(route));
+        let mut resource = routes.into_iter().fold(web::resource(path), |resource, route| resource.route(route));
+        if path == "/api/v1/crp-inputs" {
+            // The one document larger than the API's usual JSON limit.
+            resource = resource.app_data(
+                web::JsonConfig::default()
+                    .limit(crp::CRP_INPUTS_LIMIT)
+                    .error_handler(|err, _| crate::error::ApiError::from(err).into()),
+            );
+        }
         cfg.service(resource.default_service(only(allow)));
     }
     docs::configure_ui(cfg);

@@ -3,7 +3,7 @@
 //! (`sessions`), the double-counting check (`supply`), the maintained totals (`totals`) and the
 //! outbox (`outbox`).
 
-mod calculation;
+pub(crate) mod calculation;
 pub(crate) mod outbox;
 mod row;
 pub(crate) mod sessions;

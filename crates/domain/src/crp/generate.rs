@@ -1,0 +1,287 @@
+//! Generating a plan's content from the company, its CRP inputs and its confirmed bills: pure,
+//! so the same data always gives the same plan.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use rust_decimal::Decimal;
+
+use super::inputs::CrpInputs;
+use super::plan::{Baseline, CategoryFigure, EmissionFigures, Figure, OrganisationDetails, PeriodSpan, PlanContent};
+use super::scope3::{REQUIRED_CATEGORIES, Scope3Category, scope3_by_category};
+use super::trajectory::trajectory;
+use crate::DomainError;
+use crate::calculation::{BillType, Calculation, ReportingPeriod, Scope};
+use crate::model::{Company, Micrograms};
+
+/// A reporting period's confirmed bills: each bill's type and calculation.
+pub type PeriodBills = Vec<(BillType, Calculation)>;
+
+/// What a plan is generated from.
+#[derive(Debug)]
+pub struct PlanSources<'a> {
+    pub company: &'a Company,
+    pub inputs: &'a CrpInputs,
+    pub period: ReportingPeriod,
+    pub current: &'a [(BillType, Calculation)],
+    /// The baseline period and its bills, when the inputs choose one.
+    pub baseline: Option<(ReportingPeriod, &'a [(BillType, Calculation)])>,
+    pub target_year: i32,
+}
+
+fn span(period: ReportingPeriod) -> PeriodSpan {
+    PeriodSpan { label: period.label(), start: period.start(), end: period.end() }
+}
+
+fn tonnes(amount: i128) -> Decimal {
+    Micrograms(amount).tonnes().normalize()
+}
+
+/// The period's figures from its confirmed bills; `None` without any.
+fn calculated(
+    period: ReportingPeriod,
+    bills: &[(BillType, Calculation)],
+) -> Result<Option<EmissionFigures>, DomainError> {
+    let label = period.label();
+    let mut scopes = [0_i128; 3];
+    let mut types: [BTreeSet<BillType>; 3] = Default::default();
+    let mut count = 0_usize;
+    let mut sets = BTreeSet::new();
+    for (bill_type, calculation) in bills {
+        let mut counted = false;
+        for (part_period, scope, amount) in calculation.micrograms()? {
+            if part_period == label {
+                let i = usize::from(scope.number() - 1);
+                scopes[i] += i128::from(amount);
+                types[i].insert(*bill_type);
+                counted = true;
+            }
+        }
+        sets.extend(calculation.parts.iter().filter(|p| p.period == label).map(|p| p.factor_set.year));
+        count += usize::from(counted);
+    }
+    if count == 0 {
+        return Ok(None);
+    }
+    let bills_word = if count == 1 { "bill" } else { "bills" };
+    let figure = |scope: Scope, why: String| {
+        let amount = scopes[usize::from(scope.number() - 1)];
+        Figure { tco2e: tonnes(amount), note: (amount == 0).then_some(why) }
+    };
+    let sets: Vec<String> = sets.iter().map(ToString::to_string).collect();
+    Ok(Some(EmissionFigures {
+        scope1: figure(
+            Scope::One,
+            format!(
+                "No gas, fuel or vehicle use was recorded for {label}: none of its {count} confirmed {bills_word} is for gas, heating oil, gas oil, diesel, petrol or LPG."
+            ),
+        ),
+        scope2: figure(
+            Scope::Two,
+            format!(
+                "No purchased electricity was recorded for {label}: none of its {count} confirmed {bills_word} is for electricity."
+            ),
+        ),
+        scope3: figure(
+            Scope::Three,
+            format!("The {count} confirmed {bills_word} of {label} carry no scope 3 emissions."),
+        ),
+        total: tonnes(scopes.iter().sum()),
+        source: format!(
+            "Calculated from {count} confirmed {bills_word} with the DESNZ {} conversion factors.",
+            sets.join(" and ")
+        ),
+    }))
+}
+
+fn stated(inputs: &CrpInputs) -> Option<EmissionFigures> {
+    let stated = inputs.baseline_emissions.as_ref()?;
+    let figure = |tco2e: Decimal| Figure {
+        tco2e,
+        note: tco2e.is_zero().then(|| format!("Stated as zero by the baseline's source: {}.", stated.source)),
+    };
+    Some(EmissionFigures {
+        scope1: figure(stated.scope1),
+        scope2: figure(stated.scope2),
+        scope3: figure(stated.scope3),
+        total: stated.scope1 + stated.scope2 + stated.scope3,
+        source: format!("Stated: {}", stated.source),
+    })
+}
+
+/// Every required category, every category with a figure, every category with a statement.
+fn categories(sources: &PlanSources<'_>) -> Vec<CategoryFigure> {
+    let figures: BTreeMap<u8, Micrograms> =
+        scope3_by_category(sources.current.iter().map(|(_, c)| c), &sources.period.label());
+    let statements: BTreeMap<u8, &str> =
+        sources.inputs.scope3_statements.iter().map(|s| (s.category, s.reason.as_str())).collect();
+    let numbers: BTreeSet<u8> =
+        REQUIRED_CATEGORIES.into_iter().chain(figures.keys().copied()).chain(statements.keys().copied()).collect();
+    numbers
+        .into_iter()
+        .filter_map(Scope3Category::new)
+        .map(|category| {
+            let n = category.number();
+            CategoryFigure {
+                category: n,
+                name: category.name().to_owned(),
+                required: category.required(),
+                tco2e: figures.get(&n).map(|m| tonnes(m.0)),
+                statement: statements.get(&n).map(|s| (*s).to_owned()),
+            }
+        })
+        .collect()
+}
+
+/// The plan's content: every figure and input it uses, frozen.
+pub fn plan_content(sources: &PlanSources<'_>) -> Result<PlanContent, DomainError> {
+    let inputs = sources.inputs;
+    let current_emissions = calculated(sources.period, sources.current)?;
+    let baseline = match sources.baseline {
+        Some((period, bills)) => {
+            let emissions = match stated(inputs) {
+                Some(figures) => Some(figures),
+                None => calculated(period, bills)?,
+            };
+            Some(Baseline { period: span(period), emissions })
+        }
+        None => None,
+    };
+    let path = match (&sources.baseline, baseline.as_ref().and_then(|b| b.emissions.as_ref())) {
+        (Some((period, _)), Some(figures)) => trajectory(
+            period.end_year(),
+            figures.total,
+            inputs.interim_target.as_ref().map(|t| (t.year, t.reduction_percent)),
+            sources.target_year,
+        ),
+        _ => Vec::new(),
+    };
+    Ok(PlanContent {
+        organisation: OrganisationDetails {
+            name: sources.company.name.clone(),
+            registered_address: inputs.organisation.as_ref().map(|o| o.registered_address.clone()),
+            company_number: inputs.organisation.as_ref().and_then(|o| o.company_number.clone()),
+        },
+        reporting_period: span(sources.period),
+        current_emissions,
+        baseline,
+        scope3_categories: categories(sources),
+        interim_target: inputs.interim_target.clone(),
+        trajectory: path,
+        projects: inputs.projects.clone(),
+        measures: inputs.measures.clone(),
+        declaration: inputs.declaration.clone(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+
+    use super::*;
+    use crate::calculation::{Activity, FactorLibrary, Unit, calculate};
+    use crate::crp::inputs::{Scope3Statement, StatedBaseline};
+    use crate::model::{CompanyId, Passport, Plan, ReportingYearStart};
+
+    fn company() -> Company {
+        Company {
+            id: CompanyId::parse("comp_c").expect("id"),
+            name: "Acme Ltd".into(),
+            sector: "Manufacturing".into(),
+            city: "Leeds".into(),
+            employee_count: 10,
+            plan: Plan::Business,
+            passport: Passport { slug: "acme".into(), activated: false },
+            reporting_year_start: ReportingYearStart::APRIL,
+            sandbox: false,
+        }
+    }
+
+    fn bill(
+        bill_type: BillType,
+        unit: Unit,
+        quantity: i64,
+        from: (i32, u32, u32),
+        to: (i32, u32, u32),
+    ) -> (BillType, Calculation) {
+        let date = |(y, m, d): (i32, u32, u32)| NaiveDate::from_ymd_opt(y, m, d).expect("date");
+        let activity = Activity {
+            bill_type,
+            quantity: Decimal::from(quantity),
+            unit,
+            period_start: date(from),
+            period_end: date(to),
+            calorific_value: None,
+            volume_correction: None,
+            sewerage_volume: None,
+        };
+        let library = FactorLibrary::official().expect("factors");
+        (bill_type, calculate(&library, ReportingYearStart::APRIL, &activity).expect("calculation"))
+    }
+
+    #[test]
+    fn figures_add_up_and_a_zero_scope_says_why() {
+        let company = company();
+        let inputs = CrpInputs {
+            scope3_statements: vec![Scope3Statement { category: 6, reason: "No business travel".into() }],
+            ..CrpInputs::default()
+        };
+        let current = vec![
+            bill(BillType::Electricity, Unit::Kwh, 10_000, (2025, 4, 1), (2025, 6, 30)),
+            bill(BillType::Water, Unit::CubicMetres, 100, (2025, 4, 1), (2025, 6, 30)),
+        ];
+        let sources = PlanSources {
+            company: &company,
+            inputs: &inputs,
+            period: ReportingPeriod::ending_in(2026, ReportingYearStart::APRIL),
+            current: &current,
+            baseline: None,
+            target_year: 2050,
+        };
+        let content = plan_content(&sources).expect("content");
+        let figures = content.current_emissions.expect("figures");
+        assert!(figures.scope1.tco2e.is_zero());
+        assert!(figures.scope1.note.as_deref().is_some_and(|n| n.contains("No gas, fuel or vehicle use")));
+        assert!(figures.scope2.tco2e > Decimal::ZERO && figures.scope2.note.is_none());
+        assert_eq!(figures.total, figures.scope1.tco2e + figures.scope2.tco2e + figures.scope3.tco2e);
+        assert!(figures.source.contains("2 confirmed bills") && figures.source.contains("DESNZ 2025"));
+        let numbers: Vec<u8> = content.scope3_categories.iter().map(|c| c.category).collect();
+        assert_eq!(numbers, vec![1, 3, 4, 5, 6, 7, 9]);
+        let sum: Decimal = content.scope3_categories.iter().filter_map(|c| c.tco2e).sum();
+        assert_eq!(sum, figures.scope3.tco2e, "the categories add up to scope 3");
+        let five = content.scope3_categories.iter().find(|c| c.category == 5).expect("5");
+        assert!(five.tco2e.is_some() && five.required);
+        let six = content.scope3_categories.iter().find(|c| c.category == 6).expect("6");
+        assert_eq!((six.tco2e, six.statement.as_deref()), (None, Some("No business travel")));
+    }
+
+    #[test]
+    fn a_stated_baseline_wins_and_starts_the_trajectory() {
+        let company = company();
+        let inputs = CrpInputs {
+            baseline_period: Some("2019-20".into()),
+            baseline_emissions: Some(StatedBaseline {
+                scope1: Decimal::from(10),
+                scope2: Decimal::ZERO,
+                scope3: Decimal::from(30),
+                source: "2020 footprint by Green Ltd".into(),
+            }),
+            ..CrpInputs::default()
+        };
+        let start = ReportingYearStart::APRIL;
+        let sources = PlanSources {
+            company: &company,
+            inputs: &inputs,
+            period: ReportingPeriod::ending_in(2026, start),
+            current: &[],
+            baseline: Some((ReportingPeriod::ending_in(2020, start), &[])),
+            target_year: 2040,
+        };
+        let content = plan_content(&sources).expect("content");
+        assert!(content.current_emissions.is_none());
+        let baseline = content.baseline.expect("baseline").emissions.expect("figures");
+        assert_eq!(baseline.total, Decimal::from(40));
+        assert!(baseline.scope2.note.as_deref().is_some_and(|n| n.contains("Green Ltd")));
+        assert_eq!(content.trajectory.first().map(|p| (p.year, p.tco2e)), Some((2020, Decimal::from(40))));
+        assert_eq!(content.trajectory.last().map(|p| (p.year, p.tco2e)), Some((2040, Decimal::ZERO)));
+    }
+}

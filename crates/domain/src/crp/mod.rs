@@ -1,0 +1,24 @@
+//! Carbon Reduction Plans (PPN 006): the inputs a company gives, the plan generated from them
+//! and its bills, its seven sections and the checks before publishing, and the trajectory to
+//! net zero. Pure: the use cases in `usecases::crp` load and store them.
+
+mod generate;
+mod inputs;
+mod plan;
+mod scope3;
+mod trajectory;
+
+pub use generate::{PeriodBills, PlanSources, plan_content};
+pub use inputs::{
+    CrpInputs, Declaration, EARLIEST_YEAR, InterimTarget, LATEST_NET_ZERO_YEAR, MAX_ITEMS, MAX_TONNES, Measure,
+    Organisation, Project, ProjectStatus, Scope3Statement, StatedBaseline, StoredInputs,
+};
+pub use plan::{
+    Baseline, CarbonReductionPlan, CategoryFigure, EmissionFigures, FailedCheck, Figure, OrganisationDetails,
+    PLAN_CHECKS, PeriodSpan, PlanContent, PlanStatus, Section,
+};
+pub use scope3::{REQUIRED_CATEGORIES, Scope3Category, scope3_by_category};
+pub use trajectory::{TrajectoryPoint, trajectory};
+
+#[cfg(test)]
+pub(crate) use plan::tests::complete_plan;

@@ -1,0 +1,299 @@
+//! Carbon Reduction Plans: the inputs (`/crp-inputs`), generating a plan from them and the
+//! confirmed bills, publishing it, reading it, and its PDF.
+
+use chrono::{DateTime, Utc};
+
+use super::Services;
+use crate::DomainError;
+use crate::calculation::ReportingPeriod;
+use crate::crp::{
+    CarbonReductionPlan, CrpInputs, EARLIEST_YEAR, LATEST_NET_ZERO_YEAR, PlanSources, Section, StoredInputs,
+    plan_content,
+};
+use crate::model::{PlanId, Principal};
+use crate::ports::{NewPlan, PlanQuery};
+
+/// The latest `fyYear` a plan may be asked for.
+const LATEST_FY_YEAR: i32 = 2100;
+
+/// What `POST /crp` asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GeneratePlan {
+    /// The year in which the plan's reporting period ends.
+    pub fy_year: i32,
+    /// The net-zero year; default the inputs' `netZeroYear`, else 2050.
+    pub target_year: Option<i32>,
+}
+
+impl Services {
+    /// The caller's CRP inputs; an empty document if none were ever saved.
+    pub async fn crp_inputs(&self, principal: &Principal) -> Result<Option<StoredInputs>, DomainError> {
+        self.plans.crp_inputs(&principal.company_id).await
+    }
+
+    /// Replaces the caller's CRP inputs with `inputs`, once they pass every rule.
+    pub async fn replace_crp_inputs(
+        &self,
+        principal: &Principal,
+        inputs: CrpInputs,
+        now: DateTime<Utc>,
+    ) -> Result<StoredInputs, DomainError> {
+        let overview = self.company_overview(principal).await?;
+        let inputs = inputs.validated(overview.company.reporting_year_start, now.date_naive())?;
+        self.plans.save_crp_inputs(&principal.company_id, inputs, now).await
+    }
+
+    /// Generates a draft plan for the reporting period ending in `ask.fy_year`, freezing every
+    /// figure and input it uses.
+    pub async fn generate_plan(
+        &self,
+        principal: &Principal,
+        ask: GeneratePlan,
+        now: DateTime<Utc>,
+    ) -> Result<CarbonReductionPlan, DomainError> {
+        let overview = self.company_overview(principal).await?;
+        let company = &overview.company;
+        let start = company.reporting_year_start;
+        if !(EARLIEST_YEAR..=LATEST_FY_YEAR).contains(&ask.fy_year) {
+            return Err(DomainError::invalid(
+                "fyYear",
+                format!("must be a year from {EARLIEST_YEAR} to {LATEST_FY_YEAR}"),
+            ));
+        }
+        let period = ReportingPeriod::ending_in(ask.fy_year, start);
+        if period.start() > now.date_naive() {
+            return Err(DomainError::invalid(
+                "fyYear",
+                format!("the reporting period {} has not started yet", period.label()),
+            ));
+        }
+        let tenant = &principal.company_id;
+        let inputs = self.plans.crp_inputs(tenant).await?.map(|s| s.inputs).unwrap_or_default();
+        let target_year = ask.target_year.or(inputs.net_zero_year).unwrap_or(LATEST_NET_ZERO_YEAR);
+        if target_year <= ask.fy_year || target_year > LATEST_NET_ZERO_YEAR {
+            let whence = if ask.target_year.is_some() { "" } else { " (taken from netZeroYear in the CRP inputs)" };
+            return Err(DomainError::invalid(
+                "targetYear",
+                format!("{target_year}{whence} must come after fyYear {} and be 2050 at the latest", ask.fy_year),
+            ));
+        }
+        let baseline_period = inputs
+            .baseline_period
+            .as_deref()
+            .map(|label| {
+                ReportingPeriod::parse(label, start).map_err(|_| {
+                    DomainError::invalid_at(
+                        "baselinePeriod",
+                        format!("{label} in the CRP inputs is no longer a reporting period of the company; replace it"),
+                    )
+                })
+            })
+            .transpose()?;
+        let mut periods = vec![period.label()];
+        if let Some(baseline) = baseline_period.filter(|_| inputs.baseline_emissions.is_none()) {
+            periods.push(baseline.label());
+        }
+        let mut bills = self.plans.period_bills(tenant, periods).await?.into_iter();
+        let current = bills.next().unwrap_or_default();
+        let baseline_bills = bills.next().unwrap_or_default();
+        let content = plan_content(&PlanSources {
+            company,
+            inputs: &inputs,
+            period,
+            current: &current,
+            baseline: baseline_period.map(|p| (p, baseline_bills.as_slice())),
+            target_year,
+        })?;
+        let plan = NewPlan { fy_year: ask.fy_year, target_year, generated_at: now, content };
+        self.plans.insert_plan(tenant, plan).await
+    }
+
+    pub async fn plan(&self, principal: &Principal, id: &PlanId) -> Result<CarbonReductionPlan, DomainError> {
+        self.plans.find_plan(&principal.company_id, id).await?.ok_or(DomainError::not_found("carbon reduction plan"))
+    }
+
+    /// The caller's plans, newest first, and whether more follow.
+    pub async fn plans(
+        &self,
+        principal: &Principal,
+        mut query: PlanQuery,
+    ) -> Result<(Vec<CarbonReductionPlan>, bool), DomainError> {
+        if !(1..=100).contains(&query.limit) {
+            return Err(DomainError::invalid("limit", "must be from 1 to 100"));
+        }
+        let limit = query.limit as usize;
+        query.limit += 1;
+        let mut page = self.plans.list_plans(&principal.company_id, query).await?;
+        let more = page.len() > limit;
+        page.truncate(limit);
+        Ok((page, more))
+    }
+
+    /// Publishes one of the caller's plans: only with every section present and every check
+    /// passed (`PlanIncomplete` otherwise). Publishing a published plan changes nothing.
+    pub async fn publish_plan(
+        &self,
+        principal: &Principal,
+        id: &PlanId,
+        now: DateTime<Utc>,
+    ) -> Result<CarbonReductionPlan, DomainError> {
+        let plan = self.plan(principal, id).await?;
+        if !plan.publishable() {
+            return Err(DomainError::PlanIncomplete {
+                missing_sections: plan.missing_sections().into_iter().map(Section::as_str).collect(),
+                failed_checks: plan.failed_checks(),
+            });
+        }
+        let (published, _changed) = self.plans.publish_plan(&principal.company_id, id, now).await?;
+        Ok(published)
+    }
+
+    /// One of the caller's plans as a PDF, with the plan it shows.
+    pub async fn plan_pdf(
+        &self,
+        principal: &Principal,
+        id: &PlanId,
+    ) -> Result<(CarbonReductionPlan, Vec<u8>), DomainError> {
+        let plan = self.plan(principal, id).await?;
+        let pdf = self.renderer.render_pdf(&plan).await?;
+        Ok((plan, pdf))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+    use mockall::predicate::eq;
+
+    use super::*;
+    use crate::crp::PlanStatus;
+    use crate::model::{CompanyOverview, DataVersion, Passport, Plan, ReportingYearStart};
+    use crate::usecases::test_support::{Mocks, caller, company_from};
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 6, 1, 9, 0, 0).single().expect("time")
+    }
+
+    fn with_company(mocks: &mut Mocks) {
+        let company = company_from(
+            crate::model::NewCompany {
+                name: "Acme Ltd".into(),
+                sector: "Retail".into(),
+                city: "Leeds".into(),
+                employee_count: 5,
+                plan: Plan::Business,
+                passport: Passport { slug: "acme".into(), activated: false },
+                reporting_year_start: ReportingYearStart::APRIL,
+            },
+            "comp_c",
+        );
+        mocks.companies.expect_overview().returning(move |_| {
+            Ok(Some(CompanyOverview {
+                company: company.clone(),
+                sites: vec![],
+                current_emissions: None,
+                version: DataVersion(1),
+            }))
+        });
+    }
+
+    #[test]
+    fn inputs_are_validated_before_they_are_saved() {
+        let mut mocks = Mocks::default();
+        with_company(&mut mocks);
+        mocks.plans.expect_save_crp_inputs().never();
+        let services = mocks.into_services();
+        let bad = CrpInputs { net_zero_year: Some(2060), ..CrpInputs::default() };
+        let result = pollster::block_on(services.replace_crp_inputs(&caller(), bad, now()));
+        assert!(matches!(result, Err(DomainError::InvalidAt { path, .. }) if path == "netZeroYear"));
+    }
+
+    #[test]
+    fn generating_reads_the_period_and_the_baseline_and_takes_the_net_zero_year() {
+        let mut mocks = Mocks::default();
+        with_company(&mut mocks);
+        let inputs =
+            CrpInputs { baseline_period: Some("2023-24".into()), net_zero_year: Some(2040), ..CrpInputs::default() };
+        mocks
+            .plans
+            .expect_crp_inputs()
+            .returning(move |_| Ok(Some(StoredInputs { inputs: inputs.clone(), updated_at: now() })));
+        mocks
+            .plans
+            .expect_period_bills()
+            .with(eq(caller().company_id), eq(vec!["2025-26".to_owned(), "2023-24".to_owned()]))
+            .returning(|_, _| Ok(vec![vec![], vec![]]));
+        mocks.plans.expect_insert_plan().returning(|_, new| {
+            Ok(CarbonReductionPlan {
+                id: PlanId::parse("crp_new").expect("id"),
+                status: PlanStatus::Draft,
+                fy_year: new.fy_year,
+                target_year: new.target_year,
+                generated_at: new.generated_at,
+                published_at: None,
+                content: new.content,
+            })
+        });
+        let services = mocks.into_services();
+        let plan = pollster::block_on(services.generate_plan(
+            &caller(),
+            GeneratePlan { fy_year: 2026, target_year: None },
+            now(),
+        ))
+        .expect("plan");
+        assert_eq!((plan.fy_year, plan.target_year), (2026, 2040));
+        assert_eq!(plan.content.reporting_period.label, "2025-26");
+        assert!(!plan.has(Section::CurrentEmissions), "no bills: no current emissions");
+    }
+
+    #[test]
+    fn generating_refuses_years_out_of_order() {
+        for (fy, target, field) in
+            [(2026, Some(2026), "targetYear"), (2026, Some(2051), "targetYear"), (2028, None, "fyYear")]
+        {
+            let mut mocks = Mocks::default();
+            with_company(&mut mocks);
+            mocks.plans.expect_crp_inputs().returning(|_| Ok(None));
+            mocks.plans.expect_insert_plan().never();
+            let services = mocks.into_services();
+            let result = pollster::block_on(services.generate_plan(
+                &caller(),
+                GeneratePlan { fy_year: fy, target_year: target },
+                now(),
+            ));
+            assert!(matches!(result, Err(DomainError::Invalid { field: f, .. }) if f == field), "{fy} {target:?}");
+        }
+    }
+
+    #[test]
+    fn an_incomplete_plan_is_not_published_and_says_what_it_lacks() {
+        let mut mocks = Mocks::default();
+        let mut plan = crate::crp::complete_plan();
+        plan.content.measures.clear();
+        mocks.plans.expect_find_plan().returning(move |_, _| Ok(Some(plan.clone())));
+        mocks.plans.expect_publish_plan().never();
+        let services = mocks.into_services();
+        let id = PlanId::parse("crp_p1").expect("id");
+        match pollster::block_on(services.publish_plan(&caller(), &id, now())) {
+            Err(DomainError::PlanIncomplete { missing_sections, .. }) => {
+                assert_eq!(missing_sections, vec!["environmentalMeasures"]);
+            }
+            other => panic!("expected PlanIncomplete, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_complete_plan_is_published_by_the_store() {
+        let mut mocks = Mocks::default();
+        let plan = crate::crp::complete_plan();
+        let found = plan.clone();
+        mocks.plans.expect_find_plan().returning(move |_, _| Ok(Some(found.clone())));
+        mocks.plans.expect_publish_plan().times(1).returning(move |_, _, at| {
+            Ok((CarbonReductionPlan { status: PlanStatus::Published, published_at: Some(at), ..plan.clone() }, true))
+        });
+        let services = mocks.into_services();
+        let id = PlanId::parse("crp_p1").expect("id");
+        let published = pollster::block_on(services.publish_plan(&caller(), &id, now())).expect("published");
+        assert_eq!(published.status, PlanStatus::Published);
+    }
+}

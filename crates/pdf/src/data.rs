@@ -1,0 +1,191 @@
+//! The plan as the template reads it (`/data.json`): every value already written out as the
+//! document shows it (figures to the kilogram with thousands separators, dates in words), so the
+//! template only places text. Values are JSON strings: typst shows a string as text and never
+//! reads it as markup.
+
+use carbonpass_domain::crp::{CarbonReductionPlan, EmissionFigures, Figure, PlanStatus, Section};
+use chrono::NaiveDate;
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::Serialize;
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct PlanData {
+    id: String,
+    status: &'static str,
+    draft: bool,
+    generated_on: String,
+    published_on: Option<String>,
+    fy_year: String,
+    target_year: String,
+    organisation: Organisation,
+    reporting_period: String,
+    baseline: Option<Emissions>,
+    baseline_period: Option<String>,
+    current: Option<Emissions>,
+    scope3: Vec<Category>,
+    interim_target: Option<String>,
+    trajectory: Vec<[String; 2]>,
+    projects: Vec<Project>,
+    measures: Vec<[String; 2]>,
+    declaration: Option<Declaration>,
+    /// What the plan still lacks (shown on drafts).
+    to_do: Vec<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Organisation {
+    name: String,
+    registered_address: String,
+    company_number: String,
+}
+
+#[derive(Serialize)]
+struct Emissions {
+    /// Rows of scope, tCO2e, note.
+    rows: Vec<[String; 3]>,
+    total: String,
+    source: String,
+}
+
+#[derive(Serialize)]
+struct Category {
+    number: String,
+    name: String,
+    figure: String,
+    statement: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Project {
+    title: String,
+    description: String,
+    status: &'static str,
+    year: String,
+    saving: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Declaration {
+    signatory_name: String,
+    signatory_role: String,
+    signed_on: String,
+}
+
+/// tCO2e to the kilogram with thousands separators: `12,345.678`.
+pub(crate) fn tonnes(value: Decimal) -> String {
+    let rounded = value.round_dp_with_strategy(3, RoundingStrategy::MidpointAwayFromZero);
+    let text = format!("{rounded:.3}");
+    let (sign, digits) = text.strip_prefix('-').map_or(("", text.as_str()), |d| ("-", d));
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, "000"));
+    let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    format!("{sign}{grouped}.{fraction}")
+}
+
+pub(crate) fn day(date: NaiveDate) -> String {
+    date.format("%-d %B %Y").to_string()
+}
+
+fn figure_row(scope: &str, figure: &Figure) -> [String; 3] {
+    [scope.to_owned(), tonnes(figure.tco2e), figure.note.clone().unwrap_or_default()]
+}
+
+fn emissions(figures: &EmissionFigures) -> Emissions {
+    Emissions {
+        rows: vec![
+            figure_row("Scope 1", &figures.scope1),
+            figure_row("Scope 2", &figures.scope2),
+            figure_row("Scope 3 (included sources)", &figures.scope3),
+        ],
+        total: tonnes(figures.total),
+        source: figures.source.clone(),
+    }
+}
+
+impl PlanData {
+    pub(crate) fn of(plan: &CarbonReductionPlan) -> Self {
+        let c = &plan.content;
+        let period =
+            |p: &carbonpass_domain::crp::PeriodSpan| format!("{} ({} to {})", p.label, day(p.start), day(p.end));
+        let mut to_do: Vec<String> = plan
+            .missing_sections()
+            .into_iter()
+            .map(|s: Section| format!("Section {} needs {}.", s.as_str(), s.needs()))
+            .collect();
+        to_do.extend(plan.failed_checks().into_iter().map(|check| format!("{}.", check.message)));
+        Self {
+            id: plan.id.as_str().to_owned(),
+            status: plan.status.as_str(),
+            draft: plan.status == PlanStatus::Draft,
+            generated_on: day(plan.generated_at.date_naive()),
+            published_on: plan.published_at.map(|at| day(at.date_naive())),
+            fy_year: plan.fy_year.to_string(),
+            target_year: plan.target_year.to_string(),
+            organisation: Organisation {
+                name: c.organisation.name.clone(),
+                registered_address: c.organisation.registered_address.clone().unwrap_or_default(),
+                company_number: c.organisation.company_number.clone().unwrap_or_default(),
+            },
+            reporting_period: period(&c.reporting_period),
+            baseline: c.baseline.as_ref().and_then(|b| b.emissions.as_ref()).map(emissions),
+            baseline_period: c.baseline.as_ref().map(|b| period(&b.period)),
+            current: c.current_emissions.as_ref().map(emissions),
+            scope3: c
+                .scope3_categories
+                .iter()
+                .map(|f| Category {
+                    number: f.category.to_string(),
+                    name: f.name.clone(),
+                    figure: f.tco2e.map(tonnes).unwrap_or_else(|| "not quantified".to_owned()),
+                    statement: f.statement.clone().unwrap_or_default(),
+                })
+                .collect(),
+            interim_target: c
+                .interim_target
+                .as_ref()
+                .map(|t| format!("{} % below the baseline by {}", t.reduction_percent.normalize(), t.year)),
+            trajectory: c.trajectory.iter().map(|p| [p.year.to_string(), tonnes(p.tco2e)]).collect(),
+            projects: c
+                .projects
+                .iter()
+                .map(|p| Project {
+                    title: p.title.clone(),
+                    description: p.description.clone(),
+                    status: p.status.as_str(),
+                    year: p.year.to_string(),
+                    saving: tonnes(p.estimated_saving_tco2e),
+                })
+                .collect(),
+            measures: c.measures.iter().map(|m| [m.title.clone(), m.description.clone()]).collect(),
+            declaration: c.declaration.as_ref().map(|d| Declaration {
+                signatory_name: d.signatory_name.clone(),
+                signatory_role: d.signatory_role.clone(),
+                signed_on: day(d.signed_on),
+            }),
+            to_do,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tonnes_are_grouped_and_rounded_to_the_kilogram() {
+        assert_eq!(tonnes(Decimal::new(123_456_789, 4)), "12,345.679");
+        assert_eq!(tonnes(Decimal::ZERO), "0.000");
+        assert_eq!(tonnes(Decimal::new(999_9995, 4)), "1,000.000");
+        assert_eq!(tonnes(Decimal::new(-12_345, 1)), "-1,234.500");
+        assert_eq!(tonnes(Decimal::from(1_000_000_000)), "1,000,000,000.000");
+    }
+}

@@ -1,0 +1,178 @@
+//! The PDF as a reader sees it: its text extracted and checked for every figure and name, with
+//! client text that looks like typst markup shown as typed.
+
+use std::panic::catch_unwind;
+
+use carbonpass_domain::crp::{
+    Baseline, CarbonReductionPlan, CategoryFigure, Declaration, EmissionFigures, Figure, InterimTarget, Measure,
+    OrganisationDetails, PeriodSpan, PlanContent, PlanStatus, Project, ProjectStatus, TrajectoryPoint,
+};
+use carbonpass_domain::model::PlanId;
+use chrono::{NaiveDate, TimeZone, Utc};
+use rust_decimal::Decimal;
+
+fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).expect("date")
+}
+
+fn figures(s1: Decimal, s2: Decimal, s3: Decimal, note: Option<&str>) -> EmissionFigures {
+    EmissionFigures {
+        scope1: Figure { tco2e: s1, note: note.map(str::to_owned) },
+        scope2: Figure { tco2e: s2, note: None },
+        scope3: Figure { tco2e: s3, note: None },
+        total: s1 + s2 + s3,
+        source: "Calculated from 12 confirmed bills with the DESNZ 2025 conversion factors.".into(),
+    }
+}
+
+/// Text a client might send that typst would run if it were markup.
+const HOSTILE: &str = "#set page(fill: red) *bold* _em_ $x^2$ <lbl> @ref `raw` #(1+1) \\ ]";
+
+fn plan(status: PlanStatus) -> CarbonReductionPlan {
+    CarbonReductionPlan {
+        id: PlanId::parse("crp_5tN8xBmQ").expect("id"),
+        status,
+        fy_year: 2026,
+        target_year: 2045,
+        generated_at: Utc.with_ymd_and_hms(2026, 4, 6, 14, 35, 48).single().expect("time"),
+        published_at: None,
+        content: PlanContent {
+            organisation: OrganisationDetails {
+                name: "Acme Widgets Ltd".into(),
+                registered_address: Some("1 High Street, Leeds LS1 1AA".into()),
+                company_number: Some("SC123456".into()),
+            },
+            reporting_period: PeriodSpan { label: "2025-26".into(), start: date(2025, 4, 1), end: date(2026, 3, 31) },
+            current_emissions: Some(figures(
+                Decimal::ZERO,
+                Decimal::new(123_456_789, 4),
+                Decimal::new(25_005, 4),
+                Some("No gas, fuel or vehicle use was recorded for 2025-26."),
+            )),
+            baseline: Some(Baseline {
+                period: PeriodSpan { label: "2024-25".into(), start: date(2024, 4, 1), end: date(2025, 3, 31) },
+                emissions: Some(figures(Decimal::new(42, 1), Decimal::from(20_000), Decimal::new(375, 2), None)),
+            }),
+            scope3_categories: vec![
+                CategoryFigure {
+                    category: 3,
+                    name: "Fuel- and energy-related activities".into(),
+                    required: false,
+                    tco2e: Some(Decimal::new(20_005, 4)),
+                    statement: None,
+                },
+                CategoryFigure {
+                    category: 4,
+                    name: "Upstream transportation and distribution".into(),
+                    required: true,
+                    tco2e: None,
+                    statement: Some(HOSTILE.into()),
+                },
+            ],
+            interim_target: Some(InterimTarget { year: 2030, reduction_percent: Decimal::new(425, 1) }),
+            trajectory: vec![
+                TrajectoryPoint { year: 2025, tco2e: Decimal::new(2_000_795, 2) },
+                TrajectoryPoint { year: 2045, tco2e: Decimal::ZERO },
+            ],
+            projects: vec![
+                Project {
+                    title: "LED lighting retrofit".into(),
+                    description: "All three warehouses".into(),
+                    status: ProjectStatus::Completed,
+                    year: 2025,
+                    estimated_saving_tco2e: Decimal::new(125, 1),
+                },
+                Project {
+                    title: "Heat pump".into(),
+                    description: HOSTILE.into(),
+                    status: ProjectStatus::Planned,
+                    year: 2028,
+                    estimated_saving_tco2e: Decimal::from(7),
+                },
+            ],
+            measures: vec![Measure { title: "ISO 14001 certification".into(), description: String::new() }],
+            declaration: Some(Declaration {
+                signatory_name: "Ada Lovelace".into(),
+                signatory_role: "Managing Director".into(),
+                signed_on: date(2026, 4, 1),
+            }),
+        },
+    }
+}
+
+/// The document's text, as a PDF reader extracts it, with runs of whitespace made one space.
+fn text_of(pdf: &[u8]) -> String {
+    let bytes = pdf.to_vec();
+    let text = catch_unwind(move || pdf_extract::extract_text_from_mem(&bytes))
+        .expect("the extractor did not panic")
+        .expect("the PDF's text could be extracted");
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[test]
+fn every_figure_and_name_is_in_the_text() {
+    let pdf = carbonpass_pdf::render(&plan(PlanStatus::Published)).expect("rendered");
+    assert!(pdf.starts_with(b"%PDF-"), "a PDF");
+    let text = text_of(&pdf);
+    for expected in [
+        "Carbon Reduction Plan",
+        "Acme Widgets Ltd",
+        "1 High Street, Leeds LS1 1AA",
+        "SC123456",
+        "2025-26 (1 April 2025 to 31 March 2026)",
+        "2024-25 (1 April 2024 to 31 March 2025)",
+        "net zero emissions by 2045",
+        // current: scope 1 zero with its reason, scope 2 rounded to the kilogram, the total
+        "0.000",
+        "No gas, fuel or vehicle use was recorded for 2025-26.",
+        "12,345.679",
+        "2.501",
+        "12,348.179",
+        // baseline
+        "4.200",
+        "20,000.000",
+        "20,007.950",
+        "Upstream transportation and distribution",
+        "2.001",
+        "42.5 % below the baseline by 2030",
+        "LED lighting retrofit",
+        "All three warehouses",
+        "12.500",
+        "Heat pump",
+        "7.000",
+        "ISO 14001 certification",
+        "Ada Lovelace",
+        "Managing Director",
+        "1 April 2026",
+        "crp_5tN8xBmQ",
+    ] {
+        assert!(text.contains(expected), "{expected:?} is not in the PDF's text:\n{text}");
+    }
+    assert!(!text.contains("DRAFT"), "a published plan carries no draft mark");
+}
+
+#[test]
+fn client_text_is_shown_as_typed_never_run_as_markup() {
+    let pdf = carbonpass_pdf::render(&plan(PlanStatus::Published)).expect("rendered");
+    let text = text_of(&pdf);
+    let shown = HOSTILE.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert_eq!(text.matches(&shown).count(), 2, "both copies, word for word:\n{text}");
+}
+
+#[test]
+fn drafts_are_marked_as_drafts_and_say_what_they_lack() {
+    let mut draft = plan(PlanStatus::Draft);
+    draft.content.measures.clear();
+    let text = text_of(&carbonpass_pdf::render(&draft).expect("rendered"));
+    assert!(text.contains("DRAFT"), "{text}");
+    assert!(text.contains("This draft is not ready to publish"), "{text}");
+    assert!(text.contains("environmentalMeasures"), "{text}");
+}
+
+#[test]
+fn fonts_are_embedded() {
+    let pdf = carbonpass_pdf::render(&plan(PlanStatus::Published)).expect("rendered");
+    let raw = String::from_utf8_lossy(&pdf);
+    assert!(raw.contains("/FontFile"), "embedded font programs");
+    assert!(raw.contains("LibertinusSerif"), "the shipped font");
+}

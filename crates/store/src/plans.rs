@@ -1,0 +1,292 @@
+//! Carbon Reduction Plans and their inputs. A plan's content and the inputs are JSON documents
+//! in the domain's own serialised form; a plan's content never changes once written.
+
+use async_trait::async_trait;
+use carbonpass_domain::DomainError;
+use carbonpass_domain::calculation::BillType;
+use carbonpass_domain::crp::{CarbonReductionPlan, CrpInputs, PeriodBills, PlanContent, PlanStatus, StoredInputs};
+use carbonpass_domain::events::{crp_generated, crp_published};
+use carbonpass_domain::model::ids::PlanKind;
+use carbonpass_domain::model::{CompanyId, PlanId};
+use carbonpass_domain::ports::{NewPlan, PlanQuery, PlanRepository};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use diesel::prelude::*;
+
+use crate::bills::calculation::from_stored;
+use crate::bills::outbox::write_event;
+use crate::db::{DbConnection, from_db_time, to_db_time};
+use crate::error::corrupt;
+use crate::ids::mint;
+use crate::schema::{bill_emissions, bills, crp_inputs, crp_plans};
+use crate::{Store, StoreError, tenancy};
+
+const CONFIRMED: &str = "confirmed";
+
+#[derive(Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = crp_plans)]
+struct PlanRow {
+    id: String,
+    company_id: String,
+    status: String,
+    fy_year: i32,
+    target_year: i32,
+    generated_at: NaiveDateTime,
+    published_at: Option<NaiveDateTime>,
+    content: String,
+}
+
+impl TryFrom<PlanRow> for CarbonReductionPlan {
+    type Error = StoreError;
+    fn try_from(row: PlanRow) -> Result<Self, StoreError> {
+        let content: PlanContent =
+            serde_json::from_str(&row.content).map_err(|e| corrupt("plan content", &e.to_string()))?;
+        Ok(CarbonReductionPlan {
+            id: PlanId::parse(&row.id).ok_or_else(|| corrupt("plan id", &row.id))?,
+            status: PlanStatus::parse(&row.status).ok_or_else(|| corrupt("plan status", &row.status))?,
+            fy_year: row.fy_year,
+            target_year: row.target_year,
+            generated_at: from_db_time(row.generated_at),
+            published_at: row.published_at.map(from_db_time),
+            content,
+        })
+    }
+}
+
+fn find(conn: &mut DbConnection, company: &str, id: &str) -> Result<Option<PlanRow>, StoreError> {
+    Ok(crp_plans::table
+        .filter(crp_plans::id.eq(id))
+        .filter(crp_plans::company_id.eq(company))
+        .select(PlanRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+fn plan(row: PlanRow) -> Result<CarbonReductionPlan, DomainError> {
+    Ok(CarbonReductionPlan::try_from(row)?)
+}
+
+/// What publishing a plan inside the tenant's lock found.
+enum Publication {
+    Missing,
+    Unchanged(PlanRow),
+    Refused(String),
+    Published(Box<CarbonReductionPlan>),
+}
+
+#[async_trait]
+impl PlanRepository for Store {
+    async fn crp_inputs(&self, company: &CompanyId) -> Result<Option<StoredInputs>, DomainError> {
+        let company = company.as_str().to_owned();
+        let row = self
+            .read(move |conn| {
+                Ok(crp_inputs::table
+                    .filter(crp_inputs::company_id.eq(&company))
+                    .select((crp_inputs::document, crp_inputs::updated_at))
+                    .first::<(String, NaiveDateTime)>(conn)
+                    .optional()?)
+            })
+            .await?;
+        row.map(|(document, at)| {
+            let inputs: CrpInputs =
+                serde_json::from_str(&document).map_err(|e| corrupt("CRP inputs", &e.to_string()))?;
+            Ok(StoredInputs { inputs, updated_at: from_db_time(at) })
+        })
+        .transpose()
+    }
+
+    async fn save_crp_inputs(
+        &self,
+        company: &CompanyId,
+        inputs: CrpInputs,
+        at: DateTime<Utc>,
+    ) -> Result<StoredInputs, DomainError> {
+        let document = serde_json::to_string(&inputs).map_err(|e| DomainError::Internal(e.to_string()))?;
+        let company = company.as_str().to_owned();
+        let when = to_db_time(at);
+        self.transaction(move |conn| {
+            // Two first saves at once must not both insert (the upsert diesel cannot write for
+            // both backends): the tenant's lock orders them, and the second updates.
+            tenancy::lock(conn, &company)?;
+            let updated = diesel::update(crp_inputs::table)
+                .filter(crp_inputs::company_id.eq(&company))
+                .set((crp_inputs::document.eq(&document), crp_inputs::updated_at.eq(when)))
+                .execute(conn)?;
+            if updated == 0 {
+                diesel::insert_into(crp_inputs::table)
+                    .values((
+                        crp_inputs::company_id.eq(&company),
+                        crp_inputs::document.eq(&document),
+                        crp_inputs::updated_at.eq(when),
+                    ))
+                    .execute(conn)?;
+            }
+            Ok(())
+        })
+        .await?;
+        Ok(StoredInputs { inputs, updated_at: from_db_time(when) })
+    }
+
+    async fn period_bills(&self, company: &CompanyId, periods: Vec<String>) -> Result<Vec<PeriodBills>, DomainError> {
+        let company = company.as_str().to_owned();
+        Ok(self
+            .snapshot(move |conn| {
+                let mut out = Vec::with_capacity(periods.len());
+                for period in &periods {
+                    let in_period = bill_emissions::table
+                        .filter(bill_emissions::company_id.eq(&company))
+                        .filter(bill_emissions::reporting_period.eq(period))
+                        .select(bill_emissions::bill_id)
+                        .distinct();
+                    let rows: Vec<(String, Option<String>, Option<NaiveDate>)> = bills::table
+                        .filter(bills::company_id.eq(&company))
+                        .filter(bills::status.eq(CONFIRMED))
+                        .filter(bills::id.eq_any(in_period))
+                        .order(bills::id.asc())
+                        .select((bills::bill_type, bills::calculation, bills::period_start))
+                        .load(conn)?;
+                    let mut found = Vec::with_capacity(rows.len());
+                    for (bill_type, calculation, start) in rows {
+                        let bill_type = bill_type.parse::<BillType>().map_err(|_| corrupt("bill type", &bill_type))?;
+                        let (Some(calculation), Some(start)) = (calculation, start) else {
+                            return Err(corrupt("confirmed bill", "without its calculation"));
+                        };
+                        found.push((bill_type, from_stored(&calculation, start)?));
+                    }
+                    out.push(found);
+                }
+                Ok(out)
+            })
+            .await?)
+    }
+
+    async fn insert_plan(&self, company: &CompanyId, new: NewPlan) -> Result<CarbonReductionPlan, DomainError> {
+        let content = serde_json::to_string(&new.content).map_err(|e| DomainError::Internal(e.to_string()))?;
+        let id = mint::<PlanKind>()?;
+        let generated_at = to_db_time(new.generated_at);
+        let plan = CarbonReductionPlan {
+            id,
+            status: PlanStatus::Draft,
+            fy_year: new.fy_year,
+            target_year: new.target_year,
+            generated_at: from_db_time(generated_at),
+            published_at: None,
+            content: new.content,
+        };
+        let row = PlanRow {
+            id: plan.id.as_str().to_owned(),
+            company_id: company.as_str().to_owned(),
+            status: plan.status.as_str().to_owned(),
+            fy_year: plan.fy_year,
+            target_year: plan.target_year,
+            generated_at,
+            published_at: None,
+            content,
+        };
+        let event = crp_generated(&plan);
+        self.transaction(move |conn| {
+            let company = row.company_id.clone();
+            diesel::insert_into(crp_plans::table).values(&row).execute(conn)?;
+            write_event(conn, &company, &event, generated_at)
+        })
+        .await?;
+        Ok(plan)
+    }
+
+    async fn find_plan(&self, company: &CompanyId, id: &PlanId) -> Result<Option<CarbonReductionPlan>, DomainError> {
+        let (company, id) = (company.as_str().to_owned(), id.as_str().to_owned());
+        self.read(move |conn| find(conn, &company, &id)).await?.map(plan).transpose()
+    }
+
+    async fn list_plans(&self, company: &CompanyId, query: PlanQuery) -> Result<Vec<CarbonReductionPlan>, DomainError> {
+        let company = company.as_str().to_owned();
+        let rows = self
+            .read(move |conn| {
+                let cursor = match &query.after {
+                    Some(after) => match find(conn, &company, after.as_str())? {
+                        Some(row) => Some((row.generated_at, row.id)),
+                        None => return Ok(None),
+                    },
+                    None => None,
+                };
+                let mut select = crp_plans::table
+                    .filter(crp_plans::company_id.eq(company.clone()))
+                    .select(PlanRow::as_select())
+                    .order((crp_plans::generated_at.desc(), crp_plans::id.desc()))
+                    .limit(i64::from(query.limit))
+                    .into_boxed();
+                if let Some((at, id)) = cursor {
+                    select = select.filter(
+                        crp_plans::generated_at.lt(at).or(crp_plans::generated_at.eq(at).and(crp_plans::id.lt(id))),
+                    );
+                }
+                Ok(Some(select.load::<PlanRow>(conn)?))
+            })
+            .await?;
+        let rows = rows.ok_or_else(|| DomainError::invalid("cursor", "names no plan of this company"))?;
+        rows.into_iter().map(plan).collect()
+    }
+
+    async fn publish_plan(
+        &self,
+        company: &CompanyId,
+        id: &PlanId,
+        at: DateTime<Utc>,
+    ) -> Result<(CarbonReductionPlan, bool), DomainError> {
+        let (company, id) = (company.as_str().to_owned(), id.as_str().to_owned());
+        let when = to_db_time(at);
+        let outcome = self
+            .transaction(move |conn| {
+                // One publication of the tenant's at a time: two drafts published together on
+                // PostgreSQL would otherwise both see the same plan as the one to supersede.
+                tenancy::lock(conn, &company)?;
+                let Some(mut row) = find(conn, &company, &id)? else {
+                    return Ok(Publication::Missing);
+                };
+                match row.status.as_str() {
+                    "published" => return Ok(Publication::Unchanged(row)),
+                    "superseded" => {
+                        return Ok(Publication::Refused(format!(
+                            "plan {id} was superseded by a newer published plan; generate a new plan to publish"
+                        )));
+                    }
+                    _ => {}
+                }
+                let current: Option<PlanRow> = crp_plans::table
+                    .filter(crp_plans::company_id.eq(&company))
+                    .filter(crp_plans::status.eq(PlanStatus::Published.as_str()))
+                    .select(PlanRow::as_select())
+                    .first(conn)
+                    .optional()?;
+                if let Some(current) = current {
+                    if (current.generated_at, &current.id) > (row.generated_at, &row.id) {
+                        return Ok(Publication::Refused(format!(
+                            "plan {} is published and was generated after plan {id}; publish a plan generated after it",
+                            current.id
+                        )));
+                    }
+                    diesel::update(crp_plans::table)
+                        .filter(crp_plans::id.eq(&current.id))
+                        .filter(crp_plans::company_id.eq(&company))
+                        .set(crp_plans::status.eq(PlanStatus::Superseded.as_str()))
+                        .execute(conn)?;
+                }
+                diesel::update(crp_plans::table)
+                    .filter(crp_plans::id.eq(&id))
+                    .filter(crp_plans::company_id.eq(&company))
+                    .set((crp_plans::status.eq(PlanStatus::Published.as_str()), crp_plans::published_at.eq(when)))
+                    .execute(conn)?;
+                row.status = PlanStatus::Published.as_str().to_owned();
+                row.published_at = Some(when);
+                let published = CarbonReductionPlan::try_from(row)?;
+                write_event(conn, &company, &crp_published(&published), when)?;
+                Ok(Publication::Published(Box::new(published)))
+            })
+            .await?;
+        match outcome {
+            Publication::Missing => Err(DomainError::not_found("carbon reduction plan")),
+            Publication::Refused(message) => Err(DomainError::Conflict { message }),
+            Publication::Unchanged(row) => Ok((plan(row)?, false)),
+            Publication::Published(published) => Ok((*published, true)),
+        }
+    }
+}

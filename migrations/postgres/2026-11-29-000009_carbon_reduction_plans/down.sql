@@ -1,0 +1,2 @@
+DROP TABLE crp_plans;
+DROP TABLE crp_inputs;
