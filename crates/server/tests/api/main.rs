@@ -5,6 +5,7 @@ mod bill_reads;
 mod bills;
 mod company;
 mod confirm;
+mod crp;
 mod emissions;
 mod errors;
 mod faults;
