@@ -12,6 +12,7 @@ mod routes;
 mod state;
 
 pub use app::build_app;
+pub use dto::crp::{crp_inputs_from_json, crp_inputs_to_json};
 pub use error::ApiError;
 pub use error_code::ErrorCode;
 pub use openapi::json as openapi_json;

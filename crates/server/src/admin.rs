@@ -13,7 +13,8 @@ use carbonpass_domain::usecases::{IssueKey, Services};
 use chrono::Utc;
 
 use crate::cli::{
-    BillCommand, CompanyCommand, KeyCommand, ModeArg, PlanArg, RoleArg, SessionCommand, SiteCommand, UserCommand,
+    BillCommand, CompanyCommand, CrpInputsCommand, KeyCommand, ModeArg, PlanArg, RoleArg, SessionCommand, SiteCommand,
+    UserCommand,
 };
 
 fn company_id(raw: &str) -> Result<CompanyId, DomainError> {
@@ -200,6 +201,30 @@ pub async fn session(services: &Services, command: SessionCommand) -> Result<(),
             let id = SessionId::parse(&id).ok_or(DomainError::not_found("session"))?;
             let session = services.complete_session_as_operator(&company_id(&company)?, &id, Utc::now()).await?;
             print(&session);
+        }
+    }
+    Ok(())
+}
+
+pub async fn crp_inputs(services: &Services, command: CrpInputsCommand) -> Result<(), DomainError> {
+    match command {
+        CrpInputsCommand::Get { company } => {
+            let stored = services.crp_inputs_as_operator(&company_id(&company)?).await?;
+            println!("{}", carbonpass_http::crp_inputs_to_json(stored.as_ref()));
+        }
+        CrpInputsCommand::Set { company, file } => {
+            let text = if file.as_os_str() == "-" {
+                std::io::read_to_string(std::io::stdin())
+            } else {
+                std::fs::read_to_string(&file)
+            }
+            .map_err(|e| DomainError::invalid("file", format!("cannot be read: {e}")))?;
+            let inputs = carbonpass_http::crp_inputs_from_json(&text).map_err(|e| match e {
+                carbonpass_http::ApiError::Domain(err) => err,
+                other => DomainError::invalid("file", other.to_string()),
+            })?;
+            let stored = services.replace_crp_inputs_as_operator(&company_id(&company)?, inputs, Utc::now()).await?;
+            println!("{}", carbonpass_http::crp_inputs_to_json(Some(&stored)));
         }
     }
     Ok(())

@@ -45,6 +45,26 @@ pub enum Command {
     /// Work on footprint-collection sessions (as an operator, on a company's live data).
     #[command(subcommand)]
     Session(SessionCommand),
+    /// A company's Carbon Reduction Plan inputs (as an operator, on its live data).
+    #[command(subcommand, name = "crp-inputs")]
+    CrpInputs(CrpInputsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CrpInputsCommand {
+    /// Print the inputs as JSON, in the API's shape.
+    Get {
+        #[arg(long, value_name = "comp_…")]
+        company: String,
+    },
+    /// Replace the inputs with a JSON file of the shape `PUT /api/v1/crp-inputs` takes (`-` reads
+    /// standard input); checked by the same rules.
+    Set {
+        #[arg(long, value_name = "comp_…")]
+        company: String,
+        #[arg(long, value_name = "FILE")]
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -569,3 +569,40 @@ mod passwords_never_logged {
         }
     }
 }
+
+#[test]
+fn operators_set_and_read_a_companys_crp_inputs_from_a_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path();
+    let created = stdout(&carbonpass(
+        data,
+        &["company", "create", "--name", "Plan Co", "--sector", "Retail", "--city", "York", "--employees", "3"],
+    ));
+    let company = created.split_whitespace().nth(2).expect("company id").to_owned();
+    let empty: serde_json::Value =
+        serde_json::from_str(&stdout(&carbonpass(data, &["crp-inputs", "get", "--company", &company]))).expect("json");
+    assert_eq!(empty["updatedAt"], serde_json::Value::Null);
+
+    let file = dir.path().join("inputs.json");
+    let document = r#"{"organisation": {"registeredAddress": "1 Minster Yard, York"}, "netZeroYear": 2045,
+        "projects": [{"title": "Solar roof", "status": "planned", "year": 2027, "estimatedSavingTco2e": "3.25"}]}"#;
+    std::fs::write(&file, document).expect("write");
+    let set = file.to_str().expect("path");
+    stdout(&carbonpass(data, &["crp-inputs", "set", "--company", &company, "--file", set]));
+    let read: serde_json::Value =
+        serde_json::from_str(&stdout(&carbonpass(data, &["crp-inputs", "get", "--company", &company]))).expect("json");
+    assert_eq!(read["organisation"]["registeredAddress"], "1 Minster Yard, York");
+    assert_eq!(read["projects"][0]["estimatedSavingTco2e"], serde_json::json!(3.25));
+
+    std::fs::write(
+        &file,
+        r#"{"projects": [{"title": "", "status": "planned", "year": 2027, "estimatedSavingTco2e": 1}]}"#,
+    )
+    .expect("write");
+    let refused = carbonpass(data, &["crp-inputs", "set", "--company", &company, "--file", set]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("projects[0].title"), "names the field");
+    let unchanged: serde_json::Value =
+        serde_json::from_str(&stdout(&carbonpass(data, &["crp-inputs", "get", "--company", &company]))).expect("json");
+    assert_eq!(unchanged, read);
+}

@@ -10,7 +10,7 @@ use crate::crp::{
     CarbonReductionPlan, CrpInputs, EARLIEST_YEAR, LATEST_NET_ZERO_YEAR, PlanSources, Section, StoredInputs,
     plan_content,
 };
-use crate::model::{PlanId, Principal};
+use crate::model::{CompanyId, PlanId, Principal};
 use crate::ports::{NewPlan, PlanQuery};
 
 /// The latest `fyYear` a plan may be asked for.
@@ -41,6 +41,25 @@ impl Services {
         let overview = self.company_overview(principal).await?;
         let inputs = inputs.validated(overview.company.reporting_year_start, now.date_naive())?;
         self.plans.save_crp_inputs(&principal.company_id, inputs, now).await
+    }
+
+    /// A company's CRP inputs, for an operator (`carbonpass crp-inputs get`; live data).
+    pub async fn crp_inputs_as_operator(&self, company: &CompanyId) -> Result<Option<StoredInputs>, DomainError> {
+        self.companies.overview(company).await?.ok_or(DomainError::not_found("company"))?;
+        self.plans.crp_inputs(company).await
+    }
+
+    /// Replaces a company's CRP inputs, for an operator (`carbonpass crp-inputs set`), by the
+    /// same rules as the API.
+    pub async fn replace_crp_inputs_as_operator(
+        &self,
+        company: &CompanyId,
+        inputs: CrpInputs,
+        now: DateTime<Utc>,
+    ) -> Result<StoredInputs, DomainError> {
+        let overview = self.companies.overview(company).await?.ok_or(DomainError::not_found("company"))?;
+        let inputs = inputs.validated(overview.company.reporting_year_start, now.date_naive())?;
+        self.plans.save_crp_inputs(company, inputs, now).await
     }
 
     /// Generates a draft plan for the reporting period ending in `ask.fy_year`, freezing every
