@@ -195,7 +195,7 @@ pub(crate) async fn publish(
     description = "The plan laid out like the Cabinet Office template (PPN 006): a section each, tables of baseline and current emissions by scope, the scope 3 categories, targets and trajectory, projects, measures and the declaration. Text-selectable, fonts embedded. Drafts are marked DRAFT on every page and list what they lack.",
     params(("id" = String, Path, description = "The plan's id (`crp_…`).")),
     security(("bearerAuth" = [])),
-    responses((status = 200, description = "The PDF.", content_type = "application/pdf", body = Vec<u8>,
+    responses((status = 200, description = "The PDF.", content(("application/pdf")),
         headers(("Content-Disposition" = String, description = "`attachment; filename=\"crp_….pdf\"`."))))
 )]
 pub(crate) async fn pdf(
