@@ -189,12 +189,16 @@ fn request_schemas(document: &Value) -> Vec<String> {
     names
 }
 
+/// Properties written only when asked for (`?expand=content`), so never required.
+const ONLY_WHEN_ASKED: [&str; 1] = ["content"];
+
 fn require_every_property(schema: &mut Value) {
     if let Some(parts) = schema.get_mut("allOf").and_then(Value::as_array_mut) {
         parts.iter_mut().for_each(require_every_property);
     }
     if let Some(properties) = schema.get("properties").and_then(Value::as_object) {
-        let every: Vec<Value> = properties.keys().cloned().map(Value::String).collect();
+        let every: Vec<Value> =
+            properties.keys().filter(|k| !ONLY_WHEN_ASKED.contains(&k.as_str())).cloned().map(Value::String).collect();
         schema["required"] = Value::Array(every);
     }
 }
