@@ -93,7 +93,9 @@ fn finish(document: &mut Value) {
     if let Some(schemas) = document.pointer_mut("/components/schemas").and_then(Value::as_object_mut) {
         for (name, schema) in schemas.iter_mut() {
             if requests.contains(name) {
-                schema["additionalProperties"] = Value::Bool(false);
+                if schema.get("properties").is_some() {
+                    schema["additionalProperties"] = Value::Bool(false);
+                }
             } else if name != "Error" {
                 require_every_property(schema);
             }
@@ -186,7 +188,34 @@ fn request_schemas(document: &Value) -> Vec<String> {
             }
         }
     }
+    // A request's nested objects (a plan's projects, its declaration) are requests too.
+    let mut next = 0;
+    while next < names.len() {
+        let mut nested = Vec::new();
+        if let Some(schema) = document.pointer(&format!("/components/schemas/{}", names[next])) {
+            references(schema, &mut nested);
+        }
+        for name in nested {
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        next += 1;
+    }
     names
+}
+
+fn references(value: &Value, into: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(name) = map.get("$ref").and_then(Value::as_str) {
+                into.push(name.trim_start_matches("#/components/schemas/").to_owned());
+            }
+            map.values().for_each(|v| references(v, into));
+        }
+        Value::Array(items) => items.iter().for_each(|v| references(v, into)),
+        _ => {}
+    }
 }
 
 /// Properties written only when asked for (`?expand=content`), so never required.
@@ -496,5 +525,8 @@ mod tests {
         assert!(company_required.iter().any(|f| f == "currentEmissions"), "written as null, never omitted");
         let confirm_required = schemas["ConfirmBillRequest"]["required"].as_array().expect("required");
         assert!(!confirm_required.iter().any(|f| f == "meterPoint"), "optional in a request");
+        let project_required = schemas["ProjectRequest"]["required"].as_array().expect("required");
+        assert!(!project_required.iter().any(|f| f == "description"), "optional in a nested request object");
+        assert_eq!(schemas["ProjectRequest"]["additionalProperties"], false, "nested request objects are closed too");
     }
 }
