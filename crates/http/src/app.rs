@@ -33,7 +33,6 @@ pub fn build_app(
         .app_data(web::Data::new(state))
         .app_data(web::JsonConfig::default().limit(JSON_LIMIT).error_handler(|err, _| ApiError::from(err).into()))
         .app_data(web::PathConfig::default().error_handler(|err, _| ApiError::bad_request(err.to_string()).into()))
-        .app_data(web::QueryConfig::default().error_handler(|err, _| ApiError::from(err).into()))
         .configure(routes::configure)
         .default_service(web::to(routes::fallback::no_route))
         .wrap(from_fn(body_deadline::apply))

@@ -325,19 +325,60 @@ impl From<JsonPayloadError> for ApiError {
     }
 }
 
-impl From<actix_web::error::QueryPayloadError> for ApiError {
-    fn from(err: actix_web::error::QueryPayloadError) -> Self {
-        match err {
-            actix_web::error::QueryPayloadError::Deserialize(e) => {
-                let message = format!("The query string does not fit this endpoint: {e}.");
-                match field_at_fault(&e.to_string()) {
-                    Some(field) => ApiError::BadField { field, message },
-                    None => ApiError::BadRequest(message),
-                }
-            }
-            other => ApiError::BadRequest(format!("The query string could not be read: {other}.")),
+impl ApiError {
+    /// A JSON body or query string that does not fit its type (`what`: "The JSON body"), with
+    /// the path of the value at fault as `param`: `interimTarget.year`, `projects[0].status`.
+    pub(crate) fn misfit<E: std::error::Error>(what: &str, err: serde_path_to_error::Error<E>) -> ApiError {
+        let text = in_client_terms(&err.inner().to_string());
+        match path_at_fault(err.path(), &text) {
+            Some(field) => ApiError::BadField {
+                message: format!("{what} does not fit this endpoint at `{field}`: {text}."),
+                field,
+            },
+            None => ApiError::BadRequest(format!("{what} does not fit this endpoint: {text}.")),
         }
     }
+}
+
+/// Where a value failed: the path to it, and for a field missing or not expected, that field's
+/// name after the object holding it. The client's own key names are quoted back visible
+/// characters only, and not too many.
+fn path_at_fault(path: &serde_path_to_error::Path, message: &str) -> Option<String> {
+    use serde_path_to_error::Segment;
+    let mut at = String::new();
+    for segment in path {
+        match segment {
+            Segment::Seq { index } => at.push_str(&format!("[{index}]")),
+            Segment::Map { key } | Segment::Enum { variant: key } => {
+                if !at.is_empty() {
+                    at.push('.');
+                }
+                at.push_str(key);
+            }
+            Segment::Unknown => {}
+        }
+    }
+    if let Some(name) = field_at_fault(message) {
+        let named_last = matches!(path.iter().next_back(), Some(Segment::Map { key }) if *key == name);
+        if !named_last {
+            if !at.is_empty() {
+                at.push('.');
+            }
+            at.push_str(&name);
+        }
+    }
+    let at: String = at.chars().filter(|c| !c.is_control()).take(128).collect();
+    (!at.is_empty()).then_some(at)
+}
+
+/// A deserialiser's message without Rust's names for numbers: "expected i32" says nothing to a
+/// client; "expected a whole number" does.
+fn in_client_terms(text: &str) -> String {
+    let mut text = text.to_owned();
+    for rust in ["u8", "u16", "u32", "u64", "usize", "i8", "i16", "i32", "i64", "isize"] {
+        text = text.replace(&format!("expected {rust}"), "expected a whole number in range");
+    }
+    text
 }
 
 /// The field a deserialiser's message names: "missing field `unit`", "unknown field `units`".

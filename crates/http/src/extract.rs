@@ -112,9 +112,29 @@ impl<T: serde::de::DeserializeOwned + 'static> FromRequest for JsonObject<T> {
             if !raw.get().trim_start().starts_with('{') {
                 return Err(ApiError::bad_request("The body must be a JSON object.").into());
             }
-            serde_json::from_str::<T>(raw.get())
+            let mut reader = serde_json::Deserializer::from_str(raw.get());
+            serde_path_to_error::deserialize::<_, T>(&mut reader)
                 .map(JsonObject)
-                .map_err(|e| ApiError::from(actix_web::error::JsonPayloadError::Deserialize(e)).into())
+                .map_err(|e| ApiError::misfit("The JSON body", e).into())
         })
+    }
+}
+
+/// A query string read into `T`, like `web::Query`, but a value that does not fit is refused
+/// with its parameter's name as `param` (`limit`), which `web::Query`'s errors do not carry.
+#[derive(Debug)]
+pub struct QueryParams<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned> FromRequest for QueryParams<T> {
+    type Error = actix_web::Error;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let pairs = serde_urlencoded::Deserializer::new(form_urlencoded::parse(req.query_string().as_bytes()));
+        std::future::ready(
+            serde_path_to_error::deserialize::<_, T>(pairs)
+                .map(QueryParams)
+                .map_err(|e| ApiError::misfit("The query string", e).into()),
+        )
     }
 }

@@ -249,7 +249,8 @@ impl CrpInputs {
         let interim_target = self
             .interim_target
             .map(|t| -> Result<InterimTarget, DomainError> {
-                let last = net_zero_year.map_or(LATEST_NET_ZERO_YEAR, |y| y - 1);
+                // Without a stated net-zero year the plan aims at 2050, so the interim year comes before it.
+                let last = net_zero_year.unwrap_or(LATEST_NET_ZERO_YEAR) - 1;
                 let year =
                     year_between("interimTarget.year", t.year, EARLIEST_YEAR, last, " (before the net-zero year)")?;
                 let percent = t.reduction_percent.normalize();
@@ -274,6 +275,12 @@ impl CrpInputs {
             .enumerate()
             .map(|(i, p)| {
                 let path = |field: &str| format!("projects[{i}].{field}");
+                if p.status == ProjectStatus::Completed && p.year > today.year() {
+                    return Err(DomainError::invalid_at(
+                        path("year"),
+                        format!("a completed project must be dated {} or earlier", today.year()),
+                    ));
+                }
                 Ok(Project {
                     title: required_text(&path("title"), &p.title, SHORT_TEXT)?,
                     description: optional_text(&path("description"), &p.description, LONG_TEXT)?,
@@ -320,6 +327,12 @@ impl CrpInputs {
             .map(|d| -> Result<Declaration, DomainError> {
                 if d.signed_on > today {
                     return Err(DomainError::invalid_at("declaration.signedOn", "must not be in the future"));
+                }
+                if d.signed_on.year() < EARLIEST_YEAR {
+                    return Err(DomainError::invalid_at(
+                        "declaration.signedOn",
+                        format!("must be in {EARLIEST_YEAR} or later"),
+                    ));
                 }
                 Ok(Declaration {
                     signatory_name: required_text("declaration.signatoryName", &d.signatory_name, SHORT_TEXT)?,
@@ -460,6 +473,23 @@ mod tests {
         let mut i = complete();
         i.declaration = Some(Declaration { signatory_role: "\u{202E}".into(), ..complete().declaration.expect("d") });
         assert_eq!(error_path(i), "declaration.signatoryRole");
+        let mut i = complete();
+        i.declaration = Some(Declaration {
+            signed_on: NaiveDate::from_ymd_opt(0, 1, 1).expect("date"),
+            ..complete().declaration.expect("d")
+        });
+        assert_eq!(error_path(i), "declaration.signedOn");
+        let mut i = complete();
+        i.projects[0].year = 2027;
+        assert_eq!(error_path(i), "projects[0].year", "completed next year");
+        let mut i = complete();
+        i.projects[0].status = ProjectStatus::Planned;
+        i.projects[0].year = 2027;
+        assert!(i.validated(ReportingYearStart::APRIL, today()).is_ok(), "planned for next year");
+        let mut i = complete();
+        i.net_zero_year = None;
+        i.interim_target = Some(InterimTarget { year: 2050, reduction_percent: Decimal::from(50) });
+        assert_eq!(error_path(i), "interimTarget.year", "the default net-zero year is 2050");
         let mut i = complete();
         i.measures = vec![Measure { title: "m".into(), description: String::new() }; MAX_ITEMS + 1];
         assert_eq!(error_path(i), "measures");

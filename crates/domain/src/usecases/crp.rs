@@ -96,6 +96,12 @@ impl Services {
                 format!("{target_year}{whence} must come after fyYear {} and be 2050 at the latest", ask.fy_year),
             ));
         }
+        if let Some(interim) = inputs.interim_target.as_ref().filter(|t| t.year >= target_year) {
+            return Err(DomainError::invalid(
+                "targetYear",
+                format!("{target_year} must come after the interim target's year {} in the CRP inputs", interim.year),
+            ));
+        }
         let baseline_period = inputs
             .baseline_period
             .as_deref()
@@ -185,9 +191,10 @@ mod tests {
     use mockall::predicate::eq;
 
     use super::*;
-    use crate::crp::PlanStatus;
+    use crate::crp::{InterimTarget, PlanStatus};
     use crate::model::{CompanyOverview, DataVersion, Passport, Plan, ReportingYearStart};
     use crate::usecases::test_support::{Mocks, caller, company_from};
+    use rust_decimal::Decimal;
 
     fn now() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 6, 1, 9, 0, 0).single().expect("time")
@@ -282,6 +289,27 @@ mod tests {
             ));
             assert!(matches!(result, Err(DomainError::Invalid { field: f, .. }) if f == field), "{fy} {target:?}");
         }
+    }
+
+    #[test]
+    fn a_target_year_at_or_before_the_interim_target_is_refused() {
+        let mut mocks = Mocks::default();
+        with_company(&mut mocks);
+        mocks.plans.expect_crp_inputs().returning(|_| {
+            let inputs = CrpInputs {
+                interim_target: Some(InterimTarget { year: 2035, reduction_percent: Decimal::from(50) }),
+                ..CrpInputs::default()
+            };
+            Ok(Some(StoredInputs { inputs, updated_at: now() }))
+        });
+        mocks.plans.expect_insert_plan().never();
+        let services = mocks.into_services();
+        let result = pollster::block_on(services.generate_plan(
+            &caller(),
+            GeneratePlan { fy_year: 2026, target_year: Some(2035) },
+            now(),
+        ));
+        assert!(matches!(result, Err(DomainError::Invalid { field, .. }) if field == "targetYear"), "{result:?}");
     }
 
     #[test]

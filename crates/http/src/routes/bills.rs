@@ -21,7 +21,7 @@ use crate::dto::bills::{
     BillDetailOut, BillOut, BillUploadForm, BillsQueryIn, ConfirmIn, CorrectIn, Page, download_name,
 };
 use crate::error::ApiError;
-use crate::extract::{Authenticated, JsonObject};
+use crate::extract::{Authenticated, JsonObject, QueryParams};
 use crate::state::HttpState;
 
 /// Longest text field (`type`, `siteId`) read.
@@ -371,9 +371,9 @@ async fn correct(
 pub(crate) async fn list(
     state: web::Data<HttpState>,
     caller: Authenticated,
-    query: web::Query<BillsQueryIn>,
+    QueryParams(query): QueryParams<BillsQueryIn>,
 ) -> Result<HttpResponse, ApiError> {
-    let BillsQueryIn { status, site_id, limit, cursor } = query.into_inner();
+    let BillsQueryIn { status, site_id, limit, cursor } = query;
     let status = status.map(|s| s.parse::<BillStatus>()).transpose()?;
     let site = match site_id {
         Some(raw) => {

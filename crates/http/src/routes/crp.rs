@@ -14,7 +14,7 @@ use crate::dto::Envelope;
 use crate::dto::bills::Page;
 use crate::dto::crp::{CrpInputsIn, CrpInputsOut, CrpOut, GenerateIn, ListQueryIn, ShowQueryIn, year};
 use crate::error::ApiError;
-use crate::extract::{Authenticated, JsonObject};
+use crate::extract::{Authenticated, JsonObject, QueryParams};
 use crate::state::HttpState;
 
 /// Largest CRP inputs document: every field at its longest, in any script, fits.
@@ -120,9 +120,9 @@ pub(crate) async fn generate(
 pub(crate) async fn list(
     state: web::Data<HttpState>,
     caller: Authenticated,
-    query: web::Query<ListQueryIn>,
+    QueryParams(query): QueryParams<ListQueryIn>,
 ) -> Result<HttpResponse, ApiError> {
-    let ListQueryIn { limit, cursor } = query.into_inner();
+    let ListQueryIn { limit, cursor } = query;
     let after = cursor
         .map(|c| PlanId::parse(&c).ok_or(DomainError::invalid("cursor", "is not a cursor this API gave")))
         .transpose()?;
@@ -155,7 +155,7 @@ pub(crate) async fn show(
     state: web::Data<HttpState>,
     caller: Authenticated,
     id: web::Path<String>,
-    query: web::Query<ShowQueryIn>,
+    QueryParams(query): QueryParams<ShowQueryIn>,
 ) -> Result<HttpResponse, ApiError> {
     let expand = match query.expand.as_deref() {
         None => false,

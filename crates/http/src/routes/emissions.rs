@@ -8,7 +8,7 @@ use chrono::Utc;
 use crate::dto::Envelope;
 use crate::dto::emissions::{EmissionsOut, EmissionsQueryIn, SessionOut};
 use crate::error::ApiError;
-use crate::extract::Authenticated;
+use crate::extract::{Authenticated, QueryParams};
 use crate::state::HttpState;
 
 #[utoipa::path(
@@ -34,9 +34,9 @@ use crate::state::HttpState;
 pub(crate) async fn show(
     state: web::Data<HttpState>,
     caller: Authenticated,
-    query: web::Query<EmissionsQueryIn>,
+    QueryParams(query): QueryParams<EmissionsQueryIn>,
 ) -> Result<HttpResponse, ApiError> {
-    let EmissionsQueryIn { period, site_id } = query.into_inner();
+    let EmissionsQueryIn { period, site_id } = query;
     let today = Utc::now().date_naive();
     let report = state.services.emissions(&caller.0, period.as_deref(), site_id.as_deref(), today).await?;
     Ok(HttpResponse::Ok().json(Envelope::of(EmissionsOut::from(&report))))

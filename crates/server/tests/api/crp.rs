@@ -139,7 +139,24 @@ async fn inputs_round_trip_and_a_bad_field_changes_nothing(app: TestApp) {
         "bad_request",
     )
     .await;
-    assert_eq!(error["param"], json!("signatory"));
+    assert_eq!(error["param"], json!("declaration.signatory"), "the path to it, not only its name");
+    let mut wrong_type = complete_inputs();
+    wrong_type["interimTarget"]["year"] = json!("2030");
+    let mut missing = complete_inputs();
+    missing["baselineEmissions"].as_object_mut().expect("stated baseline").remove("source");
+    let mut huge = complete_inputs();
+    huge["projects"][0]["year"] = json!(99_999_999_999_u64);
+    for (bad, param) in
+        [(wrong_type, "interimTarget.year"), (missing, "baselineEmissions.source"), (huge, "projects[0].year")]
+    {
+        let res = put(&app, &tenant.key, "/api/v1/crp-inputs", &bad).await;
+        let error = expect_error(res, StatusCode::BAD_REQUEST, "bad_request").await;
+        assert_eq!(error["param"], json!(param), "{error}");
+        assert!(!error["message"].as_str().unwrap_or_default().contains("i32"), "no Rust type names: {error}");
+    }
+    let error =
+        expect_error(app.get("/api/v1/crp?limit=abc", &tenant.key).await, StatusCode::BAD_REQUEST, "bad_request").await;
+    assert_eq!(error["param"], json!("limit"), "{error}");
     let after = json_of(app.get("/api/v1/crp-inputs", &tenant.key).await, StatusCode::OK).await;
     assert_eq!(after, read, "a refused document leaves the saved one as it was");
 }
