@@ -190,8 +190,9 @@ impl CrpInputs {
             .map(|o| -> Result<Organisation, DomainError> {
                 let registered_address =
                     required_text("organisation.registeredAddress", &o.registered_address, ADDRESS_TEXT)?;
-                let company_number = match o.company_number.as_deref().map(str::trim) {
-                    None | Some("") => None,
+                // Exactly as the document says: an empty or padded number is refused, not guessed at.
+                let company_number = match o.company_number.as_deref() {
+                    None => None,
                     Some(number) if is_company_number(number) => Some(number.to_owned()),
                     Some(_) => {
                         return Err(DomainError::invalid_at(
@@ -207,7 +208,7 @@ impl CrpInputs {
         let baseline_period = self
             .baseline_period
             .map(|label| -> Result<String, DomainError> {
-                let period = ReportingPeriod::parse(label.trim(), start).map_err(|e| e.at("baselinePeriod"))?;
+                let period = ReportingPeriod::parse(&label, start).map_err(|e| e.at("baselinePeriod"))?;
                 if period.start() > today {
                     return Err(DomainError::invalid_at("baselinePeriod", "has not started yet"));
                 }
@@ -466,6 +467,12 @@ mod tests {
         let mut i = complete();
         i.organisation = Some(Organisation { registered_address: "x".into(), company_number: Some("123".into()) });
         assert_eq!(error_path(i), "organisation.companyNumber");
+        for not_a_number in ["", " 01234567"] {
+            let mut i = complete();
+            i.organisation =
+                Some(Organisation { registered_address: "x".into(), company_number: Some(not_a_number.into()) });
+            assert_eq!(error_path(i), "organisation.companyNumber", "{not_a_number:?}");
+        }
         let mut i = complete();
         i.declaration =
             Some(Declaration { signed_on: today().succ_opt().expect("date"), ..complete().declaration.expect("d") });
