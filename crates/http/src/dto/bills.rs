@@ -279,18 +279,6 @@ pub(crate) struct BillsQueryIn {
     pub cursor: Option<String>,
 }
 
-/// A page of a list: `nextCursor` is the value to send as `cursor` for the next page, or `null`
-/// on the last one.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-#[schema(
-    description = "A page of a list, newest first: pass `nextCursor` as `cursor` for the next page; it is `null` on the last."
-)]
-pub(crate) struct Page<T> {
-    pub data: Vec<T>,
-    pub next_cursor: Option<String>,
-}
-
 /// The file name a download is offered under: the bill's id and its kind's extension.
 pub(crate) fn download_name(bill: &Bill) -> String {
     let extension = match bill.file.content_type.as_str() {

@@ -12,6 +12,7 @@ pub(crate) mod keys;
 pub(crate) mod schema;
 pub(crate) mod time;
 
+use carbonpass_domain::DomainError;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -26,4 +27,29 @@ impl<T> Envelope<T> {
     pub fn of(data: T) -> Self {
         Self { data }
     }
+}
+
+/// A page of a list: `nextCursor` is the value to send as `cursor` for the next page, or `null`
+/// on the last one.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(
+    description = "A page of a list, newest first: pass `nextCursor` as `cursor` for the next page; it is `null` on the last."
+)]
+pub(crate) struct Page<T> {
+    pub data: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+impl<'a, T> Page<T> {
+    /// The page of `items` on the wire; when `more` follow, the cursor is the last one's id.
+    pub fn of<I>(items: &'a [I], more: bool, id: impl Fn(&I) -> String, out: impl Fn(&'a I) -> T) -> Self {
+        let next_cursor = if more { items.last().map(id) } else { None };
+        Self { data: items.iter().map(out).collect(), next_cursor }
+    }
+}
+
+/// The id a `cursor` query parameter carries: a cursor is the id of a page's last item.
+pub(crate) fn cursor<Id>(raw: Option<String>, parse: impl Fn(&str) -> Option<Id>) -> Result<Option<Id>, DomainError> {
+    raw.map(|c| parse(&c).ok_or(DomainError::invalid("cursor", "is not a cursor this API gave"))).transpose()
 }

@@ -16,10 +16,8 @@ use carbonpass_domain::usecases::{
 use chrono::Utc;
 use futures_util::StreamExt;
 
-use crate::dto::Envelope;
-use crate::dto::bills::{
-    BillDetailOut, BillOut, BillUploadForm, BillsQueryIn, ConfirmIn, CorrectIn, Page, download_name,
-};
+use crate::dto::bills::{BillDetailOut, BillOut, BillUploadForm, BillsQueryIn, ConfirmIn, CorrectIn, download_name};
+use crate::dto::{self, Envelope, Page};
 use crate::error::ApiError;
 use crate::extract::{Authenticated, JsonObject, QueryParams};
 use crate::state::HttpState;
@@ -383,13 +381,10 @@ pub(crate) async fn list(
         }
         None => None,
     };
-    let after = cursor
-        .map(|c| BillId::parse(&c).ok_or(DomainError::invalid("cursor", "is not a cursor this API gave")))
-        .transpose()?;
+    let after = dto::cursor(cursor, BillId::parse)?;
     let query = BillQuery { status, site, after, limit: limit.unwrap_or(20) };
     let (bills, more) = state.services.bills(&caller.0, query).await?;
-    let next_cursor = if more { bills.last().map(|b| b.id.to_string()) } else { None };
-    Ok(HttpResponse::Ok().json(Page { data: bills.iter().map(BillOut::from).collect(), next_cursor }))
+    Ok(HttpResponse::Ok().json(Page::of(&bills, more, |b| b.id.to_string(), BillOut::from)))
 }
 
 /// `GET /api/v1/bills/{id}/file`: the original bytes, streamed, with their content type.

@@ -10,9 +10,8 @@ use carbonpass_domain::ports::PlanQuery;
 use carbonpass_domain::usecases::GeneratePlan;
 use chrono::Utc;
 
-use crate::dto::Envelope;
-use crate::dto::bills::Page;
 use crate::dto::crp::{CrpInputsIn, CrpInputsOut, CrpOut, GenerateIn, ListQueryIn, ShowQueryIn, year};
+use crate::dto::{self, Envelope, Page};
 use crate::error::ApiError;
 use crate::extract::{Authenticated, JsonObject, QueryParams};
 use crate::state::HttpState;
@@ -123,12 +122,9 @@ pub(crate) async fn list(
     QueryParams(query): QueryParams<ListQueryIn>,
 ) -> Result<HttpResponse, ApiError> {
     let ListQueryIn { limit, cursor } = query;
-    let after = cursor
-        .map(|c| PlanId::parse(&c).ok_or(DomainError::invalid("cursor", "is not a cursor this API gave")))
-        .transpose()?;
+    let after = dto::cursor(cursor, PlanId::parse)?;
     let (plans, more) = state.services.plans(&caller.0, PlanQuery { after, limit: limit.unwrap_or(20) }).await?;
-    let next_cursor = if more { plans.last().map(|p| p.id.to_string()) } else { None };
-    Ok(HttpResponse::Ok().json(Page { data: plans.iter().map(|p| CrpOut::of(p, false)).collect(), next_cursor }))
+    Ok(HttpResponse::Ok().json(Page::of(&plans, more, |p| p.id.to_string(), |p| CrpOut::of(p, false))))
 }
 
 #[utoipa::path(
