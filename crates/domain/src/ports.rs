@@ -10,7 +10,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::DomainError;
 use crate::calculation::Scope;
-use crate::crp::{CarbonReductionPlan, CrpInputs, PeriodBills, PlanContent, StoredInputs};
+use crate::crp::{CarbonReductionPlan, CrpInputs, PeriodBills, PlanContent, PlanSummary, StoredInputs};
 use crate::model::{
     ApiKeyId, ApiKeyRecord, Bill, BillId, BillQuery, Company, CompanyId, CompanyOverview, Confirmed, Correction,
     GeneratedKey, IdempotencyClaim, IdempotencyKey, IdempotencyLease, IdempotentRecord, KeyHash, KeyMode,
@@ -319,7 +319,7 @@ pub trait PlanRepository: Send + Sync {
 
     /// The tenant's plans, newest first; at most `query.limit`. `Invalid` (field `cursor`) if
     /// the cursor names no plan of the tenant.
-    async fn list_plans(&self, company: &CompanyId, query: PlanQuery) -> Result<Vec<CarbonReductionPlan>, DomainError>;
+    async fn list_plans(&self, company: &CompanyId, query: PlanQuery) -> Result<Vec<PlanSummary>, DomainError>;
 
     /// In one transaction, one publication of the tenant's at a time: a plan already published
     /// is returned as it is (`false`: nothing changed); a draft becomes `published` at `at`,
@@ -340,4 +340,11 @@ pub trait PlanRepository: Send + Sync {
 pub trait PlanRenderer: Send + Sync {
     /// The plan as a PDF: every section, drafts marked as drafts.
     async fn render_pdf(&self, plan: &CarbonReductionPlan) -> Result<Vec<u8>, DomainError>;
+
+    /// The first character of `text` the document's typeface has no glyph for, if any: text a
+    /// plan would print as blanks is refused when it is saved, not lost in the PDF.
+    fn unshowable(&self, text: &str) -> Option<char>;
+
+    /// The scripts the typeface covers, for the message that refuses text.
+    fn scripts(&self) -> &'static str;
 }

@@ -77,8 +77,10 @@ struct Declaration {
 
 /// tCO2e to the kilogram with thousands separators: `12,345.678`.
 pub(crate) fn tonnes(value: Decimal) -> String {
-    let rounded = value.round_dp_with_strategy(3, RoundingStrategy::MidpointAwayFromZero);
-    let text = format!("{rounded:.3}");
+    // To the kilogram at least, and to the gram where the figure has grams: a saving of 0.0004 t
+    // is not printed as 0.000.
+    let exact = value.round_dp_with_strategy(6, RoundingStrategy::MidpointAwayFromZero).normalize();
+    let text = format!("{exact:.*}", exact.scale().max(3) as usize);
     let (sign, digits) = text.strip_prefix('-').map_or(("", text.as_str()), |d| ("-", d));
     let (whole, fraction) = digits.split_once('.').unwrap_or((digits, "000"));
     let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
@@ -181,10 +183,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn tonnes_are_grouped_and_rounded_to_the_kilogram() {
-        assert_eq!(tonnes(Decimal::new(123_456_789, 4)), "12,345.679");
+    fn tonnes_are_grouped_and_shown_to_the_kilogram_or_the_gram() {
+        assert_eq!(tonnes(Decimal::new(123_456_789, 4)), "12,345.6789");
         assert_eq!(tonnes(Decimal::ZERO), "0.000");
-        assert_eq!(tonnes(Decimal::new(999_9995, 4)), "1,000.000");
+        assert_eq!(tonnes(Decimal::new(125, 1)), "12.500");
+        assert_eq!(tonnes(Decimal::new(4, 4)), "0.0004", "not 0.000");
+        assert_eq!(tonnes(Decimal::new(1, 6)), "0.000001");
+        assert_eq!(tonnes(Decimal::new(9_999_995, 4)), "999.9995");
         assert_eq!(tonnes(Decimal::new(-12_345, 1)), "-1,234.500");
         assert_eq!(tonnes(Decimal::from(1_000_000_000)), "1,000,000,000.000");
     }

@@ -49,8 +49,24 @@ pub fn render(plan: &CarbonReductionPlan) -> Result<Vec<u8>, DomainError> {
     Ok(pdf)
 }
 
+/// What the plan's typeface (Libertinus Serif) covers, for people.
+pub const SCRIPTS: &str = "Latin, Greek, Cyrillic and Hebrew letters, digits and common punctuation and symbols";
+
+/// The first character of `text` the plan's typeface cannot show.
+pub fn unshowable(text: &str) -> Option<char> {
+    world::unshowable(text)
+}
+
 #[async_trait]
 impl PlanRenderer for TypstRenderer {
+    fn unshowable(&self, text: &str) -> Option<char> {
+        unshowable(text)
+    }
+
+    fn scripts(&self) -> &'static str {
+        SCRIPTS
+    }
+
     async fn render_pdf(&self, plan: &CarbonReductionPlan) -> Result<Vec<u8>, DomainError> {
         let _permit = self
             .permits

@@ -33,6 +33,14 @@ fn shared() -> &'static Shared {
     })
 }
 
+/// The first character of `text` no embedded font has a glyph for. Spaces and the zero-width
+/// joiners are laid out without glyphs of their own.
+pub(crate) fn unshowable(text: &str) -> Option<char> {
+    let fonts = &shared().fonts;
+    let drawn = |c: char| fonts.iter().any(|font| font.info().coverage.contains(u32::from(c)));
+    text.chars().find(|&c| !(c.is_whitespace() || c == '\u{200C}' || c == '\u{200D}' || drawn(c)))
+}
+
 fn file_id(path: &str) -> FileId {
     // Both paths are constants that are valid virtual paths.
     let vpath = VirtualPath::new(path).unwrap_or_else(|_| unreachable!("{path} is a valid virtual path"));

@@ -122,18 +122,18 @@ fn every_figure_and_name_is_in_the_text() {
         "2025-26 (1 April 2025 to 31 March 2026)",
         "2024-25 (1 April 2024 to 31 March 2025)",
         "net zero emissions by 2045",
-        // current: scope 1 zero with its reason, scope 2 rounded to the kilogram, the total
+        // current: scope 1 zero with its reason, scope 2 to the gram, the total
         "0.000",
         "No gas, fuel or vehicle use was recorded for 2025-26.",
-        "12,345.679",
-        "2.501",
-        "12,348.179",
+        "12,345.6789",
+        "2.5005",
+        "12,348.1794",
         // baseline
         "4.200",
         "20,000.000",
         "20,007.950",
         "Upstream transportation and distribution",
-        "2.001",
+        "2.0005",
         "42.5 % below the baseline by 2030",
         "LED lighting retrofit",
         "All three warehouses",
@@ -157,6 +157,24 @@ fn client_text_is_shown_as_typed_never_run_as_markup() {
     let text = text_of(&pdf);
     let shown = HOSTILE.split_whitespace().collect::<Vec<_>>().join(" ");
     assert_eq!(text.matches(&shown).count(), 2, "both copies, word for word:\n{text}");
+}
+
+#[test]
+fn text_the_typeface_covers_is_printed_and_other_scripts_are_named_unshowable() {
+    let covered = "Łódź Café £12 €3 — Ζωή Привет שלום naïve œuvre";
+    assert_eq!(carbonpass_pdf::unshowable(covered), None);
+    let mut shown = plan(PlanStatus::Published);
+    shown.content.measures[0].description = covered.into();
+    let text = text_of(&carbonpass_pdf::render(&shown).expect("rendered"));
+    for word in covered.split_whitespace() {
+        // Hebrew is laid out right to left, and the text extractor reads it in visual order.
+        let visual: String = word.chars().rev().collect();
+        assert!(text.contains(word) || text.contains(&visual), "{word:?} is not in the PDF's text:\n{text}");
+    }
+    for (text, first) in [("Factory 中国", '中'), ("مصنع", 'م'), ("Solar ☀️ panels", '☀'), ("नमस्ते", 'न')]
+    {
+        assert_eq!(carbonpass_pdf::unshowable(text), Some(first), "{text}");
+    }
 }
 
 #[test]

@@ -4,7 +4,9 @@
 use async_trait::async_trait;
 use carbonpass_domain::DomainError;
 use carbonpass_domain::calculation::BillType;
-use carbonpass_domain::crp::{CarbonReductionPlan, CrpInputs, PeriodBills, PlanContent, PlanStatus, StoredInputs};
+use carbonpass_domain::crp::{
+    CarbonReductionPlan, CrpInputs, PeriodBills, PlanContent, PlanStatus, PlanSummary, Section, StoredInputs,
+};
 use carbonpass_domain::events::{crp_generated, crp_published};
 use carbonpass_domain::model::ids::PlanKind;
 use carbonpass_domain::model::{CompanyId, PlanId};
@@ -33,6 +35,42 @@ struct PlanRow {
     generated_at: NaiveDateTime,
     published_at: Option<NaiveDateTime>,
     content: String,
+    /// The sections present, by name, comma-separated: judged once from the content.
+    sections: String,
+}
+
+/// A plan's row without its content, for lists.
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = crp_plans)]
+struct SummaryRow {
+    id: String,
+    status: String,
+    fy_year: i32,
+    target_year: i32,
+    generated_at: NaiveDateTime,
+    published_at: Option<NaiveDateTime>,
+    sections: String,
+}
+
+impl TryFrom<SummaryRow> for PlanSummary {
+    type Error = StoreError;
+    fn try_from(row: SummaryRow) -> Result<Self, StoreError> {
+        let sections = row
+            .sections
+            .split(',')
+            .filter(|name| !name.is_empty())
+            .map(|name| Section::parse(name).ok_or_else(|| corrupt("plan sections", name)))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(PlanSummary {
+            id: PlanId::parse(&row.id).ok_or_else(|| corrupt("plan id", &row.id))?,
+            status: PlanStatus::parse(&row.status).ok_or_else(|| corrupt("plan status", &row.status))?,
+            fy_year: row.fy_year,
+            target_year: row.target_year,
+            generated_at: from_db_time(row.generated_at),
+            published_at: row.published_at.map(from_db_time),
+            sections,
+        })
+    }
 }
 
 impl TryFrom<PlanRow> for CarbonReductionPlan {
@@ -181,6 +219,7 @@ impl PlanRepository for Store {
             generated_at,
             published_at: None,
             content,
+            sections: plan.present_sections().into_iter().map(Section::as_str).collect::<Vec<_>>().join(","),
         };
         let event = crp_generated(&plan);
         self.transaction(move |conn| {
@@ -197,20 +236,28 @@ impl PlanRepository for Store {
         self.read(move |conn| find(conn, &company, &id)).await?.map(plan).transpose()
     }
 
-    async fn list_plans(&self, company: &CompanyId, query: PlanQuery) -> Result<Vec<CarbonReductionPlan>, DomainError> {
+    async fn list_plans(&self, company: &CompanyId, query: PlanQuery) -> Result<Vec<PlanSummary>, DomainError> {
         let company = company.as_str().to_owned();
         let rows = self
             .read(move |conn| {
                 let cursor = match &query.after {
-                    Some(after) => match find(conn, &company, after.as_str())? {
-                        Some(row) => Some((row.generated_at, row.id)),
-                        None => return Ok(None),
-                    },
+                    Some(after) => {
+                        let at: Option<(NaiveDateTime, String)> = crp_plans::table
+                            .filter(crp_plans::id.eq(after.as_str()))
+                            .filter(crp_plans::company_id.eq(company.clone()))
+                            .select((crp_plans::generated_at, crp_plans::id))
+                            .first(conn)
+                            .optional()?;
+                        match at {
+                            Some(at) => Some(at),
+                            None => return Ok(None),
+                        }
+                    }
                     None => None,
                 };
                 let mut select = crp_plans::table
                     .filter(crp_plans::company_id.eq(company.clone()))
-                    .select(PlanRow::as_select())
+                    .select(SummaryRow::as_select())
                     .order((crp_plans::generated_at.desc(), crp_plans::id.desc()))
                     .limit(i64::from(query.limit))
                     .into_boxed();
@@ -219,11 +266,11 @@ impl PlanRepository for Store {
                         crp_plans::generated_at.lt(at).or(crp_plans::generated_at.eq(at).and(crp_plans::id.lt(id))),
                     );
                 }
-                Ok(Some(select.load::<PlanRow>(conn)?))
+                Ok(Some(select.load::<SummaryRow>(conn)?))
             })
             .await?;
         let rows = rows.ok_or_else(|| DomainError::invalid("cursor", "names no plan of this company"))?;
-        rows.into_iter().map(plan).collect()
+        rows.into_iter().map(|row| Ok(PlanSummary::try_from(row)?)).collect()
     }
 
     async fn publish_plan(

@@ -150,6 +150,7 @@ diesel::table! {
         generated_at -> Timestamp,
         published_at -> Nullable<Timestamp>,
         content -> Text,
+        sections -> Text,
     }
 }
 

@@ -15,7 +15,10 @@ CREATE TABLE crp_plans (
     target_year  INTEGER NOT NULL,
     generated_at TIMESTAMP NOT NULL,
     published_at TIMESTAMP,
-    content      TEXT NOT NULL
+    content      TEXT NOT NULL,
+    -- The sections present (comma-separated names), judged from the content when it was
+    -- written, so that a list of plans never reads their content.
+    sections     TEXT NOT NULL
 );
 -- Listing, newest first.
 CREATE INDEX crp_plans_by_company ON crp_plans (company_id, generated_at, id);

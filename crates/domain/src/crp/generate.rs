@@ -63,9 +63,19 @@ fn calculated(
         return Ok(None);
     }
     let bills_word = if count == 1 { "bill" } else { "bills" };
-    let figure = |scope: Scope, why: String| {
-        let amount = scopes[usize::from(scope.number() - 1)];
-        Figure { tco2e: tonnes(amount), note: (amount == 0).then_some(why) }
+    // A zero is explained by what the bills are: none of the scope's kinds, or some whose
+    // emissions come to less than the gram a figure shows.
+    let figure = |scope: Scope, none_of_its_kinds: String| {
+        let i = usize::from(scope.number() - 1);
+        let tco2e = tonnes(scopes[i]);
+        let note = tco2e.is_zero().then(|| {
+            if types[i].is_empty() {
+                none_of_its_kinds
+            } else {
+                format!("The confirmed bills of {label} for this scope come to less than a gram of CO2e.")
+            }
+        });
+        Figure { tco2e, note }
     };
     let sets: Vec<String> = sets.iter().map(ToString::to_string).collect();
     Ok(Some(EmissionFigures {
@@ -83,7 +93,10 @@ fn calculated(
         ),
         scope3: figure(
             Scope::Three,
-            format!("The {count} confirmed {bills_word} of {label} carry no scope 3 emissions."),
+            format!(
+                "The {count} confirmed {bills_word} of {label} {} no scope 3 emissions.",
+                if count == 1 { "carries" } else { "carry" }
+            ),
         ),
         total: tonnes(scopes.iter().sum()),
         source: format!(
@@ -216,6 +229,40 @@ mod tests {
         };
         let library = FactorLibrary::official().expect("factors");
         (bill_type, calculate(&library, ReportingYearStart::APRIL, &activity).expect("calculation"))
+    }
+
+    #[test]
+    fn a_scope_under_a_gram_is_not_said_to_have_no_bills() {
+        let company = company();
+        let inputs = CrpInputs::default();
+        let mut tiny = bill(BillType::Electricity, Unit::Kwh, 1, (2025, 4, 1), (2025, 6, 30));
+        tiny.1 = {
+            let activity = Activity {
+                bill_type: BillType::Electricity,
+                quantity: Decimal::new(1, 9),
+                unit: Unit::Kwh,
+                period_start: NaiveDate::from_ymd_opt(2025, 4, 1).expect("date"),
+                period_end: NaiveDate::from_ymd_opt(2025, 6, 30).expect("date"),
+                calorific_value: None,
+                volume_correction: None,
+                sewerage_volume: None,
+            };
+            let library = FactorLibrary::official().expect("factors");
+            calculate(&library, ReportingYearStart::APRIL, &activity).expect("calculation")
+        };
+        let current = vec![tiny];
+        let sources = PlanSources {
+            company: &company,
+            inputs: &inputs,
+            period: ReportingPeriod::ending_in(2026, ReportingYearStart::APRIL),
+            current: &current,
+            baseline: None,
+            target_year: 2050,
+        };
+        let figures = plan_content(&sources).expect("content").current_emissions.expect("figures");
+        assert!(figures.scope2.tco2e.is_zero());
+        let note = figures.scope2.note.expect("a zero says why");
+        assert!(note.contains("less than a gram"), "{note}");
     }
 
     #[test]

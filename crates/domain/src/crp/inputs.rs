@@ -182,6 +182,33 @@ fn is_company_number(text: &str) -> bool {
 }
 
 impl CrpInputs {
+    /// Every text the plan prints, with its path in the document.
+    pub fn texts(&self) -> Vec<(String, &str)> {
+        let mut texts: Vec<(String, &str)> = Vec::new();
+        if let Some(o) = &self.organisation {
+            texts.push(("organisation.registeredAddress".into(), &o.registered_address));
+        }
+        if let Some(b) = &self.baseline_emissions {
+            texts.push(("baselineEmissions.source".into(), &b.source));
+        }
+        for (i, p) in self.projects.iter().enumerate() {
+            texts.push((format!("projects[{i}].title"), &p.title));
+            texts.push((format!("projects[{i}].description"), &p.description));
+        }
+        for (i, m) in self.measures.iter().enumerate() {
+            texts.push((format!("measures[{i}].title"), &m.title));
+            texts.push((format!("measures[{i}].description"), &m.description));
+        }
+        for (i, s) in self.scope3_statements.iter().enumerate() {
+            texts.push((format!("scope3Statements[{i}].reason"), &s.reason));
+        }
+        if let Some(d) = &self.declaration {
+            texts.push(("declaration.signatoryName".into(), &d.signatory_name));
+            texts.push(("declaration.signatoryRole".into(), &d.signatory_role));
+        }
+        texts
+    }
+
     /// The inputs with their text trimmed, checked against the company's reporting year
     /// (`start`) and `today`. The error names the first field at fault.
     pub fn validated(self, start: ReportingYearStart, today: NaiveDate) -> Result<Self, DomainError> {

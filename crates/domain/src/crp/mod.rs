@@ -15,7 +15,7 @@ pub use inputs::{
 };
 pub use plan::{
     Baseline, CarbonReductionPlan, CategoryFigure, EmissionFigures, FailedCheck, Figure, OrganisationDetails,
-    PLAN_CHECKS, PeriodSpan, PlanContent, PlanStatus, Section,
+    PLAN_CHECKS, PeriodSpan, PlanContent, PlanStatus, PlanSummary, Section,
 };
 pub use scope3::{REQUIRED_CATEGORIES, Scope3Category, scope3_by_category};
 pub use trajectory::{TrajectoryPoint, trajectory};

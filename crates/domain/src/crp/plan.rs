@@ -57,6 +57,11 @@ impl Section {
         Section::Declaration,
     ];
 
+    /// The section of a wire name, as `as_str` writes it.
+    pub fn parse(name: &str) -> Option<Section> {
+        Section::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+
     /// The name on the wire (`sections`, `missingSections`).
     pub fn as_str(self) -> &'static str {
         match self {
@@ -192,7 +197,43 @@ pub struct CarbonReductionPlan {
     pub content: PlanContent,
 }
 
+/// A plan without its content, as a list shows it: the sections it has were judged once, when
+/// it was generated (its content never changes), so a page of plans reads no content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanSummary {
+    pub id: PlanId,
+    pub status: PlanStatus,
+    pub fy_year: i32,
+    pub target_year: i32,
+    pub generated_at: DateTime<Utc>,
+    pub published_at: Option<DateTime<Utc>>,
+    /// The sections present, in the template's order.
+    pub sections: Vec<Section>,
+}
+
+impl PlanSummary {
+    pub fn has(&self, section: Section) -> bool {
+        self.sections.contains(&section)
+    }
+}
+
 impl CarbonReductionPlan {
+    pub fn summary(&self) -> PlanSummary {
+        PlanSummary {
+            id: self.id.clone(),
+            status: self.status,
+            fy_year: self.fy_year,
+            target_year: self.target_year,
+            generated_at: self.generated_at,
+            published_at: self.published_at,
+            sections: self.present_sections(),
+        }
+    }
+
+    pub fn present_sections(&self) -> Vec<Section> {
+        Section::ALL.into_iter().filter(|s| self.has(*s)).collect()
+    }
+
     /// Whether `section` is present, by the rules of SPEC 4.
     pub fn has(&self, section: Section) -> bool {
         let c = &self.content;
@@ -278,6 +319,24 @@ impl CarbonReductionPlan {
                 message: format!(
                     "The reporting period {} ended more than 12 months before the plan was generated; generate a plan for a later year",
                     current.label
+                ),
+            });
+        }
+        failed
+    }
+
+    /// The checks failed if the plan were published `today`: those of its content, and a draft
+    /// kept so long that its reporting period is out of date now.
+    pub fn failed_checks_on(&self, today: NaiveDate) -> Vec<FailedCheck> {
+        let mut failed = self.failed_checks();
+        let end = self.content.reporting_period.end;
+        let stale = end.checked_add_months(Months::new(12)).is_some_and(|limit| limit < today);
+        if stale && !failed.iter().any(|f| f.check == "reporting_period_out_of_date") {
+            failed.push(FailedCheck {
+                check: "reporting_period_out_of_date",
+                message: format!(
+                    "The reporting period {} ended more than 12 months ago; generate a plan for a later year",
+                    self.content.reporting_period.label
                 ),
             });
         }

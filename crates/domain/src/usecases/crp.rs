@@ -7,8 +7,8 @@ use super::Services;
 use crate::DomainError;
 use crate::calculation::ReportingPeriod;
 use crate::crp::{
-    CarbonReductionPlan, CrpInputs, EARLIEST_YEAR, LATEST_NET_ZERO_YEAR, PlanSources, Section, StoredInputs,
-    plan_content,
+    CarbonReductionPlan, CrpInputs, EARLIEST_YEAR, LATEST_NET_ZERO_YEAR, PlanSources, PlanStatus, PlanSummary, Section,
+    StoredInputs, plan_content,
 };
 use crate::model::{CompanyId, PlanId, Principal};
 use crate::ports::{NewPlan, PlanQuery};
@@ -40,7 +40,25 @@ impl Services {
     ) -> Result<StoredInputs, DomainError> {
         let overview = self.company_overview(principal).await?;
         let inputs = inputs.validated(overview.company.reporting_year_start, now.date_naive())?;
+        self.printable(&inputs)?;
         self.plans.save_crp_inputs(&principal.company_id, inputs, now).await
+    }
+
+    /// Every text of the inputs is one the plan's PDF can show.
+    fn printable(&self, inputs: &CrpInputs) -> Result<(), DomainError> {
+        for (path, text) in inputs.texts() {
+            if let Some(c) = self.renderer.unshowable(text) {
+                return Err(DomainError::invalid_at(
+                    path,
+                    format!(
+                        "contains {c:?} (U+{:04X}), which the plan's PDF cannot show; its typeface covers {}",
+                        u32::from(c),
+                        self.renderer.scripts()
+                    ),
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// A company's CRP inputs, for an operator (`carbonpass crp-inputs get`; live data).
@@ -59,6 +77,7 @@ impl Services {
     ) -> Result<StoredInputs, DomainError> {
         let overview = self.companies.overview(company).await?.ok_or(DomainError::not_found("company"))?;
         let inputs = inputs.validated(overview.company.reporting_year_start, now.date_naive())?;
+        self.printable(&inputs)?;
         self.plans.save_crp_inputs(company, inputs, now).await
     }
 
@@ -142,7 +161,7 @@ impl Services {
         &self,
         principal: &Principal,
         mut query: PlanQuery,
-    ) -> Result<(Vec<CarbonReductionPlan>, bool), DomainError> {
+    ) -> Result<(Vec<PlanSummary>, bool), DomainError> {
         if !(1..=100).contains(&query.limit) {
             return Err(DomainError::invalid("limit", "must be from 1 to 100"));
         }
@@ -163,10 +182,14 @@ impl Services {
         now: DateTime<Utc>,
     ) -> Result<CarbonReductionPlan, DomainError> {
         let plan = self.plan(principal, id).await?;
-        if !plan.publishable() {
+        // A published plan is published again as it is, whatever the date.
+        let failed_checks =
+            if plan.status == PlanStatus::Draft { plan.failed_checks_on(now.date_naive()) } else { Vec::new() };
+        let missing_sections = plan.missing_sections();
+        if !missing_sections.is_empty() || !failed_checks.is_empty() {
             return Err(DomainError::PlanIncomplete {
-                missing_sections: plan.missing_sections().into_iter().map(Section::as_str).collect(),
-                failed_checks: plan.failed_checks(),
+                missing_sections: missing_sections.into_iter().map(Section::as_str).collect(),
+                failed_checks,
             });
         }
         let (published, _changed) = self.plans.publish_plan(&principal.company_id, id, now).await?;
@@ -191,7 +214,7 @@ mod tests {
     use mockall::predicate::eq;
 
     use super::*;
-    use crate::crp::{InterimTarget, PlanStatus};
+    use crate::crp::InterimTarget;
     use crate::model::{CompanyOverview, DataVersion, Passport, Plan, ReportingYearStart};
     use crate::usecases::test_support::{Mocks, caller, company_from};
     use rust_decimal::Decimal;
@@ -232,6 +255,31 @@ mod tests {
         let bad = CrpInputs { net_zero_year: Some(2060), ..CrpInputs::default() };
         let result = pollster::block_on(services.replace_crp_inputs(&caller(), bad, now()));
         assert!(matches!(result, Err(DomainError::InvalidAt { path, .. }) if path == "netZeroYear"));
+    }
+
+    #[test]
+    fn text_the_pdf_cannot_show_is_refused_with_its_path() {
+        let mut mocks = Mocks::default();
+        with_company(&mut mocks);
+        mocks.plans.expect_save_crp_inputs().never();
+        mocks.renderer.expect_unshowable().returning(|text| text.chars().find(|c| *c == '中'));
+        mocks.renderer.expect_scripts().return_const("Latin");
+        let services = mocks.into_services();
+        let inputs = CrpInputs {
+            measures: vec![
+                crate::crp::Measure { title: "ISO 14001".into(), description: String::new() },
+                crate::crp::Measure { title: "Energy audit".into(), description: "中国工厂".into() },
+            ],
+            ..CrpInputs::default()
+        };
+        let result = pollster::block_on(services.replace_crp_inputs(&caller(), inputs, now()));
+        match result {
+            Err(DomainError::InvalidAt { path, message }) => {
+                assert_eq!(path, "measures[1].description");
+                assert!(message.contains("U+4E2D") && message.contains("Latin"), "{message}");
+            }
+            other => panic!("expected a refusal, got {other:?}"),
+        }
     }
 
     #[test]
@@ -324,6 +372,25 @@ mod tests {
         match pollster::block_on(services.publish_plan(&caller(), &id, now())) {
             Err(DomainError::PlanIncomplete { missing_sections, .. }) => {
                 assert_eq!(missing_sections, vec!["environmentalMeasures"]);
+            }
+            other => panic!("expected PlanIncomplete, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_draft_kept_until_its_period_is_out_of_date_is_not_published() {
+        let mut mocks = Mocks::default();
+        let plan = crate::crp::complete_plan();
+        mocks.plans.expect_find_plan().returning(move |_, _| Ok(Some(plan.clone())));
+        mocks.plans.expect_publish_plan().never();
+        let services = mocks.into_services();
+        let id = PlanId::parse("crp_p1").expect("id");
+        let much_later = Utc.with_ymd_and_hms(2027, 6, 1, 9, 0, 0).single().expect("time");
+        match pollster::block_on(services.publish_plan(&caller(), &id, much_later)) {
+            Err(DomainError::PlanIncomplete { missing_sections, failed_checks }) => {
+                assert!(missing_sections.is_empty());
+                let codes: Vec<&str> = failed_checks.iter().map(|f| f.check).collect();
+                assert_eq!(codes, vec!["reporting_period_out_of_date"]);
             }
             other => panic!("expected PlanIncomplete, got {other:?}"),
         }

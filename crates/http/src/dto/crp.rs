@@ -4,7 +4,8 @@
 use carbonpass_domain::DomainError;
 use carbonpass_domain::crp::{
     CarbonReductionPlan, CategoryFigure, CrpInputs, Declaration, EmissionFigures, Figure, InterimTarget, Measure,
-    Organisation, PeriodSpan, Project, ProjectStatus, Scope3Statement, Section, StatedBaseline, StoredInputs,
+    Organisation, PeriodSpan, PlanSummary, Project, ProjectStatus, Scope3Statement, Section, StatedBaseline,
+    StoredInputs,
 };
 use carbonpass_domain::model::parse_date;
 use rust_decimal::Decimal;
@@ -479,7 +480,8 @@ pub(crate) struct CrpOut<'a> {
 }
 
 impl<'a> CrpOut<'a> {
-    pub fn of(plan: &'a CarbonReductionPlan, expand: bool) -> Self {
+    /// A plan in a list: no content.
+    pub fn summary(plan: &'a PlanSummary) -> Self {
         let has = |s| plan.has(s);
         CrpOut {
             id: plan.id.as_str(),
@@ -496,8 +498,13 @@ impl<'a> CrpOut<'a> {
                 environmental_measures: has(Section::EnvironmentalMeasures),
                 declaration: has(Section::Declaration),
             },
-            content: expand.then(|| ContentOut::of(plan)),
+            content: None,
         }
+    }
+
+    /// One plan (`summary` is `plan.summary()`), with its content when `expand`.
+    pub fn of(summary: &'a PlanSummary, plan: &'a CarbonReductionPlan, expand: bool) -> Self {
+        CrpOut { content: expand.then(|| ContentOut::of(plan)), ..CrpOut::summary(summary) }
     }
 }
 

@@ -16,8 +16,10 @@ use crate::error::ApiError;
 use crate::extract::{Authenticated, JsonObject, QueryParams};
 use crate::state::HttpState;
 
-/// Largest CRP inputs document: every field at its longest, in any script, fits.
-pub(crate) const CRP_INPUTS_LIMIT: usize = 1024 * 1024;
+/// Largest CRP inputs document. Every field at its longest is about 137,000 characters; written
+/// with every character escaped as JSON allows (`\ud83c\udf0d`, 12 bytes each, as Python's
+/// `json.dumps` does by default) that is about 1.65 MB, so 2 MiB always fits.
+pub(crate) const CRP_INPUTS_LIMIT: usize = 2 * 1024 * 1024;
 
 fn plan_id(raw: &str) -> Result<PlanId, DomainError> {
     PlanId::parse(raw).ok_or(DomainError::not_found("carbon reduction plan"))
@@ -102,7 +104,7 @@ pub(crate) async fn generate(
     let plan = state.services.generate_plan(&caller.0, ask, Utc::now()).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/crp/{}", plan.id)))
-        .json(Envelope::of(CrpOut::of(&plan, false))))
+        .json(Envelope::of(CrpOut::of(&plan.summary(), &plan, false))))
 }
 
 #[utoipa::path(
@@ -124,7 +126,7 @@ pub(crate) async fn list(
     let ListQueryIn { limit, cursor } = query;
     let after = dto::cursor(cursor, PlanId::parse)?;
     let (plans, more) = state.services.plans(&caller.0, PlanQuery { after, limit: limit.unwrap_or(20) }).await?;
-    Ok(HttpResponse::Ok().json(Page::of(&plans, more, |p| p.id.to_string(), |p| CrpOut::of(p, false))))
+    Ok(HttpResponse::Ok().json(Page::of(&plans, more, |p| p.id.to_string(), CrpOut::summary)))
 }
 
 #[utoipa::path(
@@ -159,7 +161,7 @@ pub(crate) async fn show(
         Some(_) => return Err(DomainError::invalid("expand", "may only be content").into()),
     };
     let plan = state.services.plan(&caller.0, &plan_id(&id)?).await?;
-    Ok(HttpResponse::Ok().json(Envelope::of(CrpOut::of(&plan, expand))))
+    Ok(HttpResponse::Ok().json(Envelope::of(CrpOut::of(&plan.summary(), &plan, expand))))
 }
 
 #[utoipa::path(
@@ -179,7 +181,7 @@ pub(crate) async fn publish(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let plan = state.services.publish_plan(&caller.0, &plan_id(&id)?, Utc::now()).await?;
-    Ok(HttpResponse::Ok().json(Envelope::of(CrpOut::of(&plan, false))))
+    Ok(HttpResponse::Ok().json(Envelope::of(CrpOut::of(&plan.summary(), &plan, false))))
 }
 
 #[utoipa::path(

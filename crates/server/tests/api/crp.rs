@@ -144,6 +144,16 @@ async fn inputs_round_trip_and_a_bad_field_changes_nothing(app: TestApp) {
     wrong_type["interimTarget"]["year"] = json!("2030");
     let mut missing = complete_inputs();
     missing["baselineEmissions"].as_object_mut().expect("stated baseline").remove("source");
+    let mut unshowable = complete_inputs();
+    unshowable["measures"][0]["description"] = json!("Solar ☀ on the roof");
+    let error = expect_error(
+        put(&app, &tenant.key, "/api/v1/crp-inputs", &unshowable).await,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+    )
+    .await;
+    assert_eq!(error["param"], json!("measures[0].description"), "{error}");
+    assert!(error["message"].as_str().is_some_and(|m| m.contains("U+2600")), "{error}");
     let mut huge = complete_inputs();
     huge["projects"][0]["year"] = json!(99_999_999_999_u64);
     for (bad, param) in
