@@ -14,6 +14,8 @@ pub(crate) struct PlanData {
     id: String,
     status: &'static str,
     draft: bool,
+    /// Across every page of a plan that is not the company's current one.
+    watermark: Option<&'static str>,
     generated_on: String,
     published_on: Option<String>,
     fy_year: String,
@@ -128,6 +130,11 @@ impl PlanData {
             id: plan.id.as_str().to_owned(),
             status: plan.status.as_str(),
             draft: plan.status == PlanStatus::Draft,
+            watermark: match plan.status {
+                PlanStatus::Draft => Some("DRAFT"),
+                PlanStatus::Superseded => Some("SUPERSEDED"),
+                PlanStatus::Published => None,
+            },
             generated_on: day(plan.generated_at.date_naive()),
             published_on: plan.published_at.map(|at| day(at.date_naive())),
             fy_year: plan.fy_year.to_string(),

@@ -188,6 +188,19 @@ fn drafts_are_marked_as_drafts_and_say_what_they_lack() {
 }
 
 #[test]
+fn a_superseded_plan_is_marked_on_every_page() {
+    let superseded = plan(PlanStatus::Superseded);
+    let pdf = carbonpass_pdf::render(&superseded).expect("rendered");
+    let pages = catch_unwind(move || pdf_extract::extract_text_from_mem_by_pages(&pdf))
+        .expect("the extractor did not panic")
+        .expect("the PDF's text could be extracted");
+    assert!(pages.len() > 1, "a plan of several pages");
+    for (n, page) in pages.iter().enumerate() {
+        assert!(page.contains("SUPERSEDED"), "page {}: {page}", n + 1);
+    }
+}
+
+#[test]
 fn fonts_are_embedded() {
     let pdf = carbonpass_pdf::render(&plan(PlanStatus::Published)).expect("rendered");
     let raw = String::from_utf8_lossy(&pdf);
