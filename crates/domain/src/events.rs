@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use crate::crp::CarbonReductionPlan;
 use crate::model::Bill;
+use crate::webhooks::EventType;
 
 /// An event to write to the outbox: its type and its `data` as JSON text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,22 +39,22 @@ fn bill_data(bill: &Bill) -> String {
 
 /// `bill.confirmed`, when a bill's activity is confirmed and calculated.
 pub fn bill_confirmed(bill: &Bill) -> OutboxEvent {
-    OutboxEvent { event_type: "bill.confirmed", data: bill_data(bill) }
+    OutboxEvent { event_type: EventType::BillConfirmed.as_str(), data: bill_data(bill) }
 }
 
 /// `bill.rejected`, when an uploaded bill is rejected (it never counted).
 pub fn bill_rejected(bill: &Bill) -> OutboxEvent {
-    OutboxEvent { event_type: "bill.rejected", data: bill_data(bill) }
+    OutboxEvent { event_type: EventType::BillRejected.as_str(), data: bill_data(bill) }
 }
 
 /// `bill.voided`, when a confirmed bill is voided and leaves every total.
 pub fn bill_voided(bill: &Bill) -> OutboxEvent {
-    OutboxEvent { event_type: "bill.voided", data: bill_data(bill) }
+    OutboxEvent { event_type: EventType::BillVoided.as_str(), data: bill_data(bill) }
 }
 
 /// `bill.uploaded`, with the same fields as the upload's response.
 pub fn bill_uploaded(bill: &Bill) -> OutboxEvent {
-    OutboxEvent { event_type: "bill.uploaded", data: bill_data(bill) }
+    OutboxEvent { event_type: EventType::BillUploaded.as_str(), data: bill_data(bill) }
 }
 
 #[derive(Serialize)]
@@ -69,12 +70,12 @@ fn plan_data(plan: &CarbonReductionPlan) -> String {
 
 /// `crp.generated`, when a plan is generated (as a draft), with the seed's `data`.
 pub fn crp_generated(plan: &CarbonReductionPlan) -> OutboxEvent {
-    OutboxEvent { event_type: "crp.generated", data: plan_data(plan) }
+    OutboxEvent { event_type: EventType::CrpGenerated.as_str(), data: plan_data(plan) }
 }
 
 /// `crp.published`, when a plan is published.
 pub fn crp_published(plan: &CarbonReductionPlan) -> OutboxEvent {
-    OutboxEvent { event_type: "crp.published", data: plan_data(plan) }
+    OutboxEvent { event_type: EventType::CrpPublished.as_str(), data: plan_data(plan) }
 }
 
 #[cfg(test)]

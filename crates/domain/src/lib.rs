@@ -10,5 +10,6 @@ pub mod events;
 pub mod model;
 pub mod ports;
 pub mod usecases;
+pub mod webhooks;
 
 pub use error::{AuthFailure, DomainError};
