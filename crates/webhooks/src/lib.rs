@@ -1,5 +1,7 @@
 //! Webhook delivery adapter. So far: signing every delivery both ways receivers verify it
-//! (`signing`), and the rule for which addresses a delivery may reach (`target`).
+//! (`signing`), the rule for which addresses a delivery may reach (`target`), and the HTTP
+//! client that enforces it at every connection (`client`).
 
+pub mod client;
 pub mod signing;
 pub mod target;
