@@ -52,6 +52,14 @@ struct SummaryRow {
     sections: String,
 }
 
+/// A stored plan's id and status, read back.
+fn identity(id: &str, status: &str) -> Result<(PlanId, PlanStatus), StoreError> {
+    Ok((
+        PlanId::parse(id).ok_or_else(|| corrupt("plan id", id))?,
+        PlanStatus::parse(status).ok_or_else(|| corrupt("plan status", status))?,
+    ))
+}
+
 impl TryFrom<SummaryRow> for PlanSummary {
     type Error = StoreError;
     fn try_from(row: SummaryRow) -> Result<Self, StoreError> {
@@ -61,9 +69,10 @@ impl TryFrom<SummaryRow> for PlanSummary {
             .filter(|name| !name.is_empty())
             .map(|name| Section::parse(name).ok_or_else(|| corrupt("plan sections", name)))
             .collect::<Result<Vec<_>, _>>()?;
+        let (id, status) = identity(&row.id, &row.status)?;
         Ok(PlanSummary {
-            id: PlanId::parse(&row.id).ok_or_else(|| corrupt("plan id", &row.id))?,
-            status: PlanStatus::parse(&row.status).ok_or_else(|| corrupt("plan status", &row.status))?,
+            id,
+            status,
             fy_year: row.fy_year,
             target_year: row.target_year,
             generated_at: from_db_time(row.generated_at),
@@ -78,9 +87,10 @@ impl TryFrom<PlanRow> for CarbonReductionPlan {
     fn try_from(row: PlanRow) -> Result<Self, StoreError> {
         let content: PlanContent =
             serde_json::from_str(&row.content).map_err(|e| corrupt("plan content", &e.to_string()))?;
+        let (id, status) = identity(&row.id, &row.status)?;
         Ok(CarbonReductionPlan {
-            id: PlanId::parse(&row.id).ok_or_else(|| corrupt("plan id", &row.id))?,
-            status: PlanStatus::parse(&row.status).ok_or_else(|| corrupt("plan status", &row.status))?,
+            id,
+            status,
             fy_year: row.fy_year,
             target_year: row.target_year,
             generated_at: from_db_time(row.generated_at),

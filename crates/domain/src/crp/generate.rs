@@ -212,14 +212,14 @@ mod tests {
     fn bill(
         bill_type: BillType,
         unit: Unit,
-        quantity: i64,
+        quantity: impl Into<Decimal>,
         from: (i32, u32, u32),
         to: (i32, u32, u32),
     ) -> (BillType, Calculation) {
         let date = |(y, m, d): (i32, u32, u32)| NaiveDate::from_ymd_opt(y, m, d).expect("date");
         let activity = Activity {
             bill_type,
-            quantity: Decimal::from(quantity),
+            quantity: quantity.into(),
             unit,
             period_start: date(from),
             period_end: date(to),
@@ -235,22 +235,7 @@ mod tests {
     fn a_scope_under_a_gram_is_not_said_to_have_no_bills() {
         let company = company();
         let inputs = CrpInputs::default();
-        let mut tiny = bill(BillType::Electricity, Unit::Kwh, 1, (2025, 4, 1), (2025, 6, 30));
-        tiny.1 = {
-            let activity = Activity {
-                bill_type: BillType::Electricity,
-                quantity: Decimal::new(1, 9),
-                unit: Unit::Kwh,
-                period_start: NaiveDate::from_ymd_opt(2025, 4, 1).expect("date"),
-                period_end: NaiveDate::from_ymd_opt(2025, 6, 30).expect("date"),
-                calorific_value: None,
-                volume_correction: None,
-                sewerage_volume: None,
-            };
-            let library = FactorLibrary::official().expect("factors");
-            calculate(&library, ReportingYearStart::APRIL, &activity).expect("calculation")
-        };
-        let current = vec![tiny];
+        let current = vec![bill(BillType::Electricity, Unit::Kwh, Decimal::new(1, 9), (2025, 4, 1), (2025, 6, 30))];
         let sources = PlanSources {
             company: &company,
             inputs: &inputs,
