@@ -276,6 +276,8 @@ pub struct Store {
     busy_timeout: Duration,
     /// Point reads on the caller's thread (SQLite only).
     inline: Option<InlineReads>,
+    /// Poked after a commit that wrote webhook deliveries.
+    pub(crate) wake: crate::webhooks::wake::DeliveryWake,
 }
 
 impl fmt::Debug for Store {
@@ -313,6 +315,7 @@ impl Store {
             deadline: config.deadline(),
             busy_timeout: config.statement_timeout,
             inline,
+            wake: Default::default(),
         })
     }
 

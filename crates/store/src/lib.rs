@@ -19,6 +19,8 @@ pub mod secrets;
 mod tenancy;
 mod threads;
 mod users;
+pub mod webhooks;
 
 pub use db::{Backend, Store, StoreConfig};
 pub use error::StoreError;
+pub use webhooks::wake::DeliveryWake;

@@ -238,6 +238,7 @@ impl PlanRepository for Store {
             write_event(conn, &company, &event, generated_at)
         })
         .await?;
+        self.deliveries_committed();
         Ok(plan)
     }
 
@@ -339,6 +340,7 @@ impl PlanRepository for Store {
                 Ok(Publication::Published(Box::new(published)))
             })
             .await?;
+        self.deliveries_committed();
         match outcome {
             Publication::Missing => Err(DomainError::not_found("carbon reduction plan")),
             Publication::Refused(message) => Err(DomainError::Conflict { message }),

@@ -29,6 +29,10 @@ pub struct SessionKind;
 pub struct EventKind;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PlanKind;
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct EndpointKind;
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct DeliveryKind;
 
 impl IdKind for CompanyKind {
     const PREFIX: &'static str = "comp_";
@@ -64,7 +68,18 @@ impl IdKind for PlanKind {
     const ENTITY: &'static str = "carbon reduction plan";
 }
 
+impl IdKind for EndpointKind {
+    const PREFIX: &'static str = "ep_";
+    const ENTITY: &'static str = "webhook endpoint";
+}
+impl IdKind for DeliveryKind {
+    const PREFIX: &'static str = "dlv_";
+    const ENTITY: &'static str = "webhook delivery";
+}
+
 pub type CompanyId = Id<CompanyKind>;
+pub type EndpointId = Id<EndpointKind>;
+pub type DeliveryId = Id<DeliveryKind>;
 pub type BillId = Id<BillKind>;
 pub type SessionId = Id<SessionKind>;
 pub type EventId = Id<EventKind>;

@@ -26,7 +26,10 @@ pub use idempotency::{
     ClaimToken, IDEMPOTENCY_LEASE, IDEMPOTENCY_TTL, IdempotencyClaim, IdempotencyKey, IdempotencyLease,
     IdempotentRecord, RenderCreated, StoredResponse,
 };
-pub use ids::{ApiKeyId, BillId, CompanyId, EventId, ID_RANDOM_LEN, Id, IdKind, PlanId, SessionId, SiteId, UserId};
+pub use ids::{
+    ApiKeyId, BillId, CompanyId, DeliveryId, EndpointId, EventId, ID_RANDOM_LEN, Id, IdKind, PlanId, SessionId, SiteId,
+    UserId,
+};
 pub use meter_point::MeterPoint;
 pub use report::{EmissionsReport, PeriodSums, ScopeTotal, SessionContribution, SessionSummary};
 pub use site::{NewSite, Site};

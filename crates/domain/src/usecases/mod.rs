@@ -12,6 +12,7 @@ mod stored_files;
 mod sweep;
 mod uploads;
 mod users;
+mod webhooks;
 
 use std::fmt;
 use std::sync::Arc;
@@ -22,6 +23,7 @@ pub use crp::GeneratePlan;
 pub use demo::{DEMO_COMPANY_SLUG, DEMO_USER_EMAIL, DemoAccount};
 pub use sweep::SweepReport;
 pub use uploads::{ReceivedUpload, UploadFailure, UploadReply, UploadResponses};
+pub use webhooks::{ChangeEndpoint, CreateEndpoint, MAX_ENDPOINTS, OLD_SECRET_SIGNS_FOR};
 
 use cache::VersionedCache;
 
@@ -31,7 +33,7 @@ use crate::ports::EmissionsRepository;
 use crate::model::CompanyOverview;
 use crate::ports::{
     ApiKeyCodec, ApiKeyRepository, BillRepository, BlobStore, CompanyRepository, HealthProbe, IdempotencyStore,
-    PlanRenderer, PlanRepository, UserRepository,
+    PlanRenderer, PlanRepository, UserRepository, WebhookRepository, WebhookTargets,
 };
 
 /// How many tenants' overviews a process keeps in memory.
@@ -56,6 +58,9 @@ pub struct Ports {
     pub plans: Arc<dyn PlanRepository>,
     /// Lays plans out as PDFs.
     pub renderer: Arc<dyn PlanRenderer>,
+    pub webhooks: Arc<dyn WebhookRepository>,
+    /// Secrets and the reachability of targets, from the webhooks adapter.
+    pub targets: Arc<dyn WebhookTargets>,
 }
 
 impl fmt::Debug for Ports {
@@ -80,6 +85,8 @@ pub struct Services {
     reports: Arc<dyn EmissionsRepository>,
     plans: Arc<dyn PlanRepository>,
     renderer: Arc<dyn PlanRenderer>,
+    webhooks: Arc<dyn WebhookRepository>,
+    targets: Arc<dyn WebhookTargets>,
     overviews: Arc<VersionedCache<CompanyOverview>>,
 }
 
@@ -105,6 +112,8 @@ impl Services {
             reports,
             plans,
             renderer,
+            webhooks,
+            targets,
         } = ports;
         let overviews = Arc::new(VersionedCache::new(OVERVIEW_CACHE_TENANTS));
         Self {
@@ -121,6 +130,8 @@ impl Services {
             reports,
             plans,
             renderer,
+            webhooks,
+            targets,
             overviews,
         }
     }
@@ -139,6 +150,7 @@ pub(crate) mod test_support {
     use crate::ports::{
         MockApiKeyCodec, MockApiKeyRepository, MockBillRepository, MockCompanyRepository, MockEmissionsRepository,
         MockHealthProbe, MockIdempotencyStore, MockPlanRenderer, MockPlanRepository, MockUserRepository,
+        MockWebhookRepository, MockWebhookTargets,
     };
 
     /// The company a store would return for `new`, with id `id`.
@@ -168,6 +180,8 @@ pub(crate) mod test_support {
         pub reports: MockEmissionsRepository,
         pub plans: MockPlanRepository,
         pub renderer: MockPlanRenderer,
+        pub webhooks: MockWebhookRepository,
+        pub targets: MockWebhookTargets,
         pub blobs: Arc<MemoryBlobs>,
     }
 
@@ -187,6 +201,8 @@ pub(crate) mod test_support {
                 reports: Arc::new(self.reports),
                 plans: Arc::new(self.plans),
                 renderer: Arc::new(self.renderer),
+                webhooks: Arc::new(self.webhooks),
+                targets: Arc::new(self.targets),
             })
         }
     }

@@ -216,6 +216,7 @@ impl BillRepository for Store {
                 Ok(Ok(bill))
             })
             .await?;
+        self.deliveries_committed();
         outcome.map_err(refused)
     }
 
@@ -331,6 +332,7 @@ impl BillRepository for Store {
                 Ok(Ok(bill))
             })
             .await?;
+        self.deliveries_committed();
         outcome.map_err(refused)
     }
 
@@ -349,6 +351,7 @@ impl BillRepository for Store {
                 Ok(Ok(bill))
             })
             .await?;
+        self.deliveries_committed();
         outcome.map_err(refused)
     }
 
@@ -381,6 +384,7 @@ impl BillRepository for Store {
                 Ok(Ok(bill))
             })
             .await?;
+        self.deliveries_committed();
         outcome.map_err(refused)
     }
 }

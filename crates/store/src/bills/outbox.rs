@@ -10,6 +10,7 @@ use diesel::prelude::*;
 use crate::db::DbConnection;
 use crate::ids::mint;
 use crate::schema::events;
+use crate::webhooks::fanout::fan_out;
 use crate::{Store, StoreError};
 
 #[derive(Debug, Insertable)]
@@ -22,27 +23,41 @@ struct NewEventRow<'a> {
     created_at: NaiveDateTime,
 }
 
-/// Writes an event to the outbox, in the caller's transaction.
+/// Writes an event to the outbox and a delivery of it to each of the tenant's endpoints
+/// subscribed to it, in the caller's transaction. The caller pokes the delivery worker
+/// ([`Store::deliveries_committed`]) once that transaction has committed.
 pub(crate) fn write_event(
     conn: &mut DbConnection,
     company: &str,
     event: &OutboxEvent,
     at: NaiveDateTime,
 ) -> Result<(), StoreError> {
-    let id = mint::<EventKind>()?;
-    diesel::insert_into(events::table)
-        .values(NewEventRow {
-            id: id.as_str(),
-            company_id: company,
-            event_type: event.event_type,
-            data: &event.data,
-            created_at: at,
-        })
-        .execute(conn)?;
+    let id = insert_event(conn, company, event, at)?;
+    fan_out(conn, company, &id, event.event_type, at)?;
     Ok(())
 }
 
+/// Writes an event to the outbox alone (a `ping`, delivered to one endpoint); its id.
+pub(crate) fn insert_event(
+    conn: &mut DbConnection,
+    company: &str,
+    event: &OutboxEvent,
+    at: NaiveDateTime,
+) -> Result<String, StoreError> {
+    let id = mint::<EventKind>()?.into_string();
+    diesel::insert_into(events::table)
+        .values(NewEventRow { id: &id, company_id: company, event_type: event.event_type, data: &event.data, created_at: at })
+        .execute(conn)?;
+    Ok(id)
+}
+
 impl Store {
+    /// Wakes this process's delivery worker after a commit that wrote events (other processes
+    /// hear of it by `NOTIFY` on PostgreSQL).
+    pub(crate) fn deliveries_committed(&self) {
+        self.wake.poke();
+    }
+
     /// A company's outbox events in the order they were written: (type, data JSON). What the
     /// webhook delivery worker will read.
     pub async fn outbox(&self, company: &CompanyId) -> Result<Vec<(String, String)>, DomainError> {

@@ -1,0 +1,254 @@
+//! Webhook endpoints: creating, reading, changing and deleting them, rotating their secrets,
+//! sending a test ping, and the delivery log with its retries. All in the caller's data space
+//! (a test key's endpoints are the sandbox's and hear only sandbox events).
+
+use chrono::{DateTime, TimeDelta, Utc};
+
+use super::Services;
+use crate::DomainError;
+use crate::model::{CompanyId, DeliveryId, EndpointId};
+use crate::webhooks::endpoint::{description, subscribed_events, target_url};
+use crate::webhooks::model::{Delivery, DeliveryQuery, EndpointChange, EndpointWithSecret, NewEndpoint, WebhookEndpoint};
+
+/// How long a replaced secret keeps signing, so receivers can switch without losing events.
+pub const OLD_SECRET_SIGNS_FOR: TimeDelta = TimeDelta::hours(24);
+
+/// Endpoints one data space may have: enough for any integration, few enough that every event's
+/// fan-out stays small.
+pub const MAX_ENDPOINTS: usize = 20;
+
+/// `POST /webhook-endpoints`, as sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreateEndpoint {
+    pub url: String,
+    pub events: Vec<String>,
+    pub description: Option<String>,
+}
+
+/// `PATCH /webhook-endpoints/{id}`, as sent: only what is `Some` changes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChangeEndpoint {
+    pub url: Option<String>,
+    pub events: Option<Vec<String>>,
+    pub description: Option<String>,
+    pub enabled: Option<bool>,
+}
+
+impl Services {
+    /// Creates an endpoint in the data space `company`, its secret shown this once. The URL's
+    /// form is checked before its host is looked up.
+    pub async fn create_endpoint(
+        &self,
+        company: &CompanyId,
+        request: CreateEndpoint,
+        now: DateTime<Utc>,
+    ) -> Result<EndpointWithSecret, DomainError> {
+        let url = target_url(&request.url, self.targets.policy())?;
+        let events = subscribed_events(&request.events)?;
+        let description = description(request.description.as_deref())?;
+        if self.webhooks.list_endpoints(company).await?.len() >= MAX_ENDPOINTS {
+            return Err(DomainError::Conflict {
+                message: format!(
+                    "a company may have at most {MAX_ENDPOINTS} webhook endpoints in each mode; delete one first"
+                ),
+            });
+        }
+        self.targets.check(&url).await?;
+        let secret = self.targets.mint_secret();
+        let new = NewEndpoint { url, description, events, secret: secret.clone(), created_at: now };
+        let endpoint = self.webhooks.create_endpoint(company, new).await?;
+        Ok(EndpointWithSecret { endpoint, secret })
+    }
+
+    pub async fn list_endpoints(&self, company: &CompanyId) -> Result<Vec<WebhookEndpoint>, DomainError> {
+        self.webhooks.list_endpoints(company).await
+    }
+
+    pub async fn endpoint(&self, company: &CompanyId, id: &EndpointId) -> Result<WebhookEndpoint, DomainError> {
+        self.webhooks.find_endpoint(company, id).await?.ok_or(DomainError::not_found("webhook endpoint"))
+    }
+
+    /// Changes an endpoint's URL, events, description or whether it is enabled.
+    pub async fn change_endpoint(
+        &self,
+        company: &CompanyId,
+        id: &EndpointId,
+        request: ChangeEndpoint,
+        now: DateTime<Utc>,
+    ) -> Result<WebhookEndpoint, DomainError> {
+        let change = EndpointChange {
+            url: request.url.as_deref().map(|url| target_url(url, self.targets.policy())).transpose()?,
+            events: request.events.as_deref().map(subscribed_events).transpose()?,
+            description: request.description.as_deref().map(|d| description(Some(d))).transpose()?,
+            enabled: request.enabled,
+        };
+        if change.is_empty() {
+            return Err(DomainError::invalid(
+                "body",
+                "names nothing to change: send at least one of url, events, description, enabled",
+            ));
+        }
+        // Not found before a lookup of the new host: another tenant's id learns nothing.
+        self.endpoint(company, id).await?;
+        if let Some(url) = &change.url {
+            self.targets.check(url).await?;
+        }
+        self.webhooks.update_endpoint(company, id, change, now).await
+    }
+
+    pub async fn delete_endpoint(&self, company: &CompanyId, id: &EndpointId) -> Result<(), DomainError> {
+        self.webhooks.delete_endpoint(company, id).await
+    }
+
+    /// A new secret, shown this once; the old one keeps signing beside it for 24 hours.
+    pub async fn rotate_endpoint_secret(
+        &self,
+        company: &CompanyId,
+        id: &EndpointId,
+        now: DateTime<Utc>,
+    ) -> Result<EndpointWithSecret, DomainError> {
+        let secret = self.targets.mint_secret();
+        let endpoint =
+            self.webhooks.rotate_secret(company, id, secret.clone(), now, now + OLD_SECRET_SIGNS_FOR).await?;
+        Ok(EndpointWithSecret { endpoint, secret })
+    }
+
+    /// Sends a signed `ping` to the endpoint (whatever it subscribes to); disabled endpoints
+    /// are refused, since nothing would be sent.
+    pub async fn ping_endpoint(
+        &self,
+        company: &CompanyId,
+        id: &EndpointId,
+        now: DateTime<Utc>,
+    ) -> Result<Delivery, DomainError> {
+        let endpoint = self.endpoint(company, id).await?;
+        if !endpoint.enabled {
+            return Err(DomainError::Conflict {
+                message: "the endpoint is disabled: enable it (PATCH enabled: true) to test it".into(),
+            });
+        }
+        self.webhooks.enqueue_ping(company, id, now).await
+    }
+
+    pub async fn deliveries(
+        &self,
+        company: &CompanyId,
+        endpoint: &EndpointId,
+        query: DeliveryQuery,
+    ) -> Result<Vec<Delivery>, DomainError> {
+        self.webhooks.list_deliveries(company, endpoint, query).await
+    }
+
+    pub async fn retry_delivery(
+        &self,
+        company: &CompanyId,
+        id: &DeliveryId,
+        now: DateTime<Utc>,
+    ) -> Result<Delivery, DomainError> {
+        self.webhooks.retry_delivery(company, id, now).await
+    }
+
+    /// Sends every failed event of the endpoint since `since` again; how many.
+    pub async fn recover_failed(
+        &self,
+        company: &CompanyId,
+        endpoint: &EndpointId,
+        since: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<u64, DomainError> {
+        if since > now {
+            return Err(DomainError::invalid("since", "is in the future"));
+        }
+        self.webhooks.recover_failed(company, endpoint, since, now).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ports::MockWebhookTargets;
+    use crate::usecases::test_support::Mocks;
+    use crate::webhooks::{EventType, TargetPolicy};
+
+    fn company() -> CompanyId {
+        CompanyId::parse("comp_a1").expect("id")
+    }
+
+    fn strict_targets() -> MockWebhookTargets {
+        let mut targets = MockWebhookTargets::new();
+        targets.expect_policy().return_const(TargetPolicy { allow_insecure: false });
+        targets
+    }
+
+    fn request(url: &str) -> CreateEndpoint {
+        CreateEndpoint { url: url.into(), events: vec!["bill.confirmed".into()], description: None }
+    }
+
+    #[test]
+    fn a_bad_url_is_refused_before_any_lookup_or_write() {
+        let targets = strict_targets();
+        let repo = crate::ports::MockWebhookRepository::new();
+        let services = Mocks { webhooks: repo, targets, ..Mocks::default() }.into_services();
+        let refused = pollster::block_on(services.create_endpoint(&company(), request("http://x.test/"), Utc::now()));
+        assert!(matches!(refused, Err(DomainError::Invalid { field: "url", .. })), "{refused:?}");
+    }
+
+    #[test]
+    fn a_private_target_is_refused_and_nothing_is_written() {
+        let mut targets = strict_targets();
+        targets.expect_check().returning(|_| Err(DomainError::invalid("url", "resolves to no public address")));
+        let mut repo = crate::ports::MockWebhookRepository::new();
+        repo.expect_list_endpoints().returning(|_| Ok(vec![]));
+        repo.expect_create_endpoint().never();
+        let services = Mocks { webhooks: repo, targets, ..Mocks::default() }.into_services();
+        let refused =
+            pollster::block_on(services.create_endpoint(&company(), request("https://internal.test/"), Utc::now()));
+        assert!(matches!(refused, Err(DomainError::Invalid { field: "url", .. })), "{refused:?}");
+    }
+
+    #[test]
+    fn the_secret_minted_is_stored_and_shown_once() {
+        let mut targets = strict_targets();
+        targets.expect_check().returning(|_| Ok(()));
+        targets.expect_mint_secret().return_const("whsec_AAAA".to_owned());
+        let mut repo = crate::ports::MockWebhookRepository::new();
+        repo.expect_list_endpoints().returning(|_| Ok(vec![]));
+        repo.expect_create_endpoint()
+            .withf(|_, new| new.secret == "whsec_AAAA" && new.events == vec![EventType::BillConfirmed])
+            .returning(|_, new| {
+                Ok(WebhookEndpoint {
+                    id: EndpointId::parse("ep_1").expect("id"),
+                    url: new.url,
+                    description: new.description,
+                    events: new.events,
+                    enabled: true,
+                    disabled_reason: None,
+                    failing_since: None,
+                    created_at: new.created_at,
+                    updated_at: new.created_at,
+                })
+            });
+        let services = Mocks { webhooks: repo, targets, ..Mocks::default() }.into_services();
+        let created = pollster::block_on(services.create_endpoint(&company(), request("https://h.test/"), Utc::now()))
+            .expect("created");
+        assert_eq!(created.secret, "whsec_AAAA");
+    }
+
+    #[test]
+    fn an_empty_change_is_refused() {
+        let services = Mocks { targets: strict_targets(), ..Mocks::default() }.into_services();
+        let id = EndpointId::parse("ep_1").expect("id");
+        let refused =
+            pollster::block_on(services.change_endpoint(&company(), &id, ChangeEndpoint::default(), Utc::now()));
+        assert!(matches!(refused, Err(DomainError::Invalid { field: "body", .. })), "{refused:?}");
+    }
+
+    #[test]
+    fn recovering_from_the_future_is_refused() {
+        let services = Mocks::default().into_services();
+        let id = EndpointId::parse("ep_1").expect("id");
+        let now = Utc::now();
+        let refused = pollster::block_on(services.recover_failed(&company(), &id, now + TimeDelta::hours(1), now));
+        assert!(matches!(refused, Err(DomainError::Invalid { field: "since", .. })), "{refused:?}");
+    }
+}

@@ -1,0 +1,79 @@
+//! The fan-out of an outbox event: one delivery per enabled endpoint of the tenant subscribed to
+//! it, written in the event's own transaction, so an event and its deliveries commit together or
+//! not at all, and a crash between the change and its delivery loses nothing.
+
+use carbonpass_domain::model::ids::DeliveryKind;
+use chrono::NaiveDateTime;
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+
+use crate::StoreError;
+use crate::db::DbConnection;
+use crate::ids::mint;
+use crate::schema::{webhook_deliveries, webhook_endpoints};
+
+/// The PostgreSQL channel that tells every worker deliveries were committed.
+pub const CHANNEL: &str = "carbonpass_webhooks";
+
+/// Writes a delivery of `event` to each of the tenant's enabled endpoints subscribed to
+/// `event_type`, due at `at`; how many.
+pub(crate) fn fan_out(
+    conn: &mut DbConnection,
+    company: &str,
+    event_id: &str,
+    event_type: &str,
+    at: NaiveDateTime,
+) -> Result<usize, StoreError> {
+    let endpoints: Vec<(String, String)> = webhook_endpoints::table
+        .filter(webhook_endpoints::company_id.eq(company))
+        .filter(webhook_endpoints::enabled.eq(true))
+        .select((webhook_endpoints::id, webhook_endpoints::events))
+        .load(conn)?;
+    let mut written = 0;
+    for (endpoint, events) in endpoints {
+        if events.split(',').any(|name| name == event_type) {
+            insert_delivery(conn, company, &endpoint, event_id, at)?;
+            written += 1;
+        }
+    }
+    if written > 0 {
+        announce(conn)?;
+    }
+    Ok(written)
+}
+
+/// A pending delivery of `event` to `endpoint`, due at `at`; its id.
+pub(crate) fn insert_delivery(
+    conn: &mut DbConnection,
+    company: &str,
+    endpoint: &str,
+    event: &str,
+    at: NaiveDateTime,
+) -> Result<String, StoreError> {
+    let id = mint::<DeliveryKind>()?.into_string();
+    diesel::insert_into(webhook_deliveries::table)
+        .values((
+            webhook_deliveries::id.eq(&id),
+            webhook_deliveries::company_id.eq(company),
+            webhook_deliveries::endpoint_id.eq(endpoint),
+            webhook_deliveries::event_id.eq(event),
+            webhook_deliveries::status.eq("pending"),
+            webhook_deliveries::attempts.eq(0),
+            webhook_deliveries::attempts_total.eq(0),
+            webhook_deliveries::next_attempt_at.eq(Some(at)),
+            webhook_deliveries::created_at.eq(at),
+            webhook_deliveries::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(id)
+}
+
+/// On PostgreSQL, tells every listening worker (in every process) once this transaction commits:
+/// `NOTIFY` is delivered at commit, and never for a transaction rolled back. SQLite has one
+/// process; the store wakes its worker itself after the commit.
+pub(crate) fn announce(conn: &mut DbConnection) -> Result<(), StoreError> {
+    if let DbConnection::Pg(pg) = conn {
+        pg.batch_execute(&format!("NOTIFY {CHANNEL}"))?;
+    }
+    Ok(())
+}
