@@ -13,6 +13,7 @@ mod state;
 
 pub use app::build_app;
 pub use dto::crp::{crp_inputs_from_json, crp_inputs_to_json};
+pub use dto::webhooks::{delivery_to_json, endpoint_to_json};
 pub use error::ApiError;
 pub use error_code::ErrorCode;
 pub use openapi::json as openapi_json;

@@ -16,7 +16,7 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Header, ObjectBuilder, Ref, RefOr, Response, ResponseBuilder, Type};
 
 use crate::error_code::ErrorCode;
-use crate::routes::{self, bills, company, crp, docs, emissions, health, keys};
+use crate::routes::{self, bills, company, crp, docs, emissions, health, keys, webhooks};
 
 /// Where the document is served.
 pub(crate) const PATH: &str = "/api/v1/openapi.json";
@@ -53,6 +53,16 @@ pub(crate) const BEARER: &str = "bearerAuth";
         keys::list,
         keys::create,
         keys::revoke,
+        webhooks::create,
+        webhooks::list,
+        webhooks::show,
+        webhooks::update,
+        webhooks::delete,
+        webhooks::rotate_secret,
+        webhooks::test,
+        webhooks::deliveries,
+        webhooks::recover,
+        webhooks::retry,
         docs::openapi,
         health::healthz,
         health::readyz,
@@ -65,6 +75,7 @@ pub(crate) const BEARER: &str = "bearerAuth";
         (name = "Sessions", description = "Footprint-collection sessions: one site's bills for one reporting period."),
         (name = "Carbon Reduction Plans", description = "PPN 006 Carbon Reduction Plans: their inputs, generating, publishing, reading and the PDF."),
         (name = "Keys", description = "API keys of the caller."),
+        (name = "Webhooks", description = "Endpoints that hear of changes: each event is POSTed as `{\"id\", \"event\", \"timestamp\", \"data\"}`, signed with `X-CarbonPass-Signature` (hex HMAC-SHA256 of the body keyed with the whole secret) and the Standard Webhooks headers `webhook-id`, `webhook-timestamp`, `webhook-signature`; delivered at least once, retried for about 3 days. See the receivers' guide, docs/webhooks.md."),
         (name = "Operations", description = "Health, readiness and this document; no key needed."),
     ),
     modifiers(&Conventions)

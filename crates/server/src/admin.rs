@@ -14,7 +14,7 @@ use chrono::Utc;
 
 use crate::cli::{
     BillCommand, CompanyCommand, CrpInputsCommand, KeyCommand, ModeArg, PlanArg, RoleArg, SessionCommand, SiteCommand,
-    UserCommand,
+    UserCommand, WebhookCommand, WebhookSpace,
 };
 
 fn company_id(raw: &str) -> Result<CompanyId, DomainError> {
@@ -225,6 +225,69 @@ pub async fn crp_inputs(services: &Services, command: CrpInputsCommand) -> Resul
             })?;
             let stored = services.replace_crp_inputs_as_operator(&company_id(&company)?, inputs, Utc::now()).await?;
             println!("{}", carbonpass_http::crp_inputs_to_json(Some(&stored)));
+        }
+    }
+    Ok(())
+}
+
+pub async fn webhook(services: &Services, command: WebhookCommand) -> Result<(), DomainError> {
+    use carbonpass_domain::model::{DeliveryId, EndpointId};
+    use carbonpass_domain::usecases::{ChangeEndpoint, CreateEndpoint};
+    use carbonpass_domain::webhooks::model::DeliveryQuery;
+    use carbonpass_http::{delivery_to_json, endpoint_to_json};
+
+    let space = |space: &WebhookSpace| {
+        let company = company_id(&space.company);
+        let sandbox = space.sandbox;
+        async move { services.data_space_as_operator(&company?, sandbox).await }
+    };
+    let endpoint = |raw: &str| EndpointId::parse(raw).ok_or(DomainError::not_found("webhook endpoint"));
+    match command {
+        WebhookCommand::Create { space: s, url, events, description } => {
+            let created =
+                services.create_endpoint(&space(&s).await?, CreateEndpoint { url, events, description }, Utc::now()).await?;
+            println!("{}", endpoint_to_json(&created.endpoint, Some(&created.secret)));
+        }
+        WebhookCommand::List { space: s } => {
+            for e in services.list_endpoints(&space(&s).await?).await? {
+                println!("{}", endpoint_to_json(&e, None));
+            }
+        }
+        WebhookCommand::Update { space: s, id, url, events, description, enabled } => {
+            let change = ChangeEndpoint { url, events, description, enabled };
+            let changed = services.change_endpoint(&space(&s).await?, &endpoint(&id)?, change, Utc::now()).await?;
+            println!("{}", endpoint_to_json(&changed, None));
+        }
+        WebhookCommand::Delete { space: s, id } => {
+            services.delete_endpoint(&space(&s).await?, &endpoint(&id)?).await?;
+            println!("deleted webhook endpoint {id}");
+        }
+        WebhookCommand::RotateSecret { space: s, id } => {
+            let rotated = services.rotate_endpoint_secret(&space(&s).await?, &endpoint(&id)?, Utc::now()).await?;
+            println!("{}", endpoint_to_json(&rotated.endpoint, Some(&rotated.secret)));
+        }
+        WebhookCommand::Test { space: s, id } => {
+            let delivery = services.ping_endpoint(&space(&s).await?, &endpoint(&id)?, Utc::now()).await?;
+            println!("{}", delivery_to_json(&delivery));
+        }
+        WebhookCommand::Deliveries { space: s, id, limit } => {
+            let query = DeliveryQuery { after: None, limit };
+            let (page, _) = services.deliveries(&space(&s).await?, &endpoint(&id)?, query).await?;
+            for delivery in page {
+                println!("{}", delivery_to_json(&delivery));
+            }
+        }
+        WebhookCommand::Retry { space: s, delivery } => {
+            let id = DeliveryId::parse(&delivery).ok_or(DomainError::not_found("webhook delivery"))?;
+            let delivery = services.retry_delivery(&space(&s).await?, &id, Utc::now()).await?;
+            println!("{}", delivery_to_json(&delivery));
+        }
+        WebhookCommand::Recover { space: s, id, since } => {
+            let since = chrono::DateTime::parse_from_rfc3339(since.trim())
+                .map_err(|_| DomainError::invalid("since", "must be a date-time in RFC 3339 form, such as 2026-11-28T00:00:00Z"))?
+                .with_timezone(&Utc);
+            let n = services.recover_failed(&space(&s).await?, &endpoint(&id)?, since, Utc::now()).await?;
+            println!("{n} failed deliveries sent again");
         }
     }
     Ok(())

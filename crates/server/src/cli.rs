@@ -25,6 +25,9 @@ pub struct Cli {
 pub enum Command {
     /// Run the HTTP API (migrating the database first).
     Serve(ServeArgs),
+    /// Deliver webhooks only (no HTTP), beside servers run with
+    /// `webhooks.deliver_in_server = false`; several workers may share one PostgreSQL.
+    Worker,
     /// Apply pending database migrations and exit.
     Migrate,
     /// Manage companies.
@@ -48,6 +51,10 @@ pub enum Command {
     /// A company's Carbon Reduction Plan inputs (as an operator, on its live data).
     #[command(subcommand, name = "crp-inputs")]
     CrpInputs(CrpInputsCommand),
+    /// A company's webhook endpoints and their deliveries (live data; `--sandbox` for its
+    /// sandbox twin's).
+    #[command(subcommand)]
+    Webhook(WebhookCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -270,4 +277,96 @@ impl Cli {
         };
         Overrides { config_file: self.config.clone(), bind, data_dir: self.data_dir.clone() }
     }
+}
+
+/// Which data space a webhook command acts on.
+#[derive(Debug, clap::Args)]
+pub struct WebhookSpace {
+    #[arg(long, value_name = "comp_…")]
+    pub company: String,
+    /// The company's sandbox twin (what its test keys see) instead of its live data.
+    #[arg(long)]
+    pub sandbox: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WebhookCommand {
+    /// Add an endpoint; prints it with its secret, shown this once.
+    Create {
+        #[command(flatten)]
+        space: WebhookSpace,
+        #[arg(long)]
+        url: String,
+        /// Events to subscribe to, comma-separated (bill.confirmed,crp.generated).
+        #[arg(long, value_delimiter = ',', required = true)]
+        events: Vec<String>,
+        #[arg(long)]
+        description: Option<String>,
+    },
+    /// List the endpoints.
+    List {
+        #[command(flatten)]
+        space: WebhookSpace,
+    },
+    /// Change an endpoint's URL, events, description, or whether it is enabled.
+    Update {
+        #[command(flatten)]
+        space: WebhookSpace,
+        #[arg(long, value_name = "ep_…")]
+        id: String,
+        #[arg(long)]
+        url: Option<String>,
+        #[arg(long, value_delimiter = ',')]
+        events: Option<Vec<String>>,
+        #[arg(long)]
+        description: Option<String>,
+        #[arg(long)]
+        enabled: Option<bool>,
+    },
+    /// Delete an endpoint and its delivery log.
+    Delete {
+        #[command(flatten)]
+        space: WebhookSpace,
+        #[arg(long, value_name = "ep_…")]
+        id: String,
+    },
+    /// Mint a new secret (printed once); the old one signs too for 24 hours.
+    RotateSecret {
+        #[command(flatten)]
+        space: WebhookSpace,
+        #[arg(long, value_name = "ep_…")]
+        id: String,
+    },
+    /// Send a signed ping to the endpoint.
+    Test {
+        #[command(flatten)]
+        space: WebhookSpace,
+        #[arg(long, value_name = "ep_…")]
+        id: String,
+    },
+    /// The endpoint's latest deliveries with their attempts.
+    Deliveries {
+        #[command(flatten)]
+        space: WebhookSpace,
+        #[arg(long, value_name = "ep_…")]
+        id: String,
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+    },
+    /// Send one delivery again.
+    Retry {
+        #[command(flatten)]
+        space: WebhookSpace,
+        #[arg(long, value_name = "dlv_…")]
+        delivery: String,
+    },
+    /// Send every failed event of the endpoint since a time (RFC 3339) again.
+    Recover {
+        #[command(flatten)]
+        space: WebhookSpace,
+        #[arg(long, value_name = "ep_…")]
+        id: String,
+        #[arg(long, value_name = "2026-11-28T00:00:00Z")]
+        since: String,
+    },
 }

@@ -51,6 +51,7 @@ async fn run(command: Command, settings: Settings) -> Result<(), Box<dyn std::er
             }
             app.run_until_stopped().await?;
         }
+        Command::Worker => startup::run_worker(&settings).await?,
         Command::Migrate => {
             startup::open_store(&settings).await?;
             println!("migrations applied");
@@ -62,11 +63,12 @@ async fn run(command: Command, settings: Settings) -> Result<(), Box<dyn std::er
         Command::Bill(c) => admin::bill(&services(&settings).await?, c).await?,
         Command::Session(c) => admin::session(&services(&settings).await?, c).await?,
         Command::CrpInputs(c) => admin::crp_inputs(&services(&settings).await?, c).await?,
+        Command::Webhook(c) => admin::webhook(&services(&settings).await?, c).await?,
     }
     Ok(())
 }
 
 async fn services(settings: &Settings) -> Result<carbonpass_domain::usecases::Services, startup::StartError> {
     let factors = startup::load_factors()?;
-    Ok(startup::services(startup::open_store(settings).await?, startup::open_blobs(settings)?, factors, settings))
+    startup::services(startup::open_store(settings).await?, startup::open_blobs(settings)?, factors, settings)
 }

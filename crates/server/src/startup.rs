@@ -11,12 +11,14 @@ use carbonpass_auth::CarbonPassKeys;
 use carbonpass_blobs::{LocalBlobs, S3Blobs, S3Config};
 use carbonpass_domain::DomainError;
 use carbonpass_domain::calculation::{FactorLibrary, FactorsError};
-use carbonpass_domain::ports::BlobStore;
+use carbonpass_domain::ports::{BlobStore, DeliveryQueue};
+use carbonpass_domain::webhooks::TargetPolicy;
 use carbonpass_domain::usecases::{Ports, Services};
 use carbonpass_http::{HttpState, build_app};
 use carbonpass_pdf::TypstRenderer;
 use carbonpass_store::secrets::redacted_url;
 use carbonpass_store::{Backend, Store, StoreError};
+use carbonpass_webhooks::{Dispatcher, GuardedClient, Targets};
 use secrecy::ExposeSecret;
 
 use crate::settings::{BlobStoreKind, Settings};
@@ -36,6 +38,8 @@ pub enum StartError {
     Io { context: String, source: std::io::Error },
     #[error("HTTPS: {0}")]
     Tls(#[from] crate::tls::TlsError),
+    #[error("webhook client: {0}")]
+    WebhookClient(String),
 }
 
 /// Opens the configured database (creating the data folder for SQLite) and applies pending
@@ -60,10 +64,24 @@ pub async fn open_store(settings: &Settings) -> Result<Store, StartError> {
     Ok(store)
 }
 
-pub fn services(store: Store, blobs: Arc<dyn BlobStore>, factors: FactorLibrary, settings: &Settings) -> Services {
+/// The HTTP client webhooks go out on, guarded as configured.
+fn webhook_client(settings: &Settings) -> Result<GuardedClient, StartError> {
+    if settings.webhooks.allow_insecure_targets {
+        tracing::warn!("webhooks.allow_insecure_targets is on: endpoints may reach http and private addresses (development and tests only)");
+    }
+    GuardedClient::new(settings.webhooks.allow_insecure_targets).map_err(|e| StartError::WebhookClient(e.to_string()))
+}
+
+pub fn services(
+    store: Store,
+    blobs: Arc<dyn BlobStore>,
+    factors: FactorLibrary,
+    settings: &Settings,
+) -> Result<Services, StartError> {
     let store = Arc::new(store);
     let lease_secs = i64::try_from(settings.idempotency_lease_secs).unwrap_or(i64::MAX);
-    Services::new(Ports {
+    let policy = TargetPolicy { allow_insecure: settings.webhooks.allow_insecure_targets };
+    Ok(Services::new(Ports {
         companies: store.clone(),
         users: store.clone(),
         keys: store.clone(),
@@ -73,11 +91,51 @@ pub fn services(store: Store, blobs: Arc<dyn BlobStore>, factors: FactorLibrary,
         idempotency: store.clone(),
         idempotency_lease: chrono::TimeDelta::try_seconds(lease_secs).unwrap_or(chrono::TimeDelta::MAX),
         reports: store.clone(),
-        plans: store,
+        plans: store.clone(),
+        webhooks: store,
+        targets: Arc::new(Targets::new(webhook_client(settings)?, policy)),
         renderer: Arc::new(TypstRenderer::new(std::thread::available_parallelism().map_or(2, |n| n.get()))),
         blobs,
         factors: Arc::new(factors),
-    })
+    }))
+}
+
+/// Starts delivering webhooks from `store` in this process: the worker, woken by this process's
+/// commits and, on PostgreSQL, by every other process's (`LISTEN`).
+pub fn start_delivering(store: &Store, settings: &Settings) -> Result<tokio::task::JoinHandle<()>, StartError> {
+    store.listen_for_deliveries(&settings.store_config());
+    let queue: Arc<dyn DeliveryQueue> = Arc::new(store.clone());
+    let dispatcher =
+        Dispatcher::new(queue, webhook_client(settings)?, store.delivery_wake().signal(), settings.webhooks.dispatcher());
+    tracing::info!(concurrency = settings.webhooks.concurrency, "delivering webhooks");
+    Ok(tokio::spawn(dispatcher.run()))
+}
+
+/// `carbonpass worker`: delivers webhooks, serves nothing, until SIGTERM or Ctrl-C. Attempts in
+/// flight then are sent again by the next worker once their leases run out.
+pub async fn run_worker(settings: &Settings) -> Result<(), StartError> {
+    let store = open_store(settings).await?;
+    let worker = start_delivering(&store, settings)?;
+    stopped().await;
+    worker.abort();
+    tracing::info!("webhook worker stopped");
+    Ok(())
+}
+
+/// Waits for SIGTERM or Ctrl-C.
+async fn stopped() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
 }
 
 /// The shipped DESNZ factor sets, checked before anything is served.
@@ -186,7 +244,9 @@ impl Application {
     /// Opens the store and binds the listener (port 0 picks a free port).
     pub async fn build(settings: &Settings) -> Result<Self, StartError> {
         let factors = load_factors()?;
-        let services = services(open_store(settings).await?, open_blobs(settings)?, factors, settings);
+        let store = open_store(settings).await?;
+        let delivering = settings.webhooks.deliver_in_server.then_some(store.clone());
+        let services = services(store, open_blobs(settings)?, factors, settings)?;
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|source| StartError::Io { context: format!("binding {}", settings.bind), source })?;
         let address = listener
@@ -220,6 +280,9 @@ impl Application {
             None => server.listen(listener).map_err(listening)?.run(),
         };
         tokio::spawn(sweep_leftovers(services.clone(), settings.sweep_grace_secs, settings.sweep_interval_secs));
+        if let Some(store) = delivering {
+            start_delivering(&store, settings)?;
+        }
         Ok(Self { server, address, services })
     }
 

@@ -41,6 +41,7 @@ fn the_configuration_reference_is_the_settings_code() {
         let default = match setting.default {
             DefaultValue::Number(n) => format!("`{n}`"),
             DefaultValue::Text(t) => format!("`{t}`"),
+            DefaultValue::Bool(b) => format!("`{b}`"),
             DefaultValue::Unset(meaning) => format!("unset: {meaning}"),
         };
         let mut variable = format!("`{}`", setting.variable());

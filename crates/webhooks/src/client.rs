@@ -21,12 +21,14 @@ pub const TIMEOUT: Duration = Duration::from_secs(15);
 pub const EXCERPT_BYTES: usize = 1024;
 
 /// Why a target may not be reached.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum TargetRefused {
     #[error("{0} is not a valid URL")]
     NotAUrl(String),
-    #[error("{0} resolves to no public address")]
+    #[error("{0} resolves to no public address (private, loopback, link-local, shared and metadata addresses are refused)")]
     NotPublic(String),
+    #[error("{0} could not be resolved")]
+    Unresolvable(String),
 }
 
 /// Keeps only the public addresses of a name (all of them when `allow_insecure`).
@@ -40,7 +42,9 @@ impl Resolve for PublicOnly {
         let allow_insecure = self.allow_insecure;
         Box::pin(async move {
             let host = name.as_str().to_owned();
-            let found = tokio::net::lookup_host((host.as_str(), 0)).await?;
+            let found = tokio::net::lookup_host((host.as_str(), 0)).await.map_err(|_| {
+                Box::new(TargetRefused::Unresolvable(host.clone())) as Box<dyn std::error::Error + Send + Sync>
+            })?;
             let kept: Vec<SocketAddr> = found.filter(|a| allow_insecure || is_public(a.ip())).collect();
             if kept.is_empty() {
                 return Err(Box::new(TargetRefused::NotPublic(host)) as Box<dyn std::error::Error + Send + Sync>);
@@ -97,11 +101,9 @@ impl GuardedClient {
             Some(_) => Err(TargetRefused::NotPublic(host)),
             None => {
                 let name: Name = host.parse().map_err(|_| TargetRefused::NotAUrl(url.to_owned()))?;
-                PublicOnly { allow_insecure: false }
-                    .resolve(name)
-                    .await
-                    .map(|_| ())
-                    .map_err(|_| TargetRefused::NotPublic(host))
+                PublicOnly { allow_insecure: false }.resolve(name).await.map(|_| ()).map_err(|err| {
+                    err.downcast_ref::<TargetRefused>().cloned().unwrap_or(TargetRefused::Unresolvable(host))
+                })
             }
         }
     }

@@ -130,13 +130,34 @@ impl Services {
         self.webhooks.enqueue_ping(company, id, now).await
     }
 
+    /// A page of the endpoint's deliveries, newest first, and whether more follow.
     pub async fn deliveries(
         &self,
         company: &CompanyId,
         endpoint: &EndpointId,
-        query: DeliveryQuery,
-    ) -> Result<Vec<Delivery>, DomainError> {
-        self.webhooks.list_deliveries(company, endpoint, query).await
+        mut query: DeliveryQuery,
+    ) -> Result<(Vec<Delivery>, bool), DomainError> {
+        if !(1..=100).contains(&query.limit) {
+            return Err(DomainError::invalid("limit", "must be from 1 to 100"));
+        }
+        let limit = query.limit as usize;
+        query.limit += 1;
+        let mut page = self.webhooks.list_deliveries(company, endpoint, query).await?;
+        let more = page.len() > limit;
+        page.truncate(limit);
+        Ok((page, more))
+    }
+
+    /// The data space an operator names: the live company, or its sandbox twin.
+    pub async fn data_space_as_operator(&self, company: &CompanyId, sandbox: bool) -> Result<CompanyId, DomainError> {
+        if sandbox {
+            return self.companies.sandbox_twin(company).await;
+        }
+        let overview = self.companies.overview(company).await?.ok_or(DomainError::not_found("company"))?;
+        if overview.company.sandbox {
+            return Err(DomainError::not_found("company"));
+        }
+        Ok(company.clone())
     }
 
     pub async fn retry_delivery(

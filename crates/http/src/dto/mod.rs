@@ -11,6 +11,7 @@ pub(crate) mod health;
 pub(crate) mod keys;
 pub(crate) mod schema;
 pub(crate) mod time;
+pub(crate) mod webhooks;
 
 use carbonpass_domain::DomainError;
 use serde::Serialize;

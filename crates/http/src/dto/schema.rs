@@ -5,12 +5,38 @@
 use carbonpass_domain::calculation::{BillType, Unit};
 use carbonpass_domain::crp::{PLAN_CHECKS, PlanStatus, ProjectStatus, Section};
 use carbonpass_domain::model::{BillStatus, KeyMode, Plan};
+use carbonpass_domain::webhooks::EventType;
+use carbonpass_domain::webhooks::model::DeliveryStatus;
 use utoipa::Number;
 use utoipa::openapi::schema::{OneOfBuilder, SchemaFormat};
 use utoipa::openapi::{Array, KnownFormat, Object, ObjectBuilder, RefOr, Schema, Type};
 
 fn words(values: impl IntoIterator<Item = &'static str>) -> Object {
     ObjectBuilder::new().schema_type(Type::String).enum_values(Some(values)).build()
+}
+
+/// The events an endpoint may subscribe to (every one but `ping`), each with what it means.
+pub(crate) fn subscribable_events() -> Array {
+    let events = EventType::ALL.into_iter().filter(|e| *e != EventType::Ping);
+    let meaning: Vec<String> = events.clone().map(|e| format!("`{}`: {}", e.as_str(), e.meaning())).collect();
+    let mut item = words(events.map(EventType::as_str));
+    item.description = Some(meaning.join("\n"));
+    let mut list = Array::new(item);
+    list.min_items = Some(1);
+    list.unique_items = true;
+    list
+}
+
+/// Every event type a delivery may carry, `ping` included.
+pub(crate) fn event_type() -> Object {
+    let mut object = words(EventType::ALL.map(EventType::as_str));
+    let meaning: Vec<String> = EventType::ALL.iter().map(|e| format!("`{}`: {}", e.as_str(), e.meaning())).collect();
+    object.description = Some(meaning.join("\n"));
+    object
+}
+
+pub(crate) fn delivery_status() -> Object {
+    words(DeliveryStatus::ALL.map(DeliveryStatus::as_str))
 }
 
 pub(crate) fn bill_status() -> Object {

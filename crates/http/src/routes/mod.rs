@@ -10,6 +10,7 @@ pub(crate) mod emissions;
 pub(crate) mod fallback;
 pub(crate) mod health;
 pub(crate) mod keys;
+pub(crate) mod webhooks;
 
 use actix_web::dev::Handler;
 use actix_web::http::Method;
@@ -61,6 +62,7 @@ pub(crate) fn endpoints() -> Vec<Endpoint> {
     const POST: Method = Method::POST;
     const DELETE: Method = Method::DELETE;
     const PUT: Method = Method::PUT;
+    const PATCH: Method = Method::PATCH;
     vec![
         endpoint(GET, "/api/v1/company", company::show, &[]),
         endpoint(GET, "/api/v1/emissions", emissions::show, &[BadRequest, NotFound]),
@@ -111,6 +113,16 @@ pub(crate) fn endpoints() -> Vec<Endpoint> {
         endpoint(GET, "/api/v1/keys", keys::list, &[]),
         endpoint(POST, "/api/v1/keys", keys::create, &JSON_BODY),
         endpoint(DELETE, "/api/v1/keys/{id}", keys::revoke, &[NotFound]),
+        endpoint(POST, "/api/v1/webhook-endpoints", webhooks::create, &[BadRequest, Conflict, PayloadTooLarge, UnsupportedMediaType, RequestTimeout]),
+        endpoint(GET, "/api/v1/webhook-endpoints", webhooks::list, &[]),
+        endpoint(GET, "/api/v1/webhook-endpoints/{id}", webhooks::show, &[NotFound]),
+        endpoint(PATCH, "/api/v1/webhook-endpoints/{id}", webhooks::update, &[NotFound, BadRequest, PayloadTooLarge, UnsupportedMediaType, RequestTimeout]),
+        endpoint(DELETE, "/api/v1/webhook-endpoints/{id}", webhooks::delete, &[NotFound]),
+        endpoint(POST, "/api/v1/webhook-endpoints/{id}/rotate-secret", webhooks::rotate_secret, &[NotFound]),
+        endpoint(POST, "/api/v1/webhook-endpoints/{id}/test", webhooks::test, &[NotFound, Conflict]),
+        endpoint(GET, "/api/v1/webhook-endpoints/{id}/deliveries", webhooks::deliveries, &[BadRequest, NotFound]),
+        endpoint(POST, "/api/v1/webhook-endpoints/{id}/recover", webhooks::recover, &[NotFound, Conflict, BadRequest, PayloadTooLarge, UnsupportedMediaType, RequestTimeout]),
+        endpoint(POST, "/api/v1/webhook-deliveries/{id}/retry", webhooks::retry, &[NotFound, Conflict]),
         endpoint(GET, "/api/v1/openapi.json", docs::openapi, &[]),
         endpoint(GET, "/healthz", health::healthz, &[]),
         endpoint(GET, "/readyz", health::readyz, &[ServiceUnavailable]),

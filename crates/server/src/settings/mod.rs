@@ -38,6 +38,32 @@ pub struct S3Settings {
     pub prefix: Option<String>,
 }
 
+/// Webhook delivery (`CARBONPASS_WEBHOOKS__…` or a `[webhooks]` table in the file).
+#[derive(Debug, Clone, Deserialize)]
+pub struct WebhookSettings {
+    pub allow_insecure_targets: bool,
+    pub deliver_in_server: bool,
+    pub concurrency: u64,
+    pub per_endpoint_concurrency: u64,
+    pub lease_secs: u64,
+    pub poll_interval_ms: u64,
+}
+
+impl WebhookSettings {
+    pub fn dispatcher(&self) -> carbonpass_webhooks::DispatcherConfig {
+        use std::time::Duration;
+        carbonpass_webhooks::DispatcherConfig {
+            concurrency: usize::try_from(self.concurrency).unwrap_or(usize::MAX),
+            per_endpoint: usize::try_from(self.per_endpoint_concurrency).unwrap_or(usize::MAX),
+            lease: Duration::from_secs(self.lease_secs),
+            poll: Duration::from_millis(self.poll_interval_ms),
+        }
+    }
+}
+
+/// The shortest lease accepted: an attempt may take 15 s, and its record a few more.
+pub const MIN_WEBHOOK_LEASE_SECS: u64 = 20;
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct Settings {
     /// `ADDR:PORT` to listen on.
@@ -90,6 +116,8 @@ pub struct Settings {
     pub sweep_grace_secs: u64,
     /// Seconds between sweeps; the first runs at start.
     pub sweep_interval_secs: u64,
+    /// Webhook delivery: targets allowed, who delivers, how many at once.
+    pub webhooks: WebhookSettings,
     /// Seconds a request waits for a free database connection. A request's database work gives
     /// up with a 503 after this plus the statement timeout, even if the database never answers.
     pub db_checkout_timeout_secs: u64,
@@ -119,6 +147,7 @@ impl Settings {
             builder = match setting.default {
                 DefaultValue::Number(value) => builder.set_default(setting.key, value)?,
                 DefaultValue::Text(value) => builder.set_default(setting.key, value)?,
+                DefaultValue::Bool(value) => builder.set_default(setting.key, value)?,
                 DefaultValue::Unset(_) => builder,
             };
         }
@@ -148,10 +177,13 @@ impl Settings {
             ("request_body_idle_timeout_secs", self.request_body_idle_timeout_secs, MAX_BODY_TIMEOUT_SECS),
             ("request_body_timeout_secs", self.request_body_timeout_secs, MAX_BODY_TIMEOUT_SECS),
             ("sweep_interval_secs", self.sweep_interval_secs, u64::MAX),
+            ("webhooks.concurrency", self.webhooks.concurrency, 10_000),
+            ("webhooks.per_endpoint_concurrency", self.webhooks.per_endpoint_concurrency, 10_000),
+            ("webhooks.poll_interval_ms", self.webhooks.poll_interval_ms, 3_600_000),
         ] {
             if !(1..=max).contains(&secs) {
                 return Err(config::ConfigError::Message(format!(
-                    "{name} must be from 1 to {max} (seconds), not {secs}"
+                    "{name} must be from 1 to {max}, not {secs}"
                 )));
             }
         }
@@ -166,6 +198,12 @@ impl Settings {
                  (request_body_timeout_secs + 2 × (db_checkout_timeout_secs + db_statement_timeout_secs) = {in_flight}), \
                  not {}",
                 self.sweep_grace_secs
+            )));
+        }
+        if !(MIN_WEBHOOK_LEASE_SECS..=3600).contains(&self.webhooks.lease_secs) {
+            return Err(config::ConfigError::Message(format!(
+                "webhooks.lease_secs must be from {MIN_WEBHOOK_LEASE_SECS} to 3600 (an attempt may take 15 s), not {}",
+                self.webhooks.lease_secs
             )));
         }
         if self.tls_cert_file.is_some() != self.tls_key_file.is_some() {

@@ -7,6 +7,7 @@
 pub enum DefaultValue {
     Number(i64),
     Text(&'static str),
+    Bool(bool),
     /// No value; what that means.
     Unset(&'static str),
 }
@@ -32,7 +33,7 @@ const fn setting(key: &'static str, default: DefaultValue, about: &'static str) 
     Setting { key, default, about, also: "" }
 }
 
-use DefaultValue::{Number, Text, Unset};
+use DefaultValue::{Bool, Number, Text, Unset};
 
 pub const SETTINGS: &[Setting] = &[
     Setting { also: "`serve --bind`", ..setting("bind", Text("127.0.0.1:8080"), "Address and port to listen on.") },
@@ -128,6 +129,32 @@ pub const SETTINGS: &[Setting] = &[
         "PEM certificate chain; with `tls_key_file`, HTTPS (TLS 1.3 and 1.2, HTTP/2 by ALPN, HSTS), reloaded on SIGHUP.",
     ),
     setting("tls_key_file", Unset("plain HTTP"), "PEM private key of `tls_cert_file`."),
+    setting(
+        "webhooks.allow_insecure_targets",
+        Bool(false),
+        "Allows `http` webhook targets and private, loopback and link-local addresses. For development and tests only: in production it would let an endpoint reach the internal network.",
+    ),
+    setting(
+        "webhooks.deliver_in_server",
+        Bool(true),
+        "Whether `serve` delivers webhooks itself. Set `false` when separate `carbonpass worker` processes deliver them.",
+    ),
+    setting("webhooks.concurrency", Number(64), "Webhook attempts in flight at once, per process."),
+    setting(
+        "webhooks.per_endpoint_concurrency",
+        Number(8),
+        "Webhook attempts in flight at once to one endpoint, per process, so one slow receiver cannot hold every slot.",
+    ),
+    setting(
+        "webhooks.lease_secs",
+        Number(30),
+        "Seconds a claimed delivery is kept from other workers: longer than an attempt can take (15 s). A worker that dies leaves its deliveries to be sent again after this.",
+    ),
+    setting(
+        "webhooks.poll_interval_ms",
+        Number(1000),
+        "The longest a worker sleeps without looking at the queue: a safety net, since commits wake it at once.",
+    ),
 ];
 
 #[cfg(test)]
@@ -172,8 +199,9 @@ mod tests {
     #[test]
     fn every_field_of_the_settings_is_in_the_reference_and_nothing_else() {
         let mut fields: Vec<String> =
-            field_names::<Settings>().into_iter().filter(|f| *f != "s3").map(str::to_owned).collect();
+            field_names::<Settings>().into_iter().filter(|f| !["s3", "webhooks"].contains(f)).map(str::to_owned).collect();
         fields.extend(field_names::<S3Settings>().into_iter().map(|f| format!("s3.{f}")));
+        fields.extend(field_names::<WebhookSettings>().into_iter().map(|f| format!("webhooks.{f}")));
         assert!(fields.len() > 20, "the names were read: {fields:?}");
         let mut listed: Vec<String> = SETTINGS.iter().map(|s| s.key.to_owned()).collect();
         fields.sort();

@@ -39,7 +39,8 @@ fn claim_sql(pg: bool, busy: usize) -> String {
     let mut n = 0;
     let mut param = || {
         n += 1;
-        if pg { format!("${n}") } else { "?".to_owned() }
+        // Numbered in both dialects, so `now` can be used twice and the order of binds is fixed.
+        if pg { format!("${n}") } else { format!("?{n}") }
     };
     let (lease, until, now, limit) = (param(), param(), param(), param());
     let busy: Vec<String> = (0..busy).map(|_| param()).collect();

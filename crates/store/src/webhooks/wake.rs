@@ -31,6 +31,11 @@ impl DeliveryWake {
         self.0.notify_one();
     }
 
+    /// The signal itself, for a worker that waits on it among other things.
+    pub fn signal(&self) -> Arc<Notify> {
+        self.0.clone()
+    }
+
     /// Waits for a poke, at most `max`; whether one came.
     pub async fn wait(&self, max: Duration) -> bool {
         tokio::time::timeout(max, self.0.notified()).await.is_ok()
