@@ -21,6 +21,9 @@ use tempfile::TempDir;
 
 mod certificates;
 mod private_postgres;
+mod receiver;
+
+pub use receiver::{Received, Receiver};
 pub use certificates::TestCertificate;
 pub use private_postgres::PrivatePostgres;
 

@@ -162,7 +162,7 @@ mod tests {
     use serde::de::{self, Deserializer, Visitor};
 
     use super::SETTINGS;
-    use crate::settings::{S3Settings, Settings};
+    use crate::settings::{S3Settings, Settings, WebhookSettings};
 
     /// A deserializer that only notes the field names a struct asks for.
     struct FieldNames<'a>(&'a mut Vec<&'static str>);

@@ -19,3 +19,4 @@ mod races;
 mod seed;
 mod support;
 mod tls;
+mod webhooks;

@@ -5,7 +5,7 @@ use carbonpass_domain::model::{
 };
 use carbonpass_domain::usecases::{IssueKey, Services};
 use carbonpass_server::Application;
-use carbonpass_server::settings::{BlobStoreKind, LogFormat, S3Settings, Settings};
+use carbonpass_server::settings::{BlobStoreKind, LogFormat, S3Settings, Settings, WebhookSettings};
 use carbonpass_testkit::{Backend, TestDatabase};
 use reqwest::{Method, Response, StatusCode};
 use serde_json::Value;
@@ -60,6 +60,18 @@ pub fn s3_settings() -> Option<S3Settings> {
     Some(s3)
 }
 
+/// Starts the application on `backend` as production runs it: webhook targets must be `https`
+/// and public.
+pub async fn spawn_strict(backend: Backend) -> Option<TestApp> {
+    let db = TestDatabase::of(backend)?;
+    let data = tempfile::tempdir().expect("data folder");
+    let mut settings = settings(db.url(), data.path(), None);
+    settings.webhooks.allow_insecure_targets = false;
+    let (base, services) = serve(settings).await;
+    let client = reqwest::Client::builder().no_proxy().build().expect("client");
+    Some(TestApp { base, client, services, db, data, s3: None })
+}
+
 async fn spawn_with(backend: Backend, s3: Option<S3Settings>) -> Option<TestApp> {
     let db = TestDatabase::of(backend)?;
     let data = tempfile::tempdir().expect("data folder");
@@ -109,6 +121,15 @@ pub fn settings(database_url: &str, data_dir: &std::path::Path, s3: Option<S3Set
         sweep_interval_secs: 3600,
         tls_cert_file: None,
         tls_key_file: None,
+        // Receivers in tests listen on loopback over plain HTTP.
+        webhooks: WebhookSettings {
+            allow_insecure_targets: true,
+            deliver_in_server: true,
+            concurrency: 16,
+            per_endpoint_concurrency: 4,
+            lease_secs: 20,
+            poll_interval_ms: 1000,
+        },
     }
 }
 
