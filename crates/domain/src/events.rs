@@ -100,8 +100,12 @@ struct PlanData<'a> {
 }
 
 fn plan_data(plan: &CarbonReductionPlan) -> String {
-    let data =
-        PlanData { id: plan.id.as_str(), status: plan.status.as_str(), fy_year: plan.fy_year, target_year: plan.target_year };
+    let data = PlanData {
+        id: plan.id.as_str(),
+        status: plan.status.as_str(),
+        fy_year: plan.fy_year,
+        target_year: plan.target_year,
+    };
     // Serialising plain strings and numbers cannot fail.
     serde_json::to_string(&data).unwrap_or_default()
 }

@@ -10,17 +10,15 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::DomainError;
 use crate::calculation::Scope;
-use crate::webhooks::model::{
-    Delivery, DeliveryQuery, DueDelivery, EndpointChange, NewEndpoint, WebhookEndpoint,
-};
-use crate::webhooks::verdict::{AttemptOutcome, Verdict};
 use crate::crp::{CarbonReductionPlan, CrpInputs, PeriodBills, PlanContent, PlanSummary, StoredInputs};
 use crate::model::{
-    ApiKeyId, ApiKeyRecord, Bill, BillId, DeliveryId, EndpointId, BillQuery, Company, CompanyId, CompanyOverview, Confirmed, Correction,
-    GeneratedKey, IdempotencyClaim, IdempotencyKey, IdempotencyLease, IdempotentRecord, KeyHash, KeyMode,
-    MembershipRole, NewApiKey, NewCompany, NewSite, NewUpload, NewUser, PeriodSums, PlanId, PresentedKey, SessionId,
-    SessionSummary, Site, SiteId, StoredKey, StoredResponse, User, UserId,
+    ApiKeyId, ApiKeyRecord, Bill, BillId, BillQuery, Company, CompanyId, CompanyOverview, Confirmed, Correction,
+    DeliveryId, EndpointId, GeneratedKey, IdempotencyClaim, IdempotencyKey, IdempotencyLease, IdempotentRecord,
+    KeyHash, KeyMode, MembershipRole, NewApiKey, NewCompany, NewSite, NewUpload, NewUser, PeriodSums, PlanId,
+    PresentedKey, SessionId, SessionSummary, Site, SiteId, StoredKey, StoredResponse, User, UserId,
 };
+use crate::webhooks::model::{Delivery, DeliveryQuery, DueDelivery, EndpointChange, NewEndpoint, WebhookEndpoint};
+use crate::webhooks::verdict::{AttemptOutcome, Verdict};
 
 #[cfg_attr(test, mockall::automock)]
 #[async_trait]

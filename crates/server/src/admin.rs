@@ -244,8 +244,9 @@ pub async fn webhook(services: &Services, command: WebhookCommand) -> Result<(),
     let endpoint = |raw: &str| EndpointId::parse(raw).ok_or(DomainError::not_found("webhook endpoint"));
     match command {
         WebhookCommand::Create { space: s, url, events, description } => {
-            let created =
-                services.create_endpoint(&space(&s).await?, CreateEndpoint { url, events, description }, Utc::now()).await?;
+            let created = services
+                .create_endpoint(&space(&s).await?, CreateEndpoint { url, events, description }, Utc::now())
+                .await?;
             println!("{}", endpoint_to_json(&created.endpoint, Some(&created.secret)));
         }
         WebhookCommand::List { space: s } => {
@@ -284,7 +285,9 @@ pub async fn webhook(services: &Services, command: WebhookCommand) -> Result<(),
         }
         WebhookCommand::Recover { space: s, id, since } => {
             let since = chrono::DateTime::parse_from_rfc3339(since.trim())
-                .map_err(|_| DomainError::invalid("since", "must be a date-time in RFC 3339 form, such as 2026-11-28T00:00:00Z"))?
+                .map_err(|_| {
+                    DomainError::invalid("since", "must be a date-time in RFC 3339 form, such as 2026-11-28T00:00:00Z")
+                })?
                 .with_timezone(&Utc);
             let n = services.recover_failed(&space(&s).await?, &endpoint(&id)?, since, Utc::now()).await?;
             println!("{n} failed deliveries sent again");

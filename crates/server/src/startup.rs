@@ -12,8 +12,8 @@ use carbonpass_blobs::{LocalBlobs, S3Blobs, S3Config};
 use carbonpass_domain::DomainError;
 use carbonpass_domain::calculation::{FactorLibrary, FactorsError};
 use carbonpass_domain::ports::{BlobStore, DeliveryQueue};
-use carbonpass_domain::webhooks::TargetPolicy;
 use carbonpass_domain::usecases::{Ports, Services};
+use carbonpass_domain::webhooks::TargetPolicy;
 use carbonpass_http::{HttpState, build_app};
 use carbonpass_pdf::TypstRenderer;
 use carbonpass_store::secrets::redacted_url;
@@ -67,7 +67,9 @@ pub async fn open_store(settings: &Settings) -> Result<Store, StartError> {
 /// The HTTP client webhooks go out on, guarded as configured.
 fn webhook_client(settings: &Settings) -> Result<GuardedClient, StartError> {
     if settings.webhooks.allow_insecure_targets {
-        tracing::warn!("webhooks.allow_insecure_targets is on: endpoints may reach http and private addresses (development and tests only)");
+        tracing::warn!(
+            "webhooks.allow_insecure_targets is on: endpoints may reach http and private addresses (development and tests only)"
+        );
     }
     GuardedClient::new(settings.webhooks.allow_insecure_targets).map_err(|e| StartError::WebhookClient(e.to_string()))
 }
@@ -105,8 +107,12 @@ pub fn services(
 pub fn start_delivering(store: &Store, settings: &Settings) -> Result<tokio::task::JoinHandle<()>, StartError> {
     store.listen_for_deliveries(&settings.store_config());
     let queue: Arc<dyn DeliveryQueue> = Arc::new(store.clone());
-    let dispatcher =
-        Dispatcher::new(queue, webhook_client(settings)?, store.delivery_wake().signal(), settings.webhooks.dispatcher());
+    let dispatcher = Dispatcher::new(
+        queue,
+        webhook_client(settings)?,
+        store.delivery_wake().signal(),
+        settings.webhooks.dispatcher(),
+    );
     tracing::info!(concurrency = settings.webhooks.concurrency, "delivering webhooks");
     Ok(tokio::spawn(dispatcher.run()))
 }

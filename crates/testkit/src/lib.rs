@@ -23,9 +23,9 @@ mod certificates;
 mod private_postgres;
 mod receiver;
 
-pub use receiver::{Received, Receiver};
 pub use certificates::TestCertificate;
 pub use private_postgres::PrivatePostgres;
+pub use receiver::{Received, Receiver};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

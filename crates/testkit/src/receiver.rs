@@ -127,7 +127,11 @@ impl Receiver {
             if done(&received) || Instant::now() >= deadline {
                 return received;
             }
-            let _ = tokio::time::timeout(deadline.saturating_duration_since(Instant::now()).min(Duration::from_millis(200)), arrived).await;
+            let _ = tokio::time::timeout(
+                deadline.saturating_duration_since(Instant::now()).min(Duration::from_millis(200)),
+                arrived,
+            )
+            .await;
         }
     }
 

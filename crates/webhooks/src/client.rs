@@ -25,7 +25,9 @@ pub const EXCERPT_BYTES: usize = 1024;
 pub enum TargetRefused {
     #[error("{0} is not a valid URL")]
     NotAUrl(String),
-    #[error("{0} resolves to no public address (private, loopback, link-local, shared and metadata addresses are refused)")]
+    #[error(
+        "{0} resolves to no public address (private, loopback, link-local, shared and metadata addresses are refused)"
+    )]
     NotPublic(String),
     #[error("{0} could not be resolved")]
     Unresolvable(String),

@@ -174,9 +174,13 @@ async fn attempt(
     };
     let verdict = judge(&outcome, claim.attempts_made, claim.failing_since, rand::random::<f64>());
     match queue.record_attempt(&claim, &outcome, &verdict).await {
-        Ok(true) => tracing::debug!(delivery = claim.id.as_str(), status = ?outcome.status_code, next = ?verdict.next, "webhook attempt"),
+        Ok(true) => {
+            tracing::debug!(delivery = claim.id.as_str(), status = ?outcome.status_code, next = ?verdict.next, "webhook attempt")
+        }
         Ok(false) => tracing::warn!(delivery = claim.id.as_str(), "webhook attempt not recorded: its lease ran out"),
-        Err(err) => tracing::warn!(delivery = claim.id.as_str(), error = %err, "webhook attempt not recorded; it will be sent again"),
+        Err(err) => {
+            tracing::warn!(delivery = claim.id.as_str(), error = %err, "webhook attempt not recorded; it will be sent again")
+        }
     }
     let _ = done.send(claim.endpoint);
 }
@@ -194,9 +198,8 @@ async fn send(client: &GuardedClient, claim: &DueDelivery, timestamp: i64) -> At
             error: Some("the endpoint has no usable secret; rotate it".into()),
         };
     };
-    let header = |name: &'static str, value: &str| {
-        HeaderValue::from_str(value).ok().map(|v| (HeaderName::from_static(name), v))
-    };
+    let header =
+        |name: &'static str, value: &str| HeaderValue::from_str(value).ok().map(|v| (HeaderName::from_static(name), v));
     let headers: Vec<(HeaderName, HeaderValue)> = [
         header("x-carbonpass-signature", &signed.carbonpass),
         header("webhook-id", &signed.id),

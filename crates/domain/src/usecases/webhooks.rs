@@ -8,7 +8,9 @@ use super::Services;
 use crate::DomainError;
 use crate::model::{CompanyId, DeliveryId, EndpointId};
 use crate::webhooks::endpoint::{description, subscribed_events, target_url};
-use crate::webhooks::model::{Delivery, DeliveryQuery, EndpointChange, EndpointWithSecret, NewEndpoint, WebhookEndpoint};
+use crate::webhooks::model::{
+    Delivery, DeliveryQuery, EndpointChange, EndpointWithSecret, NewEndpoint, WebhookEndpoint,
+};
 
 /// How long a replaced secret keeps signing, so receivers can switch without losing events.
 pub const OLD_SECRET_SIGNS_FOR: TimeDelta = TimeDelta::hours(24);

@@ -163,7 +163,8 @@ mod tests {
     #[test]
     fn five_days_of_failure_disables_the_endpoint() {
         let since = at(0);
-        let almost = judge(&outcome(Some(500), since + TimeDelta::days(5) - TimeDelta::seconds(1)), 2, Some(since), 0.5);
+        let almost =
+            judge(&outcome(Some(500), since + TimeDelta::days(5) - TimeDelta::seconds(1)), 2, Some(since), 0.5);
         assert_eq!(almost.disable, None);
         let verdict = judge(&outcome(Some(500), since + TimeDelta::days(5)), 2, Some(since), 0.5);
         assert_eq!(verdict.next, NextStep::Failed);

@@ -195,7 +195,9 @@ pub fn endpoint_to_json(endpoint: &WebhookEndpoint, secret: Option<&str>) -> Str
     let out = EndpointOut::from(endpoint);
     // Serialising strings, booleans and lists of them cannot fail.
     match secret {
-        Some(secret) => serde_json::to_string_pretty(&EndpointWithSecretOut { endpoint: out, secret: secret.to_owned() }),
+        Some(secret) => {
+            serde_json::to_string_pretty(&EndpointWithSecretOut { endpoint: out, secret: secret.to_owned() })
+        }
         None => serde_json::to_string_pretty(&out),
     }
     .unwrap_or_default()

@@ -220,7 +220,9 @@ pub(crate) async fn recover(
 ) -> Result<HttpResponse, ApiError> {
     let id = endpoint_id(&id)?;
     let since = DateTime::parse_from_rfc3339(body.0.since.trim())
-        .map_err(|_| DomainError::invalid("since", "must be a date-time in RFC 3339 form, such as 2026-11-28T00:00:00Z"))?
+        .map_err(|_| {
+            DomainError::invalid("since", "must be a date-time in RFC 3339 form, such as 2026-11-28T00:00:00Z")
+        })?
         .with_timezone(&Utc);
     let recovered = state.services.recover_failed(&caller.0.company_id, &id, since, Utc::now()).await?;
     Ok(HttpResponse::Accepted().json(Envelope::of(RecoveredOut { recovered })))

@@ -182,9 +182,7 @@ impl Settings {
             ("webhooks.poll_interval_ms", self.webhooks.poll_interval_ms, 3_600_000),
         ] {
             if !(1..=max).contains(&secs) {
-                return Err(config::ConfigError::Message(format!(
-                    "{name} must be from 1 to {max}, not {secs}"
-                )));
+                return Err(config::ConfigError::Message(format!("{name} must be from 1 to {max}, not {secs}")));
             }
         }
         // A stored file waits for its bill row while the rest of the form arrives (up to the

@@ -198,8 +198,11 @@ mod tests {
 
     #[test]
     fn every_field_of_the_settings_is_in_the_reference_and_nothing_else() {
-        let mut fields: Vec<String> =
-            field_names::<Settings>().into_iter().filter(|f| !["s3", "webhooks"].contains(f)).map(str::to_owned).collect();
+        let mut fields: Vec<String> = field_names::<Settings>()
+            .into_iter()
+            .filter(|f| !["s3", "webhooks"].contains(f))
+            .map(str::to_owned)
+            .collect();
         fields.extend(field_names::<S3Settings>().into_iter().map(|f| format!("s3.{f}")));
         fields.extend(field_names::<WebhookSettings>().into_iter().map(|f| format!("webhooks.{f}")));
         assert!(fields.len() > 20, "the names were read: {fields:?}");

@@ -240,7 +240,11 @@ async fn a_generated_plan_has_the_seed_shape_and_freezes_its_figures(app: TestAp
     let events = store.outbox(&tenant.company.id).await.expect("outbox");
     let generated: Vec<&String> = events.iter().filter(|(t, _)| t == "crp.generated").map(|(_, d)| d).collect();
     assert_eq!(generated.len(), 2);
-    assert_eq!(generated[0], &json!({"id": id, "status": "draft"}).to_string());
+    // The seed's `data` and what a receiver needs to act without a second call.
+    let year = |v: &Value| v.as_str().and_then(|y| y.parse::<i32>().ok()).expect("a year");
+    let (fy, target) = (year(&plan["fyYear"]), year(&plan["targetYear"]));
+    let data: Value = serde_json::from_str(generated[0]).expect("JSON");
+    assert_eq!(data, json!({"id": id, "status": "draft", "fyYear": fy, "targetYear": target}));
 
     for (body, param) in [
         (json!({"fyYear": "26"}), "fyYear"),

@@ -104,14 +104,13 @@ fn seed_signature_valid(secret: &str, received: &Received) -> bool {
 /// keyed with the base64-decoded secret.
 fn standard_signature_valid(secret: &str, received: &Received) -> bool {
     let key = STANDARD.decode(secret.trim_start_matches("whsec_")).expect("base64 secret");
-    let (Some(id), Some(timestamp), Some(signatures)) = (
-        received.header("webhook-id"),
-        received.header("webhook-timestamp"),
-        received.header("webhook-signature"),
-    ) else {
+    let (Some(id), Some(timestamp), Some(signatures)) =
+        (received.header("webhook-id"), received.header("webhook-timestamp"), received.header("webhook-signature"))
+    else {
         return false;
     };
-    let expected = STANDARD.encode(hmac_sha256(&key, &[id.as_bytes(), b".", timestamp.as_bytes(), b".", &received.body]));
+    let expected =
+        STANDARD.encode(hmac_sha256(&key, &[id.as_bytes(), b".", timestamp.as_bytes(), b".", &received.body]));
     signatures.split(' ').any(|entry| entry.strip_prefix("v1,") == Some(expected.as_str()))
 }
 
@@ -144,9 +143,13 @@ async fn endpoints_are_managed_and_the_secret_is_shown_once(app: TestApp) {
     assert!(!list.to_string().contains(secret));
 
     let path = format!("/api/v1/webhook-endpoints/{id}");
-    let patched = send(&app, Method::PATCH, &path, &t.key, Some(json!({"events": ["bill.voided"], "enabled": false}))).await;
+    let patched =
+        send(&app, Method::PATCH, &path, &t.key, Some(json!({"events": ["bill.voided"], "enabled": false}))).await;
     let patched = json_of(patched, StatusCode::OK).await;
-    assert_eq!((patched["data"]["events"].clone(), patched["data"]["enabled"].clone()), (json!(["bill.voided"]), json!(false)));
+    assert_eq!(
+        (patched["data"]["events"].clone(), patched["data"]["enabled"].clone()),
+        (json!(["bill.voided"]), json!(false))
+    );
 
     // Bad input: a clear 400 naming the field, and nothing changed.
     for (body, param) in [
@@ -158,7 +161,8 @@ async fn endpoints_are_managed_and_the_secret_is_shown_once(app: TestApp) {
         (json!({"url": "http://127.0.0.1:9/", "events": ["bill.confirmed"], "secret": "mine"}), "secret"),
         (json!({"events": ["bill.confirmed"]}), "url"),
     ] {
-        let refused = expect_error(create(&app, &t.key, body.clone()).await, StatusCode::BAD_REQUEST, "bad_request").await;
+        let refused =
+            expect_error(create(&app, &t.key, body.clone()).await, StatusCode::BAD_REQUEST, "bad_request").await;
         assert_eq!(refused["param"], param, "{body}: {refused}");
     }
     let empty = send(&app, Method::PATCH, &path, &t.key, Some(json!({}))).await;
@@ -252,7 +256,11 @@ async fn events_reach_subscribed_endpoints_signed_both_ways(app: TestApp) {
     assert_eq!(receiver.received().len(), 1, "bill.rejected is not subscribed to");
 
     // A test ping goes to the endpoint whatever it subscribes to.
-    let ping = json_of(send(&app, Method::POST, &format!("/api/v1/webhook-endpoints/{endpoint}/test"), &t.key, None).await, StatusCode::ACCEPTED).await;
+    let ping = json_of(
+        send(&app, Method::POST, &format!("/api/v1/webhook-endpoints/{endpoint}/test"), &t.key, None).await,
+        StatusCode::ACCEPTED,
+    )
+    .await;
     assert_eq!(ping["data"]["event"], "ping");
     let got = receiver.wait_for(2, WAIT).await;
     let ping_body = got[1].json();
@@ -278,11 +286,13 @@ async fn failures_are_retried_logged_and_recovered_and_gone_disables(app: TestAp
     assert_eq!(pending["attempts"][0]["statusCode"], 500, "{pending}");
     assert_eq!(pending["attempts"][0]["responseExcerpt"], "answered 500");
     // The second attempt is due about 5 s after the first (±10 % jitter).
-    let tried = chrono::DateTime::parse_from_rfc3339(pending["attempts"][0]["attemptedAt"].as_str().expect("at")).expect("time");
+    let tried = chrono::DateTime::parse_from_rfc3339(pending["attempts"][0]["attemptedAt"].as_str().expect("at"))
+        .expect("time");
     let next = chrono::DateTime::parse_from_rfc3339(pending["nextAttemptAt"].as_str().expect("next")).expect("time");
     let wait = (next - tried).num_milliseconds();
     assert!((3_500..=6_500).contains(&wait), "next attempt {wait} ms after the first");
-    let endpoint_now = json_of(app.get(&format!("/api/v1/webhook-endpoints/{endpoint}"), &t.key).await, StatusCode::OK).await;
+    let endpoint_now =
+        json_of(app.get(&format!("/api/v1/webhook-endpoints/{endpoint}"), &t.key).await, StatusCode::OK).await;
     assert!(endpoint_now["data"]["failingSince"].is_string());
 
     // A retry by hand goes at once; the receiver has recovered.
@@ -292,7 +302,8 @@ async fn failures_are_retried_logged_and_recovered_and_gone_disables(app: TestAp
     json_of(retried, StatusCode::ACCEPTED).await;
     let delivered = newest_delivery_in(&app, &t.key, &endpoint, "delivered").await;
     assert_eq!(delivered["attempts"][0]["statusCode"], 200);
-    let endpoint_now = json_of(app.get(&format!("/api/v1/webhook-endpoints/{endpoint}"), &t.key).await, StatusCode::OK).await;
+    let endpoint_now =
+        json_of(app.get(&format!("/api/v1/webhook-endpoints/{endpoint}"), &t.key).await, StatusCode::OK).await;
     assert!(endpoint_now["data"]["failingSince"].is_null(), "a success clears the failing clock");
 
     // 410 Gone disables the endpoint, with the reason.
@@ -306,19 +317,40 @@ async fn failures_are_retried_logged_and_recovered_and_gone_disables(app: TestAp
     uploaded(&app, &t, "electricity", "while disabled").await;
     let ping = send(&app, Method::POST, &format!("/api/v1/webhook-endpoints/{endpoint}/test"), &t.key, None).await;
     expect_error(ping, StatusCode::CONFLICT, "conflict").await;
-    let recover = post_json(&app, &t.key, &format!("/api/v1/webhook-endpoints/{endpoint}/recover"), r#"{"since":"2020-01-01T00:00:00Z"}"#).await;
+    let recover = post_json(
+        &app,
+        &t.key,
+        &format!("/api/v1/webhook-endpoints/{endpoint}/recover"),
+        r#"{"since":"2020-01-01T00:00:00Z"}"#,
+    )
+    .await;
     expect_error(recover, StatusCode::CONFLICT, "conflict").await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(receiver.received().len(), before, "nothing goes to a disabled endpoint");
 
     // Enabled again, the failed event is recovered and arrives.
     receiver.answer(200, 0);
-    let enabled = send(&app, Method::PATCH, &format!("/api/v1/webhook-endpoints/{endpoint}"), &t.key, Some(json!({"enabled": true}))).await;
+    let enabled = send(
+        &app,
+        Method::PATCH,
+        &format!("/api/v1/webhook-endpoints/{endpoint}"),
+        &t.key,
+        Some(json!({"enabled": true})),
+    )
+    .await;
     let enabled = json_of(enabled, StatusCode::OK).await;
     assert!(enabled["data"]["disabledReason"].is_null());
-    let bad_since = post_json(&app, &t.key, &format!("/api/v1/webhook-endpoints/{endpoint}/recover"), r#"{"since":"yesterday"}"#).await;
+    let bad_since =
+        post_json(&app, &t.key, &format!("/api/v1/webhook-endpoints/{endpoint}/recover"), r#"{"since":"yesterday"}"#)
+            .await;
     assert_eq!(expect_error(bad_since, StatusCode::BAD_REQUEST, "bad_request").await["param"], "since");
-    let recover = post_json(&app, &t.key, &format!("/api/v1/webhook-endpoints/{endpoint}/recover"), r#"{"since":"2020-01-01T00:00:00Z"}"#).await;
+    let recover = post_json(
+        &app,
+        &t.key,
+        &format!("/api/v1/webhook-endpoints/{endpoint}/recover"),
+        r#"{"since":"2020-01-01T00:00:00Z"}"#,
+    )
+    .await;
     let recovered = json_of(recover, StatusCode::ACCEPTED).await;
     assert_eq!(recovered["data"]["recovered"], 1, "{recovered}");
     receiver.wait_for(before + 1, WAIT).await;
@@ -330,7 +362,8 @@ async fn failures_are_retried_logged_and_recovered_and_gone_disables(app: TestAp
     receiver.wait_for(before + 2, WAIT).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let busy = deliveries(&app, &t.key, &endpoint).await.remove(0);
-    let tried = chrono::DateTime::parse_from_rfc3339(busy["attempts"][0]["attemptedAt"].as_str().expect("at")).expect("time");
+    let tried =
+        chrono::DateTime::parse_from_rfc3339(busy["attempts"][0]["attemptedAt"].as_str().expect("at")).expect("time");
     let next = chrono::DateTime::parse_from_rfc3339(busy["nextAttemptAt"].as_str().expect("next")).expect("time");
     assert!(((next - tried).num_seconds() - 120).abs() <= 1, "{busy}");
 }
@@ -339,7 +372,8 @@ async fn a_rotated_secret_signs_beside_the_new_one(app: TestApp) {
     let receiver = Receiver::start().await;
     let t = app.tenant("Rotating Ltd", Plan::Business, KeyMode::Live).await;
     let (endpoint, old) = created(&app, &t.key, &receiver.url, &["bill.uploaded"]).await;
-    let rotated = send(&app, Method::POST, &format!("/api/v1/webhook-endpoints/{endpoint}/rotate-secret"), &t.key, None).await;
+    let rotated =
+        send(&app, Method::POST, &format!("/api/v1/webhook-endpoints/{endpoint}/rotate-secret"), &t.key, None).await;
     let rotated = json_of(rotated, StatusCode::OK).await;
     let new = rotated["data"]["secret"].as_str().expect("new secret").to_owned();
     assert_ne!(new, old);
@@ -360,7 +394,12 @@ async fn the_sandbox_and_other_companies_never_meet(app: TestApp) {
     let listed = json_of(app.get("/api/v1/webhook-endpoints", &test_key).await, StatusCode::OK).await;
     assert_eq!(listed["data"].as_array().map(Vec::len), Some(1));
     assert_eq!(listed["data"][0]["id"], test_ep.as_str());
-    expect_error(app.get(&format!("/api/v1/webhook-endpoints/{live_ep}"), &test_key).await, StatusCode::NOT_FOUND, "not_found").await;
+    expect_error(
+        app.get(&format!("/api/v1/webhook-endpoints/{live_ep}"), &test_key).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
 
     uploaded(&app, &t, "electricity", "live event").await;
     receiver.wait_for(1, WAIT).await;

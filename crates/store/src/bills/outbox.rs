@@ -46,7 +46,13 @@ pub(crate) fn insert_event(
 ) -> Result<String, StoreError> {
     let id = mint::<EventKind>()?.into_string();
     diesel::insert_into(events::table)
-        .values(NewEventRow { id: &id, company_id: company, event_type: event.event_type, data: &event.data, created_at: at })
+        .values(NewEventRow {
+            id: &id,
+            company_id: company,
+            event_type: event.event_type,
+            data: &event.data,
+            created_at: at,
+        })
         .execute(conn)?;
     Ok(id)
 }

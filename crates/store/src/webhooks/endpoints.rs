@@ -41,7 +41,12 @@ fn endpoint(row: EndpointRow) -> Result<WebhookEndpoint, DomainError> {
 
 /// Fails the endpoint's pending deliveries not in an attempt now (disabled: nothing will send
 /// them; recovering sends them again once it is enabled).
-pub(super) fn fail_pending(conn: &mut DbConnection, company: &str, endpoint: &str, at: NaiveDateTime) -> Result<(), StoreError> {
+pub(super) fn fail_pending(
+    conn: &mut DbConnection,
+    company: &str,
+    endpoint: &str,
+    at: NaiveDateTime,
+) -> Result<(), StoreError> {
     diesel::update(webhook_deliveries::table)
         .filter(webhook_deliveries::company_id.eq(company))
         .filter(webhook_deliveries::endpoint_id.eq(endpoint))
@@ -355,7 +360,8 @@ impl WebhookRepository for Store {
                 }
                 if leased_until.is_some_and(|until| until > at) {
                     return Ok(Err(DomainError::Conflict {
-                        message: "an attempt of this delivery is in progress; see its result in the delivery log".into(),
+                        message: "an attempt of this delivery is in progress; see its result in the delivery log"
+                            .into(),
                     }));
                 }
                 diesel::update(

@@ -127,26 +127,32 @@ fn load_due(
         ))
         .load(conn)?;
     rows.into_iter()
-        .map(|((id, company, endpoint, event, attempts), (url, secret, previous, expires, failing), (kind, data, at))| {
-            let mut secrets = vec![secret];
-            if let (Some(previous), Some(expires)) = (previous, expires)
-                && expires > now
-            {
-                secrets.push(previous);
-            }
-            Ok(DueDelivery {
-                id: DeliveryId::parse(&id).ok_or_else(|| corrupt("delivery id", &id))?,
-                lease: lease.to_owned(),
-                company: CompanyId::parse(&company).ok_or_else(|| corrupt("company id", &company))?,
-                endpoint: EndpointId::parse(&endpoint).ok_or_else(|| corrupt("endpoint id", &endpoint))?,
-                url,
-                secrets,
-                body: envelope(&event, &kind, from_db_time(at), &data),
-                event_id: EventId::parse(&event).ok_or_else(|| corrupt("event id", &event))?,
-                attempts_made: u32::try_from(attempts).unwrap_or(0),
-                failing_since: failing.map(from_db_time),
-            })
-        })
+        .map(
+            |(
+                (id, company, endpoint, event, attempts),
+                (url, secret, previous, expires, failing),
+                (kind, data, at),
+            )| {
+                let mut secrets = vec![secret];
+                if let (Some(previous), Some(expires)) = (previous, expires)
+                    && expires > now
+                {
+                    secrets.push(previous);
+                }
+                Ok(DueDelivery {
+                    id: DeliveryId::parse(&id).ok_or_else(|| corrupt("delivery id", &id))?,
+                    lease: lease.to_owned(),
+                    company: CompanyId::parse(&company).ok_or_else(|| corrupt("company id", &company))?,
+                    endpoint: EndpointId::parse(&endpoint).ok_or_else(|| corrupt("endpoint id", &endpoint))?,
+                    url,
+                    secrets,
+                    body: envelope(&event, &kind, from_db_time(at), &data),
+                    event_id: EventId::parse(&event).ok_or_else(|| corrupt("event id", &event))?,
+                    attempts_made: u32::try_from(attempts).unwrap_or(0),
+                    failing_since: failing.map(from_db_time),
+                })
+            },
+        )
         .collect()
 }
 
@@ -218,7 +224,9 @@ fn record(
         .filter(webhook_endpoints::company_id.eq(company));
     match verdict.failing_since {
         None => {
-            diesel::update(endpoint_row).set(webhook_endpoints::failing_since.eq(None::<NaiveDateTime>)).execute(conn)?;
+            diesel::update(endpoint_row)
+                .set(webhook_endpoints::failing_since.eq(None::<NaiveDateTime>))
+                .execute(conn)?;
         }
         Some(since) => {
             diesel::update(endpoint_row.filter(webhook_endpoints::failing_since.is_null()))
@@ -312,9 +320,10 @@ impl DeliveryQueue for Store {
                     .filter(webhook_deliveries::leased_until.is_null())
                     .select(diesel::dsl::min(webhook_deliveries::next_attempt_at))
                     .first::<Option<NaiveDateTime>>(conn)?;
-                let lease_ends = pending()
-                    .select(diesel::dsl::min(webhook_deliveries::leased_until))
-                    .first::<Option<NaiveDateTime>>(conn)?;
+                let lease_ends =
+                    pending()
+                        .select(diesel::dsl::min(webhook_deliveries::leased_until))
+                        .first::<Option<NaiveDateTime>>(conn)?;
                 Ok([unleased, lease_ends].into_iter().flatten().min())
             })
             .await?;

@@ -1,0 +1,120 @@
+//! Nothing lost: the `carbonpass` binary is SIGKILLed while webhook deliveries are pending and in
+//! flight, started again on the same database, and every event still reaches the receiver, each
+//! with its one event id (at least once: duplicates allowed, losses not). On SQLite, and on
+//! PostgreSQL when `DATABASE_URL` is set (CI sets it).
+
+use std::collections::HashSet;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use carbonpass_testkit::{Backend, Receiver, TestDatabase};
+
+const BIN: &str = env!("CARGO_BIN_EXE_carbonpass");
+/// Events sent before the crash.
+const EVENTS: usize = 30;
+/// The lease the servers run with: deliveries in flight at the crash are sent again after it.
+const LEASE_SECS: &str = "20";
+
+#[test]
+fn sqlite() {
+    if let Some(db) = TestDatabase::of(Backend::Sqlite) {
+        every_event_survives_a_sigkill(&db);
+    }
+}
+
+#[test]
+fn postgres() {
+    if let Some(db) = TestDatabase::of(Backend::Postgres) {
+        every_event_survives_a_sigkill(&db);
+    }
+}
+
+/// `serve --demo` on `database`: the process, its address and the demo key.
+fn serve(database: &str, data: &Path, log: &Path) -> (Child, String, String) {
+    let log = std::fs::OpenOptions::new().create(true).append(true).open(log).expect("log");
+    let mut child = Command::new(BIN)
+        .args(["serve", "--demo", "--bind", "127.0.0.1:0", "--data-dir"])
+        .arg(data)
+        .env("DATABASE_URL", database)
+        .env_remove("CARBONPASS_DATABASE_URL")
+        .env("CARBONPASS_WEBHOOKS__ALLOW_INSECURE_TARGETS", "true")
+        .env("CARBONPASS_WEBHOOKS__LEASE_SECS", LEASE_SECS)
+        .env("CARBONPASS_WEBHOOKS__CONCURRENCY", "4")
+        .env("CARBONPASS_WEBHOOKS__PER_ENDPOINT_CONCURRENCY", "4")
+        .stdout(Stdio::piped())
+        .stderr(log)
+        .spawn()
+        .expect("start serve");
+    let lines = BufReader::new(child.stdout.take().expect("stdout"));
+    let (mut key, mut address) = (None, None);
+    for line in lines.lines().map_while(Result::ok) {
+        if line.starts_with("cp_live_") {
+            key = Some(line.trim().to_owned());
+        }
+        if let Some(rest) = line.strip_prefix("Try: curl") {
+            address = rest.split("://").nth(1).and_then(|a| a.split('/').next()).map(str::to_owned);
+            break;
+        }
+    }
+    (child, address.expect("address"), key.expect("key"))
+}
+
+fn every_event_survives_a_sigkill(db: &TestDatabase) {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let data = tempfile::tempdir().expect("data");
+    let log = data.path().join("server.log");
+    let receiver = runtime.block_on(Receiver::start());
+    // Slow answers, so attempts are in flight when the server dies.
+    receiver.delay(Duration::from_millis(300));
+    let (mut server, address, key) = serve(db.url(), &data.path().join("data"), &log);
+    let client = reqwest::Client::builder().no_proxy().build().expect("client");
+
+    let events: Vec<String> = runtime.block_on(async {
+        let created = client
+            .post(format!("http://{address}/api/v1/webhook-endpoints"))
+            .bearer_auth(&key)
+            .json(&serde_json::json!({"url": receiver.url, "events": ["bill.uploaded"]}))
+            .send()
+            .await
+            .expect("create");
+        let endpoint: serde_json::Value = created.json().await.expect("json");
+        let endpoint = endpoint["data"]["id"].as_str().expect("endpoint").to_owned();
+        let mut events = Vec::new();
+        for _ in 0..EVENTS {
+            let ping = client
+                .post(format!("http://{address}/api/v1/webhook-endpoints/{endpoint}/test"))
+                .bearer_auth(&key)
+                .send()
+                .await
+                .expect("ping");
+            let body: serde_json::Value = ping.json().await.expect("json");
+            events.push(body["data"]["eventId"].as_str().expect("event id").to_owned());
+        }
+        // Some delivered, some in flight, the rest pending: then the crash.
+        receiver.wait_for(5, Duration::from_secs(30)).await;
+        events
+    });
+    server.kill().expect("SIGKILL");
+    server.wait().expect("reaped");
+    let before = receiver.received().len();
+    assert!(before < EVENTS, "the crash came while deliveries were pending ({before} of {EVENTS} arrived)");
+
+    let (mut again, _, _) = serve(db.url(), &data.path().join("data"), &log);
+    let wanted: HashSet<String> = events.iter().cloned().collect();
+    let received = runtime.block_on(receiver.wait_until(Duration::from_secs(90), |got| {
+        let ids: HashSet<&str> = got.iter().filter_map(|r| r.header("webhook-id")).collect();
+        wanted.iter().all(|id| ids.contains(id.as_str()))
+    }));
+    again.kill().expect("stop");
+    again.wait().expect("reaped");
+    let ids: HashSet<&str> = received.iter().filter_map(|r| r.header("webhook-id")).collect();
+    let lost: Vec<&String> = events.iter().filter(|id| !ids.contains(id.as_str())).collect();
+    assert!(lost.is_empty(), "lost {} of {EVENTS} events: {lost:?}", lost.len());
+    // Each arrival is one of the events sent, with its own id in its body.
+    for r in &received {
+        assert_eq!(r.json()["id"].as_str(), r.header("webhook-id"));
+        assert!(wanted.contains(r.header("webhook-id").unwrap_or_default()));
+    }
+}
