@@ -356,6 +356,8 @@ pub trait PlanRenderer: Send + Sync {
 #[cfg_attr(test, mockall::automock)]
 #[async_trait]
 pub trait WebhookRepository: Send + Sync {
+    /// `Conflict` if the tenant has `usecases::MAX_ENDPOINTS` already (counted in the same
+    /// transaction, one creation of the tenant's at a time).
     async fn create_endpoint(&self, company: &CompanyId, new: NewEndpoint) -> Result<WebhookEndpoint, DomainError>;
 
     /// The tenant's endpoints, oldest first.

@@ -10,6 +10,7 @@ mod middleware;
 mod openapi;
 mod routes;
 mod state;
+mod webhook_catalogue;
 
 pub use app::build_app;
 pub use dto::crp::{crp_inputs_from_json, crp_inputs_to_json};

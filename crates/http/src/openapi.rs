@@ -98,6 +98,7 @@ pub fn json() -> &'static str {
 /// writes `null`, never omits a field), request bodies closed (an unknown field is refused, not
 /// ignored), and parameters that are never `null` on the wire.
 fn finish(document: &mut Value) {
+    document["webhooks"] = crate::webhook_catalogue::section();
     rename_envelopes(document);
     refer_to_components(document);
     let requests = request_schemas(document);

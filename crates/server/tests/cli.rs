@@ -606,3 +606,65 @@ fn operators_set_and_read_a_companys_crp_inputs_from_a_file() {
         serde_json::from_str(&stdout(&carbonpass(data, &["crp-inputs", "get", "--company", &company]))).expect("json");
     assert_eq!(unchanged, read);
 }
+
+#[test]
+fn operators_manage_webhook_endpoints_from_the_command_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path();
+    let created = stdout(&carbonpass(
+        data,
+        &["company", "create", "--name", "Hook Co", "--sector", "Retail", "--city", "York", "--employees", "3"],
+    ));
+    let company = created.split_whitespace().nth(2).expect("company id").to_owned();
+    let json = |out: String| -> serde_json::Value { serde_json::from_str(&out).expect("json") };
+
+    // Production rules by default: https and a public address only.
+    let refused = carbonpass(
+        data,
+        &["webhook", "create", "--company", &company, "--url", "https://127.0.0.1/h", "--events", "bill.confirmed"],
+    );
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("url"), "names the field");
+
+    let endpoint = json(stdout(&carbonpass(
+        data,
+        &[
+            "webhook",
+            "create",
+            "--company",
+            &company,
+            "--url",
+            "https://1.1.1.1/carbonpass",
+            "--events",
+            "bill.confirmed,crp.generated",
+            "--description",
+            "Accounts",
+        ],
+    )));
+    let id = endpoint["id"].as_str().expect("id").to_owned();
+    assert!(endpoint["secret"].as_str().is_some_and(|s| s.starts_with("whsec_")), "shown once: {endpoint}");
+    assert_eq!(endpoint["events"], serde_json::json!(["bill.confirmed", "crp.generated"]));
+
+    let listed = stdout(&carbonpass(data, &["webhook", "list", "--company", &company]));
+    assert!(listed.contains(&id) && !listed.contains("whsec_"), "listed without its secret: {listed}");
+    let sandbox = stdout(&carbonpass(data, &["webhook", "list", "--company", &company, "--sandbox"]));
+    assert!(sandbox.trim().is_empty(), "the sandbox has its own endpoints");
+
+    let changed = json(stdout(&carbonpass(
+        data,
+        &["webhook", "update", "--company", &company, "--id", &id, "--enabled", "false"],
+    )));
+    assert_eq!(changed["enabled"], false);
+    let rotated = json(stdout(&carbonpass(data, &["webhook", "rotate-secret", "--company", &company, "--id", &id])));
+    assert_ne!(rotated["secret"], endpoint["secret"]);
+    let ping = carbonpass(data, &["webhook", "test", "--company", &company, "--id", &id]);
+    assert!(!ping.status.success(), "a disabled endpoint is not pinged");
+    stdout(&carbonpass(data, &["webhook", "update", "--company", &company, "--id", &id, "--enabled", "true"]));
+    let delivery = json(stdout(&carbonpass(data, &["webhook", "test", "--company", &company, "--id", &id])));
+    assert_eq!((delivery["event"].clone(), delivery["status"].clone()), ("ping".into(), "pending".into()));
+    let log = stdout(&carbonpass(data, &["webhook", "deliveries", "--company", &company, "--id", &id]));
+    assert!(log.contains(delivery["id"].as_str().expect("delivery id")));
+    stdout(&carbonpass(data, &["webhook", "delete", "--company", &company, "--id", &id]));
+    let gone = carbonpass(data, &["webhook", "deliveries", "--company", &company, "--id", &id]);
+    assert!(!gone.status.success());
+}

@@ -10,6 +10,7 @@ use carbonpass_domain::model::{
 };
 use carbonpass_domain::ports::{
     ApiKeyRepository, BillRepository, CompanyRepository, EmissionsRepository, IdempotencyStore, UserRepository,
+    WebhookRepository,
 };
 use carbonpass_store::Store;
 use carbonpass_testkit::TestDatabase;
@@ -25,6 +26,7 @@ carbonpass_testkit::on_both_backends!(open =>
     keys_of_another_tenant_are_out_of_reach,
     idempotency_keys_of_another_tenant_are_out_of_reach,
     the_sweep_sees_every_tenants_files_in_use,
+    webhook_endpoints_of_another_tenant_are_out_of_reach,
 );
 
 async fn company(store: &Store, slug: &str) -> (CompanyId, carbonpass_domain::model::Site) {
@@ -213,4 +215,42 @@ async fn the_sweep_sees_every_tenants_files_in_use((_db, store): (TestDatabase, 
     in_use.sort();
     assert_eq!(in_use, ["k-mine", "k-theirs"]);
     assert!(store.blob_keys_in_use(&[]).await.expect("none asked").is_empty());
+}
+
+/// Every webhook method, called with another tenant's endpoint and delivery ids, finds nothing
+/// and changes nothing; the owner's endpoint and delivery stay as they were.
+async fn webhook_endpoints_of_another_tenant_are_out_of_reach((_db, store): (TestDatabase, Store)) {
+    use carbonpass_domain::webhooks::EventType;
+    use carbonpass_domain::webhooks::model::{DeliveryQuery, EndpointChange, NewEndpoint};
+    let (ours, _) = company(&store, "ours").await;
+    let (theirs, _) = company(&store, "theirs").await;
+    let now = Utc::now();
+    let new = NewEndpoint {
+        url: "https://hooks.example.com/x".into(),
+        description: String::new(),
+        events: vec![EventType::BillConfirmed],
+        secret: "whsec_AAAA".into(),
+        created_at: now,
+    };
+    let endpoint = store.create_endpoint(&ours, new).await.expect("endpoint");
+    let ping = store.enqueue_ping(&ours, &endpoint.id, now).await.expect("ping");
+    let not_found = |r: Result<_, DomainError>| matches!(r, Err(DomainError::NotFound { .. }));
+
+    assert!(store.find_endpoint(&theirs, &endpoint.id).await.expect("read").is_none());
+    assert!(store.list_endpoints(&theirs).await.expect("list").is_empty());
+    let change = EndpointChange { enabled: Some(false), ..EndpointChange::default() };
+    assert!(not_found(store.update_endpoint(&theirs, &endpoint.id, change, now).await.map(|_| ())));
+    assert!(not_found(store.rotate_secret(&theirs, &endpoint.id, "whsec_BBBB".into(), now, now).await.map(|_| ())));
+    assert!(not_found(store.enqueue_ping(&theirs, &endpoint.id, now).await.map(|_| ())));
+    let query = DeliveryQuery { after: None, limit: 10 };
+    assert!(not_found(store.list_deliveries(&theirs, &endpoint.id, query.clone()).await.map(|_| ())));
+    assert!(not_found(store.retry_delivery(&theirs, &ping.id, now).await.map(|_| ())));
+    assert!(not_found(store.recover_failed(&theirs, &endpoint.id, now - TimeDelta::days(1), now).await.map(|_| ())));
+    assert!(not_found(store.delete_endpoint(&theirs, &endpoint.id).await));
+
+    let kept = store.find_endpoint(&ours, &endpoint.id).await.expect("read").expect("still there");
+    assert_eq!((kept.enabled, kept.updated_at), (endpoint.enabled, endpoint.updated_at));
+    let log = store.list_deliveries(&ours, &endpoint.id, query).await.expect("log");
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].id, ping.id);
 }

@@ -160,7 +160,9 @@ async fn read_excerpt(mut response: reqwest::Response) -> String {
             _ => break,
         }
     }
-    String::from_utf8_lossy(&kept).into_owned()
+    // NUL is no character a database text column takes (PostgreSQL refuses it): replaced, so an
+    // answer holding one is still recorded.
+    String::from_utf8_lossy(&kept).replace('\0', "\u{FFFD}")
 }
 
 /// A failed attempt in a receiver's terms, without our internals.

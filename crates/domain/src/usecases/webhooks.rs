@@ -48,13 +48,6 @@ impl Services {
         let url = target_url(&request.url, self.targets.policy())?;
         let events = subscribed_events(&request.events)?;
         let description = description(request.description.as_deref())?;
-        if self.webhooks.list_endpoints(company).await?.len() >= MAX_ENDPOINTS {
-            return Err(DomainError::Conflict {
-                message: format!(
-                    "a company may have at most {MAX_ENDPOINTS} webhook endpoints in each mode; delete one first"
-                ),
-            });
-        }
         self.targets.check(&url).await?;
         let secret = self.targets.mint_secret();
         let new = NewEndpoint { url, description, events, secret: secret.clone(), created_at: now };
@@ -221,7 +214,6 @@ mod tests {
         let mut targets = strict_targets();
         targets.expect_check().returning(|_| Err(DomainError::invalid("url", "resolves to no public address")));
         let mut repo = crate::ports::MockWebhookRepository::new();
-        repo.expect_list_endpoints().returning(|_| Ok(vec![]));
         repo.expect_create_endpoint().never();
         let services = Mocks { webhooks: repo, targets, ..Mocks::default() }.into_services();
         let refused =
@@ -235,7 +227,6 @@ mod tests {
         targets.expect_check().returning(|_| Ok(()));
         targets.expect_mint_secret().return_const("whsec_AAAA".to_owned());
         let mut repo = crate::ports::MockWebhookRepository::new();
-        repo.expect_list_endpoints().returning(|_| Ok(vec![]));
         repo.expect_create_endpoint()
             .withf(|_, new| new.secret == "whsec_AAAA" && new.events == vec![EventType::BillConfirmed])
             .returning(|_, new| {

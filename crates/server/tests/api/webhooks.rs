@@ -29,6 +29,7 @@ carbonpass_testkit::on_both_backends!(spawn =>
     a_rotated_secret_signs_beside_the_new_one,
     the_sandbox_and_other_companies_never_meet,
     racing_pings_over_two_processes_are_each_delivered_once,
+    racing_creations_never_pass_the_limit,
 );
 
 mod strict {
@@ -458,4 +459,24 @@ async fn racing_pings_over_two_processes_are_each_delivered_once(app: TestApp) {
         assert_eq!(counts.get(event), Some(&1), "{event} arrived once: {counts:?}");
     }
     assert_eq!(got.len(), PARALLEL);
+}
+
+/// Fifteen endpoints, then twelve more at once: five are created, seven refused with 409, and
+/// the data space holds exactly twenty.
+async fn racing_creations_never_pass_the_limit(app: TestApp) {
+    let t = app.tenant("Many Ltd", Plan::Business, KeyMode::Live).await;
+    for i in 0..15 {
+        created(&app, &t.key, &format!("http://127.0.0.1:9/{i}"), &["bill.uploaded"]).await;
+    }
+    let racing = (0..PARALLEL).map(|i| {
+        let body = json!({"url": format!("http://127.0.0.1:9/racing/{i}"), "events": ["bill.uploaded"]});
+        let (app, key) = (&app, t.key.clone());
+        async move { create(app, &key, body).await.status() }
+    });
+    let statuses = join_all(racing).await;
+    let made = statuses.iter().filter(|s| **s == StatusCode::CREATED).count();
+    let refused = statuses.iter().filter(|s| **s == StatusCode::CONFLICT).count();
+    assert_eq!((made, refused), (5, PARALLEL - 5), "{statuses:?}");
+    let list = json_of(app.get("/api/v1/webhook-endpoints", &t.key).await, StatusCode::OK).await;
+    assert_eq!(list["data"].as_array().map(Vec::len), Some(20));
 }

@@ -9,6 +9,7 @@ use carbonpass_domain::events::ping;
 use carbonpass_domain::model::ids::EndpointKind;
 use carbonpass_domain::model::{CompanyId, DeliveryId, EndpointId};
 use carbonpass_domain::ports::WebhookRepository;
+use carbonpass_domain::usecases::MAX_ENDPOINTS;
 use carbonpass_domain::webhooks::model::{
     AttemptRecord, Delivery, DeliveryQuery, EndpointChange, NewEndpoint, WebhookEndpoint,
 };
@@ -131,6 +132,15 @@ impl WebhookRepository for Store {
         let at = to_db_time(new.created_at);
         let row = self
             .transaction(move |conn| {
+                // Counted under the tenant's lock, so racing creations cannot pass the limit.
+                tenancy::lock(conn, &company)?;
+                let count = webhook_endpoints::table
+                    .filter(webhook_endpoints::company_id.eq(&company))
+                    .count()
+                    .get_result::<i64>(conn)?;
+                if usize::try_from(count).unwrap_or(usize::MAX) >= MAX_ENDPOINTS {
+                    return Ok(None);
+                }
                 diesel::insert_into(webhook_endpoints::table)
                     .values((
                         webhook_endpoints::id.eq(&id),
@@ -144,10 +154,17 @@ impl WebhookRepository for Store {
                         webhook_endpoints::updated_at.eq(at),
                     ))
                     .execute(conn)?;
-                find(conn, &company, &id)?.ok_or(StoreError::Query(diesel::result::Error::NotFound))
+                find(conn, &company, &id)
             })
             .await?;
-        endpoint(row)
+        match row {
+            Some(row) => endpoint(row),
+            None => Err(DomainError::Conflict {
+                message: format!(
+                    "a company may have at most {MAX_ENDPOINTS} webhook endpoints in each mode; delete one first"
+                ),
+            }),
+        }
     }
 
     async fn list_endpoints(&self, company: &CompanyId) -> Result<Vec<WebhookEndpoint>, DomainError> {

@@ -160,6 +160,20 @@ fn new_lease() -> String {
     rand::rng().sample_iter(&Alphanumeric).take(24).map(char::from).collect()
 }
 
+/// Whether the endpoint is enabled, its row locked until the end of the transaction on
+/// PostgreSQL (SQLite's writer is already alone): a change of the endpoint (disabled by its
+/// owner, say) waits for this record, or this record sees it, never half of each.
+fn enabled_for_update(conn: &mut DbConnection, company: &str, endpoint: &str) -> Result<Option<bool>, StoreError> {
+    let query = webhook_endpoints::table
+        .filter(webhook_endpoints::id.eq(endpoint))
+        .filter(webhook_endpoints::company_id.eq(company))
+        .select(webhook_endpoints::enabled);
+    if let DbConnection::Pg(pg) = conn {
+        return Ok(query.for_update().first::<bool>(pg).optional()?);
+    }
+    Ok(query.first::<bool>(conn).optional()?)
+}
+
 /// Records one attempt under its lease; `false` (nothing written) if the lease is no longer
 /// the claim's.
 fn record(
@@ -171,12 +185,7 @@ fn record(
     let company = claim.company.as_str();
     let endpoint = claim.endpoint.as_str();
     let at = to_db_time(outcome.at);
-    let endpoint_enabled = webhook_endpoints::table
-        .filter(webhook_endpoints::id.eq(endpoint))
-        .filter(webhook_endpoints::company_id.eq(company))
-        .select(webhook_endpoints::enabled)
-        .first::<bool>(conn)
-        .optional()?;
+    let endpoint_enabled = enabled_for_update(conn, company, endpoint)?;
     // Disabled meanwhile (by its owner, or by another attempt's verdict): no retry is scheduled.
     let still_enabled = endpoint_enabled == Some(true) && verdict.disable.is_none();
     let (status, next) = match verdict.next {
