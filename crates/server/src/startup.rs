@@ -83,6 +83,9 @@ pub fn services(
     let store = Arc::new(store);
     let lease_secs = i64::try_from(settings.idempotency_lease_secs).unwrap_or(i64::MAX);
     let policy = TargetPolicy { allow_insecure: settings.webhooks.allow_insecure_targets };
+    if policy.allow_insecure {
+        tracing::warn!("webhooks.allow_insecure_targets is on: endpoints may reach http and private addresses (development and tests only)");
+    }
     Ok(Services::new(Ports {
         companies: store.clone(),
         users: store.clone(),
