@@ -457,8 +457,8 @@ pub trait DeliveryQueue: Send + Sync {
         verdict: &Verdict,
     ) -> Result<bool, DomainError>;
 
-    /// When the next pending delivery of an enabled endpoint falls due, if any.
-    async fn next_due(&self) -> Result<Option<DateTime<Utc>>, DomainError>;
+    /// When the next pending delivery of an enabled endpoint not in `busy` falls due, if any.
+    async fn next_due(&self, busy: Vec<EndpointId>) -> Result<Option<DateTime<Utc>>, DomainError>;
 }
 
 /// What managing endpoints needs of the webhooks adapter: fresh secrets, and whether a target may

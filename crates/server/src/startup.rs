@@ -84,7 +84,9 @@ pub fn services(
     let lease_secs = i64::try_from(settings.idempotency_lease_secs).unwrap_or(i64::MAX);
     let policy = TargetPolicy { allow_insecure: settings.webhooks.allow_insecure_targets };
     if policy.allow_insecure {
-        tracing::warn!("webhooks.allow_insecure_targets is on: endpoints may reach http and private addresses (development and tests only)");
+        tracing::warn!(
+            "webhooks.allow_insecure_targets is on: endpoints may reach http and private addresses (development and tests only)"
+        );
     }
     Ok(Services::new(Ports {
         companies: store.clone(),
@@ -105,9 +107,25 @@ pub fn services(
     }))
 }
 
+/// The delivery worker running in this process, and how to stop it.
+#[derive(Debug)]
+pub struct Delivering {
+    stop: tokio::sync::watch::Sender<bool>,
+    worker: tokio::task::JoinHandle<()>,
+}
+
+impl Delivering {
+    /// Stops claiming and waits for the attempts in flight to finish and be recorded (within the
+    /// shutdown grace period).
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        let _ = self.worker.await;
+    }
+}
+
 /// Starts delivering webhooks from `store` in this process: the worker, woken by this process's
 /// commits and, on PostgreSQL, by every other process's (`LISTEN`).
-pub fn start_delivering(store: &Store, settings: &Settings) -> Result<tokio::task::JoinHandle<()>, StartError> {
+pub fn start_delivering(store: &Store, settings: &Settings) -> Result<Delivering, StartError> {
     store.listen_for_deliveries(&settings.store_config());
     let queue: Arc<dyn DeliveryQueue> = Arc::new(store.clone());
     let dispatcher = Dispatcher::new(
@@ -117,16 +135,18 @@ pub fn start_delivering(store: &Store, settings: &Settings) -> Result<tokio::tas
         settings.webhooks.dispatcher(),
     );
     tracing::info!(concurrency = settings.webhooks.concurrency, "delivering webhooks");
-    Ok(tokio::spawn(dispatcher.run()))
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let grace = Duration::from_secs(settings.shutdown_timeout_secs);
+    Ok(Delivering { stop, worker: tokio::spawn(dispatcher.run(stopped, grace)) })
 }
 
-/// `carbonpass worker`: delivers webhooks, serves nothing, until SIGTERM or Ctrl-C. Attempts in
-/// flight then are sent again by the next worker once their leases run out.
+/// `carbonpass worker`: delivers webhooks, serves nothing, until SIGTERM or Ctrl-C; then lets the
+/// attempts in flight finish (within `shutdown_timeout_secs`).
 pub async fn run_worker(settings: &Settings) -> Result<(), StartError> {
     let store = open_store(settings).await?;
     let worker = start_delivering(&store, settings)?;
     stopped().await;
-    worker.abort();
+    worker.stop().await;
     tracing::info!("webhook worker stopped");
     Ok(())
 }
@@ -241,6 +261,8 @@ pub struct Application {
     server: Server,
     address: SocketAddr,
     services: Services,
+    /// The webhook worker, when this process delivers.
+    delivering: Option<Delivering>,
 }
 
 impl std::fmt::Debug for Application {
@@ -289,10 +311,8 @@ impl Application {
             None => server.listen(listener).map_err(listening)?.run(),
         };
         tokio::spawn(sweep_leftovers(services.clone(), settings.sweep_grace_secs, settings.sweep_interval_secs));
-        if let Some(store) = delivering {
-            start_delivering(&store, settings)?;
-        }
-        Ok(Self { server, address, services })
+        let delivering = delivering.map(|store| start_delivering(&store, settings)).transpose()?;
+        Ok(Self { server, address, services, delivering })
     }
 
     pub fn address(&self) -> SocketAddr {
@@ -308,8 +328,12 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until SIGTERM or Ctrl-C, then lets in-flight requests finish.
+    /// Serves until SIGTERM or Ctrl-C, then lets in-flight requests and webhook attempts finish.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        if let Some(delivering) = self.delivering {
+            delivering.stop().await;
+        }
+        served
     }
 }

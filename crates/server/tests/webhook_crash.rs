@@ -31,6 +31,64 @@ fn postgres() {
     }
 }
 
+/// SIGTERM lets the attempts in flight finish and be recorded: after a restart the delivery log
+/// shows them delivered, once, with nothing left to send again.
+#[test]
+fn sigterm_finishes_the_attempts_in_flight() {
+    let Some(db) = TestDatabase::of(Backend::Sqlite) else { return };
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let data = tempfile::tempdir().expect("data");
+    let log = data.path().join("server.log");
+    let receiver = runtime.block_on(Receiver::start());
+    receiver.delay(Duration::from_millis(1500));
+    let (server, address, key) = serve(db.url(), &data.path().join("data"), &log);
+    let client = reqwest::Client::builder().no_proxy().build().expect("client");
+    let endpoint = runtime.block_on(async {
+        let created = client
+            .post(format!("http://{address}/api/v1/webhook-endpoints"))
+            .bearer_auth(&key)
+            .json(&serde_json::json!({"url": receiver.url, "events": ["bill.uploaded"]}))
+            .send()
+            .await
+            .expect("create");
+        let endpoint: serde_json::Value = created.json().await.expect("json");
+        let endpoint = endpoint["data"]["id"].as_str().expect("endpoint").to_owned();
+        for _ in 0..3 {
+            client
+                .post(format!("http://{address}/api/v1/webhook-endpoints/{endpoint}/test"))
+                .bearer_auth(&key)
+                .send()
+                .await
+                .expect("ping");
+        }
+        receiver.wait_for(3, Duration::from_secs(10)).await;
+        endpoint
+    });
+    let status = Command::new("kill").args(["-TERM", &server.id().to_string()]).status().expect("kill");
+    assert!(status.success());
+    let mut server = server;
+    server.wait().expect("exited");
+    let (mut again, address, key) = serve(db.url(), &data.path().join("data"), &log);
+    let log: serde_json::Value = runtime.block_on(async {
+        let res = client
+            .get(format!("http://{address}/api/v1/webhook-endpoints/{endpoint}/deliveries"))
+            .bearer_auth(&key)
+            .send()
+            .await
+            .expect("log");
+        res.json().await.expect("json")
+    });
+    again.kill().expect("stop");
+    again.wait().expect("reaped");
+    let deliveries = log["data"].as_array().expect("list");
+    assert_eq!(deliveries.len(), 3);
+    for d in deliveries {
+        assert_eq!(d["status"], "delivered", "{d}");
+        assert_eq!(d["attempts"].as_array().map(Vec::len), Some(1), "{d}");
+    }
+    assert_eq!(receiver.received().len(), 3, "nothing sent twice");
+}
+
 /// `serve --demo` on `database`: the process, its address and the demo key.
 fn serve(database: &str, data: &Path, log: &Path) -> (Child, String, String) {
     let log = std::fs::OpenOptions::new().create(true).append(true).open(log).expect("log");

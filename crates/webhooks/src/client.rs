@@ -121,6 +121,9 @@ impl GuardedClient {
             error: Some(error),
         };
         let Ok(parsed) = Url::parse(url) else { return refused(format!("{url} is not a valid URL")) };
+        if parsed.scheme() != "https" && !self.allow_insecure {
+            return refused("only https targets are delivered to".into());
+        }
         let literal = parsed.host_str().and_then(literal_ip);
         if let Some(ip) = literal.filter(|ip| !self.allow_insecure && !is_public(*ip)) {
             return refused(format!("{ip} is not a public address"));

@@ -17,7 +17,8 @@ use carbonpass_domain::webhooks::model::DueDelivery;
 use carbonpass_domain::webhooks::verdict::{AttemptOutcome, judge};
 use chrono::{TimeDelta, Utc};
 use reqwest::header::{HeaderName, HeaderValue};
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::{Notify, mpsc, watch};
+use tokio::task::JoinSet;
 
 use crate::client::{Attempt, GuardedClient};
 use crate::signing::sign;
@@ -44,8 +45,9 @@ impl Default for DispatcherConfig {
 /// After the queue fails (the database away), the worker waits this long before trying again.
 const AFTER_QUEUE_ERROR: Duration = Duration::from_secs(1);
 
-/// The worker. Runs until its task is dropped: attempts in flight then are lost with their
-/// process, and their leases run out, so another worker sends them again.
+/// The worker. Runs until told to stop, then lets the attempts in flight finish and be recorded
+/// (within a grace period). Attempts lost with a killed process have their leases run out, and
+/// another worker sends them again.
 pub struct Dispatcher {
     queue: Arc<dyn DeliveryQueue>,
     client: GuardedClient,
@@ -74,12 +76,15 @@ impl Dispatcher {
         Self { queue, client, wake, config }
     }
 
-    pub async fn run(self) {
+    /// Delivers until `stop` turns true, then waits at most `grace` for the attempts in flight.
+    pub async fn run(self, mut stop: watch::Receiver<bool>, grace: Duration) {
+        let mut attempts = JoinSet::new();
         let (done_tx, mut done_rx) = mpsc::unbounded_channel::<EndpointId>();
         let mut in_flight: HashMap<EndpointId, usize> = HashMap::new();
         let mut total = 0_usize;
         let lease = TimeDelta::from_std(self.config.lease).unwrap_or(TimeDelta::seconds(30));
-        loop {
+        while !*stop.borrow() {
+            while attempts.try_join_next().is_some() {}
             while let Ok(endpoint) = done_rx.try_recv() {
                 finished(&mut in_flight, &mut total, &endpoint);
             }
@@ -89,7 +94,7 @@ impl Dispatcher {
                 let busy: Vec<EndpointId> =
                     in_flight.iter().filter(|(_, n)| **n >= self.config.per_endpoint).map(|(e, _)| e.clone()).collect();
                 let limit = u32::try_from(free).unwrap_or(u32::MAX);
-                match self.queue.claim_due(Utc::now(), limit, lease, busy).await {
+                match self.queue.claim_due(Utc::now(), limit, lease, busy.clone()).await {
                     Ok(claims) => {
                         let claimed = claims.len();
                         let mut give_back = Vec::new();
@@ -101,7 +106,7 @@ impl Dispatcher {
                             }
                             *count += 1;
                             total += 1;
-                            tokio::spawn(attempt(self.queue.clone(), self.client.clone(), claim, done_tx.clone()));
+                            attempts.spawn(attempt(self.queue.clone(), self.client.clone(), claim, done_tx.clone()));
                         }
                         let gave_back = !give_back.is_empty();
                         if let Err(err) = self.queue.release(give_back).await {
@@ -111,7 +116,14 @@ impl Dispatcher {
                             // There may be more due: look again once a slot frees.
                             wait = self.config.poll;
                         } else if claimed == 0 || gave_back {
-                            wait = self.until_next_due().await;
+                            // Deliveries of endpoints with no free slot wait for an attempt to end
+                            // (which wakes this loop), not for a timer.
+                            let full: Vec<EndpointId> = in_flight
+                                .iter()
+                                .filter(|(_, n)| **n >= self.config.per_endpoint)
+                                .map(|(e, _)| e.clone())
+                                .collect();
+                            wait = self.until_next_due(full).await;
                         }
                     }
                     Err(err) => {
@@ -127,13 +139,25 @@ impl Dispatcher {
                 () = self.wake.notified() => {}
                 Some(endpoint) = done_rx.recv() => finished(&mut in_flight, &mut total, &endpoint),
                 () = tokio::time::sleep(wait) => {}
+                _ = stop.changed() => {}
             }
+        }
+        let in_flight = attempts.len();
+        if in_flight > 0 {
+            tracing::info!(in_flight, "webhook worker stopping: letting attempts in flight finish");
+        }
+        let drained = tokio::time::timeout(grace, async { while attempts.join_next().await.is_some() {} }).await;
+        if drained.is_err() {
+            tracing::warn!(
+                left = attempts.len(),
+                "webhook attempts still in flight at shutdown; they are sent again once their leases run out"
+            );
         }
     }
 
     /// How long until the next delivery falls due, within the polling bound.
-    async fn until_next_due(&self) -> Duration {
-        match self.queue.next_due().await {
+    async fn until_next_due(&self, busy: Vec<EndpointId>) -> Duration {
+        match self.queue.next_due(busy).await {
             Ok(Some(at)) => (at - Utc::now()).to_std().unwrap_or(MIN_SLEEP).clamp(MIN_SLEEP, self.config.poll),
             Ok(None) => self.config.poll,
             Err(_) => AFTER_QUEUE_ERROR,
@@ -177,7 +201,10 @@ async fn attempt(
         Ok(true) => {
             tracing::debug!(delivery = claim.id.as_str(), status = ?outcome.status_code, next = ?verdict.next, "webhook attempt")
         }
-        Ok(false) => tracing::warn!(delivery = claim.id.as_str(), "webhook attempt not recorded: its lease ran out"),
+        Ok(false) => tracing::info!(
+            delivery = claim.id.as_str(),
+            "webhook attempt not recorded: its claim is no longer held (the lease ran out, or the endpoint was deleted)"
+        ),
         Err(err) => {
             tracing::warn!(delivery = claim.id.as_str(), error = %err, "webhook attempt not recorded; it will be sent again")
         }

@@ -26,6 +26,7 @@ fn is_public_v4(ip: Ipv4Addr) -> bool {
         || (a == 100 && (64..128).contains(&b))     // shared address space (CGNAT), 100.64.0.0/10
         || (a == 192 && b == 0 && c == 0)           // IETF protocol assignments, 192.0.0.0/24
         || (a == 198 && (b == 18 || b == 19))       // benchmarking, 198.18.0.0/15
+        || (a == 192 && b == 88 && c == 99)         // 6to4 relay anycast (deprecated), 192.88.99.0/24
         || a >= 240; // reserved, 240.0.0.0/4
     !refused
 }
@@ -35,6 +36,11 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
         return is_public_v4(v4);
     }
     let first = ip.segments()[0];
+    // Only global unicast (2000::/3) is routed on the internet; everything else (IPv4-translated
+    // ::ffff:0:0:0/96, the reserved ::/8 and 100::/8 ranges, …) is refused whole.
+    if (first & 0xe000) != 0x2000 {
+        return false;
+    }
     let refused = ip.is_unspecified()
         || ip.is_loopback()
         || ip.is_multicast()
@@ -78,6 +84,9 @@ mod tests {
     #[test]
     fn internal_addresses_are_refused() {
         for internal in [
+            "::ffff:0:7f00:1",
+            "::1:0:0:1",
+            "192.88.99.1",
             "127.0.0.1",
             "127.1.2.3",
             "10.0.0.1",

@@ -1,13 +1,13 @@
 //! What an attempt's outcome means for its delivery and its endpoint (SPEC 5): delivered on a
 //! 2xx; `410 Gone` fails it and disables the endpoint; otherwise tried again on the schedule
-//! (or when a 429/503's `Retry-After` says), failed after the last attempt; an endpoint failing
+//! (no sooner than a 429/503's `Retry-After` says), failed after the last attempt; an endpoint failing
 //! for five days is disabled, with the reason recorded.
 
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use super::schedule::{MAX_ATTEMPTS, honour_retry_after, next_delay};
+use super::schedule::{honour_retry_after, next_delay};
 
 /// How long an endpoint may keep failing before it is disabled.
 pub const DISABLE_AFTER_FAILING: TimeDelta = TimeDelta::days(5);
@@ -77,11 +77,10 @@ pub fn judge(
             )),
         };
     }
+    // A receiver's Retry-After (on 429 or 503) is the least it will wait; the schedule still
+    // spreads the attempts over three days, so a short Retry-After cannot use them up at once.
     let asked = outcome.retry_after.filter(|_| matches!(outcome.status_code, Some(429 | 503)));
-    let delay = match asked {
-        Some(asked) if made < MAX_ATTEMPTS => Some(honour_retry_after(asked)),
-        _ => next_delay(made, jitter),
-    };
+    let delay = next_delay(made, jitter).map(|d| asked.map_or(d, |asked| d.max(honour_retry_after(asked))));
     let next = delay
         .and_then(|d| TimeDelta::from_std(d).ok())
         .and_then(|d| outcome.at.checked_add_signed(d))
@@ -107,6 +106,7 @@ mod tests {
     use chrono::TimeZone;
 
     use super::*;
+    use crate::webhooks::schedule::MAX_ATTEMPTS;
 
     fn at(seconds: i64) -> DateTime<Utc> {
         Utc.timestamp_opt(1_800_000_000 + seconds, 0).single().expect("time")
@@ -156,8 +156,11 @@ mod tests {
         let mut error = outcome(Some(500), at(0));
         error.retry_after = Some(Duration::from_secs(120));
         assert_eq!(judge(&error, 0, None, 0.5).next, NextStep::RetryAt(at(5)));
-        busy.retry_after = Some(Duration::from_secs(0));
-        assert_eq!(judge(&busy, 0, None, 0.5).next, NextStep::RetryAt(at(1)), "at least a second");
+        busy.retry_after = Some(Duration::from_secs(1));
+        assert_eq!(judge(&busy, 0, None, 0.5).next, NextStep::RetryAt(at(5)), "never sooner than the schedule");
+        assert_eq!(judge(&busy, 3, None, 0.5).next, NextStep::RetryAt(at(7200)), "a short one uses up nothing");
+        busy.retry_after = Some(Duration::from_secs(10 * 86400));
+        assert_eq!(judge(&busy, 0, None, 0.5).next, NextStep::RetryAt(at(86400)), "at most a day");
     }
 
     #[test]

@@ -16,7 +16,7 @@ carbonpass_testkit::on_both_backends!(spawn =>
 );
 
 /// A small, well-formed PDF.
-fn pdf(marker: &str) -> Vec<u8> {
+pub(crate) fn pdf(marker: &str) -> Vec<u8> {
     format!("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n% {marker}\ntrailer << /Root 1 0 R >>\n%%EOF\n")
         .into_bytes()
 }

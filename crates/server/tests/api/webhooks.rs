@@ -30,6 +30,8 @@ carbonpass_testkit::on_both_backends!(spawn =>
     the_sandbox_and_other_companies_never_meet,
     racing_pings_over_two_processes_are_each_delivered_once,
     racing_creations_never_pass_the_limit,
+    racing_uploads_while_attempts_are_recorded_all_succeed,
+    racing_retries_never_send_one_event_twice_at_once,
 );
 
 mod strict {
@@ -353,14 +355,14 @@ async fn failures_are_retried_logged_and_recovered_and_gone_disables(app: TestAp
     )
     .await;
     let recovered = json_of(recover, StatusCode::ACCEPTED).await;
-    assert_eq!(recovered["data"]["recovered"], 1, "{recovered}");
-    receiver.wait_for(before + 1, WAIT).await;
+    assert_eq!(recovered["data"]["recovered"], 2, "the 410's event and the one while disabled: {recovered}");
+    receiver.wait_for(before + 2, WAIT).await;
     newest_delivery_in(&app, &t.key, &endpoint, "delivered").await;
 
     // Retry-After on a 429 is honoured.
     receiver.answer(429, 120);
     uploaded(&app, &t, "electricity", "busy").await;
-    receiver.wait_for(before + 2, WAIT).await;
+    receiver.wait_for(before + 3, WAIT).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let busy = deliveries(&app, &t.key, &endpoint).await.remove(0);
     let tried =
@@ -479,4 +481,75 @@ async fn racing_creations_never_pass_the_limit(app: TestApp) {
     assert_eq!((made, refused), (5, PARALLEL - 5), "{statuses:?}");
     let list = json_of(app.get("/api/v1/webhook-endpoints", &t.key).await, StatusCode::OK).await;
     assert_eq!(list["data"].as_array().map(Vec::len), Some(20));
+}
+
+/// Twelve uploads at once to a tenant whose three endpoints are being delivered to: every upload
+/// succeeds (an event's transaction and an attempt's record never wait on each other) and every
+/// event arrives at every endpoint.
+async fn racing_uploads_while_attempts_are_recorded_all_succeed(app: TestApp) {
+    let receiver = Receiver::start().await;
+    let t = app.tenant("Uploads Ltd", Plan::Business, KeyMode::Live).await;
+    for _ in 0..3 {
+        created(&app, &t.key, &receiver.url, &["bill.uploaded"]).await;
+    }
+    for round in 0..2 {
+        let uploads = (0..PARALLEL).map(|i| {
+            let (app, t) = (&app, &t);
+            async move {
+                let form = reqwest::multipart::Form::new()
+                    .part(
+                        "file",
+                        reqwest::multipart::Part::bytes(crate::bills::pdf(&format!("race {round} {i}")))
+                            .file_name("bill.pdf"),
+                    )
+                    .text("type", "electricity")
+                    .text("siteId", t.site.id.to_string());
+                app.client
+                    .post(app.url("/api/v1/bills"))
+                    .bearer_auth(&t.key)
+                    .multipart(form)
+                    .send()
+                    .await
+                    .expect("upload")
+                    .status()
+            }
+        });
+        let statuses = join_all(uploads).await;
+        assert!(statuses.iter().all(|s| *s == StatusCode::CREATED), "{statuses:?}");
+    }
+    let got = receiver.wait_for(3 * 2 * PARALLEL, WAIT).await;
+    let ids: std::collections::HashSet<(String, String)> = got
+        .iter()
+        .map(|r| (r.header("webhook-id").unwrap_or_default().to_owned(), r.json()["data"]["id"].to_string()))
+        .collect();
+    assert_eq!(ids.len(), 2 * PARALLEL, "every upload's event");
+    assert!(got.len() >= 3 * 2 * PARALLEL, "to every endpoint: {}", got.len());
+}
+
+/// Ten retries at once of one delivery, over two processes, while its receiver is slow: no two
+/// attempts of the event are ever in flight together.
+async fn racing_retries_never_send_one_event_twice_at_once(app: TestApp) {
+    let receiver = Receiver::start().await;
+    receiver.delay(Duration::from_millis(300));
+    let second = crate::support::second_instance(&app).await;
+    let t = app.tenant("Retries Ltd", Plan::Business, KeyMode::Live).await;
+    let (endpoint, _) = created(&app, &t.key, &receiver.url, &["bill.uploaded"]).await;
+    let ping = send(&app, Method::POST, &format!("/api/v1/webhook-endpoints/{endpoint}/test"), &t.key, None).await;
+    let delivery = json_of(ping, StatusCode::ACCEPTED).await["data"]["id"].as_str().expect("id").to_owned();
+    newest_delivery_in(&app, &t.key, &endpoint, "delivered").await;
+    let retries = (0..10).map(|i| {
+        let base = if i % 2 == 0 { app.base.clone() } else { second.clone() };
+        let (client, key) = (app.client.clone(), t.key.clone());
+        let url = format!("{base}/api/v1/webhook-deliveries/{delivery}/retry");
+        async move { client.post(url).bearer_auth(key).send().await.expect("retry").status() }
+    });
+    let statuses = join_all(retries).await;
+    assert!(statuses.iter().all(|s| *s == StatusCode::ACCEPTED || *s == StatusCode::CONFLICT), "{statuses:?}");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let mut arrivals: Vec<std::time::SystemTime> = receiver.received().iter().map(|r| r.at).collect();
+    arrivals.sort();
+    for pair in arrivals.windows(2) {
+        let apart = pair[1].duration_since(pair[0]).unwrap_or_default();
+        assert!(apart >= Duration::from_millis(250), "two attempts overlapped: {apart:?} apart ({arrivals:?})");
+    }
 }

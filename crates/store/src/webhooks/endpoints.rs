@@ -40,8 +40,9 @@ fn endpoint(row: EndpointRow) -> Result<WebhookEndpoint, DomainError> {
     Ok(WebhookEndpoint::try_from(row)?)
 }
 
-/// Fails the endpoint's pending deliveries not in an attempt now (disabled: nothing will send
-/// them; recovering sends them again once it is enabled).
+/// Fails the endpoint's pending deliveries not in an attempt now (not leased, or their lease ran
+/// out): disabled, nothing will send them; recovering sends them again once it is enabled. One in
+/// an attempt is failed by its record, which sees the endpoint disabled.
 pub(super) fn fail_pending(
     conn: &mut DbConnection,
     company: &str,
@@ -52,7 +53,7 @@ pub(super) fn fail_pending(
         .filter(webhook_deliveries::company_id.eq(company))
         .filter(webhook_deliveries::endpoint_id.eq(endpoint))
         .filter(webhook_deliveries::status.eq("pending"))
-        .filter(webhook_deliveries::lease.is_null())
+        .filter(webhook_deliveries::leased_until.is_null().or(webhook_deliveries::leased_until.le(at)))
         .set((
             webhook_deliveries::status.eq("failed"),
             webhook_deliveries::next_attempt_at.eq(None::<NaiveDateTime>),
@@ -116,6 +117,23 @@ fn enabled(conn: &mut DbConnection, company: &str, id: &str) -> Result<Option<bo
         .select(webhook_endpoints::enabled)
         .first::<bool>(conn)
         .optional()?)
+}
+
+/// The tenant's delivery `id`: its endpoint and lease, its row locked on PostgreSQL until the end
+/// of the transaction.
+fn delivery_for_update(
+    conn: &mut DbConnection,
+    company: &str,
+    id: &str,
+) -> Result<Option<(String, Option<NaiveDateTime>)>, StoreError> {
+    let query = webhook_deliveries::table
+        .filter(webhook_deliveries::id.eq(id))
+        .filter(webhook_deliveries::company_id.eq(company))
+        .select((webhook_deliveries::endpoint_id, webhook_deliveries::leased_until));
+    if let DbConnection::Pg(pg) = conn {
+        return Ok(query.for_update().first(pg).optional()?);
+    }
+    Ok(query.first(conn).optional()?)
 }
 
 fn disabled() -> DomainError {
@@ -301,7 +319,7 @@ impl WebhookRepository for Store {
                     Some(true) => {}
                 }
                 let event = insert_event(conn, &company, &ping(&id), at)?;
-                let delivery = insert_delivery(conn, &company, &id, &event, at)?;
+                let delivery = insert_delivery(conn, &company, &id, &event, at, true)?;
                 announce(conn)?;
                 Ok(find_delivery(conn, &company, &delivery)?.ok_or(DomainError::not_found("webhook delivery")))
             })
@@ -362,13 +380,9 @@ impl WebhookRepository for Store {
         let at = to_db_time(at);
         let retried = self
             .transaction(move |conn| {
-                tenancy::lock(conn, &company)?;
-                let found = webhook_deliveries::table
-                    .filter(webhook_deliveries::id.eq(&id))
-                    .filter(webhook_deliveries::company_id.eq(&company))
-                    .select((webhook_deliveries::endpoint_id, webhook_deliveries::leased_until))
-                    .first::<(String, Option<NaiveDateTime>)>(conn)
-                    .optional()?;
+                // The delivery's row is locked first: a claim by a worker either committed before
+                // (its lease is seen below) or waits, and skips it.
+                let found = delivery_for_update(conn, &company, &id)?;
                 let Some((endpoint, leased_until)) = found else {
                     return Ok(Err(DomainError::not_found("webhook delivery")));
                 };
@@ -384,7 +398,8 @@ impl WebhookRepository for Store {
                 diesel::update(
                     webhook_deliveries::table
                         .filter(webhook_deliveries::id.eq(&id))
-                        .filter(webhook_deliveries::company_id.eq(&company)),
+                        .filter(webhook_deliveries::company_id.eq(&company))
+                        .filter(webhook_deliveries::leased_until.is_null().or(webhook_deliveries::leased_until.le(at))),
                 )
                 .set((
                     webhook_deliveries::status.eq("pending"),

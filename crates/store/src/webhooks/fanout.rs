@@ -1,6 +1,8 @@
-//! The fan-out of an outbox event: one delivery per enabled endpoint of the tenant subscribed to
-//! it, written in the event's own transaction, so an event and its deliveries commit together or
-//! not at all, and a crash between the change and its delivery loses nothing.
+//! The fan-out of an outbox event: one delivery per endpoint of the tenant subscribed to it,
+//! written in the event's own transaction, so an event and its deliveries commit together or not
+//! at all, and a crash between the change and its delivery loses nothing. A disabled endpoint's
+//! delivery is written `failed`: nothing sends it, and recovering the endpoint once it is enabled
+//! again sends it.
 
 use carbonpass_domain::model::ids::DeliveryKind;
 use chrono::NaiveDateTime;
@@ -15,8 +17,8 @@ use crate::schema::{webhook_deliveries, webhook_endpoints};
 /// The PostgreSQL channel that tells every worker deliveries were committed.
 pub const CHANNEL: &str = "carbonpass_webhooks";
 
-/// Writes a delivery of `event` to each of the tenant's enabled endpoints subscribed to
-/// `event_type`, due at `at`; how many.
+/// Writes a delivery of `event` to each of the tenant's endpoints subscribed to `event_type`: due
+/// at `at` for an enabled endpoint, `failed` for a disabled one; how many are due.
 pub(crate) fn fan_out(
     conn: &mut DbConnection,
     company: &str,
@@ -24,16 +26,15 @@ pub(crate) fn fan_out(
     event_type: &str,
     at: NaiveDateTime,
 ) -> Result<usize, StoreError> {
-    let endpoints: Vec<(String, String)> = webhook_endpoints::table
+    let endpoints: Vec<(String, String, bool)> = webhook_endpoints::table
         .filter(webhook_endpoints::company_id.eq(company))
-        .filter(webhook_endpoints::enabled.eq(true))
-        .select((webhook_endpoints::id, webhook_endpoints::events))
+        .select((webhook_endpoints::id, webhook_endpoints::events, webhook_endpoints::enabled))
         .load(conn)?;
     let mut written = 0;
-    for (endpoint, events) in endpoints {
+    for (endpoint, events, enabled) in endpoints {
         if events.split(',').any(|name| name == event_type) {
-            insert_delivery(conn, company, &endpoint, event_id, at)?;
-            written += 1;
+            insert_delivery(conn, company, &endpoint, event_id, at, enabled)?;
+            written += usize::from(enabled);
         }
     }
     if written > 0 {
@@ -42,13 +43,14 @@ pub(crate) fn fan_out(
     Ok(written)
 }
 
-/// A pending delivery of `event` to `endpoint`, due at `at`; its id.
+/// A delivery of `event` to `endpoint`: pending and due at `at`, or (not `due`) failed; its id.
 pub(crate) fn insert_delivery(
     conn: &mut DbConnection,
     company: &str,
     endpoint: &str,
     event: &str,
     at: NaiveDateTime,
+    due: bool,
 ) -> Result<String, StoreError> {
     let id = mint::<DeliveryKind>()?.into_string();
     diesel::insert_into(webhook_deliveries::table)
@@ -57,10 +59,10 @@ pub(crate) fn insert_delivery(
             webhook_deliveries::company_id.eq(company),
             webhook_deliveries::endpoint_id.eq(endpoint),
             webhook_deliveries::event_id.eq(event),
-            webhook_deliveries::status.eq("pending"),
+            webhook_deliveries::status.eq(if due { "pending" } else { "failed" }),
             webhook_deliveries::attempts.eq(0),
             webhook_deliveries::attempts_total.eq(0),
-            webhook_deliveries::next_attempt_at.eq(Some(at)),
+            webhook_deliveries::next_attempt_at.eq(due.then_some(at)),
             webhook_deliveries::created_at.eq(at),
             webhook_deliveries::updated_at.eq(at),
         ))

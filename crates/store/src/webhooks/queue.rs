@@ -162,14 +162,17 @@ fn new_lease() -> String {
 
 /// Whether the endpoint is enabled, its row locked until the end of the transaction on
 /// PostgreSQL (SQLite's writer is already alone): a change of the endpoint (disabled by its
-/// owner, say) waits for this record, or this record sees it, never half of each.
+/// owner, say) waits for this record, or this record sees it, never half of each. `FOR NO KEY
+/// UPDATE`, not `FOR UPDATE`: a new delivery's foreign key takes `KEY SHARE` on the endpoint,
+/// and must not wait for a record (an event's transaction holds its tenant's lock, which a
+/// record's attempt row waits for: the two waiting on each other was a deadlock).
 fn enabled_for_update(conn: &mut DbConnection, company: &str, endpoint: &str) -> Result<Option<bool>, StoreError> {
     let query = webhook_endpoints::table
         .filter(webhook_endpoints::id.eq(endpoint))
         .filter(webhook_endpoints::company_id.eq(company))
         .select(webhook_endpoints::enabled);
     if let DbConnection::Pg(pg) = conn {
-        return Ok(query.for_update().first::<bool>(pg).optional()?);
+        return Ok(query.for_no_key_update().first::<bool>(pg).optional()?);
     }
     Ok(query.first::<bool>(conn).optional()?)
 }
@@ -316,14 +319,16 @@ impl DeliveryQueue for Store {
         Ok(self.transaction(move |conn| record(conn, &claim, &outcome, &verdict)).await?)
     }
 
-    async fn next_due(&self) -> Result<Option<DateTime<Utc>>, DomainError> {
+    async fn next_due(&self, busy: Vec<EndpointId>) -> Result<Option<DateTime<Utc>>, DomainError> {
+        let busy: Vec<String> = busy.into_iter().map(EndpointId::into_string).collect();
         let next = self
-            .read(|conn| {
+            .read(move |conn| {
                 let pending = || {
                     webhook_deliveries::table
                         .inner_join(webhook_endpoints::table)
                         .filter(webhook_deliveries::status.eq("pending"))
                         .filter(webhook_endpoints::enabled.eq(true))
+                        .filter(diesel::dsl::not(webhook_deliveries::endpoint_id.eq_any(busy.clone())))
                 };
                 let unleased = pending()
                     .filter(webhook_deliveries::leased_until.is_null())
