@@ -45,6 +45,16 @@ async fn a_strict_client_never_connects_to_loopback_by_address_or_by_name() {
     ] {
         let attempt = client.post(&url, &headers(), b"{}".to_vec()).await;
         assert_eq!(attempt.status, None, "{url}");
+        // Refused as plain http before any address is looked at.
+        assert!(attempt.error.as_deref().is_some_and(|e| e.contains("https")), "{url}: {attempt:?}");
+    }
+    for url in [
+        "https://127.0.0.1:9/hook".to_owned(),
+        "https://localhost:9/hook".to_owned(),
+        "https://[::ffff:127.0.0.1]:9/".to_owned(),
+    ] {
+        let attempt = client.post(&url, &headers(), b"{}".to_vec()).await;
+        assert_eq!(attempt.status, None, "{url}");
         assert!(attempt.error.as_deref().is_some_and(|e| e.contains("public")), "{url}: {attempt:?}");
     }
     assert_eq!(hits.load(Ordering::SeqCst), 0, "no connection was made");
