@@ -284,11 +284,7 @@ pub async fn webhook(services: &Services, command: WebhookCommand) -> Result<(),
             println!("{}", delivery_to_json(&delivery));
         }
         WebhookCommand::Recover { space: s, id, since } => {
-            let since = chrono::DateTime::parse_from_rfc3339(since.trim())
-                .map_err(|_| {
-                    DomainError::invalid("since", "must be a date-time in RFC 3339 form, such as 2026-11-28T00:00:00Z")
-                })?
-                .with_timezone(&Utc);
+            let since = carbonpass_domain::webhooks::endpoint::since(&since)?;
             let n = services.recover_failed(&space(&s).await?, &endpoint(&id)?, since, Utc::now()).await?;
             println!("{n} failed deliveries sent again");
         }

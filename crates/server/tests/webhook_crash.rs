@@ -44,22 +44,9 @@ fn sigterm_finishes_the_attempts_in_flight() {
     let (server, address, key) = serve(db.url(), &data.path().join("data"), &log);
     let client = reqwest::Client::builder().no_proxy().build().expect("client");
     let endpoint = runtime.block_on(async {
-        let created = client
-            .post(format!("http://{address}/api/v1/webhook-endpoints"))
-            .bearer_auth(&key)
-            .json(&serde_json::json!({"url": receiver.url, "events": ["bill.uploaded"]}))
-            .send()
-            .await
-            .expect("create");
-        let endpoint: serde_json::Value = created.json().await.expect("json");
-        let endpoint = endpoint["data"]["id"].as_str().expect("endpoint").to_owned();
+        let endpoint = create_endpoint(&client, &address, &key, &receiver.url).await;
         for _ in 0..3 {
-            client
-                .post(format!("http://{address}/api/v1/webhook-endpoints/{endpoint}/test"))
-                .bearer_auth(&key)
-                .send()
-                .await
-                .expect("ping");
+            ping(&client, &address, &key, &endpoint).await;
         }
         receiver.wait_for(3, Duration::from_secs(10)).await;
         endpoint
@@ -119,6 +106,31 @@ fn serve(database: &str, data: &Path, log: &Path) -> (Child, String, String) {
     (child, address.expect("address"), key.expect("key"))
 }
 
+/// An endpoint for `bill.uploaded` delivering to `url`: its id.
+async fn create_endpoint(client: &reqwest::Client, address: &str, key: &str, url: &str) -> String {
+    let created = client
+        .post(format!("http://{address}/api/v1/webhook-endpoints"))
+        .bearer_auth(key)
+        .json(&serde_json::json!({"url": url, "events": ["bill.uploaded"]}))
+        .send()
+        .await
+        .expect("create");
+    let endpoint: serde_json::Value = created.json().await.expect("json");
+    endpoint["data"]["id"].as_str().expect("endpoint").to_owned()
+}
+
+/// A test ping to `endpoint`: its event id.
+async fn ping(client: &reqwest::Client, address: &str, key: &str, endpoint: &str) -> String {
+    let ping = client
+        .post(format!("http://{address}/api/v1/webhook-endpoints/{endpoint}/test"))
+        .bearer_auth(key)
+        .send()
+        .await
+        .expect("ping");
+    let body: serde_json::Value = ping.json().await.expect("json");
+    body["data"]["eventId"].as_str().expect("event id").to_owned()
+}
+
 fn every_event_survives_a_sigkill(db: &TestDatabase) {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let data = tempfile::tempdir().expect("data");
@@ -130,25 +142,10 @@ fn every_event_survives_a_sigkill(db: &TestDatabase) {
     let client = reqwest::Client::builder().no_proxy().build().expect("client");
 
     let events: Vec<String> = runtime.block_on(async {
-        let created = client
-            .post(format!("http://{address}/api/v1/webhook-endpoints"))
-            .bearer_auth(&key)
-            .json(&serde_json::json!({"url": receiver.url, "events": ["bill.uploaded"]}))
-            .send()
-            .await
-            .expect("create");
-        let endpoint: serde_json::Value = created.json().await.expect("json");
-        let endpoint = endpoint["data"]["id"].as_str().expect("endpoint").to_owned();
+        let endpoint = create_endpoint(&client, &address, &key, &receiver.url).await;
         let mut events = Vec::new();
         for _ in 0..EVENTS {
-            let ping = client
-                .post(format!("http://{address}/api/v1/webhook-endpoints/{endpoint}/test"))
-                .bearer_auth(&key)
-                .send()
-                .await
-                .expect("ping");
-            let body: serde_json::Value = ping.json().await.expect("json");
-            events.push(body["data"]["eventId"].as_str().expect("event id").to_owned());
+            events.push(ping(&client, &address, &key, &endpoint).await);
         }
         // Some delivered, some in flight, the rest pending: then the crash.
         receiver.wait_for(5, Duration::from_secs(30)).await;

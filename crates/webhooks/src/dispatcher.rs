@@ -91,10 +91,8 @@ impl Dispatcher {
             let free = self.config.concurrency.saturating_sub(total);
             let mut wait = self.config.poll;
             if free > 0 {
-                let busy: Vec<EndpointId> =
-                    in_flight.iter().filter(|(_, n)| **n >= self.config.per_endpoint).map(|(e, _)| e.clone()).collect();
                 let limit = u32::try_from(free).unwrap_or(u32::MAX);
-                match self.queue.claim_due(Utc::now(), limit, lease, busy.clone()).await {
+                match self.queue.claim_due(Utc::now(), limit, lease, self.full(&in_flight)).await {
                     Ok(claims) => {
                         let claimed = claims.len();
                         let mut give_back = Vec::new();
@@ -112,27 +110,17 @@ impl Dispatcher {
                         if let Err(err) = self.queue.release(give_back).await {
                             tracing::warn!(error = %err, "giving claims back failed; their leases will run out");
                         }
-                        if claimed == free && !gave_back {
-                            // There may be more due: look again once a slot frees.
-                            wait = self.config.poll;
-                        } else if claimed == 0 || gave_back {
+                        // A full batch may leave more due: the loop looks again when a slot frees.
+                        if claimed == 0 || gave_back {
                             // Deliveries of endpoints with no free slot wait for an attempt to end
                             // (which wakes this loop), not for a timer.
-                            let full: Vec<EndpointId> = in_flight
-                                .iter()
-                                .filter(|(_, n)| **n >= self.config.per_endpoint)
-                                .map(|(e, _)| e.clone())
-                                .collect();
-                            wait = self.until_next_due(full).await;
+                            wait = self.until_next_due(self.full(&in_flight)).await;
                         }
                     }
                     Err(err) => {
                         tracing::warn!(error = %err, "cannot claim webhook deliveries; trying again shortly");
                         wait = AFTER_QUEUE_ERROR;
                     }
-                }
-                if total < self.config.concurrency && wait.is_zero() {
-                    continue;
                 }
             }
             tokio::select! {
@@ -153,6 +141,11 @@ impl Dispatcher {
                 "webhook attempts still in flight at shutdown; they are sent again once their leases run out"
             );
         }
+    }
+
+    /// The endpoints with no free slot in this process.
+    fn full(&self, in_flight: &HashMap<EndpointId, usize>) -> Vec<EndpointId> {
+        in_flight.iter().filter(|(_, n)| **n >= self.config.per_endpoint).map(|(e, _)| e.clone()).collect()
     }
 
     /// How long until the next delivery falls due, within the polling bound.

@@ -72,6 +72,13 @@ pub fn subscribed_events(names: &[String]) -> Result<Vec<EventType>, DomainError
     Ok(events)
 }
 
+/// The `since` of a recovery: a date-time in RFC 3339 form.
+pub fn since(text: &str) -> Result<chrono::DateTime<chrono::Utc>, DomainError> {
+    chrono::DateTime::parse_from_rfc3339(text.trim()).map(|at| at.with_timezone(&chrono::Utc)).map_err(|_| {
+        DomainError::invalid("since", "must be a date-time in RFC 3339 form, such as 2026-11-28T00:00:00Z")
+    })
+}
+
 /// An endpoint's description: plain text, optional.
 pub fn description(text: Option<&str>) -> Result<String, DomainError> {
     Ok(text.map(|t| plain_text("description", t, MAX_DESCRIPTION)).transpose()?.flatten().unwrap_or_default())

@@ -8,7 +8,7 @@ use carbonpass_domain::DomainError;
 use carbonpass_domain::model::{DeliveryId, EndpointId};
 use carbonpass_domain::usecases::{ChangeEndpoint, CreateEndpoint};
 use carbonpass_domain::webhooks::model::DeliveryQuery;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 
 use crate::dto::webhooks::{
     CreateEndpointIn, DeliveriesQueryIn, DeliveryOut, EndpointOut, EndpointWithSecretOut, RecoverIn, RecoveredOut,
@@ -219,11 +219,7 @@ pub(crate) async fn recover(
     body: JsonObject<RecoverIn>,
 ) -> Result<HttpResponse, ApiError> {
     let id = endpoint_id(&id)?;
-    let since = DateTime::parse_from_rfc3339(body.0.since.trim())
-        .map_err(|_| {
-            DomainError::invalid("since", "must be a date-time in RFC 3339 form, such as 2026-11-28T00:00:00Z")
-        })?
-        .with_timezone(&Utc);
+    let since = carbonpass_domain::webhooks::endpoint::since(&body.0.since)?;
     let recovered = state.services.recover_failed(&caller.0.company_id, &id, since, Utc::now()).await?;
     Ok(HttpResponse::Accepted().json(Envelope::of(RecoveredOut { recovered })))
 }

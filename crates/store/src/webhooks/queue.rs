@@ -200,7 +200,8 @@ fn record(
         .filter(webhook_deliveries::id.eq(claim.id.as_str()))
         .filter(webhook_deliveries::company_id.eq(company))
         .filter(webhook_deliveries::lease.eq(&claim.lease));
-    let updated = diesel::update(target)
+    // The new attempt's number comes back from the update itself; no row means the lease is gone.
+    let Some(number) = diesel::update(target)
         .set((
             webhook_deliveries::status.eq(status),
             webhook_deliveries::next_attempt_at.eq(next),
@@ -210,15 +211,12 @@ fn record(
             webhook_deliveries::leased_until.eq(None::<NaiveDateTime>),
             webhook_deliveries::updated_at.eq(at),
         ))
-        .execute(conn)?;
-    if updated == 0 {
+        .returning(webhook_deliveries::attempts_total)
+        .get_result::<i32>(conn)
+        .optional()?
+    else {
         return Ok(false);
-    }
-    let number = webhook_deliveries::table
-        .filter(webhook_deliveries::id.eq(claim.id.as_str()))
-        .filter(webhook_deliveries::company_id.eq(company))
-        .select(webhook_deliveries::attempts_total)
-        .first::<i32>(conn)?;
+    };
     diesel::insert_into(webhook_attempts::table)
         .values((
             webhook_attempts::delivery_id.eq(claim.id.as_str()),
