@@ -16,6 +16,8 @@ pub enum AuthFailure {
     Unknown,
     /// The key existed and was revoked.
     Revoked,
+    /// The key was rolled and its grace period is over.
+    Expired,
 }
 
 #[derive(Debug, Error)]
@@ -25,6 +27,10 @@ pub enum DomainError {
 
     #[error("the company's {plan} plan does not include API access")]
     PlanRequired { plan: String },
+
+    /// Too many requests: the caller's bucket is empty until `status.retry_after`.
+    #[error("rate limited")]
+    RateLimited(crate::model::RateLimitStatus),
 
     #[error("{entity} not found")]
     NotFound { entity: &'static str },

@@ -11,11 +11,13 @@ use chrono::{DateTime, TimeDelta, Utc};
 use crate::DomainError;
 use crate::calculation::Scope;
 use crate::crp::{CarbonReductionPlan, CrpInputs, PeriodBills, PlanContent, PlanSummary, StoredInputs};
+use crate::model::DataVersion;
 use crate::model::{
     ApiKeyId, ApiKeyRecord, Bill, BillId, BillQuery, Company, CompanyId, CompanyOverview, Confirmed, Correction,
     DeliveryId, EndpointId, GeneratedKey, IdempotencyClaim, IdempotencyKey, IdempotencyLease, IdempotentRecord,
-    KeyHash, KeyMode, MembershipRole, NewApiKey, NewCompany, NewSite, NewUpload, NewUser, PeriodSums, PlanId,
-    PresentedKey, SessionId, SessionSummary, Site, SiteId, StoredKey, StoredResponse, User, UserId,
+    KeyHash, KeyMode, LimiterMode, MembershipRole, NewApiKey, NewCompany, NewSite, NewUpload, NewUser, PeriodSums,
+    PlanId, PresentedKey, RateLimitStatus, RateQuota, SessionId, SessionSummary, Site, SiteId, StoredKey,
+    StoredResponse, User, UserId,
 };
 use crate::webhooks::model::{Delivery, DeliveryQuery, DueDelivery, EndpointChange, NewEndpoint, WebhookEndpoint};
 use crate::webhooks::verdict::{AttemptOutcome, Verdict};
@@ -59,6 +61,26 @@ pub trait UserRepository: Send + Sync {
 
     /// Whether `user` belongs to the live company `company`.
     async fn is_member(&self, user: &UserId, company: &CompanyId) -> Result<bool, DomainError>;
+
+    /// The data space a `mode` key of `user` acts on in the live company `company` (the company
+    /// itself, or its sandbox twin), with that space's data version; `None` unless `user` is a
+    /// member of `company`. One lookup: every request naming a company makes it.
+    async fn data_space(
+        &self,
+        user: &UserId,
+        company: &CompanyId,
+        mode: KeyMode,
+    ) -> Result<Option<(CompanyId, DataVersion)>, DomainError>;
+
+    /// In one transaction: ends `user`'s membership of the live company `company` and revokes
+    /// (at `at`) every key of theirs acting on it or its sandbox twin; returns how many keys it
+    /// revoked. `NotFound` if they were not a member.
+    async fn remove_membership(
+        &self,
+        user: &UserId,
+        company: &CompanyId,
+        at: DateTime<Utc>,
+    ) -> Result<u64, DomainError>;
 }
 
 #[cfg_attr(test, mockall::automock)]
@@ -85,6 +107,19 @@ pub trait ApiKeyRepository: Send + Sync {
         at: DateTime<Utc>,
     ) -> Result<ApiKeyRecord, DomainError>;
 
+    /// In one transaction: inserts the key `replacement` (of the same owner, tenant, mode and
+    /// name as `id`) and sets `id`'s expiry to `expires_at`; returns the old key, then the new
+    /// one. `NotFound` if `owner` has no such key for the tenant `company`; `Conflict` if it is
+    /// revoked, or already rolled (of racing rolls of one key, exactly one succeeds).
+    async fn roll_key(
+        &self,
+        company: &CompanyId,
+        owner: &UserId,
+        id: &ApiKeyId,
+        replacement: &GeneratedKey,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(ApiKeyRecord, ApiKeyRecord), DomainError>;
+
     /// `owner`'s keys for the tenant `company`, newest first, revoked ones included.
     async fn list_keys(&self, company: &CompanyId, owner: &UserId) -> Result<Vec<ApiKeyRecord>, DomainError>;
 
@@ -103,6 +138,26 @@ pub trait ApiKeyCodec: Send + Sync {
 
     /// Compares two hashes in constant time.
     fn same_hash(&self, a: &KeyHash, b: &KeyHash) -> bool;
+}
+
+/// Counts requests against buckets (GCRA), in this process or shared between processes.
+/// Never fails: a limiter that cannot reach where it shares its buckets limits on its own, and
+/// says so in [`mode`](RateLimiter::mode).
+#[cfg_attr(test, mockall::automock)]
+#[async_trait]
+pub trait RateLimiter: Send + Sync {
+    /// Counts one request of `user` against their bucket of `quota`; `None` if limits are off.
+    async fn admit(&self, user: &UserId, quota: RateQuota) -> Option<RateLimitStatus>;
+
+    /// Whether unauthenticated requests from `client` have used up their allowance: `Some` (with
+    /// `retry_after`) if so. Counts nothing; looks at this process's memory only.
+    fn client_refused(&self, client: &str) -> Option<RateLimitStatus>;
+
+    /// Counts one unauthenticated request from `client` against its bucket of `quota`.
+    fn count_client(&self, client: &str, quota: RateQuota);
+
+    /// Where buckets are kept now (a shared limiter that lost its store checks it again).
+    async fn mode(&self) -> LimiterMode;
 }
 
 /// Whether the service can do its work: its database answers.

@@ -7,7 +7,7 @@ use actix_web::middleware::{Condition, DefaultHeaders, from_fn};
 use actix_web::{App, Error, web};
 
 use crate::error::ApiError;
-use crate::middleware::{body_deadline, encoding, error_body, request_id};
+use crate::middleware::{body_deadline, encoding, error_body, rate_limit, request_id};
 use crate::routes;
 use crate::state::HttpState;
 
@@ -42,5 +42,7 @@ pub fn build_app(
         .wrap(from_fn(encoding::refuse_encoded_bodies))
         // Applied last, so it runs first: every response, error bodies included, gets an id.
         .wrap(error_body::normalise())
+        // Outside the error dressing, so a rebuilt error body keeps the caller's rate limit.
+        .wrap(from_fn(rate_limit::headers))
         .wrap(from_fn(request_id::assign))
 }

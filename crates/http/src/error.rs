@@ -150,6 +150,10 @@ fn domain_public(err: &DomainError) -> Public {
                 ),
                 AuthFailure::Unknown => (ErrorCode::InvalidApiKey, "The API key is not valid."),
                 AuthFailure::Revoked => (ErrorCode::RevokedApiKey, "The API key has been revoked."),
+                AuthFailure::Expired => (
+                    ErrorCode::ExpiredApiKey,
+                    "The API key was rolled and its grace period has ended; use its replacement.",
+                ),
             };
             Public::new(code, message)
         }
@@ -157,6 +161,14 @@ fn domain_public(err: &DomainError) -> Public {
             ErrorCode::PlanRequired,
             format!("API access is available on Business and Partner plans; this company is on the {plan} plan."),
         ),
+        DomainError::RateLimited(status) => {
+            let wait = crate::middleware::rate_limit::seconds(status.retry_after.unwrap_or_default()).max(1);
+            let unit = if wait == 1 { "second" } else { "seconds" };
+            Public::new(
+                ErrorCode::RateLimited,
+                format!("Too many requests. Retry after {wait} {unit}; X-RateLimit-* headers show what is left."),
+            )
+        }
         DomainError::NotFound { entity } => {
             let mut first = entity.chars();
             let entity = first.next().map(|c| c.to_uppercase().chain(first).collect::<String>()).unwrap_or_default();

@@ -12,6 +12,7 @@ pub enum ErrorCode {
     InvalidAuthScheme,
     InvalidApiKey,
     RevokedApiKey,
+    ExpiredApiKey,
     PlanRequired,
     NotFound,
     MethodNotAllowed,
@@ -25,18 +26,20 @@ pub enum ErrorCode {
     IdempotencyKeyReused,
     FactorSetUnavailable,
     CrpIncomplete,
+    RateLimited,
     InternalError,
     ServiceUnavailable,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 21] = [
+    pub const ALL: [ErrorCode; 23] = [
         Self::BadRequest,
         Self::MissingApiKey,
         Self::MalformedApiKey,
         Self::InvalidAuthScheme,
         Self::InvalidApiKey,
         Self::RevokedApiKey,
+        Self::ExpiredApiKey,
         Self::PlanRequired,
         Self::NotFound,
         Self::MethodNotAllowed,
@@ -50,13 +53,20 @@ impl ErrorCode {
         Self::IdempotencyKeyReused,
         Self::FactorSetUnavailable,
         Self::CrpIncomplete,
+        Self::RateLimited,
         Self::InternalError,
         Self::ServiceUnavailable,
     ];
 
     /// The 401s: every authenticated route can answer with each of them.
-    pub const AUTHENTICATION: [ErrorCode; 5] =
-        [Self::MissingApiKey, Self::MalformedApiKey, Self::InvalidAuthScheme, Self::InvalidApiKey, Self::RevokedApiKey];
+    pub const AUTHENTICATION: [ErrorCode; 6] = [
+        Self::MissingApiKey,
+        Self::MalformedApiKey,
+        Self::InvalidAuthScheme,
+        Self::InvalidApiKey,
+        Self::RevokedApiKey,
+        Self::ExpiredApiKey,
+    ];
 
     /// The `error` field.
     pub fn code(self) -> &'static str {
@@ -67,6 +77,7 @@ impl ErrorCode {
             Self::InvalidAuthScheme => "invalid_auth_scheme",
             Self::InvalidApiKey => "invalid_api_key",
             Self::RevokedApiKey => "revoked_api_key",
+            Self::ExpiredApiKey => "expired_api_key",
             Self::PlanRequired => "plan_required",
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
@@ -80,6 +91,7 @@ impl ErrorCode {
             Self::IdempotencyKeyReused => "idempotency_key_reused",
             Self::FactorSetUnavailable => "factor_set_unavailable",
             Self::CrpIncomplete => "crp_incomplete",
+            Self::RateLimited => "rate_limited",
             Self::InternalError => "internal_error",
             Self::ServiceUnavailable => "service_unavailable",
         }
@@ -93,7 +105,8 @@ impl ErrorCode {
             | Self::MalformedApiKey
             | Self::InvalidAuthScheme
             | Self::InvalidApiKey
-            | Self::RevokedApiKey => S::UNAUTHORIZED,
+            | Self::RevokedApiKey
+            | Self::ExpiredApiKey => S::UNAUTHORIZED,
             Self::PlanRequired => S::FORBIDDEN,
             Self::NotFound => S::NOT_FOUND,
             Self::MethodNotAllowed => S::METHOD_NOT_ALLOWED,
@@ -104,6 +117,7 @@ impl ErrorCode {
             Self::PayloadTooLarge => S::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => S::UNSUPPORTED_MEDIA_TYPE,
             Self::IdempotencyKeyReused | Self::FactorSetUnavailable | Self::CrpIncomplete => S::UNPROCESSABLE_ENTITY,
+            Self::RateLimited => S::TOO_MANY_REQUESTS,
             Self::InternalError => S::INTERNAL_SERVER_ERROR,
             Self::ServiceUnavailable => S::SERVICE_UNAVAILABLE,
         }
@@ -122,6 +136,7 @@ impl ErrorCode {
             Self::InvalidAuthScheme => "An `Authorization` scheme other than Bearer was sent (Basic, say). Use Bearer.",
             Self::InvalidApiKey => "The key is well formed but unknown. Check which key is configured.",
             Self::RevokedApiKey => "The key was revoked. Create a new key and use that.",
+            Self::ExpiredApiKey => "The key was rolled and its grace period has ended. Use the key the roll returned.",
             Self::PlanRequired => {
                 "The company's plan has no API access: API access comes with Business and Partner plans."
             }
@@ -156,6 +171,9 @@ impl ErrorCode {
             }
             Self::CrpIncomplete => {
                 "The plan cannot be published yet: `missingSections` lists the sections it lacks and `failedChecks` the checks it fails, and the message says what each needs. Complete the CRP inputs (or confirm bills), generate a new plan and publish that."
+            }
+            Self::RateLimited => {
+                "Too many requests: the user's bucket (shared by all their keys) is empty, or this address sent too many requests without a valid key. Wait the `Retry-After` seconds; `X-RateLimit-*` on every response shows what is left."
             }
             Self::InternalError => {
                 "Something failed on our side; it was logged under the response's `X-Request-Id`. Retry later, and quote that id if it persists."

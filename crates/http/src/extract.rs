@@ -5,9 +5,10 @@ use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
-use actix_web::http::header::{AUTHORIZATION, HeaderMap};
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::http::header::{AUTHORIZATION, HeaderMap, HeaderName};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use carbonpass_domain::model::Principal;
+use carbonpass_domain::usecases::Credentials;
 use carbonpass_domain::{AuthFailure, DomainError};
 use chrono::Utc;
 
@@ -16,6 +17,22 @@ use crate::state::HttpState;
 
 #[derive(Debug, Clone)]
 pub struct Authenticated(pub Principal);
+
+/// The header a user who serves several companies (Partner plan) names one with.
+pub const CARBONPASS_COMPANY: HeaderName = HeaderName::from_static("carbonpass-company");
+
+/// The `CarbonPass-Company` header's value, if sent. Refused: sent twice, or not readable text.
+fn chosen_company(headers: &HeaderMap) -> Result<Option<String>, DomainError> {
+    let mut values = headers.get_all(CARBONPASS_COMPANY);
+    let Some(value) = values.next() else {
+        return Ok(None);
+    };
+    if values.next().is_some() {
+        return Err(DomainError::invalid("CarbonPass-Company", "must be sent once"));
+    }
+    let value = value.to_str().map_err(|_| DomainError::invalid("CarbonPass-Company", "must be a company id"))?;
+    Ok(Some(value.trim().to_owned()))
+}
 
 /// The token of an `Authorization: Bearer <token>` header (scheme matched case-insensitively).
 /// `Ok(None)` when there is no such header. Refused: two `Authorization` headers (which one is
@@ -45,10 +62,29 @@ impl FromRequest for Authenticated {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<HttpState>>().cloned();
         let token = bearer_token(req.headers());
+        let company = chosen_company(req.headers());
+        // The connection's own address: a forwarded-for header is the client's to write.
+        let client = req.peer_addr().map(|address| address.ip().to_string());
+        let req = req.clone();
         Box::pin(async move {
             let state = state.ok_or_else(|| DomainError::Internal("HttpState is not registered".into()))?;
-            let principal = state.services.authenticate(token?.as_deref(), Utc::now()).await?;
-            Ok(Authenticated(principal))
+            let (token, company) = (token?, company?);
+            let credentials =
+                Credentials { token: token.as_deref(), company: company.as_deref(), client: client.as_deref() };
+            let admitted = state.services.authenticate(credentials, Utc::now()).await;
+            // The bucket goes on the response, whatever the handler answers.
+            match &admitted {
+                Ok(admission) => {
+                    if let Some(status) = admission.rate_limit {
+                        req.extensions_mut().insert(status);
+                    }
+                }
+                Err(DomainError::RateLimited(status)) => {
+                    req.extensions_mut().insert(*status);
+                }
+                Err(_) => {}
+            }
+            Ok(Authenticated(admitted?.principal))
         })
     }
 }
@@ -136,5 +172,28 @@ impl<T: serde::de::DeserializeOwned> FromRequest for QueryParams<T> {
                 .map(QueryParams)
                 .map_err(|e| ApiError::misfit("The query string", e).into()),
         )
+    }
+}
+
+/// A [`JsonObject`] body that may be left out: `None` for a request without a body (no
+/// `Content-Length`, or zero, and no `Transfer-Encoding`); a body that is sent must be a valid
+/// JSON object, with the same rules and errors as [`JsonObject`].
+#[derive(Debug)]
+pub struct OptionalJsonObject<T>(pub Option<T>);
+
+impl<T: serde::de::DeserializeOwned + 'static> FromRequest for OptionalJsonObject<T> {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        use actix_web::http::header::{CONTENT_LENGTH, TRANSFER_ENCODING};
+        let headers = req.headers();
+        let empty = !headers.contains_key(TRANSFER_ENCODING)
+            && headers.get(CONTENT_LENGTH).is_none_or(|length| length.as_bytes() == b"0");
+        if empty {
+            return Box::pin(async { Ok(OptionalJsonObject(None)) });
+        }
+        let object = JsonObject::<T>::from_request(req, payload);
+        Box::pin(async move { Ok(OptionalJsonObject(Some(object.await?.0))) })
     }
 }

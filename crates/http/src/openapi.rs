@@ -53,6 +53,7 @@ pub(crate) const BEARER: &str = "bearerAuth";
         keys::list,
         keys::create,
         keys::revoke,
+        keys::roll,
         webhooks::create,
         webhooks::list,
         webhooks::show,
@@ -267,9 +268,16 @@ impl utoipa::Modify for Conventions {
                     with_the_seeds_error_example(operation);
                     with_replayed_refusals(operation);
                 }
+                let authenticated = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+                if authenticated {
+                    with_company_choice(operation);
+                }
                 for response in operation.responses.responses.values_mut() {
                     if let RefOr::T(response) = response {
                         with_request_id(response);
+                        if authenticated {
+                            with_rate_limit(response);
+                        }
                     }
                 }
             }
@@ -302,6 +310,9 @@ fn codes_of(operation: &Operation, own: &[ErrorCode]) -> Vec<ErrorCode> {
         codes.push(ErrorCode::BadRequest);
         codes.push(ErrorCode::PlanRequired);
         codes.push(ErrorCode::ServiceUnavailable);
+        codes.push(ErrorCode::RateLimited);
+        // A `CarbonPass-Company` the caller does not serve.
+        codes.push(ErrorCode::NotFound);
     }
     codes.push(ErrorCode::UnsupportedMediaType);
     codes.push(ErrorCode::InternalError);
@@ -360,7 +371,7 @@ fn error_response(status: u16, codes: &[ErrorCode]) -> Response {
     let content =
         ContentBuilder::new().schema(Some(Ref::from_schema_name("Error"))).examples_from_iter(examples).build();
     let mut response = ResponseBuilder::new().description(description).content("application/json", content);
-    if codes.contains(&ErrorCode::ServiceUnavailable) {
+    if codes.contains(&ErrorCode::ServiceUnavailable) || codes.contains(&ErrorCode::RateLimited) {
         response = response.header("Retry-After", text_header("Seconds to wait before retrying.", None));
     }
     if codes.iter().any(|c| ErrorCode::AUTHENTICATION.contains(c)) {
@@ -370,6 +381,40 @@ fn error_response(status: u16, codes: &[ErrorCode]) -> Response {
         );
     }
     response.build()
+}
+
+/// Every authenticated operation takes `CarbonPass-Company`.
+fn with_company_choice(operation: &mut Operation) {
+    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+    let parameter = ParameterBuilder::new()
+        .name("CarbonPass-Company")
+        .parameter_in(ParameterIn::Header)
+        .required(utoipa::openapi::Required::False)
+        .description(Some(
+            "For a Partner-plan user: the client company (`comp_…`) this request acts on, one they serve; \
+             without it, the company the key was issued for. A company the user does not serve is 404, as if it did not exist. \
+             The rate limit stays the user's whatever company they act on.",
+        ))
+        .schema(Some(ObjectBuilder::new().schema_type(Type::String).examples([serde_json::json!("comp_8xK2mNpQ")])))
+        .build();
+    operation.parameters.get_or_insert_with(Vec::new).push(RefOr::T(parameter));
+}
+
+/// Every authenticated response tells the caller how much of their rate limit is left.
+fn with_rate_limit(response: &mut Response) {
+    let integer = |description: &str| {
+        HeaderBuilder::new()
+            .schema(Some(ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(0))))
+            .description(Some(description))
+            .build()
+    };
+    for (name, description) in [
+        ("X-RateLimit-Limit", "How many requests the user's full bucket holds (all their keys share it)."),
+        ("X-RateLimit-Remaining", "How many more requests would be admitted now."),
+        ("X-RateLimit-Reset", "Seconds until the bucket is full again (not a timestamp)."),
+    ] {
+        response.headers.insert(name.into(), integer(description).into());
+    }
 }
 
 fn with_request_id(response: &mut Response) {

@@ -82,6 +82,11 @@ pub async fn user(services: &Services, command: UserCommand) -> Result<(), Domai
             services.add_member(&user.id, &company_id(&company)?, role).await?;
             println!("{} is now {} of {company}", user.email, role.as_str());
         }
+        UserCommand::RemoveFrom { email, company } => {
+            let user = user_by_email(services, &email).await?;
+            let revoked = services.remove_member(&user.id, &company_id(&company)?, Utc::now()).await?;
+            println!("{} is no longer a member of {company}; {revoked} of their keys for it revoked", user.email);
+        }
     }
     Ok(())
 }
@@ -103,7 +108,13 @@ pub async fn key(services: &Services, command: KeyCommand) -> Result<(), DomainE
             let user = user_by_email(services, &email).await?;
             for k in services.list_keys(&user.id).await? {
                 let last_used = k.last_used_at.map_or_else(|| "never".to_owned(), |t| t.to_rfc3339());
-                let state = if k.revoked_at.is_some() { "revoked" } else { "active" };
+                let now = Utc::now();
+                let state = match (k.revoked_at, k.expires_at) {
+                    (Some(_), _) => "revoked".to_owned(),
+                    (None, Some(expiry)) if expiry <= now => "expired".to_owned(),
+                    (None, Some(expiry)) => format!("rolled, works until {}", expiry.to_rfc3339()),
+                    (None, None) => "active".to_owned(),
+                };
                 println!(
                     "{}\t{}\t{}…\t{}\tlast used {last_used}\t{}",
                     k.id,
@@ -119,6 +130,17 @@ pub async fn key(services: &Services, command: KeyCommand) -> Result<(), DomainE
             let id = ApiKeyId::parse(&id).ok_or(DomainError::not_found("API key"))?;
             let record = services.revoke_key(&user.id, &id, Utc::now()).await?;
             println!("revoked {}", record.id);
+        }
+        KeyCommand::Roll { email, id, grace_hours } => {
+            let user = user_by_email(services, &email).await?;
+            let id = ApiKeyId::parse(&id).ok_or(DomainError::not_found("API key"))?;
+            let (old, new, key) = services.roll_key(&user.id, &id, Some(grace_hours), Utc::now()).await?;
+            let until = old.expires_at.map_or_else(String::new, |t| t.to_rfc3339());
+            eprintln!(
+                "rolled {} into {}; {} works until {until}; the new key is shown once, below:",
+                old.id, new.id, old.id
+            );
+            println!("{}", key.plaintext);
         }
     }
     Ok(())

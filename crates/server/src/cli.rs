@@ -220,6 +220,13 @@ pub enum UserCommand {
         #[arg(long, value_enum, default_value_t = RoleArg::Member)]
         role: RoleArg,
     },
+    /// End a user's membership of a company; their keys for it (live and test) are revoked.
+    RemoveFrom {
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_name = "comp_…")]
+        company: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -246,6 +253,16 @@ pub enum KeyCommand {
         email: String,
         #[arg(long, value_name = "key_…")]
         id: String,
+    },
+    /// Replace a key with a new one (printed once); the old one works for the grace period.
+    Roll {
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_name = "key_…")]
+        id: String,
+        /// Hours the old key keeps working (0 to 168).
+        #[arg(long, default_value_t = 24)]
+        grace_hours: i64,
     },
 }
 

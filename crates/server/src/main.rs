@@ -70,5 +70,13 @@ async fn run(command: Command, settings: Settings) -> Result<(), Box<dyn std::er
 
 async fn services(settings: &Settings) -> Result<carbonpass_domain::usecases::Services, startup::StartError> {
     let factors = startup::load_factors()?;
-    startup::services(startup::open_store(settings).await?, startup::open_blobs(settings)?, factors, settings)
+    // Operators' commands are not rate limited.
+    let unlimited = std::sync::Arc::new(carbonpass_ratelimit::Unlimited);
+    startup::services(
+        startup::open_store(settings).await?,
+        startup::open_blobs(settings)?,
+        factors,
+        settings,
+        unlimited,
+    )
 }

@@ -11,17 +11,18 @@ use carbonpass_auth::CarbonPassKeys;
 use carbonpass_blobs::{LocalBlobs, S3Blobs, S3Config};
 use carbonpass_domain::DomainError;
 use carbonpass_domain::calculation::{FactorLibrary, FactorsError};
-use carbonpass_domain::ports::{BlobStore, DeliveryQueue};
+use carbonpass_domain::ports::{BlobStore, DeliveryQueue, RateLimiter};
 use carbonpass_domain::usecases::{Ports, Services};
 use carbonpass_domain::webhooks::TargetPolicy;
 use carbonpass_http::{HttpState, build_app};
 use carbonpass_pdf::TypstRenderer;
+use carbonpass_ratelimit::{PerProcess, Shared, Unlimited};
 use carbonpass_store::secrets::redacted_url;
 use carbonpass_store::{Backend, Store, StoreError};
 use carbonpass_webhooks::{Dispatcher, GuardedClient, Targets};
 use secrecy::ExposeSecret;
 
-use crate::settings::{BlobStoreKind, Settings};
+use crate::settings::{BlobStoreKind, LimitStore, Settings};
 use crate::tls::ReloadingCertificate;
 
 #[derive(Debug, thiserror::Error)]
@@ -40,6 +41,29 @@ pub enum StartError {
     Tls(#[from] crate::tls::TlsError),
     #[error("webhook client: {0}")]
     WebhookClient(String),
+    #[error("rate limits: {0}")]
+    RateLimits(String),
+}
+
+/// Redis keys of rate-limit buckets start with this.
+const RATE_LIMIT_PREFIX: &str = "carbonpass:ratelimit:";
+
+/// The configured rate limiter. A shared one tries Redis at once, so the log says from the
+/// start whether limits are shared; an unreachable Redis is not a reason not to start.
+pub async fn rate_limiter(settings: &Settings) -> Result<Arc<dyn RateLimiter>, StartError> {
+    let limits = &settings.rate_limits;
+    let limiter: Arc<dyn RateLimiter> = match (limits.enabled, limits.store) {
+        (false, _) => Arc::new(Unlimited),
+        (true, LimitStore::Memory) => Arc::new(PerProcess::default()),
+        (true, LimitStore::Redis) => {
+            let url = settings.redis_url.as_ref().map(|url| url.expose_secret().trim().to_owned()).unwrap_or_default();
+            let shared = Shared::new(&url, RATE_LIMIT_PREFIX).map_err(StartError::RateLimits)?;
+            shared.check().await;
+            Arc::new(shared)
+        }
+    };
+    tracing::info!(rate_limits = %limiter.mode().await.describe(), "rate limits");
+    Ok(limiter)
 }
 
 /// Opens the configured database (creating the data folder for SQLite) and applies pending
@@ -79,6 +103,7 @@ pub fn services(
     blobs: Arc<dyn BlobStore>,
     factors: FactorLibrary,
     settings: &Settings,
+    limiter: Arc<dyn RateLimiter>,
 ) -> Result<Services, StartError> {
     let store = Arc::new(store);
     let lease_secs = i64::try_from(settings.idempotency_lease_secs).unwrap_or(i64::MAX);
@@ -104,6 +129,8 @@ pub fn services(
         renderer: Arc::new(TypstRenderer::new(std::thread::available_parallelism().map_or(2, |n| n.get()))),
         blobs,
         factors: Arc::new(factors),
+        limiter,
+        rate_quotas: settings.rate_limits.quotas()?,
     }))
 }
 
@@ -277,7 +304,7 @@ impl Application {
         let factors = load_factors()?;
         let store = open_store(settings).await?;
         let delivering = settings.webhooks.deliver_in_server.then_some(store.clone());
-        let services = services(store, open_blobs(settings)?, factors, settings)?;
+        let services = services(store, open_blobs(settings)?, factors, settings, rate_limiter(settings).await?)?;
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|source| StartError::Io { context: format!("binding {}", settings.bind), source })?;
         let address = listener

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use carbonpass_domain::DomainError;
 use carbonpass_domain::model::ids::ApiKeyKind;
 use carbonpass_domain::model::{
-    ApiKeyId, ApiKeyRecord, CompanyId, DataVersion, KeyHash, KeyMode, NewApiKey, Plan, StoredKey, UserId,
+    ApiKeyId, ApiKeyRecord, CompanyId, DataVersion, GeneratedKey, KeyHash, KeyMode, NewApiKey, Plan, StoredKey, UserId,
 };
 use carbonpass_domain::ports::ApiKeyRepository;
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -30,6 +30,7 @@ macro_rules! key_check {
             api_keys::key_hash,
             api_keys::last_used_at,
             api_keys::revoked_at,
+            api_keys::expires_at,
             companies::plan,
             companies::revision,
         ))
@@ -53,6 +54,7 @@ pub(crate) struct ApiKeyRow {
     pub created_at: NaiveDateTime,
     pub last_used_at: Option<NaiveDateTime>,
     pub revoked_at: Option<NaiveDateTime>,
+    pub expires_at: Option<NaiveDateTime>,
 }
 
 fn parse_ids(row: &ApiKeyRow) -> Result<(ApiKeyId, UserId, CompanyId, KeyMode), StoreError> {
@@ -68,7 +70,7 @@ impl TryFrom<ApiKeyRow> for ApiKeyRecord {
     type Error = StoreError;
     fn try_from(row: ApiKeyRow) -> Result<Self, StoreError> {
         let (id, user_id, company_id, mode) = parse_ids(&row)?;
-        let ApiKeyRow { display_prefix, name, created_at, last_used_at, revoked_at, .. } = row;
+        let ApiKeyRow { display_prefix, name, created_at, last_used_at, revoked_at, expires_at, .. } = row;
         Ok(ApiKeyRecord {
             id,
             user_id,
@@ -79,6 +81,7 @@ impl TryFrom<ApiKeyRow> for ApiKeyRecord {
             created_at: from_db_time(created_at),
             last_used_at: last_used_at.map(from_db_time),
             revoked_at: revoked_at.map(from_db_time),
+            expires_at: expires_at.map(from_db_time),
         })
     }
 }
@@ -93,6 +96,7 @@ struct KeyCheckRow {
     key_hash: String,
     last_used_at: Option<NaiveDateTime>,
     revoked_at: Option<NaiveDateTime>,
+    expires_at: Option<NaiveDateTime>,
     plan: String,
     revision: i64,
 }
@@ -100,7 +104,18 @@ struct KeyCheckRow {
 impl TryFrom<KeyCheckRow> for StoredKey {
     type Error = StoreError;
     fn try_from(row: KeyCheckRow) -> Result<Self, StoreError> {
-        let KeyCheckRow { id, user_id, company_id, mode, key_hash, last_used_at, revoked_at, plan, revision } = row;
+        let KeyCheckRow {
+            id,
+            user_id,
+            company_id,
+            mode,
+            key_hash,
+            last_used_at,
+            revoked_at,
+            expires_at,
+            plan,
+            revision,
+        } = row;
         Ok(StoredKey {
             id: ApiKeyId::parse(&id).ok_or_else(|| corrupt("key id", &id))?,
             user_id: UserId::parse(&user_id).ok_or_else(|| corrupt("user id", &user_id))?,
@@ -108,6 +123,7 @@ impl TryFrom<KeyCheckRow> for StoredKey {
             mode: KeyMode::parse(&mode).ok_or_else(|| corrupt("key mode", &mode))?,
             hash: KeyHash(key_hash),
             revoked: revoked_at.is_some(),
+            expires_at: expires_at.map(from_db_time),
             last_used_at: last_used_at.map(from_db_time),
             plan: plan.parse::<Plan>().map_err(|_| corrupt("plan", &plan))?,
             data_version: DataVersion(revision),
@@ -130,6 +146,7 @@ impl ApiKeyRepository for Store {
             created_at: db_now(),
             last_used_at: None,
             revoked_at: None,
+            expires_at: None,
         };
         let inserted = self
             .run(move |conn| {
@@ -207,6 +224,58 @@ impl ApiKeyRepository for Store {
             })
             .await?;
         row.map(ApiKeyRecord::try_from).transpose()?.ok_or(DomainError::not_found("API key"))
+    }
+
+    async fn roll_key(
+        &self,
+        company: &CompanyId,
+        owner: &UserId,
+        id: &ApiKeyId,
+        replacement: &GeneratedKey,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(ApiKeyRecord, ApiKeyRecord), DomainError> {
+        let (company, owner, id) = (company.as_str().to_owned(), owner.as_str().to_owned(), id.as_str().to_owned());
+        let (hash, display_prefix) = (replacement.hash.0.clone(), replacement.display_prefix.clone());
+        let new_id = mint::<ApiKeyKind>()?.into_string();
+        let rolled = self
+            .transaction(move |conn| {
+                let mine = api_keys::table
+                    .filter(api_keys::id.eq(&id))
+                    .filter(api_keys::company_id.eq(&company))
+                    .filter(api_keys::user_id.eq(&owner));
+                // The check and the change in one statement: of racing rolls, one updates the
+                // row and the others find it rolled (PostgreSQL re-reads the row after the
+                // winner commits; SQLite has one writer).
+                let claimed =
+                    diesel::update(mine.filter(api_keys::revoked_at.is_null()).filter(api_keys::expires_at.is_null()))
+                        .set(api_keys::expires_at.eq(to_db_time(expires_at)))
+                        .execute(conn)?;
+                let Some(old) = mine.select(ApiKeyRow::as_select()).first(conn).optional()? else {
+                    return Ok(Err(DomainError::not_found("API key")));
+                };
+                if claimed == 0 {
+                    let why = if old.revoked_at.is_some() { "revoked" } else { "already rolled; roll its replacement" };
+                    return Ok(Err(DomainError::Conflict { message: format!("key {id} is {why}") }));
+                }
+                let new = ApiKeyRow {
+                    id: new_id,
+                    user_id: old.user_id.clone(),
+                    company_id: old.company_id.clone(),
+                    mode: old.mode.clone(),
+                    key_hash: hash,
+                    display_prefix,
+                    name: old.name.clone(),
+                    created_at: db_now(),
+                    last_used_at: None,
+                    revoked_at: None,
+                    expires_at: None,
+                };
+                diesel::insert_into(api_keys::table).values(&new).execute(conn)?;
+                Ok(Ok((old, new)))
+            })
+            .await??;
+        let (old, new) = rolled;
+        Ok((ApiKeyRecord::try_from(old)?, ApiKeyRecord::try_from(new)?))
     }
 
     async fn list_keys(&self, company: &CompanyId, owner: &UserId) -> Result<Vec<ApiKeyRecord>, DomainError> {

@@ -3,14 +3,15 @@
 use async_trait::async_trait;
 use carbonpass_domain::DomainError;
 use carbonpass_domain::model::ids::UserKind;
-use carbonpass_domain::model::{CompanyId, MembershipRole, NewUser, User, UserId};
+use carbonpass_domain::model::{CompanyId, DataVersion, KeyMode, MembershipRole, NewUser, User, UserId};
 use carbonpass_domain::ports::UserRepository;
-use chrono::NaiveDateTime;
+use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
-use crate::db::db_now;
+use crate::db::{db_now, to_db_time};
+use crate::error::corrupt;
 use crate::ids::mint;
-use crate::schema::{companies, company_memberships, users};
+use crate::schema::{api_keys, companies, company_memberships, users};
 use crate::{Store, StoreError};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -115,5 +116,66 @@ impl UserRepository for Store {
                 Ok(company_memberships::table.find((&user, &company)).count().get_result::<i64>(conn)? > 0)
             })
             .await?)
+    }
+
+    async fn data_space(
+        &self,
+        user: &UserId,
+        company: &CompanyId,
+        mode: KeyMode,
+    ) -> Result<Option<(CompanyId, DataVersion)>, DomainError> {
+        let (user, company) = (user.as_str().to_owned(), company.as_str().to_owned());
+        let found = self
+            .read(move |conn| {
+                let member = company_memberships::table
+                    .filter(company_memberships::user_id.eq(&user))
+                    .filter(company_memberships::company_id.eq(&company))
+                    .select(company_memberships::company_id);
+                // The live company itself, or the twin whose `sandbox_of` it is: one statement.
+                let space = companies::table.select((companies::id, companies::revision)).into_boxed();
+                let space = match mode {
+                    KeyMode::Live => space.filter(companies::id.eq_any(member)).filter(companies::sandbox_of.is_null()),
+                    KeyMode::Test => space.filter(companies::sandbox_of.eq_any(member.nullable())),
+                };
+                Ok(space.first::<(String, i64)>(conn).optional()?)
+            })
+            .await?;
+        found
+            .map(|(id, revision)| {
+                let id = CompanyId::parse(&id).ok_or_else(|| corrupt("company id", &id))?;
+                Ok((id, DataVersion(revision)))
+            })
+            .transpose()
+    }
+
+    async fn remove_membership(
+        &self,
+        user: &UserId,
+        company: &CompanyId,
+        at: DateTime<Utc>,
+    ) -> Result<u64, DomainError> {
+        let (user, company) = (user.as_str().to_owned(), company.as_str().to_owned());
+        let revoked = self
+            .transaction(move |conn| {
+                let removed = diesel::delete(company_memberships::table.find((&user, &company))).execute(conn)?;
+                if removed == 0 {
+                    return Ok(None);
+                }
+                let spaces = companies::table
+                    .filter(companies::id.eq(&company).or(companies::sandbox_of.eq(&company)))
+                    .select(companies::id);
+                let revoked = diesel::update(
+                    api_keys::table
+                        .filter(api_keys::user_id.eq(&user))
+                        .filter(api_keys::company_id.eq_any(spaces))
+                        .filter(api_keys::revoked_at.is_null()),
+                )
+                .set(api_keys::revoked_at.eq(to_db_time(at)))
+                .execute(conn)?;
+                Ok(Some(revoked))
+            })
+            .await?;
+        let revoked = revoked.ok_or(DomainError::not_found("membership of that user in that company"))?;
+        Ok(u64::try_from(revoked).unwrap_or(u64::MAX))
     }
 }

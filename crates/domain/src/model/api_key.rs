@@ -81,7 +81,10 @@ pub struct StoredKey {
     pub mode: KeyMode,
     pub hash: KeyHash,
     pub revoked: bool,
+    /// Set once the key was rolled: it works until then.
+    pub expires_at: Option<DateTime<Utc>>,
     pub last_used_at: Option<DateTime<Utc>>,
+    /// The plan of the company the key was issued for: it sets API access and the rate limit.
     pub plan: Plan,
     /// The current version of the tenant's data, read in the same lookup.
     pub data_version: DataVersion,
@@ -99,6 +102,8 @@ pub struct ApiKeyRecord {
     pub created_at: DateTime<Utc>,
     pub last_used_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// Set once the key was rolled: it works until then.
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,6 +114,14 @@ pub struct NewApiKey {
     pub hash: KeyHash,
     pub display_prefix: String,
     pub name: String,
+}
+
+/// Who is calling, and how much of their rate limit is left: what authentication yields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Admission {
+    pub principal: Principal,
+    /// The caller's bucket after this request; `None` when limits are off.
+    pub rate_limit: Option<super::RateLimitStatus>,
 }
 
 /// Who is calling, once their key has been accepted: the tenant every port call is scoped to.

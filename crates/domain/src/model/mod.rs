@@ -8,13 +8,16 @@ pub mod file_kind;
 pub mod idempotency;
 pub mod ids;
 pub mod meter_point;
+pub mod rate_limit;
 pub mod report;
 pub mod site;
 pub mod text;
 pub mod user;
 pub mod version;
 
-pub use api_key::{ApiKeyRecord, GeneratedKey, KeyHash, KeyMode, NewApiKey, PresentedKey, Principal, StoredKey};
+pub use api_key::{
+    Admission, ApiKeyRecord, GeneratedKey, KeyHash, KeyMode, NewApiKey, PresentedKey, Principal, StoredKey,
+};
 pub use bill::{
     Bill, BillCorrection, BillQuery, BillStatus, ConfirmBill, Confirmed, Correction, MAX_REASON_CHARS, NewUpload,
     StoredFile, parse_date, parse_decimal,
@@ -31,6 +34,7 @@ pub use ids::{
     UserId,
 };
 pub use meter_point::MeterPoint;
+pub use rate_limit::{LimiterMode, RateLimitStatus, RateQuota, RateQuotas};
 pub use report::{EmissionsReport, PeriodSums, ScopeTotal, SessionContribution, SessionSummary};
 pub use site::{NewSite, Site};
 pub use text::plain_text;

@@ -1,10 +1,15 @@
-//! Issuing, listing and revoking API keys.
+//! Issuing, listing, rolling and revoking API keys.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 
 use super::Services;
 use crate::DomainError;
 use crate::model::{ApiKeyId, ApiKeyRecord, CompanyId, GeneratedKey, KeyMode, NewApiKey, Principal, UserId};
+
+/// How long a rolled key keeps working when the caller does not say.
+pub const DEFAULT_GRACE_HOURS: i64 = 24;
+/// The longest a rolled key may keep working: a week, time enough for any deployment.
+pub const MAX_GRACE_HOURS: i64 = 168;
 
 /// A request for a new key: whose, for which live company, live or test.
 #[derive(Debug, Clone)]
@@ -70,6 +75,54 @@ impl Services {
         Ok((self.keys.insert_key(new).await?, generated))
     }
 
+    /// Replaces one of the caller's keys (in the data space they act on) with a new one of the
+    /// same name and mode, returned once; the old key keeps working for `grace_hours` (default
+    /// 24, at most 168; 0 ends it now). Returns the old key (with its expiry) and the new one.
+    pub async fn roll_key_as(
+        &self,
+        principal: &Principal,
+        id: &ApiKeyId,
+        grace_hours: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<(ApiKeyRecord, ApiKeyRecord, GeneratedKey), DomainError> {
+        self.roll(&principal.company_id, &principal.user_id, principal.mode, id, grace_hours, now).await
+    }
+
+    /// Rolls one of a user's keys, for an operator (whatever company it is for).
+    pub async fn roll_key(
+        &self,
+        owner: &UserId,
+        id: &ApiKeyId,
+        grace_hours: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<(ApiKeyRecord, ApiKeyRecord, GeneratedKey), DomainError> {
+        let keys = self.keys.list_user_keys(owner).await?;
+        let key = keys.iter().find(|key| &key.id == id).ok_or(DomainError::not_found("API key"))?;
+        self.roll(&key.company_id, owner, key.mode, id, grace_hours, now).await
+    }
+
+    async fn roll(
+        &self,
+        company: &CompanyId,
+        owner: &UserId,
+        mode: KeyMode,
+        id: &ApiKeyId,
+        grace_hours: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<(ApiKeyRecord, ApiKeyRecord, GeneratedKey), DomainError> {
+        let hours = grace_hours.unwrap_or(DEFAULT_GRACE_HOURS);
+        if !(0..=MAX_GRACE_HOURS).contains(&hours) {
+            return Err(DomainError::invalid(
+                "gracePeriodHours",
+                format!("must be a whole number of hours from 0 to {MAX_GRACE_HOURS}"),
+            ));
+        }
+        let generated = self.codec.generate(mode);
+        let expires_at = now + TimeDelta::hours(hours);
+        let (old, new) = self.keys.roll_key(company, owner, id, &generated, expires_at).await?;
+        Ok((old, new, generated))
+    }
+
     /// Revokes one of the caller's keys in the data space they act on; `NotFound` for any other.
     pub async fn revoke_key_as(
         &self,
@@ -104,8 +157,6 @@ fn validate_key_name(name: &str) -> Result<String, DomainError> {
 
 #[cfg(test)]
 mod tests {
-    use chrono::Utc;
-
     use super::*;
     use crate::model::KeyHash;
     use crate::usecases::test_support::Mocks;
@@ -129,6 +180,7 @@ mod tests {
             created_at: Utc::now(),
             last_used_at: None,
             revoked_at: None,
+            expires_at: None,
         })
     }
 
@@ -214,6 +266,69 @@ mod tests {
         let id = ApiKeyId::parse("key_new").expect("id");
         let result = pollster::block_on(services.revoke_key_as(&sandbox_caller, &id, Utc::now()));
         assert!(matches!(result, Err(DomainError::NotFound { .. })));
+    }
+
+    #[test]
+    fn rolling_replaces_a_key_in_the_callers_space_with_the_grace_asked_for() {
+        let now = Utc::now();
+        let mut m = Mocks::default();
+        m.codec.expect_generate().withf(|mode| *mode == KeyMode::Test).returning(generated);
+        m.keys
+            .expect_roll_key()
+            .withf(move |company, user, id, replacement, expires_at| {
+                company.as_str() == "comp_twin"
+                    && user.as_str() == "usr_u"
+                    && id.as_str() == "key_old"
+                    && replacement.plaintext == "cp_test_secret"
+                    && *expires_at == now + TimeDelta::hours(2)
+            })
+            .times(1)
+            .returning(|_, _, _, _, expires_at| {
+                let old = ApiKeyRecord {
+                    id: ApiKeyId::parse("key_old").expect("id"),
+                    expires_at: Some(expires_at),
+                    ..record_of(KeyMode::Test)
+                };
+                Ok((old, record_of(KeyMode::Test)))
+            });
+        let caller = principal(KeyMode::Test, "comp_twin");
+        let id = ApiKeyId::parse("key_old").expect("id");
+        let (old, _, key) =
+            pollster::block_on(m.into_services().roll_key_as(&caller, &id, Some(2), now)).expect("rolled");
+        assert_eq!(old.expires_at, Some(now + TimeDelta::hours(2)));
+        assert_eq!(key.plaintext, "cp_test_secret");
+    }
+
+    #[test]
+    fn the_grace_period_defaults_to_a_day_and_stays_within_a_week() {
+        let now = Utc::now();
+        let mut m = Mocks::default();
+        m.codec.expect_generate().returning(generated);
+        m.keys
+            .expect_roll_key()
+            .withf(move |_, _, _, _, expires_at| *expires_at == now + TimeDelta::hours(24))
+            .times(1)
+            .returning(|_, _, _, _, _| Ok((record_of(KeyMode::Live), record_of(KeyMode::Live))));
+        let services = m.into_services();
+        let caller = principal(KeyMode::Live, "comp_live");
+        let id = ApiKeyId::parse("key_old").expect("id");
+        assert!(pollster::block_on(services.roll_key_as(&caller, &id, None, now)).is_ok());
+        for hours in [-1, 169, i64::MAX, i64::MIN] {
+            let refused = pollster::block_on(services.roll_key_as(&caller, &id, Some(hours), now));
+            assert!(matches!(refused, Err(DomainError::Invalid { field: "gracePeriodHours", .. })), "{hours} accepted");
+        }
+    }
+
+    fn record_of(mode: KeyMode) -> ApiKeyRecord {
+        echo_record(NewApiKey {
+            user_id: UserId::parse("usr_u").expect("id"),
+            company_id: CompanyId::parse("comp_twin").expect("id"),
+            mode,
+            hash: KeyHash("h".into()),
+            display_prefix: "cp_".into(),
+            name: "ci".into(),
+        })
+        .expect("record")
     }
 
     #[test]

@@ -1,19 +1,80 @@
-//! Turning a presented API key into a principal, or refusing it.
+//! Letting a request in: its key checked, its caller's rate limit counted, and the company it
+//! acts on chosen.
 
 use chrono::{DateTime, TimeDelta, Utc};
 
 use super::Services;
-use crate::model::Principal;
+use crate::model::{Admission, CompanyId, DataVersion, Plan, Principal, StoredKey};
 use crate::{AuthFailure, DomainError};
 
 /// `last used` is kept to the minute: recording every request would turn each read into a write.
 pub const LAST_USED_GRANULARITY: TimeDelta = TimeDelta::seconds(60);
 
+/// What a request presents to be let in.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Credentials<'a> {
+    /// The bearer token; `None` when the request carried none.
+    pub token: Option<&'a str>,
+    /// The `CarbonPass-Company` header: the live company to act on, for a user who serves
+    /// several (Partner plan). `None`: the company the key was issued for.
+    pub company: Option<&'a str>,
+    /// The client's network address, which requests without a valid key are limited by.
+    pub client: Option<&'a str>,
+}
+
 impl Services {
-    /// Decides on a bearer token (`None` when the request carried none). Refuses missing,
-    /// malformed, unknown and revoked keys (`Unauthenticated`) and keys of companies whose plan
-    /// has no API access (`PlanRequired`).
-    pub async fn authenticate(&self, token: Option<&str>, now: DateTime<Utc>) -> Result<Principal, DomainError> {
+    /// Decides on a request's credentials. Refuses, in this order: a client address that used
+    /// up its allowance of unauthenticated requests (`RateLimited`, before any lookup); missing,
+    /// malformed, unknown, revoked and expired keys (`Unauthenticated`, each counted against the
+    /// client address); keys of companies whose plan has no API access (`PlanRequired`); a user
+    /// whose bucket is empty (`RateLimited`); a company the user does not serve (`NotFound`).
+    pub async fn authenticate(
+        &self,
+        credentials: Credentials<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<Admission, DomainError> {
+        if let Some(client) = credentials.client
+            && let Some(refused) = self.limiter.client_refused(client)
+        {
+            return Err(DomainError::RateLimited(refused));
+        }
+        let stored = match self.identify(credentials.token, now).await {
+            Err(DomainError::Unauthenticated(failure)) => {
+                if let Some(client) = credentials.client {
+                    self.limiter.count_client(client, self.rate_quotas.unauthenticated);
+                }
+                return Err(DomainError::Unauthenticated(failure));
+            }
+            other => other?,
+        };
+        let quota = self
+            .rate_quotas
+            .for_plan(stored.plan)
+            .ok_or(DomainError::PlanRequired { plan: stored.plan.to_string() })?;
+        let rate_limit = self.limiter.admit(&stored.user_id, quota).await;
+        if let Some(status) = rate_limit
+            && !status.admitted()
+        {
+            return Err(DomainError::RateLimited(status));
+        }
+        let stale = stored.last_used_at.is_none_or(|last| now - last >= LAST_USED_GRANULARITY);
+        if stale {
+            // Best effort: a request is never refused because its key's last use could not be
+            // written (a busy SQLite writer, say). The key stays stale, so a later request
+            // records it; the adapter logs why this one could not.
+            let _best_effort = self.keys.record_key_use(&stored.company_id, &stored.id, now).await;
+        }
+        let (company_id, data_version) = match credentials.company {
+            None => (stored.company_id.clone(), stored.data_version),
+            Some(chosen) => self.chosen_space(&stored, chosen).await?,
+        };
+        let principal =
+            Principal { key_id: stored.id, user_id: stored.user_id, company_id, mode: stored.mode, data_version };
+        Ok(Admission { principal, rate_limit })
+    }
+
+    /// The stored key a token names, if it is valid now.
+    async fn identify(&self, token: Option<&str>, now: DateTime<Utc>) -> Result<StoredKey, DomainError> {
         let token = token.ok_or(DomainError::Unauthenticated(AuthFailure::Missing))?;
         let presented = self.codec.parse(token).ok_or(DomainError::Unauthenticated(AuthFailure::Malformed))?;
         let stored = self
@@ -25,34 +86,39 @@ impl Services {
         if stored.revoked {
             return Err(DomainError::Unauthenticated(AuthFailure::Revoked));
         }
-        if !stored.plan.has_api_access() {
-            return Err(DomainError::PlanRequired { plan: stored.plan.to_string() });
+        if stored.expires_at.is_some_and(|expiry| expiry <= now) {
+            return Err(DomainError::Unauthenticated(AuthFailure::Expired));
         }
-        let stale = stored.last_used_at.is_none_or(|last| now - last >= LAST_USED_GRANULARITY);
-        if stale {
-            // Best effort: a request is never refused because its key's last use could not be
-            // written (a busy SQLite writer, say). The key stays stale, so a later request
-            // records it; the adapter logs why this one could not.
-            let _best_effort = self.keys.record_key_use(&stored.company_id, &stored.id, now).await;
+        Ok(stored)
+    }
+
+    /// The data space of the live company `chosen` for the key's user and mode. Any key may name
+    /// its own company; only keys of Partner-plan companies may name another, one their user
+    /// serves. Anything else is not found, as if the company did not exist.
+    async fn chosen_space(&self, key: &StoredKey, chosen: &str) -> Result<(CompanyId, DataVersion), DomainError> {
+        let not_found = || DomainError::not_found("company");
+        let chosen = CompanyId::parse(chosen).ok_or_else(not_found)?;
+        let (space, version) = self.users.data_space(&key.user_id, &chosen, key.mode).await?.ok_or_else(not_found)?;
+        if space != key.company_id && key.plan != Plan::Partner {
+            return Err(not_found());
         }
-        Ok(Principal {
-            key_id: stored.id,
-            user_id: stored.user_id,
-            company_id: stored.company_id,
-            mode: stored.mode,
-            data_version: stored.data_version,
-        })
+        Ok((space, version))
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use chrono::TimeZone;
     use mockall::predicate::eq;
 
     use super::*;
-    use crate::model::{ApiKeyId, CompanyId, DataVersion, KeyHash, KeyMode, Plan, PresentedKey, StoredKey, UserId};
-    use crate::usecases::test_support::Mocks;
+    use crate::model::{
+        ApiKeyId, CompanyId, DataVersion, KeyHash, KeyMode, KeyMode::Live, Plan, PresentedKey, RateLimitStatus,
+        StoredKey, UserId,
+    };
+    use crate::usecases::test_support::{Mocks, quotas};
 
     fn now() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 4, 6, 14, 30, 0).single().expect("valid time")
@@ -66,13 +132,24 @@ mod tests {
             mode: KeyMode::Live,
             hash: KeyHash("h1".into()),
             revoked,
+            expires_at: None,
             last_used_at,
             plan,
             data_version: DataVersion(7),
         }
     }
 
-    /// Mocks where `cp_live_good` parses to hash `h1` and the store holds `key`.
+    fn status(remaining: u32, refused: bool) -> RateLimitStatus {
+        RateLimitStatus {
+            limit: 10,
+            remaining,
+            reset_after: Duration::from_secs(3),
+            retry_after: refused.then_some(Duration::from_secs(2)),
+        }
+    }
+
+    /// Mocks where `cp_live_good` parses to hash `h1`, the store holds `key`, the client address
+    /// is never refused and every user's request is admitted with 9 left.
     fn mocks_with(key: Option<StoredKey>) -> Mocks {
         let mut m = Mocks::default();
         m.codec.expect_parse().returning(|token| {
@@ -80,10 +157,18 @@ mod tests {
         });
         m.codec.expect_same_hash().returning(|a, b| a == b);
         m.keys.expect_find_key_by_hash().with(eq(KeyHash("h1".into()))).returning(move |_| Ok(key.clone()));
+        m.limiter.expect_client_refused().returning(|_| None);
+        m.limiter.expect_count_client().returning(|_, _| ());
+        m.limiter.expect_admit().returning(|_, _| Some(status(9, false)));
+        m.keys.expect_record_key_use().returning(|_, _, _| Ok(()));
         m
     }
 
-    fn failure(result: Result<Principal, DomainError>) -> Option<AuthFailure> {
+    fn with_token(token: Option<&str>) -> Credentials<'_> {
+        Credentials { token, company: None, client: Some("192.0.2.7") }
+    }
+
+    fn failure(result: Result<Admission, DomainError>) -> Option<AuthFailure> {
         match result {
             Err(DomainError::Unauthenticated(f)) => Some(f),
             _ => None,
@@ -91,9 +176,15 @@ mod tests {
     }
 
     #[test]
-    fn a_missing_token_is_refused_without_a_lookup() {
-        let services = Mocks::default().into_services();
-        let result = pollster::block_on(services.authenticate(None, now()));
+    fn a_missing_token_is_refused_without_a_lookup_and_counted_against_the_address() {
+        let mut m = Mocks::default();
+        m.limiter.expect_client_refused().returning(|_| None);
+        m.limiter
+            .expect_count_client()
+            .withf(|client, quota| client == "192.0.2.7" && *quota == quotas().unauthenticated)
+            .times(1)
+            .returning(|_, _| ());
+        let result = pollster::block_on(m.into_services().authenticate(with_token(None), now()));
         assert_eq!(failure(result), Some(AuthFailure::Missing));
     }
 
@@ -101,77 +192,192 @@ mod tests {
     fn a_malformed_token_is_refused_without_a_lookup() {
         let mut m = Mocks::default();
         m.codec.expect_parse().returning(|_| None);
-        let result = pollster::block_on(m.into_services().authenticate(Some("nope"), now()));
+        m.limiter.expect_client_refused().returning(|_| None);
+        m.limiter.expect_count_client().times(1).returning(|_, _| ());
+        let result = pollster::block_on(m.into_services().authenticate(with_token(Some("nope")), now()));
         assert_eq!(failure(result), Some(AuthFailure::Malformed));
     }
 
     #[test]
-    fn an_unknown_key_is_refused() {
-        let services = mocks_with(None).into_services();
-        let result = pollster::block_on(services.authenticate(Some("cp_live_good"), now()));
+    fn an_address_out_of_allowance_is_refused_before_any_lookup() {
+        let mut m = Mocks::default();
+        m.limiter.expect_client_refused().returning(|_| Some(status(0, true)));
+        m.codec.expect_parse().never();
+        m.keys.expect_find_key_by_hash().never();
+        let result = pollster::block_on(m.into_services().authenticate(with_token(Some("cp_live_good")), now()));
+        assert!(matches!(result, Err(DomainError::RateLimited(s)) if s.retry_after == Some(Duration::from_secs(2))));
+    }
+
+    #[test]
+    fn an_unknown_key_is_refused_and_counted_against_the_address() {
+        let mut m = Mocks::default();
+        m.codec.expect_parse().returning(|_| Some(PresentedKey { mode: KeyMode::Live, hash: KeyHash("h1".into()) }));
+        m.keys.expect_find_key_by_hash().returning(|_| Ok(None));
+        m.limiter.expect_client_refused().returning(|_| None);
+        m.limiter.expect_count_client().times(1).returning(|_, _| ());
+        let result = pollster::block_on(m.into_services().authenticate(with_token(Some("cp_live_x")), now()));
         assert_eq!(failure(result), Some(AuthFailure::Unknown));
     }
 
     #[test]
     fn a_revoked_key_is_refused() {
         let services = mocks_with(Some(stored(Plan::Business, true, None))).into_services();
-        let result = pollster::block_on(services.authenticate(Some("cp_live_good"), now()));
+        let result = pollster::block_on(services.authenticate(with_token(Some("cp_live_good")), now()));
         assert_eq!(failure(result), Some(AuthFailure::Revoked));
     }
 
     #[test]
-    fn a_starter_plan_needs_an_upgrade() {
-        let services = mocks_with(Some(stored(Plan::Starter, false, Some(now())))).into_services();
-        let result = pollster::block_on(services.authenticate(Some("cp_live_good"), now()));
+    fn a_rolled_key_works_until_its_expiry() {
+        let rolled = |expires_at| StoredKey { expires_at: Some(expires_at), ..stored(Plan::Business, false, None) };
+        let before = mocks_with(Some(rolled(now() + TimeDelta::seconds(1)))).into_services();
+        assert!(pollster::block_on(before.authenticate(with_token(Some("cp_live_good")), now())).is_ok());
+        let at = mocks_with(Some(rolled(now()))).into_services();
+        let result = pollster::block_on(at.authenticate(with_token(Some("cp_live_good")), now()));
+        assert_eq!(failure(result), Some(AuthFailure::Expired));
+    }
+
+    #[test]
+    fn a_starter_plan_needs_an_upgrade_and_costs_no_allowance() {
+        let mut m = mocks_with(Some(stored(Plan::Starter, false, Some(now()))));
+        m.limiter.checkpoint();
+        m.limiter.expect_client_refused().returning(|_| None);
+        m.limiter.expect_admit().never();
+        let result = pollster::block_on(m.into_services().authenticate(with_token(Some("cp_live_good")), now()));
         assert!(matches!(result, Err(DomainError::PlanRequired { plan }) if plan == "starter"));
     }
 
     #[test]
-    fn a_valid_key_yields_its_tenant_and_records_first_use() {
+    fn a_valid_key_yields_its_tenant_and_rate_limit_and_records_first_use() {
         let mut m = mocks_with(Some(stored(Plan::Business, false, None)));
+        m.keys.checkpoint();
+        m.keys.expect_find_key_by_hash().returning(|_| Ok(Some(stored(Plan::Business, false, None))));
         m.keys
             .expect_record_key_use()
             .withf(|company, id, at| company.as_str() == "comp_c1" && id.as_str() == "key_a1" && *at == now())
             .times(1)
             .returning(|_, _, _| Ok(()));
-        let principal = pollster::block_on(m.into_services().authenticate(Some("cp_live_good"), now()));
-        let principal = principal.expect("accepted");
+        m.limiter.checkpoint();
+        m.limiter.expect_client_refused().returning(|_| None);
+        m.limiter
+            .expect_admit()
+            .withf(|user, quota| user.as_str() == "usr_u1" && *quota == quotas().business)
+            .times(1)
+            .returning(|_, _| Some(status(9, false)));
+        let admission = pollster::block_on(m.into_services().authenticate(with_token(Some("cp_live_good")), now()));
+        let admission = admission.expect("accepted");
+        let principal = admission.principal;
         assert_eq!(principal.company_id.as_str(), "comp_c1");
         assert_eq!(principal.user_id.as_str(), "usr_u1");
         assert_eq!(principal.mode, KeyMode::Live);
         assert_eq!(principal.data_version, DataVersion(7), "the request reads data at least this new");
+        assert_eq!(admission.rate_limit, Some(status(9, false)));
+    }
+
+    #[test]
+    fn partner_users_are_limited_by_the_partner_allowance() {
+        let mut m = mocks_with(Some(stored(Plan::Partner, false, Some(now()))));
+        m.limiter.checkpoint();
+        m.limiter.expect_client_refused().returning(|_| None);
+        m.limiter.expect_admit().withf(|_, quota| *quota == quotas().partner).times(1).returning(|_, _| None);
+        let admission = pollster::block_on(m.into_services().authenticate(with_token(Some("cp_live_good")), now()));
+        assert_eq!(admission.expect("accepted").rate_limit, None, "limits off: no status");
+    }
+
+    #[test]
+    fn an_empty_bucket_refuses_the_request_without_recording_use() {
+        let mut m = mocks_with(Some(stored(Plan::Business, false, None)));
+        m.limiter.checkpoint();
+        m.limiter.expect_client_refused().returning(|_| None);
+        m.limiter.expect_admit().returning(|_, _| Some(status(0, true)));
+        m.keys.checkpoint();
+        m.keys.expect_find_key_by_hash().returning(|_| Ok(Some(stored(Plan::Business, false, None))));
+        m.keys.expect_record_key_use().never();
+        let result = pollster::block_on(m.into_services().authenticate(with_token(Some("cp_live_good")), now()));
+        assert!(matches!(result, Err(DomainError::RateLimited(s)) if s == status(0, true)));
     }
 
     #[test]
     fn recent_use_is_not_written_again() {
         let recently = now() - TimeDelta::seconds(59);
         let mut m = mocks_with(Some(stored(Plan::Partner, false, Some(recently))));
+        m.keys.checkpoint();
+        m.keys.expect_find_key_by_hash().returning(move |_| Ok(Some(stored(Plan::Partner, false, Some(recently)))));
         m.keys.expect_record_key_use().never();
-        assert!(pollster::block_on(m.into_services().authenticate(Some("cp_live_good"), now())).is_ok());
-    }
-
-    #[test]
-    fn stale_use_is_written() {
-        let a_minute_ago = now() - LAST_USED_GRANULARITY;
-        let mut m = mocks_with(Some(stored(Plan::Business, false, Some(a_minute_ago))));
-        m.keys.expect_record_key_use().times(1).returning(|_, _, _| Ok(()));
-        assert!(pollster::block_on(m.into_services().authenticate(Some("cp_live_good"), now())).is_ok());
+        assert!(pollster::block_on(m.into_services().authenticate(with_token(Some("cp_live_good")), now())).is_ok());
     }
 
     #[test]
     fn a_use_that_cannot_be_recorded_does_not_refuse_the_request() {
         let mut m = mocks_with(Some(stored(Plan::Business, false, None)));
+        m.keys.checkpoint();
+        m.keys.expect_find_key_by_hash().returning(|_| Ok(Some(stored(Plan::Business, false, None))));
         m.keys.expect_record_key_use().times(1).returning(|_, _, _| Err(DomainError::Unavailable("locked".into())));
-        let principal = pollster::block_on(m.into_services().authenticate(Some("cp_live_good"), now()));
-        assert_eq!(principal.expect("accepted").key_id.as_str(), "key_a1");
+        let admission = pollster::block_on(m.into_services().authenticate(with_token(Some("cp_live_good")), now()));
+        assert_eq!(admission.expect("accepted").principal.key_id.as_str(), "key_a1");
     }
 
     #[test]
-    fn a_store_outage_is_not_an_auth_failure() {
+    fn a_store_outage_is_not_an_auth_failure_and_not_counted() {
         let mut m = Mocks::default();
         m.codec.expect_parse().returning(|_| Some(PresentedKey { mode: KeyMode::Live, hash: KeyHash("h1".into()) }));
         m.keys.expect_find_key_by_hash().returning(|_| Err(DomainError::Unavailable("down".into())));
-        let result = pollster::block_on(m.into_services().authenticate(Some("cp_live_x"), now()));
+        m.limiter.expect_client_refused().returning(|_| None);
+        m.limiter.expect_count_client().never();
+        let result = pollster::block_on(m.into_services().authenticate(with_token(Some("cp_live_x")), now()));
         assert!(matches!(result, Err(DomainError::Unavailable(_))));
+    }
+
+    fn choosing(company: &str) -> Credentials<'_> {
+        Credentials { token: Some("cp_live_good"), company: Some(company), client: None }
+    }
+
+    #[test]
+    fn a_partner_acts_on_a_client_company_they_serve() {
+        let mut m = mocks_with(Some(stored(Plan::Partner, false, Some(now()))));
+        m.users
+            .expect_data_space()
+            .withf(|user, company, mode| {
+                user.as_str() == "usr_u1" && company.as_str() == "comp_client" && *mode == Live
+            })
+            .times(1)
+            .returning(|_, _, _| Ok(Some((CompanyId::parse("comp_client").expect("id"), DataVersion(40)))));
+        let admission = pollster::block_on(m.into_services().authenticate(choosing("comp_client"), now()));
+        let principal = admission.expect("accepted").principal;
+        assert_eq!(principal.company_id.as_str(), "comp_client");
+        assert_eq!(principal.data_version, DataVersion(40));
+        assert_eq!(principal.key_id.as_str(), "key_a1");
+    }
+
+    #[test]
+    fn a_company_the_user_does_not_serve_is_not_found_and_still_costs_allowance() {
+        let mut m = mocks_with(Some(stored(Plan::Partner, false, Some(now()))));
+        m.users.expect_data_space().returning(|_, _, _| Ok(None));
+        m.limiter.checkpoint();
+        m.limiter.expect_client_refused().returning(|_| None);
+        m.limiter.expect_admit().times(1).returning(|_, _| Some(status(9, false)));
+        let result = pollster::block_on(m.into_services().authenticate(choosing("comp_other"), now()));
+        assert!(matches!(result, Err(DomainError::NotFound { entity: "company" })));
+    }
+
+    #[test]
+    fn a_header_that_is_no_company_id_is_not_found_without_a_lookup() {
+        let mut m = mocks_with(Some(stored(Plan::Partner, false, Some(now()))));
+        m.users.expect_data_space().never();
+        let services = m.into_services();
+        for header in ["", "usr_u1", "comp_", "comp_a b", "COMP_X"] {
+            let result = pollster::block_on(services.authenticate(choosing(header), now()));
+            assert!(matches!(result, Err(DomainError::NotFound { .. })), "{header:?}");
+        }
+    }
+
+    #[test]
+    fn only_partner_keys_may_name_a_company_other_than_their_own() {
+        let mut m = mocks_with(Some(stored(Plan::Business, false, Some(now()))));
+        m.users.expect_data_space().returning(|_, company, _| Ok(Some((company.clone(), DataVersion(1)))));
+        let services = m.into_services();
+        let own = pollster::block_on(services.authenticate(choosing("comp_c1"), now()));
+        assert_eq!(own.expect("its own company").principal.company_id.as_str(), "comp_c1");
+        let other = pollster::block_on(services.authenticate(choosing("comp_member_too"), now()));
+        assert!(matches!(other, Err(DomainError::NotFound { .. })));
     }
 }

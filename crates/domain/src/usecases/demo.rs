@@ -92,6 +92,7 @@ mod tests {
                 created_at: chrono::Utc::now(),
                 last_used_at: None,
                 revoked_at: None,
+                expires_at: None,
             })
         });
     }

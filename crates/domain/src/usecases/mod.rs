@@ -17,7 +17,8 @@ mod webhooks;
 use std::fmt;
 use std::sync::Arc;
 
-pub use api_keys::IssueKey;
+pub use api_keys::{DEFAULT_GRACE_HOURS, IssueKey, MAX_GRACE_HOURS};
+pub use authenticate::Credentials;
 pub use bills::{FileUpload, UploadForm, UploadedFile};
 pub use crp::GeneratePlan;
 pub use demo::{DEMO_COMPANY_SLUG, DEMO_USER_EMAIL, DemoAccount};
@@ -31,9 +32,10 @@ use crate::calculation::FactorLibrary;
 use crate::ports::EmissionsRepository;
 
 use crate::model::CompanyOverview;
+use crate::model::{LimiterMode, RateQuotas};
 use crate::ports::{
     ApiKeyCodec, ApiKeyRepository, BillRepository, BlobStore, CompanyRepository, HealthProbe, IdempotencyStore,
-    PlanRenderer, PlanRepository, UserRepository, WebhookRepository, WebhookTargets,
+    PlanRenderer, PlanRepository, RateLimiter, UserRepository, WebhookRepository, WebhookTargets,
 };
 
 /// How many tenants' overviews a process keeps in memory.
@@ -61,6 +63,9 @@ pub struct Ports {
     pub webhooks: Arc<dyn WebhookRepository>,
     /// Secrets and the reachability of targets, from the webhooks adapter.
     pub targets: Arc<dyn WebhookTargets>,
+    pub limiter: Arc<dyn RateLimiter>,
+    /// The allowance of each plan, and of requests without a valid key.
+    pub rate_quotas: RateQuotas,
 }
 
 impl fmt::Debug for Ports {
@@ -87,6 +92,8 @@ pub struct Services {
     renderer: Arc<dyn PlanRenderer>,
     webhooks: Arc<dyn WebhookRepository>,
     targets: Arc<dyn WebhookTargets>,
+    limiter: Arc<dyn RateLimiter>,
+    rate_quotas: RateQuotas,
     overviews: Arc<VersionedCache<CompanyOverview>>,
 }
 
@@ -114,6 +121,8 @@ impl Services {
             renderer,
             webhooks,
             targets,
+            limiter,
+            rate_quotas,
         } = ports;
         let overviews = Arc::new(VersionedCache::new(OVERVIEW_CACHE_TENANTS));
         Self {
@@ -132,13 +141,18 @@ impl Services {
             renderer,
             webhooks,
             targets,
+            limiter,
+            rate_quotas,
             overviews,
         }
     }
 
-    /// Whether the service can do its work now (readiness).
-    pub async fn ready(&self) -> Result<(), crate::DomainError> {
-        self.health.check().await
+    /// Whether the service can do its work now (readiness), and where its rate limits are
+    /// kept: a limiter that lost Redis limits per process, which is worth knowing but not a
+    /// reason to stop serving.
+    pub async fn ready(&self) -> Result<LimiterMode, crate::DomainError> {
+        self.health.check().await?;
+        Ok(self.limiter.mode().await)
     }
 }
 
@@ -149,8 +163,8 @@ pub(crate) mod test_support {
     use super::*;
     use crate::ports::{
         MockApiKeyCodec, MockApiKeyRepository, MockBillRepository, MockCompanyRepository, MockEmissionsRepository,
-        MockHealthProbe, MockIdempotencyStore, MockPlanRenderer, MockPlanRepository, MockUserRepository,
-        MockWebhookRepository, MockWebhookTargets,
+        MockHealthProbe, MockIdempotencyStore, MockPlanRenderer, MockPlanRepository, MockRateLimiter,
+        MockUserRepository, MockWebhookRepository, MockWebhookTargets,
     };
 
     /// The company a store would return for `new`, with id `id`.
@@ -182,7 +196,18 @@ pub(crate) mod test_support {
         pub renderer: MockPlanRenderer,
         pub webhooks: MockWebhookRepository,
         pub targets: MockWebhookTargets,
+        pub limiter: MockRateLimiter,
         pub blobs: Arc<MemoryBlobs>,
+    }
+
+    /// The allowances tests run with: business 60 a minute (burst 10), partner 600 (burst
+    /// 100), unauthenticated 30 (burst 5).
+    pub fn quotas() -> RateQuotas {
+        let quota = |per_minute, burst| crate::model::RateQuota {
+            per_minute: std::num::NonZeroU32::new(per_minute).expect("non-zero"),
+            burst: std::num::NonZeroU32::new(burst).expect("non-zero"),
+        };
+        RateQuotas { business: quota(60, 10), partner: quota(600, 100), unauthenticated: quota(30, 5) }
     }
 
     impl Mocks {
@@ -203,6 +228,8 @@ pub(crate) mod test_support {
                 renderer: Arc::new(self.renderer),
                 webhooks: Arc::new(self.webhooks),
                 targets: Arc::new(self.targets),
+                limiter: Arc::new(self.limiter),
+                rate_quotas: quotas(),
             })
         }
     }

@@ -1,4 +1,6 @@
-//! Creating users and giving them membership of companies (operators).
+//! Creating users and giving or taking away their membership of companies (operators).
+
+use chrono::{DateTime, Utc};
 
 use super::Services;
 use crate::DomainError;
@@ -16,6 +18,17 @@ impl Services {
         role: MembershipRole,
     ) -> Result<(), DomainError> {
         self.users.add_membership(user, company, role).await
+    }
+
+    /// Ends `user`'s membership of `company` and revokes their keys for it (live and sandbox);
+    /// returns how many keys were revoked.
+    pub async fn remove_member(
+        &self,
+        user: &UserId,
+        company: &CompanyId,
+        now: DateTime<Utc>,
+    ) -> Result<u64, DomainError> {
+        self.users.remove_membership(user, company, now).await
     }
 
     pub async fn find_user_by_email(&self, email: &str) -> Result<Option<User>, DomainError> {

@@ -16,6 +16,15 @@ pub(crate) struct CreateKeyIn {
     pub name: String,
 }
 
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = RollKeyRequest)]
+pub(crate) struct RollKeyIn {
+    /// How many hours the old key keeps working: 0 to 168 (a week); 24 when not sent.
+    #[schema(minimum = 0, maximum = 168, example = 24)]
+    pub grace_period_hours: Option<i64>,
+}
+
 /// An API key, without its secret.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -34,6 +43,9 @@ pub(crate) struct KeyOut {
     pub last_used_at: Option<String>,
     #[schema(format = DateTime)]
     pub revoked_at: Option<String>,
+    /// Set once the key was rolled: it stops working at this time.
+    #[schema(format = DateTime)]
+    pub expires_at: Option<String>,
 }
 
 /// A new key: the only response that ever holds a key's full text.
@@ -59,6 +71,7 @@ impl From<ApiKeyRecord> for KeyOut {
             created_at,
             last_used_at,
             revoked_at,
+            expires_at,
         } = record;
         Self {
             id: id.into_string(),
@@ -68,8 +81,21 @@ impl From<ApiKeyRecord> for KeyOut {
             created_at: rfc3339(created_at),
             last_used_at: last_used_at.map(rfc3339),
             revoked_at: revoked_at.map(rfc3339),
+            expires_at: expires_at.map(rfc3339),
         }
     }
+}
+
+/// A rolled key: its replacement, with the secret shown this once, and the old key with the
+/// time it stops working.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = RolledApiKey)]
+pub(crate) struct RolledKeyOut {
+    #[serde(flatten)]
+    pub created: CreatedKeyOut,
+    /// The key that was rolled; `expiresAt` says until when it works.
+    pub replaces: KeyOut,
 }
 
 impl CreatedKeyOut {

@@ -3,4 +3,5 @@
 pub(crate) mod body_deadline;
 pub(crate) mod encoding;
 pub(crate) mod error_body;
+pub(crate) mod rate_limit;
 pub(crate) mod request_id;

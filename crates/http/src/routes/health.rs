@@ -2,7 +2,7 @@
 
 use actix_web::{HttpResponse, web};
 
-use crate::dto::health::HealthOut;
+use crate::dto::health::{HealthOut, ReadinessOut};
 use crate::error::ApiError;
 use crate::state::HttpState;
 
@@ -25,10 +25,10 @@ pub(crate) async fn healthz() -> HttpResponse {
     tag = "Operations",
     operation_id = "getReadiness",
     summary = "Readiness",
-    description = "200 when the database answers, 503 otherwise. No key needed.",
-    responses((status = 200, description = "Ready.", body = HealthOut))
+    description = "200 when the database answers, 503 otherwise. No key needed. `rateLimits` says where rate limits are kept: a server configured to share them through Redis that cannot reach it stays ready, limiting per process, and says so here.",
+    responses((status = 200, description = "Ready.", body = ReadinessOut))
 )]
 pub(crate) async fn readyz(state: web::Data<HttpState>) -> Result<HttpResponse, ApiError> {
-    state.services.ready().await?;
-    Ok(HttpResponse::Ok().json(HealthOut { status: "ready" }))
+    let limits = state.services.ready().await?;
+    Ok(HttpResponse::Ok().json(ReadinessOut { status: "ready", rate_limits: limits.describe() }))
 }

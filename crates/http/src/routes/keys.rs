@@ -5,9 +5,9 @@ use carbonpass_domain::model::ApiKeyId;
 use chrono::Utc;
 
 use crate::dto::Envelope;
-use crate::dto::keys::{CreateKeyIn, CreatedKeyOut, KeyOut};
+use crate::dto::keys::{CreateKeyIn, CreatedKeyOut, KeyOut, RollKeyIn, RolledKeyOut};
 use crate::error::ApiError;
-use crate::extract::{Authenticated, JsonObject};
+use crate::extract::{Authenticated, JsonObject, OptionalJsonObject};
 use crate::state::HttpState;
 
 #[utoipa::path(
@@ -16,7 +16,7 @@ use crate::state::HttpState;
     tag = "Keys",
     operation_id = "listKeys",
     summary = "Your API keys",
-    description = "The caller's keys in the key's mode (live or test), newest first; never their secrets.",
+    description = "The caller's keys in the key's mode (live or test), newest first: name, mode, prefix, created, last used, revoked and, for a rolled key, when it expires; never their secrets.",
     security(("bearerAuth" = [])),
     responses((status = 200, description = "The keys.", body = Envelope<Vec<KeyOut>>))
 )]
@@ -65,4 +65,32 @@ pub(crate) async fn revoke(
     let id = ApiKeyId::parse(&id).ok_or(carbonpass_domain::DomainError::not_found("API key"))?;
     let record = state.services.revoke_key_as(&caller.0, &id, Utc::now()).await?;
     Ok(HttpResponse::Ok().json(Envelope::of(KeyOut::from(record))))
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/keys/{id}/roll",
+    tag = "Keys",
+    operation_id = "rollKey",
+    summary = "Roll an API key",
+    description = "Replaces one of the caller's keys with a new one of the same name and mode, returned in `key` this once. \
+        The old key keeps working for `gracePeriodHours` (default 24, at most 168; 0 ends it now), time to deploy the new one; \
+        the listing shows until when (`expiresAt`). A key can be rolled once: roll its replacement next time. The body may be omitted.",
+    params(("id" = String, Path, description = "The key's id (`key_…`).")),
+    request_body(content = RollKeyIn, description = "Optional."),
+    security(("bearerAuth" = [])),
+    responses((status = 201, description = "The new key, with its secret, and the old one with its expiry.", body = Envelope<RolledKeyOut>,
+        links(("revokeKey" = (operation_id = "revokeKey", parameters(("id" = "$response.body#/data/id")))))))
+)]
+pub(crate) async fn roll(
+    state: web::Data<HttpState>,
+    caller: Authenticated,
+    id: web::Path<String>,
+    body: OptionalJsonObject<RollKeyIn>,
+) -> Result<HttpResponse, ApiError> {
+    let id = ApiKeyId::parse(&id).ok_or(carbonpass_domain::DomainError::not_found("API key"))?;
+    let grace = body.0.unwrap_or_default().grace_period_hours;
+    let (old, new, key) = state.services.roll_key_as(&caller.0, &id, grace, Utc::now()).await?;
+    let rolled = RolledKeyOut { created: CreatedKeyOut::new(new, key), replaces: KeyOut::from(old) };
+    Ok(HttpResponse::Created().json(Envelope::of(rolled)))
 }

@@ -115,6 +115,12 @@ pub(crate) fn endpoints() -> Vec<Endpoint> {
         endpoint(DELETE, "/api/v1/keys/{id}", keys::revoke, &[NotFound]),
         endpoint(
             POST,
+            "/api/v1/keys/{id}/roll",
+            keys::roll,
+            &[NotFound, Conflict, BadRequest, PayloadTooLarge, UnsupportedMediaType, RequestTimeout],
+        ),
+        endpoint(
+            POST,
             "/api/v1/webhook-endpoints",
             webhooks::create,
             &[BadRequest, Conflict, PayloadTooLarge, UnsupportedMediaType, RequestTimeout],

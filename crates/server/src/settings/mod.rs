@@ -61,6 +61,64 @@ impl WebhookSettings {
     }
 }
 
+/// Where rate-limit buckets are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LimitStore {
+    /// In each process's memory: each process limits alone.
+    Memory,
+    /// In Redis (`redis_url`), shared by every process.
+    Redis,
+}
+
+/// One allowance: `burst` requests at once, refilled at `per_minute`.
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub struct QuotaSettings {
+    pub per_minute: u32,
+    pub burst: u32,
+}
+
+impl QuotaSettings {
+    fn quota(self, name: &str) -> Result<carbonpass_domain::model::RateQuota, config::ConfigError> {
+        use std::num::NonZeroU32;
+        let within = |key: &str, value: u32| {
+            NonZeroU32::new(value).filter(|v| v.get() <= MAX_RATE).ok_or_else(|| {
+                config::ConfigError::Message(format!(
+                    "rate_limits.{name}.{key} must be from 1 to {MAX_RATE}, not {value}"
+                ))
+            })
+        };
+        Ok(carbonpass_domain::model::RateQuota {
+            per_minute: within("per_minute", self.per_minute)?,
+            burst: within("burst", self.burst)?,
+        })
+    }
+}
+
+/// The largest rate or burst accepted: a million requests a minute is limits off in all but name.
+pub const MAX_RATE: u32 = 1_000_000;
+
+/// Rate limits (`CARBONPASS_RATE_LIMITS__…` or a `[rate_limits]` table in the file).
+#[derive(Debug, Clone, Deserialize)]
+pub struct RateLimitSettings {
+    pub enabled: bool,
+    pub store: LimitStore,
+    pub business: QuotaSettings,
+    pub partner: QuotaSettings,
+    pub unauthenticated: QuotaSettings,
+}
+
+impl RateLimitSettings {
+    /// The allowances, checked.
+    pub fn quotas(&self) -> Result<carbonpass_domain::model::RateQuotas, config::ConfigError> {
+        Ok(carbonpass_domain::model::RateQuotas {
+            business: self.business.quota("business")?,
+            partner: self.partner.quota("partner")?,
+            unauthenticated: self.unauthenticated.quota("unauthenticated")?,
+        })
+    }
+}
+
 /// The shortest lease accepted: an attempt may take 15 s, and its record a few more.
 pub const MIN_WEBHOOK_LEASE_SECS: u64 = 20;
 
@@ -118,6 +176,10 @@ pub struct Settings {
     pub sweep_interval_secs: u64,
     /// Webhook delivery: targets allowed, who delivers, how many at once.
     pub webhooks: WebhookSettings,
+    /// Rate limits per user (by plan) and per address for requests without a valid key.
+    pub rate_limits: RateLimitSettings,
+    /// `redis://host:port/db`: where `rate_limits.store = "redis"` keeps its buckets.
+    pub redis_url: Option<SecretString>,
     /// Seconds a request waits for a free database connection. A request's database work gives
     /// up with a 503 after this plus the statement timeout, even if the database never answers.
     pub db_checkout_timeout_secs: u64,
@@ -203,6 +265,13 @@ impl Settings {
                 "webhooks.lease_secs must be from {MIN_WEBHOOK_LEASE_SECS} to 3600 (an attempt may take 15 s), not {}",
                 self.webhooks.lease_secs
             )));
+        }
+        self.rate_limits.quotas()?;
+        let redis_url = self.redis_url.as_ref().map(|url| url.expose_secret().trim()).filter(|url| !url.is_empty());
+        if self.rate_limits.store == LimitStore::Redis && redis_url.is_none() {
+            return Err(config::ConfigError::Message(
+                "rate_limits.store = \"redis\" needs redis_url (CARBONPASS_REDIS_URL)".into(),
+            ));
         }
         if self.tls_cert_file.is_some() != self.tls_key_file.is_some() {
             return Err(config::ConfigError::Message(

@@ -155,6 +155,47 @@ pub const SETTINGS: &[Setting] = &[
         Number(1000),
         "The longest a worker sleeps without looking at the queue: a safety net, since commits wake it at once.",
     ),
+    setting(
+        "rate_limits.enabled",
+        Bool(true),
+        "Whether requests are rate limited. Off, no `X-RateLimit-*` headers are sent and nothing is refused with 429.",
+    ),
+    setting(
+        "rate_limits.store",
+        Text("memory"),
+        "Where buckets are kept: `memory` (each process limits alone: with N servers a user gets up to N times the limit) or `redis` (shared by every process through `redis_url`; while Redis cannot be reached, each process limits alone, logs it and says so in `/readyz`).",
+    ),
+    setting(
+        "rate_limits.business.per_minute",
+        Number(120),
+        "Requests a minute per user of a Business-plan company (all their keys share one bucket), refilled evenly.",
+    ),
+    setting(
+        "rate_limits.business.burst",
+        Number(60),
+        "Requests a Business-plan user may make at once: the bucket's size, and `X-RateLimit-Limit`.",
+    ),
+    setting(
+        "rate_limits.partner.per_minute",
+        Number(600),
+        "Requests a minute per user of a Partner-plan company, whatever client company they act on.",
+    ),
+    setting("rate_limits.partner.burst", Number(200), "Requests a Partner-plan user may make at once."),
+    setting(
+        "rate_limits.unauthenticated.per_minute",
+        Number(60),
+        "Requests without a valid key (missing, malformed, unknown, revoked or expired) a minute per client address. Once used up, such an address gets 429 before any database work, so keys cannot be guessed at speed. Always per process.",
+    ),
+    setting(
+        "rate_limits.unauthenticated.burst",
+        Number(20),
+        "Requests without a valid key a client address may make at once.",
+    ),
+    setting(
+        "redis_url",
+        Unset("no Redis"),
+        "`redis://host:port/db` where `rate_limits.store = \"redis\"` shares rate-limit buckets.",
+    ),
 ];
 
 #[cfg(test)]
@@ -162,7 +203,7 @@ mod tests {
     use serde::de::{self, Deserializer, Visitor};
 
     use super::SETTINGS;
-    use crate::settings::{S3Settings, Settings, WebhookSettings};
+    use crate::settings::{QuotaSettings, RateLimitSettings, S3Settings, Settings, WebhookSettings};
 
     /// A deserializer that only notes the field names a struct asks for.
     struct FieldNames<'a>(&'a mut Vec<&'static str>);
@@ -200,9 +241,17 @@ mod tests {
     fn every_field_of_the_settings_is_in_the_reference_and_nothing_else() {
         let mut fields: Vec<String> = field_names::<Settings>()
             .into_iter()
-            .filter(|f| !["s3", "webhooks"].contains(f))
+            .filter(|f| !["s3", "webhooks", "rate_limits"].contains(f))
             .map(str::to_owned)
             .collect();
+        for limits in field_names::<RateLimitSettings>() {
+            if ["business", "partner", "unauthenticated"].contains(&limits) {
+                let quota = field_names::<QuotaSettings>();
+                fields.extend(quota.into_iter().map(|f| format!("rate_limits.{limits}.{f}")));
+            } else {
+                fields.push(format!("rate_limits.{limits}"));
+            }
+        }
         fields.extend(field_names::<S3Settings>().into_iter().map(|f| format!("s3.{f}")));
         fields.extend(field_names::<WebhookSettings>().into_iter().map(|f| format!("webhooks.{f}")));
         assert!(fields.len() > 20, "the names were read: {fields:?}");

@@ -28,7 +28,10 @@ async fn a_created_key_is_shown_once_and_works(app: TestApp) {
     let listed = listed["data"].as_array().expect("list").clone();
     assert_eq!(listed.len(), 2);
     for entry in &listed {
-        assert_eq!(fields(entry), ["createdAt", "id", "lastUsedAt", "mode", "name", "prefix", "revokedAt"]);
+        assert_eq!(
+            fields(entry),
+            ["createdAt", "expiresAt", "id", "lastUsedAt", "mode", "name", "prefix", "revokedAt"]
+        );
         assert!(!entry.to_string().contains(&key), "a listing never holds a whole key");
     }
     let used = listed.iter().find(|k| k["name"] == "ci").expect("new key listed");

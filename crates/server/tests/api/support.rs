@@ -5,7 +5,10 @@ use carbonpass_domain::model::{
 };
 use carbonpass_domain::usecases::{IssueKey, Services};
 use carbonpass_server::Application;
-use carbonpass_server::settings::{BlobStoreKind, LogFormat, S3Settings, Settings, WebhookSettings};
+use carbonpass_server::settings::{
+    BlobStoreKind, LimitStore, LogFormat, MAX_RATE, QuotaSettings, RateLimitSettings, S3Settings, Settings,
+    WebhookSettings,
+};
 use carbonpass_testkit::{Backend, TestDatabase};
 use reqwest::{Method, Response, StatusCode};
 use serde_json::Value;
@@ -130,6 +133,15 @@ pub fn settings(database_url: &str, data_dir: &std::path::Path, s3: Option<S3Set
             lease_secs: 20,
             poll_interval_ms: 1000,
         },
+        // Generous: only the rate-limit tests, with their own settings, run into limits.
+        rate_limits: RateLimitSettings {
+            enabled: true,
+            store: LimitStore::Memory,
+            business: QuotaSettings { per_minute: MAX_RATE, burst: MAX_RATE },
+            partner: QuotaSettings { per_minute: MAX_RATE, burst: MAX_RATE },
+            unauthenticated: QuotaSettings { per_minute: MAX_RATE, burst: MAX_RATE },
+        },
+        redis_url: None,
     }
 }
 
