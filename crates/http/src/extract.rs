@@ -55,37 +55,47 @@ fn bearer_token(headers: &HeaderMap) -> Result<Option<String>, DomainError> {
     Ok((!token.is_empty()).then(|| token.to_owned()))
 }
 
+/// Lets the request in or refuses it, once per request: the principal (and the caller's
+/// bucket, for the `X-RateLimit-*` headers) are kept in the request's extensions. The
+/// authentication gate calls it before any other extractor can run, so a request is counted
+/// and refused for its key or company before its body is looked at.
+pub(crate) async fn admit(req: &HttpRequest) -> Result<Principal, ApiError> {
+    if let Some(principal) = req.extensions().get::<Principal>() {
+        return Ok(principal.clone());
+    }
+    let state = req
+        .app_data::<web::Data<HttpState>>()
+        .cloned()
+        .ok_or_else(|| DomainError::Internal("HttpState is not registered".into()))?;
+    let token = bearer_token(req.headers())?;
+    let company = chosen_company(req.headers())?;
+    // The connection's own address: a forwarded-for header is the client's to write.
+    let client = req.peer_addr().map(|address| address.ip().to_string());
+    let credentials = Credentials { token: token.as_deref(), company: company.as_deref(), client: client.as_deref() };
+    let admitted = state.services.authenticate(credentials, Utc::now()).await;
+    // The bucket goes on the response, whatever the handler answers.
+    match &admitted {
+        Ok(admission) => {
+            if let Some(status) = admission.rate_limit {
+                req.extensions_mut().insert(status);
+            }
+            req.extensions_mut().insert(admission.principal.clone());
+        }
+        Err(DomainError::RateLimited(status)) => {
+            req.extensions_mut().insert(*status);
+        }
+        Err(_) => {}
+    }
+    Ok(admitted?.principal)
+}
+
 impl FromRequest for Authenticated {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let state = req.app_data::<web::Data<HttpState>>().cloned();
-        let token = bearer_token(req.headers());
-        let company = chosen_company(req.headers());
-        // The connection's own address: a forwarded-for header is the client's to write.
-        let client = req.peer_addr().map(|address| address.ip().to_string());
         let req = req.clone();
-        Box::pin(async move {
-            let state = state.ok_or_else(|| DomainError::Internal("HttpState is not registered".into()))?;
-            let (token, company) = (token?, company?);
-            let credentials =
-                Credentials { token: token.as_deref(), company: company.as_deref(), client: client.as_deref() };
-            let admitted = state.services.authenticate(credentials, Utc::now()).await;
-            // The bucket goes on the response, whatever the handler answers.
-            match &admitted {
-                Ok(admission) => {
-                    if let Some(status) = admission.rate_limit {
-                        req.extensions_mut().insert(status);
-                    }
-                }
-                Err(DomainError::RateLimited(status)) => {
-                    req.extensions_mut().insert(*status);
-                }
-                Err(_) => {}
-            }
-            Ok(Authenticated(admitted?.principal))
-        })
+        Box::pin(async move { admit(&req).await.map(Authenticated) })
     }
 }
 

@@ -177,6 +177,8 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
     }
     for (path, methods, routes) in paths {
         let allow = allowed(&methods);
+        let needs_key = path.starts_with("/api/v1/") && path != crate::openapi::PATH;
+        let methods: std::sync::Arc<[Method]> = methods.into();
         let mut resource = routes.into_iter().fold(web::resource(path), |resource, route| resource.route(route));
         if path == "/api/v1/crp-inputs" {
             // The one document larger than the API's usual JSON limit.
@@ -186,7 +188,13 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
                     .error_handler(|err, _| crate::error::ApiError::from(err).into()),
             );
         }
-        cfg.service(resource.default_service(only(allow)));
+        let resource = resource.default_service(only(allow));
+        if needs_key {
+            let gate = move |req, next| crate::middleware::authenticate::gate(methods.clone(), req, next);
+            cfg.service(resource.wrap(actix_web::middleware::from_fn(gate)));
+        } else {
+            cfg.service(resource);
+        }
     }
     docs::configure_ui(cfg);
 }

@@ -25,7 +25,7 @@ async fn app_on(pg: &PrivatePostgres) -> TestApp {
     settings.db_checkout_timeout_secs = 1;
     let (base, services) = serve(settings).await;
     let client = reqwest::Client::builder().no_proxy().timeout(HANG).build().expect("client");
-    TestApp { base, client, services, db: TestDatabase::external(pg.url()), data, s3: None }
+    TestApp { base, client, services, db: TestDatabase::external(pg.url()), data, s3: None, configure: |_| {} }
 }
 
 mod frozen_database {

@@ -1,5 +1,6 @@
 //! HTTP integration tests: the real server over HTTP, each case on SQLite and on PostgreSQL.
 
+mod access;
 mod auth;
 mod bill_reads;
 mod bills;
@@ -16,6 +17,7 @@ mod integrity;
 mod keys;
 mod openapi;
 mod races;
+mod rate_limits;
 mod seed;
 mod support;
 mod tls;

@@ -30,7 +30,11 @@ pub struct TestApp {
     pub data: tempfile::TempDir,
     /// Its S3 store, when its files go to one.
     pub s3: Option<S3Settings>,
+    /// What it changed in the test settings; a second instance changes the same.
+    pub configure: fn(&mut Settings),
 }
+
+fn as_is(_: &mut Settings) {}
 
 /// Starts the application on `backend`, or `None` when that backend is not available here.
 pub async fn spawn(backend: Backend) -> Option<TestApp> {
@@ -66,21 +70,26 @@ pub fn s3_settings() -> Option<S3Settings> {
 /// Starts the application on `backend` as production runs it: webhook targets must be `https`
 /// and public.
 pub async fn spawn_strict(backend: Backend) -> Option<TestApp> {
+    spawn_configured(backend, |settings| settings.webhooks.allow_insecure_targets = false).await
+}
+
+/// Starts the application on `backend` with the test settings as `configure` changes them.
+pub async fn spawn_configured(backend: Backend, configure: fn(&mut Settings)) -> Option<TestApp> {
     let db = TestDatabase::of(backend)?;
     let data = tempfile::tempdir().expect("data folder");
     let mut settings = settings(db.url(), data.path(), None);
-    settings.webhooks.allow_insecure_targets = false;
+    configure(&mut settings);
     let (base, services) = serve(settings).await;
     let client = reqwest::Client::builder().no_proxy().build().expect("client");
-    Some(TestApp { base, client, services, db, data, s3: None })
+    Some(TestApp { base, client, services, db, data, s3: None, configure })
 }
 
 async fn spawn_with(backend: Backend, s3: Option<S3Settings>) -> Option<TestApp> {
     let db = TestDatabase::of(backend)?;
     let data = tempfile::tempdir().expect("data folder");
-    let (base, services) = start(&db, data.path(), s3.clone()).await;
+    let (base, services) = start(&db, data.path(), s3.clone(), as_is).await;
     let client = reqwest::Client::builder().no_proxy().build().expect("client");
-    Some(TestApp { base, client, services, db, data, s3 })
+    Some(TestApp { base, client, services, db, data, s3, configure: as_is })
 }
 
 fn rand_suffix() -> u32 {
@@ -91,11 +100,18 @@ fn rand_suffix() -> u32 {
 
 /// Another server process on the same database and blob folder as `app`: its base URL.
 pub async fn second_instance(app: &TestApp) -> String {
-    start(&app.db, app.data.path(), app.s3.clone()).await.0
+    start(&app.db, app.data.path(), app.s3.clone(), app.configure).await.0
 }
 
-async fn start(db: &TestDatabase, data_dir: &std::path::Path, s3: Option<S3Settings>) -> (String, Services) {
-    serve(settings(db.url(), data_dir, s3)).await
+async fn start(
+    db: &TestDatabase,
+    data_dir: &std::path::Path,
+    s3: Option<S3Settings>,
+    configure: fn(&mut Settings),
+) -> (String, Services) {
+    let mut settings = settings(db.url(), data_dir, s3);
+    configure(&mut settings);
+    serve(settings).await
 }
 
 /// The settings every test server starts from: `database_url`, its data in `data_dir`.
