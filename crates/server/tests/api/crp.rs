@@ -36,7 +36,7 @@ fn fy_year() -> String {
     last_period().end_year().to_string()
 }
 
-fn complete_inputs() -> Value {
+pub(crate) fn complete_inputs() -> Value {
     let baseline = ReportingPeriod::ending_in(last_period().end_year() - 1, ReportingYearStart::APRIL);
     let year = last_period().end_year();
     json!({

@@ -18,6 +18,7 @@ mod keys;
 mod openapi;
 mod races;
 mod rate_limits;
+mod sandbox;
 mod seed;
 mod support;
 mod tls;

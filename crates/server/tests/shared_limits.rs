@@ -1,0 +1,108 @@
+//! Two `carbonpass serve` processes on one database and one Redis enforce one rate limit, set
+//! through the environment variables the operations guide names. Each process prints its own
+//! key for the one demo user: two keys of one user, on two servers, sharing one bucket.
+//! On SQLite, and on PostgreSQL when `DATABASE_URL` is set (CI sets it).
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use carbonpass_testkit::{Backend, TestDatabase};
+
+const BIN: &str = env!("CARGO_BIN_EXE_carbonpass");
+const BURST: u64 = 6;
+
+#[test]
+fn sqlite() {
+    if let Some(db) = TestDatabase::of(Backend::Sqlite) {
+        two_processes_share_one_bucket(&db);
+    }
+}
+
+#[test]
+fn postgres() {
+    if let Some(db) = TestDatabase::of(Backend::Postgres) {
+        two_processes_share_one_bucket(&db);
+    }
+}
+
+/// A server process that stops when dropped.
+struct Server {
+    child: Child,
+    address: String,
+    key: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `serve --demo` limited through Redis: the process, its address and its demo key.
+fn serve(database: &str, data: &Path) -> Server {
+    let redis = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+    let mut child = Command::new(BIN)
+        .args(["serve", "--demo", "--bind", "127.0.0.1:0", "--data-dir"])
+        .arg(data)
+        .env("DATABASE_URL", database)
+        .env_remove("CARBONPASS_DATABASE_URL")
+        .env("CARBONPASS_RATE_LIMITS__STORE", "redis")
+        .env("CARBONPASS_REDIS_URL", redis)
+        .env("CARBONPASS_RATE_LIMITS__BUSINESS__PER_MINUTE", "1")
+        .env("CARBONPASS_RATE_LIMITS__BUSINESS__BURST", BURST.to_string())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start serve");
+    let lines = BufReader::new(child.stdout.take().expect("stdout"));
+    let (mut key, mut address) = (None, None);
+    for line in lines.lines().map_while(Result::ok) {
+        if line.starts_with("cp_live_") {
+            key = Some(line.trim().to_owned());
+        }
+        if let Some(rest) = line.strip_prefix("Try: curl") {
+            address = rest.split("://").nth(1).and_then(|a| a.split('/').next()).map(str::to_owned);
+            break;
+        }
+    }
+    Server { child, address: address.expect("address"), key: key.expect("key") }
+}
+
+fn two_processes_share_one_bucket(db: &TestDatabase) {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let data = tempfile::tempdir().expect("data");
+    let first = serve(db.url(), &data.path().join("data"));
+    let second = serve(db.url(), &data.path().join("data"));
+    assert_ne!(first.key, second.key, "each process issued its own key");
+    let client = reqwest::Client::builder().no_proxy().build().expect("client");
+    runtime.block_on(async {
+        let get = |server: &Server| {
+            client.get(format!("http://{}/api/v1/company", server.address)).bearer_auth(&server.key).send()
+        };
+        let mut seen = Vec::new();
+        for i in 0..BURST {
+            let server = if i % 2 == 0 { &first } else { &second };
+            let res = get(server).await.expect("request");
+            assert_eq!(res.status(), reqwest::StatusCode::OK, "request {i}");
+            let remaining = res.headers()["x-ratelimit-remaining"].to_str().expect("text").to_owned();
+            seen.push(remaining.parse::<u64>().expect("a number"));
+        }
+        assert_eq!(seen, (0..BURST).rev().collect::<Vec<_>>(), "one bucket counting down across both");
+        for server in [&first, &second] {
+            let res = get(server).await.expect("request");
+            assert_eq!(res.status(), reqwest::StatusCode::TOO_MANY_REQUESTS);
+            assert!(res.headers().contains_key("retry-after"));
+        }
+        let ready: serde_json::Value = client
+            .get(format!("http://{}/readyz", second.address))
+            .send()
+            .await
+            .expect("readyz")
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(ready["rateLimits"], "shared (redis)");
+    });
+}
