@@ -228,6 +228,33 @@ fn operators_bootstrap_a_company_and_its_keys_from_the_command_line() {
     );
     assert!(stdout(&carbonpass(data, &["key", "list", "--email", "jo@bolt.example"])).contains("revoked"));
 
+    // The test key rolled with two hours' grace: the new key alone on stdout, the old one listed
+    // as working until then.
+    let keys = stdout(&carbonpass(data, &["key", "list", "--email", "jo@bolt.example"]));
+    let test_id = keys.lines().find(|l| l.contains("\ttest\t")).and_then(|l| l.split('\t').next()).expect("id");
+    let rolled =
+        carbonpass(data, &["key", "roll", "--email", "jo@bolt.example", "--id", test_id, "--grace-hours", "2"]);
+    let new_key = stdout(&rolled).trim().to_owned();
+    assert!(new_key.starts_with("cp_test_") && new_key != test_key.trim(), "{new_key:?}");
+    let keys = stdout(&carbonpass(data, &["key", "list", "--email", "jo@bolt.example"]));
+    assert_eq!(keys.lines().count(), 3);
+    assert!(keys.lines().any(|l| l.starts_with(test_id) && l.contains("rolled, works until")), "{keys}");
+    let again = carbonpass(data, &["key", "roll", "--email", "jo@bolt.example", "--id", test_id]);
+    assert!(!again.status.success(), "a key is rolled once");
+
+    // A consultant linked to the company, then removed: their keys for it are revoked.
+    stdout(&carbonpass(data, &["user", "create", "--email", "sam@advisers.example", "--name", "Sam"]));
+    let link = ["user", "add-to", "--email", "sam@advisers.example", "--company", &company, "--role", "consultant"];
+    assert!(stdout(&carbonpass(data, &link)).contains("consultant"));
+    stdout(&carbonpass(data, &["key", "create", "--email", "sam@advisers.example", "--company", &company]));
+    let removed =
+        stdout(&carbonpass(data, &["user", "remove-from", "--email", "sam@advisers.example", "--company", &company]));
+    assert!(removed.contains("1 of their keys"), "{removed}");
+    let sams = stdout(&carbonpass(data, &["key", "list", "--email", "sam@advisers.example"]));
+    assert!(sams.lines().all(|l| l.contains("revoked")), "{sams}");
+    let twice = carbonpass(data, &["user", "remove-from", "--email", "sam@advisers.example", "--company", &company]);
+    assert!(!twice.status.success());
+
     // Mistakes are refused with a message and a failing exit code, writing nothing.
     let refused = carbonpass(data, &["key", "create", "--email", "nobody@bolt.example", "--company", &company]);
     assert!(!refused.status.success());
