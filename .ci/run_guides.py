@@ -14,8 +14,11 @@ import tempfile
 
 FENCE = re.compile(r"^```(\S*)(?:[ \t]+(\S+))?[ \t]*$")
 SHELL_LANGUAGES = {"sh", "bash", "shell", "console", "zsh"}
-# What a no-run block may hold: the server start and the two exports .ci/contract makes itself.
-NO_RUN_LINE = re.compile(r"^(export CARBONPASS_(URL|KEY)=.*|(DATABASE_URL=\S+ )?cargo run .*-- serve.*|carbonpass serve.*|#.*|)$")
+# What a no-run block may hold: the server start (with its settings' variables) and the two
+# exports .ci/contract makes itself.
+NO_RUN_LINE = re.compile(
+    r"^(export CARBONPASS_(URL|KEY)=.*|(DATABASE_URL=\S+ )?cargo run .*-- serve.*|((CARBONPASS_\w+|DATABASE_URL)=\S+ )*carbonpass serve.*|#.*|)$"
+)
 
 
 def blocks(path):

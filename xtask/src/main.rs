@@ -4,9 +4,12 @@
 //! - `bench`: the load benchmark of the release server (see docs/performance.md).
 //! - `bench-upload`: memory and throughput of 20 concurrent 20 MiB uploads.
 //! - `bench-emissions`: `/emissions` latency over 50 sites and 100,000 confirmed bills.
+//! - `bench-limits`: `/company` throughput and server CPU per request with rate limits off, in
+//!   process and in Redis.
 
 mod bench;
 mod emissions_bench;
+mod limits_bench;
 mod test;
 mod upload_bench;
 
@@ -19,6 +22,7 @@ fn main() -> ExitCode {
         Some("bench") => bench::run(&args[1..]),
         Some("bench-upload") => upload_bench::run(&args[1..]),
         Some("bench-emissions") => emissions_bench::run(&args[1..]),
+        Some("bench-limits") => limits_bench::run(&args[1..]),
         _ => {
             eprintln!(
                 "usage: cargo xtask test [extra test-runner args]\n       cargo xtask bench [--duration SECS] [--connections N]"
