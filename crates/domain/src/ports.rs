@@ -156,6 +156,14 @@ pub trait RateLimiter: Send + Sync {
     /// Counts one unauthenticated request from `client` against its bucket of `quota`.
     fn count_client(&self, client: &str, quota: RateQuota);
 
+    /// Remembers (for a few minutes) that the key with this hash was accepted, so its requests
+    /// are still looked up from an address that others' bad keys got refused: a shared address
+    /// (an office, a proxy, a cloud's egress) must not lock out keys that work.
+    fn vouch(&self, key: &KeyHash);
+
+    /// Whether the key with this hash was accepted a few minutes ago or less.
+    fn vouched(&self, key: &KeyHash) -> bool;
+
     /// Where buckets are kept now (a shared limiter that lost its store checks it again).
     async fn mode(&self) -> LimiterMode;
 }

@@ -1,5 +1,6 @@
-//! The `Authenticated` extractor: the way into every `/api/v1` handler. It reads the bearer token
-//! and hands it to the domain's `authenticate`; handlers receive a valid principal or never run.
+//! Extractors. `Authenticated` is the way into every `/api/v1` handler: the resource's gate (see
+//! `middleware::authenticate`) has let the request in with [`admit`] before the handler's other
+//! extractors run, and handlers receive the principal it kept, or never run.
 
 use std::future::Future;
 use std::pin::Pin;

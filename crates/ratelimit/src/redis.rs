@@ -11,6 +11,9 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 /// so idle users cost Redis nothing. Numbers stay below 2^53, exact in Lua's doubles.
 /// Returns {admitted (1/0), remaining, microseconds until full, microseconds until admitted}.
 const GCRA: &str = r"
+-- Replicate the writes, not the script (needed before Redis 5, which would refuse a write after
+-- TIME; a no-op since).
+redis.replicate_commands()
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
 local interval = tonumber(ARGV[1])

@@ -14,7 +14,7 @@ use diesel::prelude::*;
 use crate::db::{DbConnection, db_now, from_db_time, to_db_time, with_lock_wait};
 use crate::error::corrupt;
 use crate::ids::mint;
-use crate::schema::{api_keys, companies};
+use crate::schema::{api_keys, companies, company_memberships};
 use crate::{Store, StoreError};
 
 /// The one query every authenticated request makes: a key by its hash (unique), with what
@@ -149,17 +149,22 @@ impl ApiKeyRepository for Store {
             expires_at: None,
         };
         let inserted = self
-            .run(move |conn| {
+            .transaction(move |conn| {
+                if !hold_membership(conn, &row.user_id, &row.company_id)? {
+                    return Ok(None);
+                }
                 diesel::insert_into(api_keys::table).values(&row).execute(conn)?;
-                Ok(row)
+                Ok(Some(row))
             })
             .await;
         match inserted {
+            Ok(None) => Err(DomainError::not_found("membership of that user in that company")),
             Err(StoreError::Query(diesel::result::Error::DatabaseError(
                 diesel::result::DatabaseErrorKind::UniqueViolation,
                 _,
             ))) => Err(DomainError::Conflict { message: "a key with that hash exists already".into() }),
-            other => Ok(ApiKeyRecord::try_from(other?)?),
+            Ok(Some(row)) => Ok(ApiKeyRecord::try_from(row)?),
+            Err(other) => Err(other.into()),
         }
     }
 
@@ -257,6 +262,9 @@ impl ApiKeyRepository for Store {
                     let why = if old.revoked_at.is_some() { "revoked" } else { "already rolled; roll its replacement" };
                     return Ok(Err(DomainError::Conflict { message: format!("key {id} is {why}") }));
                 }
+                if !hold_membership(conn, &old.user_id, &old.company_id)? {
+                    return Ok(Err(DomainError::not_found("API key")));
+                }
                 let new = ApiKeyRow {
                     id: new_id,
                     user_id: old.user_id.clone(),
@@ -285,6 +293,29 @@ impl ApiKeyRepository for Store {
     async fn list_user_keys(&self, owner: &UserId) -> Result<Vec<ApiKeyRecord>, DomainError> {
         self.keys_of(owner, None).await
     }
+}
+
+/// Whether `user` is a member of the company whose data space (live, or its sandbox twin) is
+/// `space`; on PostgreSQL the membership row is share-locked until the end of the transaction,
+/// so a removal (which deletes it, then revokes the user's keys) waits for this key to be
+/// written and revokes it too, or has committed and this finds no membership. SQLite's single
+/// writer orders the two anyway.
+fn hold_membership(conn: &mut DbConnection, user: &str, space: &str) -> Result<bool, StoreError> {
+    let Some((id, sandbox_of)) = companies::table
+        .filter(companies::id.eq(space))
+        .select((companies::id, companies::sandbox_of))
+        .first::<(String, Option<String>)>(conn)
+        .optional()?
+    else {
+        return Ok(false);
+    };
+    let live = sandbox_of.unwrap_or(id);
+    let membership = company_memberships::table.find((user, live.as_str())).select(company_memberships::user_id);
+    let held = match conn {
+        DbConnection::Pg(pg) => membership.for_share().first::<String>(pg).optional()?,
+        DbConnection::Sqlite(_) => membership.first::<String>(conn).optional()?,
+    };
+    Ok(held.is_some())
 }
 
 impl Store {

@@ -129,7 +129,11 @@ pub struct Admission {
 pub struct Principal {
     pub key_id: ApiKeyId,
     pub user_id: UserId,
+    /// The data space this request acts on: the key's own, or the one `CarbonPass-Company` chose.
     pub company_id: CompanyId,
+    /// The data space the key was issued for. A user's keys are theirs, wherever they act: key
+    /// management stays here whatever company a request chooses.
+    pub key_company_id: CompanyId,
     pub mode: KeyMode,
     /// The version of the tenant's data when the key was checked: a read for this request must
     /// see data at least this new.

@@ -35,9 +35,10 @@ impl Services {
         self.mint(request.user, company_id, request.mode, name).await
     }
 
-    /// The caller's keys in the data space they are acting on (live or sandbox), newest first.
+    /// The caller's keys in the data space their key was issued for (live or sandbox), newest
+    /// first: a Partner acting on a client still manages their own keys.
     pub async fn keys_of(&self, principal: &Principal) -> Result<Vec<ApiKeyRecord>, DomainError> {
-        self.keys.list_keys(&principal.company_id, &principal.user_id).await
+        self.keys.list_keys(&principal.key_company_id, &principal.user_id).await
     }
 
     /// A new key for the caller, of the caller's own mode and data space: a test key can never
@@ -52,7 +53,7 @@ impl Services {
         if name.is_empty() {
             return Err(DomainError::invalid("name", "must say what the key is for (a letter or digit at least)"));
         }
-        self.mint(principal.user_id.clone(), principal.company_id.clone(), principal.mode, name).await
+        self.mint(principal.user_id.clone(), principal.key_company_id.clone(), principal.mode, name).await
     }
 
     /// Generates a key and stores its hash for `user` acting on the data space `company_id`.
@@ -75,7 +76,7 @@ impl Services {
         Ok((self.keys.insert_key(new).await?, generated))
     }
 
-    /// Replaces one of the caller's keys (in the data space they act on) with a new one of the
+    /// Replaces one of the caller's keys (in their key's data space) with a new one of the
     /// same name and mode, returned once; the old key keeps working for `grace_hours` (default
     /// 24, at most 168; 0 ends it now). Returns the old key (with its expiry) and the new one.
     pub async fn roll_key_as(
@@ -85,7 +86,7 @@ impl Services {
         grace_hours: Option<i64>,
         now: DateTime<Utc>,
     ) -> Result<(ApiKeyRecord, ApiKeyRecord, GeneratedKey), DomainError> {
-        self.roll(&principal.company_id, &principal.user_id, principal.mode, id, grace_hours, now).await
+        self.roll(&principal.key_company_id, &principal.user_id, principal.mode, id, grace_hours, now).await
     }
 
     /// Rolls one of a user's keys, for an operator (whatever company it is for).
@@ -123,14 +124,14 @@ impl Services {
         Ok((old, new, generated))
     }
 
-    /// Revokes one of the caller's keys in the data space they act on; `NotFound` for any other.
+    /// Revokes one of the caller's keys in their key's data space; `NotFound` for any other.
     pub async fn revoke_key_as(
         &self,
         principal: &Principal,
         id: &ApiKeyId,
         now: DateTime<Utc>,
     ) -> Result<ApiKeyRecord, DomainError> {
-        self.keys.revoke_key(&principal.company_id, &principal.user_id, id, now).await
+        self.keys.revoke_key(&principal.key_company_id, &principal.user_id, id, now).await
     }
 
     /// Revokes one of a user's keys, for an operator (whatever company it is for).
@@ -226,6 +227,7 @@ mod tests {
             key_id: ApiKeyId::parse("key_caller").expect("id"),
             user_id: UserId::parse("usr_u").expect("id"),
             company_id: CompanyId::parse(company).expect("id"),
+            key_company_id: CompanyId::parse(company).expect("id"),
             mode,
             data_version: crate::model::DataVersion(0),
         }

@@ -36,7 +36,15 @@ impl Services {
         if let Some(client) = credentials.client
             && let Some(refused) = self.limiter.client_refused(client)
         {
-            return Err(DomainError::RateLimited(refused));
+            // Checking form and checksum and hashing cost no lookup; a key accepted lately is
+            // let through to be looked up (and judged) again.
+            let vouched = credentials
+                .token
+                .and_then(|token| self.codec.parse(token))
+                .is_some_and(|presented| self.limiter.vouched(&presented.hash));
+            if !vouched {
+                return Err(DomainError::RateLimited(refused));
+            }
         }
         let stored = match self.identify(credentials.token, now).await {
             Err(DomainError::Unauthenticated(failure)) => {
@@ -57,6 +65,7 @@ impl Services {
         {
             return Err(DomainError::RateLimited(status));
         }
+        self.limiter.vouch(&stored.hash);
         let stale = stored.last_used_at.is_none_or(|last| now - last >= LAST_USED_GRANULARITY);
         if stale {
             // Best effort: a request is never refused because its key's last use could not be
@@ -68,8 +77,14 @@ impl Services {
             None => (stored.company_id.clone(), stored.data_version),
             Some(chosen) => self.chosen_space(&stored, chosen).await?,
         };
-        let principal =
-            Principal { key_id: stored.id, user_id: stored.user_id, company_id, mode: stored.mode, data_version };
+        let principal = Principal {
+            key_id: stored.id,
+            user_id: stored.user_id,
+            company_id,
+            key_company_id: stored.company_id,
+            mode: stored.mode,
+            data_version,
+        };
         Ok(Admission { principal, rate_limit })
     }
 
@@ -160,6 +175,7 @@ mod tests {
         m.limiter.expect_client_refused().returning(|_| None);
         m.limiter.expect_count_client().returning(|_, _| ());
         m.limiter.expect_admit().returning(|_, _| Some(status(9, false)));
+        m.limiter.expect_vouch().returning(|_| ());
         m.keys.expect_record_key_use().returning(|_, _, _| Ok(()));
         m
     }
@@ -202,10 +218,23 @@ mod tests {
     fn an_address_out_of_allowance_is_refused_before_any_lookup() {
         let mut m = Mocks::default();
         m.limiter.expect_client_refused().returning(|_| Some(status(0, true)));
-        m.codec.expect_parse().never();
+        m.codec.expect_parse().returning(|_| Some(PresentedKey { mode: KeyMode::Live, hash: KeyHash("h1".into()) }));
+        m.limiter.expect_vouched().returning(|_| false);
         m.keys.expect_find_key_by_hash().never();
         let result = pollster::block_on(m.into_services().authenticate(with_token(Some("cp_live_good")), now()));
         assert!(matches!(result, Err(DomainError::RateLimited(s)) if s.retry_after == Some(Duration::from_secs(2))));
+    }
+
+    #[test]
+    fn a_key_accepted_lately_is_still_looked_up_from_a_refused_address() {
+        let mut m = mocks_with(Some(stored(Plan::Business, false, Some(now()))));
+        m.limiter.checkpoint();
+        m.limiter.expect_client_refused().returning(|_| Some(status(0, true)));
+        m.limiter.expect_vouched().withf(|hash| hash.0 == "h1").returning(|_| true);
+        m.limiter.expect_admit().returning(|_, _| Some(status(9, false)));
+        m.limiter.expect_vouch().times(1).returning(|_| ());
+        let admission = pollster::block_on(m.into_services().authenticate(with_token(Some("cp_live_good")), now()));
+        assert_eq!(admission.expect("looked up and accepted").principal.key_id.as_str(), "key_a1");
     }
 
     #[test]
@@ -241,6 +270,7 @@ mod tests {
         let mut m = mocks_with(Some(stored(Plan::Starter, false, Some(now()))));
         m.limiter.checkpoint();
         m.limiter.expect_client_refused().returning(|_| None);
+        m.limiter.expect_vouch().returning(|_| ());
         m.limiter.expect_admit().never();
         let result = pollster::block_on(m.into_services().authenticate(with_token(Some("cp_live_good")), now()));
         assert!(matches!(result, Err(DomainError::PlanRequired { plan }) if plan == "starter"));
@@ -258,6 +288,7 @@ mod tests {
             .returning(|_, _, _| Ok(()));
         m.limiter.checkpoint();
         m.limiter.expect_client_refused().returning(|_| None);
+        m.limiter.expect_vouch().withf(|hash| hash.0 == "h1").times(1).returning(|_| ());
         m.limiter
             .expect_admit()
             .withf(|user, quota| user.as_str() == "usr_u1" && *quota == quotas().business)
@@ -278,6 +309,7 @@ mod tests {
         let mut m = mocks_with(Some(stored(Plan::Partner, false, Some(now()))));
         m.limiter.checkpoint();
         m.limiter.expect_client_refused().returning(|_| None);
+        m.limiter.expect_vouch().returning(|_| ());
         m.limiter.expect_admit().withf(|_, quota| *quota == quotas().partner).times(1).returning(|_, _| None);
         let admission = pollster::block_on(m.into_services().authenticate(with_token(Some("cp_live_good")), now()));
         assert_eq!(admission.expect("accepted").rate_limit, None, "limits off: no status");
@@ -288,6 +320,7 @@ mod tests {
         let mut m = mocks_with(Some(stored(Plan::Business, false, None)));
         m.limiter.checkpoint();
         m.limiter.expect_client_refused().returning(|_| None);
+        m.limiter.expect_vouch().returning(|_| ());
         m.limiter.expect_admit().returning(|_, _| Some(status(0, true)));
         m.keys.checkpoint();
         m.keys.expect_find_key_by_hash().returning(|_| Ok(Some(stored(Plan::Business, false, None))));
@@ -344,6 +377,7 @@ mod tests {
         let admission = pollster::block_on(m.into_services().authenticate(choosing("comp_client"), now()));
         let principal = admission.expect("accepted").principal;
         assert_eq!(principal.company_id.as_str(), "comp_client");
+        assert_eq!(principal.key_company_id.as_str(), "comp_c1", "keys stay the key's company's");
         assert_eq!(principal.data_version, DataVersion(40));
         assert_eq!(principal.key_id.as_str(), "key_a1");
     }
@@ -354,6 +388,7 @@ mod tests {
         m.users.expect_data_space().returning(|_, _, _| Ok(None));
         m.limiter.checkpoint();
         m.limiter.expect_client_refused().returning(|_| None);
+        m.limiter.expect_vouch().returning(|_| ());
         m.limiter.expect_admit().times(1).returning(|_, _| Some(status(9, false)));
         let result = pollster::block_on(m.into_services().authenticate(choosing("comp_other"), now()));
         assert!(matches!(result, Err(DomainError::NotFound { entity: "company" })));

@@ -62,6 +62,7 @@ mod tests {
             key_id: ApiKeyId::parse("key_k").expect("id"),
             user_id: UserId::parse("usr_u").expect("id"),
             company_id: CompanyId::parse("comp_mine").expect("id"),
+            key_company_id: CompanyId::parse("comp_mine").expect("id"),
             mode: KeyMode::Live,
             data_version: DataVersion(0),
         };
@@ -83,6 +84,7 @@ mod tests {
             key_id: ApiKeyId::parse("key_k").expect("id"),
             user_id: UserId::parse("usr_u").expect("id"),
             company_id: CompanyId::parse("comp_mine").expect("id"),
+            key_company_id: CompanyId::parse("comp_mine").expect("id"),
             mode: KeyMode::Live,
             data_version: DataVersion(version),
         }

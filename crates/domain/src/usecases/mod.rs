@@ -240,6 +240,7 @@ pub(crate) mod test_support {
             key_id: crate::model::ApiKeyId::parse("key_k").expect("id"),
             user_id: crate::model::UserId::parse("usr_u").expect("id"),
             company_id: crate::model::CompanyId::parse("comp_c").expect("id"),
+            key_company_id: crate::model::CompanyId::parse("comp_c").expect("id"),
             mode: crate::model::KeyMode::Live,
             data_version: crate::model::DataVersion(1),
         }

@@ -1,4 +1,6 @@
-//! `/api/v1/keys`: the caller lists, creates and revokes their own keys.
+//! `/api/v1/keys`: the caller lists, creates, rolls and revokes their own keys, in the data space
+//! their key was issued for (a Partner acting on a client with `CarbonPass-Company` still manages
+//! their own keys).
 
 use actix_web::{HttpResponse, web};
 use carbonpass_domain::model::ApiKeyId;
@@ -16,7 +18,7 @@ use crate::state::HttpState;
     tag = "Keys",
     operation_id = "listKeys",
     summary = "Your API keys",
-    description = "The caller's keys in the key's mode (live or test), newest first: name, mode, prefix, created, last used, revoked and, for a rolled key, when it expires; never their secrets.",
+    description = "The caller's keys in the key's mode (live or test), newest first: name, mode, prefix, created, last used, revoked and, for a rolled key, when it expires; never their secrets. Keys are the user's own: `CarbonPass-Company` does not change which are listed.",
     security(("bearerAuth" = [])),
     responses((status = 200, description = "The keys.", body = Envelope<Vec<KeyOut>>))
 )]

@@ -23,6 +23,7 @@ on_both_backends!(spawn =>
     the_company_header_on_every_route_refuses_companies_not_served,
     only_partner_keys_choose_another_company,
     removing_a_user_from_a_company_revokes_their_keys_there,
+    keys_created_while_a_user_is_removed_are_all_revoked,
     a_rolled_key_works_until_its_grace_period_ends,
     rolling_refuses_bad_grace_periods_and_other_peoples_keys,
     racing_rolls_of_one_key_make_exactly_one_replacement,
@@ -95,6 +96,11 @@ async fn a_partner_acts_on_the_client_company_they_choose(app: TestApp) {
     assert_ne!(sandbox["data"]["id"], client_id, "the client's sandbox twin, not its live data");
     let sandbox_bills = json_ok(as_company(&app, Method::GET, "/api/v1/bills", &test_key, client_id).await).await;
     assert_eq!(sandbox_bills["data"], json!([]), "live bills never reach the sandbox");
+    // Keys are the partner's own wherever they act: the same listing with or without the header.
+    let keys_here = json_ok(app.get("/api/v1/keys", &partner.key).await).await;
+    let keys_there = json_ok(as_company(&app, Method::GET, "/api/v1/keys", &partner.key, client_id).await).await;
+    assert_eq!(keys_here["data"], keys_there["data"]);
+    assert_eq!(keys_here["data"].as_array().map(Vec::len), Some(1));
     // The twin's own id is not a company anyone serves.
     let twin = sandbox["data"]["id"].as_str().expect("id").to_owned();
     let res = as_company(&app, Method::GET, "/api/v1/company", &test_key, &twin).await;
@@ -280,4 +286,43 @@ async fn racing_rolls_of_one_key_make_exactly_one_replacement(app: TestApp) {
     assert_eq!((created, conflicts), (1, 11), "{statuses:?}");
     let listed = json_ok(app.get("/api/v1/keys", &tenant.key).await).await;
     assert_eq!(listed["data"].as_array().map(Vec::len), Some(2), "one replacement");
+}
+
+/// Twelve keys created through the API while the user is being removed: whichever commits first,
+/// no key of theirs for the company is left working (a removal waits for a key being written, or
+/// the key finds no membership).
+async fn keys_created_while_a_user_is_removed_are_all_revoked(app: TestApp) {
+    let client = app.tenant("Acme", Plan::Business, KeyMode::Live).await;
+    let member = app
+        .services
+        .create_user(carbonpass_domain::model::NewUser { email: "member@acme.example".into(), name: "Member".into() });
+    let member = member.await.expect("user");
+    app.services.add_member(&member.id, &client.company.id, MembershipRole::Member).await.expect("member");
+    let key = app.issue("member@acme.example", &client.company, KeyMode::Live).await;
+    let creations: Vec<_> = (0..12)
+        .map(|i| {
+            let (http, url, key) = (app.client.clone(), app.url("/api/v1/keys"), key.clone());
+            tokio::spawn(async move {
+                let res = http.post(url).bearer_auth(key).json(&json!({"name": format!("racer {i}")})).send().await;
+                let res = res.expect("request");
+                let status = res.status();
+                let body: Value = res.json().await.unwrap_or(Value::Null);
+                (status, body["data"]["key"].as_str().map(str::to_owned))
+            })
+        })
+        .collect();
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    app.services.remove_member(&member.id, &client.company.id, Utc::now()).await.expect("removed");
+    let mut made = Vec::new();
+    for creation in creations {
+        let (status, key) = creation.await.expect("task");
+        assert!([StatusCode::CREATED, StatusCode::UNAUTHORIZED, StatusCode::NOT_FOUND].contains(&status), "{status}");
+        made.extend(key);
+    }
+    for key in made.iter().chain([&key]) {
+        let res = app.get("/api/v1/company", key).await;
+        expect_error(res, StatusCode::UNAUTHORIZED, "revoked_api_key").await;
+    }
+    let keys = app.services.list_keys(&member.id).await.expect("keys");
+    assert!(keys.iter().all(|k| k.revoked_at.is_some()), "{keys:?}");
 }
