@@ -6,7 +6,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
-use actix_web::http::header::{AUTHORIZATION, HeaderMap, HeaderName};
+use actix_web::http::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use carbonpass_domain::model::Principal;
 use carbonpass_domain::usecases::Credentials;
@@ -22,15 +22,26 @@ pub struct Authenticated(pub Principal);
 /// The header a user who serves several companies (Partner plan) names one with.
 pub const CARBONPASS_COMPANY: HeaderName = HeaderName::from_static("carbonpass-company");
 
+/// A header that may be sent once: its value, if sent; sent twice, refused (which one is meant
+/// is a guess, and proxies disagree).
+fn once<'a>(
+    headers: &'a HeaderMap,
+    name: &HeaderName,
+    field: &'static str,
+) -> Result<Option<&'a HeaderValue>, DomainError> {
+    let mut values = headers.get_all(name);
+    let value = values.next();
+    if values.next().is_some() {
+        return Err(DomainError::invalid(field, "must be sent once"));
+    }
+    Ok(value)
+}
+
 /// The `CarbonPass-Company` header's value, if sent. Refused: sent twice, or not readable text.
 fn chosen_company(headers: &HeaderMap) -> Result<Option<String>, DomainError> {
-    let mut values = headers.get_all(CARBONPASS_COMPANY);
-    let Some(value) = values.next() else {
+    let Some(value) = once(headers, &CARBONPASS_COMPANY, "CarbonPass-Company")? else {
         return Ok(None);
     };
-    if values.next().is_some() {
-        return Err(DomainError::invalid("CarbonPass-Company", "must be sent once"));
-    }
     let value = value.to_str().map_err(|_| DomainError::invalid("CarbonPass-Company", "must be a company id"))?;
     Ok(Some(value.trim().to_owned()))
 }
@@ -40,13 +51,9 @@ fn chosen_company(headers: &HeaderMap) -> Result<Option<String>, DomainError> {
 /// meant is a guess, and proxies disagree), a header that is not readable text, and any scheme
 /// but Bearer (`Basic`, say: a client configured for another API).
 fn bearer_token(headers: &HeaderMap) -> Result<Option<String>, DomainError> {
-    let mut values = headers.get_all(AUTHORIZATION);
-    let Some(value) = values.next() else {
+    let Some(value) = once(headers, &AUTHORIZATION, "Authorization")? else {
         return Ok(None);
     };
-    if values.next().is_some() {
-        return Err(DomainError::invalid("Authorization", "must be sent once"));
-    }
     let value = value.to_str().map_err(|_| DomainError::Unauthenticated(AuthFailure::Malformed))?.trim();
     let (scheme, token) = value.split_once(' ').unwrap_or((value, ""));
     if !scheme.eq_ignore_ascii_case("bearer") {

@@ -5,7 +5,6 @@
 //! `cargo bench -p carbonpass-ratelimit --bench limiter`
 
 use std::hint::black_box;
-use std::num::NonZeroU32;
 
 use carbonpass_domain::model::{RateQuota, UserId};
 use carbonpass_domain::ports::RateLimiter;
@@ -14,10 +13,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 
 fn quota() -> RateQuota {
     // Large enough that the benchmark measures admissions, not refusals.
-    RateQuota {
-        per_minute: NonZeroU32::new(1_000_000).expect("non-zero"),
-        burst: NonZeroU32::new(1_000_000).expect("non-zero"),
-    }
+    RateQuota::new(1_000_000, 1_000_000).expect("non-zero")
 }
 
 fn users() -> Vec<UserId> {

@@ -177,15 +177,10 @@ impl ClientGuard {
 
 #[cfg(test)]
 mod tests {
-    use std::num::NonZeroU32;
-
     use super::*;
 
     fn quota(per_minute: u32, burst: u32) -> RateQuota {
-        RateQuota {
-            per_minute: NonZeroU32::new(per_minute).expect("non-zero"),
-            burst: NonZeroU32::new(burst).expect("non-zero"),
-        }
+        RateQuota::new(per_minute, burst).expect("non-zero")
     }
 
     #[test]

@@ -1,7 +1,6 @@
 //! The Redis limiter against a real Redis (`REDIS_URL`, default redis://127.0.0.1:6379, which
 //! CI and every development machine here run).
 
-use std::num::NonZeroU32;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use carbonpass_domain::model::{LimiterMode, RateQuota, UserId};
@@ -19,10 +18,7 @@ fn fresh_prefix() -> String {
 }
 
 fn quota(per_minute: u32, burst: u32) -> RateQuota {
-    RateQuota {
-        per_minute: NonZeroU32::new(per_minute).expect("non-zero"),
-        burst: NonZeroU32::new(burst).expect("non-zero"),
-    }
+    RateQuota::new(per_minute, burst).expect("non-zero")
 }
 
 fn user(name: &str) -> UserId {

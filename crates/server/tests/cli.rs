@@ -2,9 +2,9 @@
 //! commands, graceful shutdown, and logs that never hold a key. SQLite only: the binary's
 //! PostgreSQL path is the same code the HTTP tests drive on both backends.
 
-use std::io::{BufRead, BufReader};
+use carbonpass_testkit::DemoServer;
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_carbonpass");
@@ -25,42 +25,15 @@ fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-/// A running `serve --demo`: its address, the printed key, and the process.
-struct Served {
-    child: Child,
-    address: String,
-    key: String,
-}
-
-fn serve_demo(data_dir: &Path, log_path: &Path) -> Served {
+fn serve_demo(data_dir: &Path, log_path: &Path) -> DemoServer {
     serve_demo_with(data_dir, log_path, &[])
 }
 
-fn serve_demo_with(data_dir: &Path, log_path: &Path, env: &[(&str, &str)]) -> Served {
+fn serve_demo_with(data_dir: &Path, log_path: &Path, env: &[(&str, &str)]) -> DemoServer {
     let log = std::fs::File::create(log_path).expect("log file");
-    let mut child = Command::new(BIN)
-        .args(["serve", "--demo", "--bind", "127.0.0.1:0", "--data-dir"])
-        .arg(data_dir)
-        .env_remove("DATABASE_URL")
-        .env_remove("CARBONPASS_DATABASE_URL")
-        .envs(env.iter().copied())
-        .env("CARBONPASS_LOG_LEVEL", "info")
-        .stdout(Stdio::piped())
-        .stderr(log)
-        .spawn()
-        .expect("start serve --demo");
-    let lines = BufReader::new(child.stdout.take().expect("stdout"));
-    let (mut key, mut address) = (None, None);
-    for line in lines.lines().map_while(Result::ok) {
-        if line.starts_with("cp_live_") {
-            key = Some(line.trim().to_owned());
-        }
-        if let Some(rest) = line.strip_prefix("Try: curl") {
-            address = rest.split("://").nth(1).and_then(|a| a.split('/').next()).map(str::to_owned);
-            break;
-        }
-    }
-    Served { child, address: address.expect("printed address"), key: key.expect("key on a line of its own") }
+    let mut env = env.to_vec();
+    env.push(("CARBONPASS_LOG_LEVEL", "info"));
+    DemoServer::start(BIN, data_dir, &env, log.into())
 }
 
 fn get_company(address: &str, key: &str) -> (u16, serde_json::Value) {
@@ -87,7 +60,7 @@ fn upload_pdf(address: &str, key: &str) -> String {
     })
 }
 
-fn stop(served: &mut Served) -> std::process::ExitStatus {
+fn stop(served: &mut DemoServer) -> std::process::ExitStatus {
     let pid = served.child.id().to_string();
     assert!(Command::new("kill").args(["-TERM", &pid]).status().expect("kill").success());
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -451,7 +424,7 @@ fn the_certificate_is_reloaded_on_sighup_without_dropping_connections() {
         builder.add_root_certificate(root).no_proxy().build().expect("client")
     };
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-    let hangup = |served: &Served| {
+    let hangup = |served: &DemoServer| {
         let pid = served.child.id().to_string();
         assert!(Command::new("kill").args(["-HUP", &pid]).status().expect("kill").success());
         std::thread::sleep(Duration::from_millis(500));

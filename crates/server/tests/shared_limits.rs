@@ -3,11 +3,10 @@
 //! key for the one demo user: two keys of one user, on two servers, sharing one bucket.
 //! On SQLite, and on PostgreSQL when `DATABASE_URL` is set (CI sets it).
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Stdio;
 
-use carbonpass_testkit::{Backend, TestDatabase};
+use carbonpass_testkit::{Backend, DemoServer, TestDatabase};
 
 const BIN: &str = env!("CARGO_BIN_EXE_carbonpass");
 const BURST: u64 = 6;
@@ -26,48 +25,27 @@ fn postgres() {
     }
 }
 
-/// A server process that stops when dropped.
-struct Server {
-    child: Child,
-    address: String,
-    key: String,
-}
+/// `serve --demo` limited through Redis; stopped when dropped.
+struct Server(DemoServer);
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        let _ = self.0.child.kill();
+        let _ = self.0.child.wait();
     }
 }
 
-/// `serve --demo` limited through Redis: the process, its address and its demo key.
 fn serve(database: &str, data: &Path) -> Server {
     let redis = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
-    let mut child = Command::new(BIN)
-        .args(["serve", "--demo", "--bind", "127.0.0.1:0", "--data-dir"])
-        .arg(data)
-        .env("DATABASE_URL", database)
-        .env_remove("CARBONPASS_DATABASE_URL")
-        .env("CARBONPASS_RATE_LIMITS__STORE", "redis")
-        .env("CARBONPASS_REDIS_URL", redis)
-        .env("CARBONPASS_RATE_LIMITS__BUSINESS__PER_MINUTE", "1")
-        .env("CARBONPASS_RATE_LIMITS__BUSINESS__BURST", BURST.to_string())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start serve");
-    let lines = BufReader::new(child.stdout.take().expect("stdout"));
-    let (mut key, mut address) = (None, None);
-    for line in lines.lines().map_while(Result::ok) {
-        if line.starts_with("cp_live_") {
-            key = Some(line.trim().to_owned());
-        }
-        if let Some(rest) = line.strip_prefix("Try: curl") {
-            address = rest.split("://").nth(1).and_then(|a| a.split('/').next()).map(str::to_owned);
-            break;
-        }
-    }
-    Server { child, address: address.expect("address"), key: key.expect("key") }
+    let burst = BURST.to_string();
+    let env = [
+        ("DATABASE_URL", database),
+        ("CARBONPASS_RATE_LIMITS__STORE", "redis"),
+        ("CARBONPASS_REDIS_URL", redis.as_str()),
+        ("CARBONPASS_RATE_LIMITS__BUSINESS__PER_MINUTE", "1"),
+        ("CARBONPASS_RATE_LIMITS__BUSINESS__BURST", burst.as_str()),
+    ];
+    Server(DemoServer::start(BIN, data, &env, Stdio::null()))
 }
 
 fn two_processes_share_one_bucket(db: &TestDatabase) {
@@ -75,11 +53,11 @@ fn two_processes_share_one_bucket(db: &TestDatabase) {
     let data = tempfile::tempdir().expect("data");
     let first = serve(db.url(), &data.path().join("data"));
     let second = serve(db.url(), &data.path().join("data"));
-    assert_ne!(first.key, second.key, "each process issued its own key");
+    assert_ne!(first.0.key, second.0.key, "each process issued its own key");
     let client = reqwest::Client::builder().no_proxy().build().expect("client");
     runtime.block_on(async {
         let get = |server: &Server| {
-            client.get(format!("http://{}/api/v1/company", server.address)).bearer_auth(&server.key).send()
+            client.get(format!("http://{}/api/v1/company", server.0.address)).bearer_auth(&server.0.key).send()
         };
         let mut seen = Vec::new();
         for i in 0..BURST {
@@ -96,7 +74,7 @@ fn two_processes_share_one_bucket(db: &TestDatabase) {
             assert!(res.headers().contains_key("retry-after"));
         }
         let ready: serde_json::Value = client
-            .get(format!("http://{}/readyz", second.address))
+            .get(format!("http://{}/readyz", second.0.address))
             .send()
             .await
             .expect("readyz")

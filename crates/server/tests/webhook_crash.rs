@@ -4,12 +4,11 @@
 //! PostgreSQL when `DATABASE_URL` is set (CI sets it).
 
 use std::collections::HashSet;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::Duration;
 
-use carbonpass_testkit::{Backend, Receiver, TestDatabase};
+use carbonpass_testkit::{Backend, DemoServer, Receiver, TestDatabase};
 
 const BIN: &str = env!("CARGO_BIN_EXE_carbonpass");
 /// Events sent before the crash.
@@ -79,31 +78,15 @@ fn sigterm_finishes_the_attempts_in_flight() {
 /// `serve --demo` on `database`: the process, its address and the demo key.
 fn serve(database: &str, data: &Path, log: &Path) -> (Child, String, String) {
     let log = std::fs::OpenOptions::new().create(true).append(true).open(log).expect("log");
-    let mut child = Command::new(BIN)
-        .args(["serve", "--demo", "--bind", "127.0.0.1:0", "--data-dir"])
-        .arg(data)
-        .env("DATABASE_URL", database)
-        .env_remove("CARBONPASS_DATABASE_URL")
-        .env("CARBONPASS_WEBHOOKS__ALLOW_INSECURE_TARGETS", "true")
-        .env("CARBONPASS_WEBHOOKS__LEASE_SECS", LEASE_SECS)
-        .env("CARBONPASS_WEBHOOKS__CONCURRENCY", "4")
-        .env("CARBONPASS_WEBHOOKS__PER_ENDPOINT_CONCURRENCY", "4")
-        .stdout(Stdio::piped())
-        .stderr(log)
-        .spawn()
-        .expect("start serve");
-    let lines = BufReader::new(child.stdout.take().expect("stdout"));
-    let (mut key, mut address) = (None, None);
-    for line in lines.lines().map_while(Result::ok) {
-        if line.starts_with("cp_live_") {
-            key = Some(line.trim().to_owned());
-        }
-        if let Some(rest) = line.strip_prefix("Try: curl") {
-            address = rest.split("://").nth(1).and_then(|a| a.split('/').next()).map(str::to_owned);
-            break;
-        }
-    }
-    (child, address.expect("address"), key.expect("key"))
+    let env = [
+        ("DATABASE_URL", database),
+        ("CARBONPASS_WEBHOOKS__ALLOW_INSECURE_TARGETS", "true"),
+        ("CARBONPASS_WEBHOOKS__LEASE_SECS", LEASE_SECS),
+        ("CARBONPASS_WEBHOOKS__CONCURRENCY", "4"),
+        ("CARBONPASS_WEBHOOKS__PER_ENDPOINT_CONCURRENCY", "4"),
+    ];
+    let server = DemoServer::start(BIN, data, &env, log.into());
+    (server.child, server.address, server.key)
 }
 
 /// An endpoint for `bill.uploaded` delivering to `url`: its id.

@@ -20,10 +20,12 @@ use rand::distr::Alphanumeric;
 use tempfile::TempDir;
 
 mod certificates;
+mod demo_server;
 mod private_postgres;
 mod receiver;
 
 pub use certificates::TestCertificate;
+pub use demo_server::DemoServer;
 pub use private_postgres::PrivatePostgres;
 pub use receiver::{Received, Receiver};
 

@@ -17,6 +17,11 @@ pub struct RateQuota {
 }
 
 impl RateQuota {
+    /// `burst` at once, refilled at `per_minute`; `None` if either is zero.
+    pub fn new(per_minute: u32, burst: u32) -> Option<Self> {
+        Some(Self { per_minute: NonZeroU32::new(per_minute)?, burst: NonZeroU32::new(burst)? })
+    }
+
     /// The time one request's allowance takes to come back.
     pub fn refill_interval(self) -> Duration {
         Duration::from_nanos(60_000_000_000 / u64::from(self.per_minute.get()))
@@ -101,10 +106,13 @@ mod tests {
     use super::*;
 
     fn quota(per_minute: u32, burst: u32) -> RateQuota {
-        RateQuota {
-            per_minute: NonZeroU32::new(per_minute).expect("non-zero"),
-            burst: NonZeroU32::new(burst).expect("non-zero"),
-        }
+        RateQuota::new(per_minute, burst).expect("non-zero")
+    }
+
+    #[test]
+    fn a_quota_is_never_zero() {
+        assert!(RateQuota::new(0, 1).is_none() && RateQuota::new(1, 0).is_none());
+        assert_eq!(RateQuota::new(60, 5).map(|q| (q.per_minute.get(), q.burst.get())), Some((60, 5)));
     }
 
     #[test]

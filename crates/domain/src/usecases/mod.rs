@@ -203,10 +203,7 @@ pub(crate) mod test_support {
     /// The allowances tests run with: business 60 a minute (burst 10), partner 600 (burst
     /// 100), unauthenticated 30 (burst 5).
     pub fn quotas() -> RateQuotas {
-        let quota = |per_minute, burst| crate::model::RateQuota {
-            per_minute: std::num::NonZeroU32::new(per_minute).expect("non-zero"),
-            burst: std::num::NonZeroU32::new(burst).expect("non-zero"),
-        };
+        let quota = |per_minute, burst| crate::model::RateQuota::new(per_minute, burst).expect("non-zero");
         RateQuotas { business: quota(60, 10), partner: quota(600, 100), unauthenticated: quota(30, 5) }
     }
 
