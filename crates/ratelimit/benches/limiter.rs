@@ -37,6 +37,7 @@ fn per_process(c: &mut Criterion) {
 fn shared(c: &mut Criterion) {
     let url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let _inside = runtime.enter();
     let Ok(limiter) = Shared::new(&url, "carbonpass:bench:") else { return };
     if runtime.block_on(limiter.check()) != carbonpass_domain::model::LimiterMode::Shared {
         eprintln!("redis at {url} does not answer: the shared case is skipped");

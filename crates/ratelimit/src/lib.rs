@@ -111,6 +111,7 @@ pub struct Shared {
 impl Shared {
     /// A limiter sharing buckets through the Redis at `url`, under keys starting with `prefix`.
     /// Connects lazily: call [`check`](Self::check) to learn at start-up whether Redis answers.
+    /// Call it inside a Tokio runtime (its connection manager starts a task there).
     pub fn new(url: &str, prefix: &str) -> Result<Self, String> {
         let redis = RedisBuckets::new(url, prefix).map_err(|e| format!("invalid redis_url: {e}"))?;
         Ok(Self { redis, local: PerProcess::default(), outage: Mutex::new(None) })
