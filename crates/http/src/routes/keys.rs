@@ -37,7 +37,10 @@ pub(crate) async fn list(state: web::Data<HttpState>, caller: Authenticated) -> 
     request_body = CreateKeyIn,
     security(("bearerAuth" = [])),
     responses((status = 201, description = "The new key, with its secret.", body = Envelope<CreatedKeyOut>,
-        links(("revokeKey" = (operation_id = "revokeKey", parameters(("id" = "$response.body#/data/id")))))))
+        links(
+            ("revokeKey" = (operation_id = "revokeKey", parameters(("id" = "$response.body#/data/id")))),
+            ("rollKey" = (operation_id = "rollKey", parameters(("id" = "$response.body#/data/id"))))
+        )))
 )]
 pub(crate) async fn create(
     state: web::Data<HttpState>,
