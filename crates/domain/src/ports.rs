@@ -164,6 +164,9 @@ pub trait RateLimiter: Send + Sync {
     /// Whether the key with this hash was accepted a few minutes ago or less.
     fn vouched(&self, key: &KeyHash) -> bool;
 
+    /// Forgets that the key with this hash was accepted: it was just refused (revoked, expired).
+    fn forget(&self, key: &KeyHash);
+
     /// Where buckets are kept now (a shared limiter that lost its store checks it again).
     async fn mode(&self) -> LimiterMode;
 }

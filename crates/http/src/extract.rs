@@ -75,26 +75,30 @@ pub(crate) async fn admit(req: &HttpRequest) -> Result<Principal, ApiError> {
         .app_data::<web::Data<HttpState>>()
         .cloned()
         .ok_or_else(|| DomainError::Internal("HttpState is not registered".into()))?;
-    let token = bearer_token(req.headers())?;
-    let company = chosen_company(req.headers())?;
     // The connection's own address: a forwarded-for header is the client's to write.
     let client = req.peer_addr().map(|address| address.ip().to_string());
-    let credentials = Credentials { token: token.as_deref(), company: company.as_deref(), client: client.as_deref() };
-    let admitted = state.services.authenticate(credentials, Utc::now()).await;
-    // The bucket goes on the response, whatever the handler answers.
-    match &admitted {
-        Ok(admission) => {
-            if let Some(status) = admission.rate_limit {
-                req.extensions_mut().insert(status);
-            }
-            req.extensions_mut().insert(admission.principal.clone());
-        }
+    // A token that cannot even be read counts against the address like a wrong one.
+    let token =
+        bearer_token(req.headers()).map_err(|refusal| state.services.refuse_client(client.as_deref(), refusal))?;
+    let credentials = Credentials { token: token.as_deref(), client: client.as_deref() };
+    let admission = match state.services.authenticate(credentials, Utc::now()).await {
+        Ok(admission) => admission,
         Err(DomainError::RateLimited(status)) => {
-            req.extensions_mut().insert(*status);
+            req.extensions_mut().insert(status);
+            return Err(DomainError::RateLimited(status).into());
         }
-        Err(_) => {}
+        Err(refusal) => return Err(refusal.into()),
+    };
+    // The bucket goes on the response from here on, whatever it turns out to be.
+    if let Some(status) = admission.rate_limit {
+        req.extensions_mut().insert(status);
     }
-    Ok(admitted?.principal)
+    let principal = match chosen_company(req.headers())? {
+        None => admission.principal,
+        Some(company) => state.services.act_for(&admission, &company).await?,
+    };
+    req.extensions_mut().insert(principal.clone());
+    Ok(principal)
 }
 
 impl FromRequest for Authenticated {
@@ -207,7 +211,9 @@ impl<T: serde::de::DeserializeOwned + 'static> FromRequest for OptionalJsonObjec
         use actix_web::http::header::{CONTENT_LENGTH, TRANSFER_ENCODING};
         let headers = req.headers();
         let empty = !headers.contains_key(TRANSFER_ENCODING)
-            && headers.get(CONTENT_LENGTH).is_none_or(|length| length.as_bytes() == b"0");
+            && headers
+                .get(CONTENT_LENGTH)
+                .is_none_or(|length| length.to_str().ok().and_then(|l| l.trim().parse::<u64>().ok()) == Some(0));
         if empty {
             return Box::pin(async { Ok(OptionalJsonObject(None)) });
         }

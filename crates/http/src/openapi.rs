@@ -272,10 +272,17 @@ impl utoipa::Modify for Conventions {
                 if authenticated {
                     with_company_choice(operation);
                 }
-                for response in operation.responses.responses.values_mut() {
+                if operation.operation_id.as_deref() == Some("rollKey")
+                    && let Some(RefOr::T(body)) = operation.request_body.as_mut()
+                {
+                    // The grace period has a default: the body may be left out.
+                    body.required = Some(utoipa::openapi::Required::False);
+                }
+                for (status, response) in operation.responses.responses.iter_mut() {
                     if let RefOr::T(response) = response {
                         with_request_id(response);
-                        if authenticated {
+                        // Refusals of the key itself (401, 403) come before any bucket is counted.
+                        if authenticated && status != "401" && status != "403" {
                             with_rate_limit(response);
                         }
                     }

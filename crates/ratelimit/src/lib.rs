@@ -44,6 +44,8 @@ impl RateLimiter for Unlimited {
         false
     }
 
+    fn forget(&self, _key: &KeyHash) {}
+
     async fn mode(&self) -> LimiterMode {
         LimiterMode::Off
     }
@@ -88,6 +90,10 @@ impl RateLimiter for PerProcess {
 
     fn vouched(&self, key: &KeyHash) -> bool {
         self.clients.vouched(&key.0)
+    }
+
+    fn forget(&self, key: &KeyHash) {
+        self.clients.forget(&key.0);
     }
 
     async fn mode(&self) -> LimiterMode {
@@ -188,6 +194,10 @@ impl RateLimiter for Shared {
 
     fn vouched(&self, key: &KeyHash) -> bool {
         self.local.vouched(key)
+    }
+
+    fn forget(&self, key: &KeyHash) {
+        self.local.forget(key);
     }
 
     async fn mode(&self) -> LimiterMode {

@@ -154,6 +154,11 @@ impl ClientGuard {
         }
     }
 
+    pub fn forget(&self, key: &str) {
+        let mut vouched = self.vouched_until.lock().unwrap_or_else(PoisonError::into_inner);
+        vouched.remove(key);
+    }
+
     pub fn vouched(&self, key: &str) -> bool {
         let vouched = self.vouched_until.lock().unwrap_or_else(PoisonError::into_inner);
         vouched.get(key).is_some_and(|until| *until > Instant::now())
@@ -169,8 +174,16 @@ impl ClientGuard {
             let mut vouched = self.vouched_until.lock().unwrap_or_else(PoisonError::into_inner);
             vouched.retain(|_, until| *until > now);
         }
-        if let Some(wait) = status.retry_after {
-            refused.insert(client.to_owned(), (Instant::now() + wait, status));
+        // Refused from the request that empties the bucket until the next cell is back, so each
+        // refill lets exactly one more lookup through (not one, then one to find it empty).
+        let wait = match status.retry_after {
+            Some(wait) => Some(wait),
+            None if status.remaining == 0 => Some(quota.refill_interval()),
+            None => None,
+        };
+        if let Some(wait) = wait {
+            let refusal = RateLimitStatus { retry_after: Some(wait), ..status };
+            refused.insert(client.to_owned(), (Instant::now() + wait, refusal));
         }
     }
 }
@@ -240,10 +253,9 @@ mod tests {
         let q = quota(60, 2);
         assert!(guard.refused("192.0.2.1").is_none());
         guard.count("192.0.2.1", q);
+        assert!(guard.refused("192.0.2.1").is_none(), "one failure is within the burst");
         guard.count("192.0.2.1", q);
-        assert!(guard.refused("192.0.2.1").is_none(), "two failures are within the burst");
-        guard.count("192.0.2.1", q);
-        let refused = guard.refused("192.0.2.1").expect("refused after the third");
+        let refused = guard.refused("192.0.2.1").expect("refused once the second emptied the bucket");
         assert!(refused.retry_after.is_some_and(|wait| wait <= Duration::from_secs(1)));
         assert!(guard.refused("192.0.2.2").is_none(), "other addresses are not");
     }
@@ -256,5 +268,7 @@ mod tests {
         guard.vouch("hash-a");
         assert!(guard.vouched("hash-a"));
         assert!(!guard.vouched("hash-b"));
+        guard.forget("hash-a");
+        assert!(!guard.vouched("hash-a"), "a key refused since is forgotten");
     }
 }

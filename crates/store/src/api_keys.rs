@@ -33,6 +33,12 @@ macro_rules! key_check {
             api_keys::expires_at,
             companies::plan,
             companies::revision,
+            // One quota per user: a member of a Partner-plan company has the Partner allowance
+            // whichever of their keys they use (the membership key's first column is the user).
+            diesel::dsl::sql::<diesel::sql_types::Bool>(
+                "EXISTS (SELECT 1 FROM company_memberships m JOIN companies c ON c.id = m.company_id \
+                 WHERE m.user_id = api_keys.user_id AND c.plan = 'partner')",
+            ),
         ))
     };
 }
@@ -99,6 +105,7 @@ struct KeyCheckRow {
     expires_at: Option<NaiveDateTime>,
     plan: String,
     revision: i64,
+    partner_user: bool,
 }
 
 impl TryFrom<KeyCheckRow> for StoredKey {
@@ -115,6 +122,7 @@ impl TryFrom<KeyCheckRow> for StoredKey {
             expires_at,
             plan,
             revision,
+            partner_user,
         } = row;
         Ok(StoredKey {
             id: ApiKeyId::parse(&id).ok_or_else(|| corrupt("key id", &id))?,
@@ -126,6 +134,7 @@ impl TryFrom<KeyCheckRow> for StoredKey {
             expires_at: expires_at.map(from_db_time),
             last_used_at: last_used_at.map(from_db_time),
             plan: plan.parse::<Plan>().map_err(|_| corrupt("plan", &plan))?,
+            partner_user,
             data_version: DataVersion(revision),
         })
     }

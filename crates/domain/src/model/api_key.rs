@@ -84,8 +84,11 @@ pub struct StoredKey {
     /// Set once the key was rolled: it works until then.
     pub expires_at: Option<DateTime<Utc>>,
     pub last_used_at: Option<DateTime<Utc>>,
-    /// The plan of the company the key was issued for: it sets API access and the rate limit.
+    /// The plan of the company the key was issued for: whether it has API access.
     pub plan: Plan,
+    /// Whether the key's user belongs to a Partner-plan company: then their one bucket has the
+    /// Partner allowance, whichever of their keys is used (one bucket per user, one quota).
+    pub partner_user: bool,
     /// The current version of the tenant's data, read in the same lookup.
     pub data_version: DataVersion,
 }
@@ -122,6 +125,8 @@ pub struct Admission {
     pub principal: Principal,
     /// The caller's bucket after this request; `None` when limits are off.
     pub rate_limit: Option<super::RateLimitStatus>,
+    /// The plan of the company the key was issued for (only Partner keys choose another).
+    pub plan: Plan,
 }
 
 /// Who is calling, once their key has been accepted: the tenant every port call is scoped to.
@@ -134,6 +139,9 @@ pub struct Principal {
     /// The data space the key was issued for. A user's keys are theirs, wherever they act: key
     /// management stays here whatever company a request chooses.
     pub key_company_id: CompanyId,
+    /// Set when the calling key was rolled: it works until then, but manages no keys (a leaked
+    /// key must not outlive its roll by minting or rolling others).
+    pub key_expires_at: Option<DateTime<Utc>>,
     pub mode: KeyMode,
     /// The version of the tenant's data when the key was checked: a read for this request must
     /// see data at least this new.

@@ -48,6 +48,7 @@ impl Services {
         principal: &Principal,
         name: &str,
     ) -> Result<(ApiKeyRecord, GeneratedKey), DomainError> {
+        manages_keys(principal)?;
         // A key made through the API says what it is for: its owner will see a list of them.
         let name = validate_key_name(name)?;
         if name.is_empty() {
@@ -86,6 +87,7 @@ impl Services {
         grace_hours: Option<i64>,
         now: DateTime<Utc>,
     ) -> Result<(ApiKeyRecord, ApiKeyRecord, GeneratedKey), DomainError> {
+        manages_keys(principal)?;
         self.roll(&principal.key_company_id, &principal.user_id, principal.mode, id, grace_hours, now).await
     }
 
@@ -131,6 +133,7 @@ impl Services {
         id: &ApiKeyId,
         now: DateTime<Utc>,
     ) -> Result<ApiKeyRecord, DomainError> {
+        manages_keys(principal)?;
         self.keys.revoke_key(&principal.key_company_id, &principal.user_id, id, now).await
     }
 
@@ -149,6 +152,20 @@ impl Services {
     /// Every key of a user, for an operator.
     pub async fn list_keys(&self, owner: &UserId) -> Result<Vec<ApiKeyRecord>, DomainError> {
         self.keys.list_user_keys(owner).await
+    }
+}
+
+/// A rolled key works until its grace period ends, to be replaced, but creates, rolls and
+/// revokes no keys: a leaked key must not outlive its roll by minting a key that never expires.
+fn manages_keys(principal: &Principal) -> Result<(), DomainError> {
+    match principal.key_expires_at {
+        Some(expiry) => Err(DomainError::Conflict {
+            message: format!(
+                "this key was rolled and stops working at {}; manage keys with its replacement",
+                expiry.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            ),
+        }),
+        None => Ok(()),
     }
 }
 
@@ -228,6 +245,7 @@ mod tests {
             user_id: UserId::parse("usr_u").expect("id"),
             company_id: CompanyId::parse(company).expect("id"),
             key_company_id: CompanyId::parse(company).expect("id"),
+            key_expires_at: None,
             mode,
             data_version: crate::model::DataVersion(0),
         }
@@ -331,6 +349,21 @@ mod tests {
             name: "ci".into(),
         })
         .expect("record")
+    }
+
+    #[test]
+    fn a_rolled_key_manages_no_keys() {
+        let mut m = Mocks::default();
+        m.keys.expect_insert_key().never();
+        m.keys.expect_roll_key().never();
+        m.keys.expect_revoke_key().never();
+        let services = m.into_services();
+        let rolled = Principal { key_expires_at: Some(Utc::now()), ..principal(KeyMode::Live, "comp_live") };
+        let id = ApiKeyId::parse("key_other").expect("id");
+        let conflict = |r: Result<_, DomainError>| matches!(r, Err(DomainError::Conflict { .. }));
+        assert!(conflict(pollster::block_on(services.issue_key_as(&rolled, "more")).map(|_| ())));
+        assert!(conflict(pollster::block_on(services.roll_key_as(&rolled, &id, None, Utc::now())).map(|_| ())));
+        assert!(conflict(pollster::block_on(services.revoke_key_as(&rolled, &id, Utc::now())).map(|_| ())));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use chrono::{DateTime, TimeDelta, Utc};
 
 use super::Services;
-use crate::model::{Admission, CompanyId, DataVersion, Plan, Principal, StoredKey};
+use crate::model::{Admission, CompanyId, Plan, PresentedKey, Principal, StoredKey};
 use crate::{AuthFailure, DomainError};
 
 /// `last used` is kept to the minute: recording every request would turn each read into a write.
@@ -15,50 +15,50 @@ pub const LAST_USED_GRANULARITY: TimeDelta = TimeDelta::seconds(60);
 pub struct Credentials<'a> {
     /// The bearer token; `None` when the request carried none.
     pub token: Option<&'a str>,
-    /// The `CarbonPass-Company` header: the live company to act on, for a user who serves
-    /// several (Partner plan). `None`: the company the key was issued for.
-    pub company: Option<&'a str>,
     /// The client's network address, which requests without a valid key are limited by.
     pub client: Option<&'a str>,
 }
 
 impl Services {
     /// Decides on a request's credentials. Refuses, in this order: a client address that used
-    /// up its allowance of unauthenticated requests (`RateLimited`, before any lookup); missing,
-    /// malformed, unknown, revoked and expired keys (`Unauthenticated`, each counted against the
-    /// client address); keys of companies whose plan has no API access (`PlanRequired`); a user
-    /// whose bucket is empty (`RateLimited`); a company the user does not serve (`NotFound`).
+    /// up its allowance of unauthenticated requests (`RateLimited`, before any lookup, unless the
+    /// key was accepted lately); missing, malformed, unknown, revoked and expired keys
+    /// (`Unauthenticated`) and keys of companies whose plan has no API access (`PlanRequired`),
+    /// each counted against the client address; a user whose bucket is empty (`RateLimited`).
     pub async fn authenticate(
         &self,
         credentials: Credentials<'_>,
         now: DateTime<Utc>,
     ) -> Result<Admission, DomainError> {
+        let presented = credentials.token.and_then(|token| self.codec.parse(token));
         if let Some(client) = credentials.client
             && let Some(refused) = self.limiter.client_refused(client)
         {
             // Checking form and checksum and hashing cost no lookup; a key accepted lately is
             // let through to be looked up (and judged) again.
-            let vouched = credentials
-                .token
-                .and_then(|token| self.codec.parse(token))
-                .is_some_and(|presented| self.limiter.vouched(&presented.hash));
-            if !vouched {
+            if !presented.as_ref().is_some_and(|presented| self.limiter.vouched(&presented.hash)) {
                 return Err(DomainError::RateLimited(refused));
             }
         }
-        let stored = match self.identify(credentials.token, now).await {
-            Err(DomainError::Unauthenticated(failure)) => {
-                if let Some(client) = credentials.client {
+        let stored = match self.identify(credentials.token, presented.as_ref(), now).await {
+            Err(err @ (DomainError::Unauthenticated(_) | DomainError::PlanRequired { .. })) => {
+                if let Some(presented) = &presented {
+                    self.limiter.forget(&presented.hash);
+                }
+                // Looked up, so answered as what it is, even from an address refused since
+                // (a key vouched for got this far).
+                if let Some(client) = credentials.client
+                    && self.limiter.client_refused(client).is_none()
+                {
                     self.limiter.count_client(client, self.rate_quotas.unauthenticated);
                 }
-                return Err(DomainError::Unauthenticated(failure));
+                return Err(err);
             }
             other => other?,
         };
-        let quota = self
-            .rate_quotas
-            .for_plan(stored.plan)
-            .ok_or(DomainError::PlanRequired { plan: stored.plan.to_string() })?;
+        let quota =
+            if stored.partner_user { Some(self.rate_quotas.partner) } else { self.rate_quotas.for_plan(stored.plan) };
+        let quota = quota.ok_or(DomainError::PlanRequired { plan: stored.plan.to_string() })?;
         let rate_limit = self.limiter.admit(&stored.user_id, quota).await;
         if let Some(status) = rate_limit
             && !status.admitted()
@@ -73,25 +73,40 @@ impl Services {
             // records it; the adapter logs why this one could not.
             let _best_effort = self.keys.record_key_use(&stored.company_id, &stored.id, now).await;
         }
-        let (company_id, data_version) = match credentials.company {
-            None => (stored.company_id.clone(), stored.data_version),
-            Some(chosen) => self.chosen_space(&stored, chosen).await?,
-        };
         let principal = Principal {
             key_id: stored.id,
             user_id: stored.user_id,
-            company_id,
+            company_id: stored.company_id.clone(),
             key_company_id: stored.company_id,
+            key_expires_at: stored.expires_at,
             mode: stored.mode,
-            data_version,
+            data_version: stored.data_version,
         };
-        Ok(Admission { principal, rate_limit })
+        Ok(Admission { principal, rate_limit, plan: stored.plan })
     }
 
-    /// The stored key a token names, if it is valid now.
-    async fn identify(&self, token: Option<&str>, now: DateTime<Utc>) -> Result<StoredKey, DomainError> {
-        let token = token.ok_or(DomainError::Unauthenticated(AuthFailure::Missing))?;
-        let presented = self.codec.parse(token).ok_or(DomainError::Unauthenticated(AuthFailure::Malformed))?;
+    /// A request refused before (or instead of) a lookup of its key: counted against its client
+    /// address like any request without a valid key, and refused as out of allowance if the
+    /// address already is. For refusals found at the edge too (a second `Authorization` header,
+    /// another scheme than Bearer).
+    pub fn refuse_client(&self, client: Option<&str>, refusal: DomainError) -> DomainError {
+        let Some(client) = client else { return refusal };
+        if let Some(refused) = self.limiter.client_refused(client) {
+            return DomainError::RateLimited(refused);
+        }
+        self.limiter.count_client(client, self.rate_quotas.unauthenticated);
+        refusal
+    }
+
+    /// The stored key a token names, if it is valid now and has API access.
+    async fn identify(
+        &self,
+        token: Option<&str>,
+        presented: Option<&PresentedKey>,
+        now: DateTime<Utc>,
+    ) -> Result<StoredKey, DomainError> {
+        token.ok_or(DomainError::Unauthenticated(AuthFailure::Missing))?;
+        let presented = presented.ok_or(DomainError::Unauthenticated(AuthFailure::Malformed))?;
         let stored = self
             .keys
             .find_key_by_hash(&presented.hash)
@@ -104,20 +119,26 @@ impl Services {
         if stored.expires_at.is_some_and(|expiry| expiry <= now) {
             return Err(DomainError::Unauthenticated(AuthFailure::Expired));
         }
+        if !stored.plan.has_api_access() {
+            return Err(DomainError::PlanRequired { plan: stored.plan.to_string() });
+        }
         Ok(stored)
     }
 
-    /// The data space of the live company `chosen` for the key's user and mode. Any key may name
-    /// its own company; only keys of Partner-plan companies may name another, one their user
-    /// serves. Anything else is not found, as if the company did not exist.
-    async fn chosen_space(&self, key: &StoredKey, chosen: &str) -> Result<(CompanyId, DataVersion), DomainError> {
+    /// The principal of an admitted request that names the live company `chosen`
+    /// (`CarbonPass-Company`): its data space for the key's mode. Any key may name the company
+    /// it was issued for; only keys of Partner-plan companies may name another, one their user
+    /// serves. Anything else is not found, as if the company did not exist. Keys stay the key's
+    /// company's (`key_company_id`).
+    pub async fn act_for(&self, admission: &Admission, chosen: &str) -> Result<Principal, DomainError> {
+        let key = &admission.principal;
         let not_found = || DomainError::not_found("company");
         let chosen = CompanyId::parse(chosen).ok_or_else(not_found)?;
         let (space, version) = self.users.data_space(&key.user_id, &chosen, key.mode).await?.ok_or_else(not_found)?;
-        if space != key.company_id && key.plan != Plan::Partner {
+        if space != key.key_company_id && admission.plan != Plan::Partner {
             return Err(not_found());
         }
-        Ok((space, version))
+        Ok(Principal { company_id: space, data_version: version, ..key.clone() })
     }
 }
 
@@ -150,6 +171,7 @@ mod tests {
             expires_at: None,
             last_used_at,
             plan,
+            partner_user: plan == Plan::Partner,
             data_version: DataVersion(7),
         }
     }
@@ -176,12 +198,13 @@ mod tests {
         m.limiter.expect_count_client().returning(|_, _| ());
         m.limiter.expect_admit().returning(|_, _| Some(status(9, false)));
         m.limiter.expect_vouch().returning(|_| ());
+        m.limiter.expect_forget().returning(|_| ());
         m.keys.expect_record_key_use().returning(|_, _, _| Ok(()));
         m
     }
 
     fn with_token(token: Option<&str>) -> Credentials<'_> {
-        Credentials { token, company: None, client: Some("192.0.2.7") }
+        Credentials { token, client: Some("192.0.2.7") }
     }
 
     fn failure(result: Result<Admission, DomainError>) -> Option<AuthFailure> {
@@ -244,6 +267,7 @@ mod tests {
         m.keys.expect_find_key_by_hash().returning(|_| Ok(None));
         m.limiter.expect_client_refused().returning(|_| None);
         m.limiter.expect_count_client().times(1).returning(|_, _| ());
+        m.limiter.expect_forget().withf(|hash| hash.0 == "h1").times(1).returning(|_| ());
         let result = pollster::block_on(m.into_services().authenticate(with_token(Some("cp_live_x")), now()));
         assert_eq!(failure(result), Some(AuthFailure::Unknown));
     }
@@ -266,14 +290,28 @@ mod tests {
     }
 
     #[test]
-    fn a_starter_plan_needs_an_upgrade_and_costs_no_allowance() {
+    fn a_starter_plan_needs_an_upgrade_and_counts_against_the_address_not_a_bucket() {
         let mut m = mocks_with(Some(stored(Plan::Starter, false, Some(now()))));
         m.limiter.checkpoint();
         m.limiter.expect_client_refused().returning(|_| None);
-        m.limiter.expect_vouch().returning(|_| ());
+        m.limiter.expect_forget().returning(|_| ());
+        m.limiter.expect_count_client().times(1).returning(|_, _| ());
         m.limiter.expect_admit().never();
+        m.limiter.expect_vouch().never();
         let result = pollster::block_on(m.into_services().authenticate(with_token(Some("cp_live_good")), now()));
         assert!(matches!(result, Err(DomainError::PlanRequired { plan }) if plan == "starter"));
+    }
+
+    #[test]
+    fn a_partner_users_every_key_draws_on_the_partner_allowance() {
+        let business_key = StoredKey { partner_user: true, ..stored(Plan::Business, false, Some(now())) };
+        let mut m = mocks_with(Some(business_key));
+        m.limiter.checkpoint();
+        m.limiter.expect_client_refused().returning(|_| None);
+        m.limiter.expect_vouch().returning(|_| ());
+        m.limiter.expect_admit().withf(|_, quota| *quota == quotas().partner).times(1).returning(|_, _| None);
+        let admission = pollster::block_on(m.into_services().authenticate(with_token(Some("cp_live_good")), now()));
+        assert_eq!(admission.expect("accepted").plan, Plan::Business, "API access is still the key's company's");
     }
 
     #[test]
@@ -360,8 +398,12 @@ mod tests {
         assert!(matches!(result, Err(DomainError::Unavailable(_))));
     }
 
-    fn choosing(company: &str) -> Credentials<'_> {
-        Credentials { token: Some("cp_live_good"), company: Some(company), client: None }
+    /// The partner key's admission, then the principal for `company`.
+    fn choosing(m: Mocks, company: &str) -> Result<Principal, DomainError> {
+        let services = m.into_services();
+        let admission =
+            pollster::block_on(services.authenticate(with_token(Some("cp_live_good")), now())).expect("admitted");
+        pollster::block_on(services.act_for(&admission, company))
     }
 
     #[test]
@@ -374,8 +416,7 @@ mod tests {
             })
             .times(1)
             .returning(|_, _, _| Ok(Some((CompanyId::parse("comp_client").expect("id"), DataVersion(40)))));
-        let admission = pollster::block_on(m.into_services().authenticate(choosing("comp_client"), now()));
-        let principal = admission.expect("accepted").principal;
+        let principal = choosing(m, "comp_client").expect("accepted");
         assert_eq!(principal.company_id.as_str(), "comp_client");
         assert_eq!(principal.key_company_id.as_str(), "comp_c1", "keys stay the key's company's");
         assert_eq!(principal.data_version, DataVersion(40));
@@ -383,36 +424,33 @@ mod tests {
     }
 
     #[test]
-    fn a_company_the_user_does_not_serve_is_not_found_and_still_costs_allowance() {
+    fn a_company_the_user_does_not_serve_is_not_found() {
         let mut m = mocks_with(Some(stored(Plan::Partner, false, Some(now()))));
         m.users.expect_data_space().returning(|_, _, _| Ok(None));
-        m.limiter.checkpoint();
-        m.limiter.expect_client_refused().returning(|_| None);
-        m.limiter.expect_vouch().returning(|_| ());
-        m.limiter.expect_admit().times(1).returning(|_, _| Some(status(9, false)));
-        let result = pollster::block_on(m.into_services().authenticate(choosing("comp_other"), now()));
+        let result = choosing(m, "comp_other");
         assert!(matches!(result, Err(DomainError::NotFound { entity: "company" })));
     }
 
     #[test]
     fn a_header_that_is_no_company_id_is_not_found_without_a_lookup() {
-        let mut m = mocks_with(Some(stored(Plan::Partner, false, Some(now()))));
-        m.users.expect_data_space().never();
-        let services = m.into_services();
         for header in ["", "usr_u1", "comp_", "comp_a b", "COMP_X"] {
-            let result = pollster::block_on(services.authenticate(choosing(header), now()));
+            let mut m = mocks_with(Some(stored(Plan::Partner, false, Some(now()))));
+            m.users.expect_data_space().never();
+            let result = choosing(m, header);
             assert!(matches!(result, Err(DomainError::NotFound { .. })), "{header:?}");
         }
     }
 
     #[test]
     fn only_partner_keys_may_name_a_company_other_than_their_own() {
+        let same = |m: &mut Mocks| {
+            m.users.expect_data_space().returning(|_, company, _| Ok(Some((company.clone(), DataVersion(1)))));
+        };
         let mut m = mocks_with(Some(stored(Plan::Business, false, Some(now()))));
-        m.users.expect_data_space().returning(|_, company, _| Ok(Some((company.clone(), DataVersion(1)))));
-        let services = m.into_services();
-        let own = pollster::block_on(services.authenticate(choosing("comp_c1"), now()));
-        assert_eq!(own.expect("its own company").principal.company_id.as_str(), "comp_c1");
-        let other = pollster::block_on(services.authenticate(choosing("comp_member_too"), now()));
-        assert!(matches!(other, Err(DomainError::NotFound { .. })));
+        same(&mut m);
+        assert_eq!(choosing(m, "comp_c1").expect("its own company").company_id.as_str(), "comp_c1");
+        let mut m = mocks_with(Some(stored(Plan::Business, false, Some(now()))));
+        same(&mut m);
+        assert!(matches!(choosing(m, "comp_member_too"), Err(DomainError::NotFound { .. })));
     }
 }

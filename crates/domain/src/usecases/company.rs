@@ -63,6 +63,7 @@ mod tests {
             user_id: UserId::parse("usr_u").expect("id"),
             company_id: CompanyId::parse("comp_mine").expect("id"),
             key_company_id: CompanyId::parse("comp_mine").expect("id"),
+            key_expires_at: None,
             mode: KeyMode::Live,
             data_version: DataVersion(0),
         };
@@ -85,6 +86,7 @@ mod tests {
             user_id: UserId::parse("usr_u").expect("id"),
             company_id: CompanyId::parse("comp_mine").expect("id"),
             key_company_id: CompanyId::parse("comp_mine").expect("id"),
+            key_expires_at: None,
             mode: KeyMode::Live,
             data_version: DataVersion(version),
         }

@@ -238,6 +238,7 @@ pub(crate) mod test_support {
             user_id: crate::model::UserId::parse("usr_u").expect("id"),
             company_id: crate::model::CompanyId::parse("comp_c").expect("id"),
             key_company_id: crate::model::CompanyId::parse("comp_c").expect("id"),
+            key_expires_at: None,
             mode: crate::model::KeyMode::Live,
             data_version: crate::model::DataVersion(1),
         }

@@ -21,8 +21,26 @@ pub(crate) struct CreateKeyIn {
 #[schema(as = RollKeyRequest)]
 pub(crate) struct RollKeyIn {
     /// How many hours the old key keeps working: 0 to 168 (a week); 24 when not sent.
-    #[schema(minimum = 0, maximum = 168, example = 24)]
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 168, example = 24)]
+    #[serde(default, deserialize_with = "whole_number")]
     pub grace_period_hours: Option<i64>,
+}
+
+/// A whole number as JSON Schema counts one: `78` and `78.0` alike (a JSON number with no
+/// fraction is an integer there, and clients in languages without integers send the second).
+fn whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
+    use serde::de::Error;
+    let Some(number) = Option::<serde_json::Number>::deserialize(deserializer)? else {
+        return Ok(None);
+    };
+    if let Some(whole) = number.as_i64() {
+        return Ok(Some(whole));
+    }
+    match number.as_f64() {
+        // Within ±2^53 every whole f64 is exact, and far wider than any value accepted.
+        Some(value) if value.fract() == 0.0 && value.abs() <= 9_007_199_254_740_992.0 => Ok(Some(value as i64)),
+        _ => Err(D::Error::custom(format!("expected a whole number in range, not {number}"))),
+    }
 }
 
 /// An API key, without its secret.
@@ -101,5 +119,26 @@ pub(crate) struct RolledKeyOut {
 impl CreatedKeyOut {
     pub fn new(record: ApiKeyRecord, key: GeneratedKey) -> Self {
         Self { record: record.into(), key: key.plaintext }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grace(body: &str) -> Result<Option<i64>, String> {
+        serde_json::from_str::<RollKeyIn>(body).map(|roll| roll.grace_period_hours).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn grace_periods_are_whole_numbers_however_written() {
+        assert_eq!(grace(r#"{"gracePeriodHours": 78}"#), Ok(Some(78)));
+        assert_eq!(grace(r#"{"gracePeriodHours": 78.0}"#), Ok(Some(78)));
+        assert_eq!(grace(r#"{"gracePeriodHours": -1}"#), Ok(Some(-1)), "the range is the domain's to judge");
+        assert_eq!(grace(r#"{"gracePeriodHours": null}"#), Ok(None));
+        assert_eq!(grace("{}"), Ok(None));
+        for bad in [r#"{"gracePeriodHours": 1.5}"#, r#"{"gracePeriodHours": "24"}"#, r#"{"gracePeriodHours": 1e300}"#] {
+            assert!(grace(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -80,7 +80,8 @@ pub(crate) async fn revoke(
     summary = "Roll an API key",
     description = "Replaces one of the caller's keys with a new one of the same name and mode, returned in `key` this once. \
         The old key keeps working for `gracePeriodHours` (default 24, at most 168; 0 ends it now), time to deploy the new one; \
-        the listing shows until when (`expiresAt`). A key can be rolled once: roll its replacement next time. The body may be omitted.",
+        the listing shows until when (`expiresAt`). A key can be rolled once: roll its replacement next time. The body may be omitted. \
+        A rolled key (in its grace period) creates, rolls and revokes no keys (409).",
     params(("id" = String, Path, description = "The key's id (`key_…`).")),
     request_body(content = RollKeyIn, description = "Optional."),
     security(("bearerAuth" = [])),

@@ -111,8 +111,14 @@ pub(crate) fn endpoints() -> Vec<Endpoint> {
         endpoint(POST, "/api/v1/crp/{id}/publish", crp::publish, &[NotFound, Conflict, CrpIncomplete]),
         endpoint(GET, "/api/v1/crp/{id}/pdf", crp::pdf, &[NotFound]),
         endpoint(GET, "/api/v1/keys", keys::list, &[]),
-        endpoint(POST, "/api/v1/keys", keys::create, &JSON_BODY),
-        endpoint(DELETE, "/api/v1/keys/{id}", keys::revoke, &[NotFound]),
+        // A rolled key in its grace period manages no keys (409).
+        endpoint(
+            POST,
+            "/api/v1/keys",
+            keys::create,
+            &[BadRequest, PayloadTooLarge, UnsupportedMediaType, RequestTimeout, Conflict],
+        ),
+        endpoint(DELETE, "/api/v1/keys/{id}", keys::revoke, &[NotFound, Conflict]),
         endpoint(
             POST,
             "/api/v1/keys/{id}/roll",

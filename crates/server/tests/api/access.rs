@@ -96,11 +96,18 @@ async fn a_partner_acts_on_the_client_company_they_choose(app: TestApp) {
     assert_ne!(sandbox["data"]["id"], client_id, "the client's sandbox twin, not its live data");
     let sandbox_bills = json_ok(as_company(&app, Method::GET, "/api/v1/bills", &test_key, client_id).await).await;
     assert_eq!(sandbox_bills["data"], json!([]), "live bills never reach the sandbox");
+    // A key issued to the partner for the client draws on the same bucket, the Partner allowance.
+    let client_key = app.issue(&partner.email, &client.company, KeyMode::Live).await;
+    let before = remaining(&app.get("/api/v1/company", &partner.key).await);
+    let res = app.get("/api/v1/company", &client_key).await;
+    assert_eq!(res.headers()["x-ratelimit-limit"], "10000", "the Partner allowance, not the client's Business one");
+    assert_eq!(remaining(&res), before - 1, "one bucket per user");
+    assert_eq!(json_ok(res).await["data"]["id"], client_id);
     // Keys are the partner's own wherever they act: the same listing with or without the header.
     let keys_here = json_ok(app.get("/api/v1/keys", &partner.key).await).await;
     let keys_there = json_ok(as_company(&app, Method::GET, "/api/v1/keys", &partner.key, client_id).await).await;
     assert_eq!(keys_here["data"], keys_there["data"]);
-    assert_eq!(keys_here["data"].as_array().map(Vec::len), Some(1));
+    assert_eq!(keys_here["data"].as_array().map(Vec::len), Some(1), "the key issued for the client is the client's");
     // The twin's own id is not a company anyone serves.
     let twin = sandbox["data"]["id"].as_str().expect("id").to_owned();
     let res = as_company(&app, Method::GET, "/api/v1/company", &test_key, &twin).await;
@@ -123,6 +130,7 @@ async fn the_company_header_on_every_route_refuses_companies_not_served(app: Tes
             let path = path.replace("{id}", "x_nothing");
             for company in [stranger.company.id.as_str(), "comp_doesnotexist", "not-an-id"] {
                 let res = as_company(&app, method.clone(), &path, &partner.key, company).await;
+                assert!(res.headers().contains_key("x-ratelimit-remaining"), "the request was counted: {path}");
                 let body = expect_error(res, StatusCode::NOT_FOUND, "not_found").await;
                 assert_eq!(body["message"], "Company not found.", "{method} {path} with {company}");
             }
@@ -226,6 +234,13 @@ async fn a_rolled_key_works_until_its_grace_period_ends(app: TestApp) {
     assert_eq!(time(&old["expiresAt"]), expiry);
     assert_eq!(old["name"], rolled["data"]["name"], "the replacement keeps the name");
 
+    // In its grace period the old key reads and writes data, but manages no keys.
+    let minted = post_json(&app, &tenant.key, "/api/v1/keys", r#"{"name": "escape"}"#).await;
+    expect_error(minted, StatusCode::CONFLICT, "conflict").await;
+    let new_id_now = rolled["data"]["id"].as_str().expect("id").to_owned();
+    expect_error(roll(&app, &tenant.key, &new_id_now, None).await, StatusCode::CONFLICT, "conflict").await;
+    let res = app.request(Method::DELETE, &format!("/api/v1/keys/{new_id_now}"), Some(&tenant.key)).await;
+    expect_error(res, StatusCode::CONFLICT, "conflict").await;
     // Rolled once: the next roll is of the replacement.
     expect_error(roll(&app, &new_key, &old_id, None).await, StatusCode::CONFLICT, "conflict").await;
     let new_id = rolled["data"]["id"].as_str().expect("id").to_owned();
