@@ -72,6 +72,11 @@ async fn services(settings: &Settings) -> Result<carbonpass_domain::usecases::Se
     let factors = startup::load_factors()?;
     // Operators' commands are not rate limited.
     let unlimited = std::sync::Arc::new(carbonpass_ratelimit::Unlimited);
+    // One connection: a command's statements run one after another anyway, and a pool that may
+    // open more keeps opening them in the background after the checkout that asked was served
+    // by another; a process exiting while libpq connects on another thread can crash in its
+    // exit handlers (seen under load: 7 of 5,706 commands against a busy PostgreSQL).
+    let settings = &Settings { pool_size: Some(1), ..settings.clone() };
     startup::services(
         startup::open_store(settings).await?,
         startup::open_blobs(settings)?,
