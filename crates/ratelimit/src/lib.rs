@@ -54,14 +54,14 @@ impl RateLimiter for Unlimited {
 /// Buckets in this process's memory.
 #[derive(Debug, Default)]
 pub struct PerProcess {
-    users: Buckets,
+    users: Buckets<UserId>,
     clients: ClientGuard,
 }
 
 impl PerProcess {
     fn admit_user(&self, user: &UserId, quota: RateQuota) -> RateLimitStatus {
         self.users.reclaim_when_due();
-        self.users.admit(user.as_str(), quota)
+        self.users.admit(user, quota)
     }
 
     /// How many user buckets are held (tests, benchmarks).

@@ -1,6 +1,7 @@
 //! Buckets kept in this process's memory, with governor's keyed GCRA.
 
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
@@ -11,16 +12,17 @@ use governor::middleware::StateInformationMiddleware;
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter};
 
-type Keyed = RateLimiter<String, DefaultKeyedStateStore<String>, DefaultClock, StateInformationMiddleware>;
+type Keyed<K> = RateLimiter<K, DefaultKeyedStateStore<K>, DefaultClock, StateInformationMiddleware>;
 
 /// How often idle buckets are dropped. A bucket is idle once it has refilled completely: it is
 /// then indistinguishable from a new one, so dropping it changes no decision.
 const RECLAIM_EVERY: Duration = Duration::from_secs(60);
 
-/// One keyed limiter per quota (plans differ), created on first use.
-#[derive(Debug, Default)]
-pub struct Buckets {
-    limiters: RwLock<Vec<(RateQuota, Arc<Keyed>)>>,
+/// One keyed limiter per quota (plans differ), created on first use. Keyed by what is counted
+/// (a user id, a client address), borrowed as it is: no key is copied to count a request.
+#[derive(Debug)]
+pub struct Buckets<K: Clone + Hash + Eq = String> {
+    limiters: RwLock<Vec<(RateQuota, Arc<Keyed<K>>)>>,
     /// When idle buckets were last dropped, in milliseconds since `started`.
     last_reclaim_ms: AtomicU64,
     started: OnceInstant,
@@ -36,8 +38,14 @@ impl Default for OnceInstant {
     }
 }
 
-impl Buckets {
-    fn limiter(&self, quota: RateQuota) -> Arc<Keyed> {
+impl<K: Clone + Hash + Eq> Default for Buckets<K> {
+    fn default() -> Self {
+        Self { limiters: RwLock::default(), last_reclaim_ms: AtomicU64::default(), started: OnceInstant::default() }
+    }
+}
+
+impl<K: Clone + Hash + Eq> Buckets<K> {
+    fn limiter(&self, quota: RateQuota) -> Arc<Keyed<K>> {
         let known = self.limiters.read().unwrap_or_else(PoisonError::into_inner);
         if let Some((_, limiter)) = known.iter().find(|(q, _)| *q == quota) {
             return limiter.clone();
@@ -56,11 +64,11 @@ impl Buckets {
     }
 
     /// Counts one request against `key`'s bucket of `quota`.
-    pub fn admit(&self, key: &str, quota: RateQuota) -> RateLimitStatus {
+    pub fn admit(&self, key: &K, quota: RateQuota) -> RateLimitStatus {
         let limiter = self.limiter(quota);
         let interval = quota.refill_interval();
         let burst = quota.burst.get();
-        match limiter.check_key(&key.to_owned()) {
+        match limiter.check_key(key) {
             Ok(snapshot) => {
                 let remaining = snapshot.remaining_burst_capacity();
                 // Exact to within one refill interval (the part of a cell already refilled).
@@ -166,7 +174,7 @@ impl ClientGuard {
 
     pub fn count(&self, client: &str, quota: RateQuota) {
         let swept = self.buckets.reclaim_when_due();
-        let status = self.buckets.admit(client, quota);
+        let status = self.buckets.admit(&client.to_owned(), quota);
         let mut refused = self.refused_until.lock().unwrap_or_else(PoisonError::into_inner);
         if swept {
             let now = Instant::now();
@@ -201,11 +209,11 @@ mod tests {
         let buckets = Buckets::default();
         let q = quota(60, 3);
         for remaining in [2, 1, 0] {
-            let status = buckets.admit("usr_a", q);
+            let status = buckets.admit(&"usr_a".to_owned(), q);
             assert_eq!((status.limit, status.remaining, status.retry_after), (3, remaining, None));
             assert_eq!(status.reset_after, Duration::from_secs(u64::from(3 - remaining)));
         }
-        let refused = buckets.admit("usr_a", q);
+        let refused = buckets.admit(&"usr_a".to_owned(), q);
         assert_eq!(refused.remaining, 0);
         let wait = refused.retry_after.expect("refused");
         assert!(wait > Duration::from_millis(900) && wait <= Duration::from_secs(1), "{wait:?}");
@@ -215,20 +223,20 @@ mod tests {
     #[test]
     fn buckets_are_per_key_and_per_quota() {
         let buckets = Buckets::default();
-        assert!(buckets.admit("usr_a", quota(60, 1)).admitted());
-        assert!(!buckets.admit("usr_a", quota(60, 1)).admitted());
-        assert!(buckets.admit("usr_b", quota(60, 1)).admitted(), "another key has its own bucket");
-        assert!(buckets.admit("usr_a", quota(60, 2)).admitted(), "another quota is another bucket");
+        assert!(buckets.admit(&"usr_a".to_owned(), quota(60, 1)).admitted());
+        assert!(!buckets.admit(&"usr_a".to_owned(), quota(60, 1)).admitted());
+        assert!(buckets.admit(&"usr_b".to_owned(), quota(60, 1)).admitted(), "another key has its own bucket");
+        assert!(buckets.admit(&"usr_a".to_owned(), quota(60, 2)).admitted(), "another quota is another bucket");
     }
 
     #[test]
     fn a_request_after_the_wait_is_admitted() {
         let buckets = Buckets::default();
         let q = quota(6000, 1); // one every 10 ms
-        assert!(buckets.admit("usr_a", q).admitted());
-        let wait = buckets.admit("usr_a", q).retry_after.expect("refused");
+        assert!(buckets.admit(&"usr_a".to_owned(), q).admitted());
+        let wait = buckets.admit(&"usr_a".to_owned(), q).retry_after.expect("refused");
         std::thread::sleep(wait);
-        assert!(buckets.admit("usr_a", q).admitted());
+        assert!(buckets.admit(&"usr_a".to_owned(), q).admitted());
     }
 
     #[test]
@@ -239,12 +247,12 @@ mod tests {
             buckets.admit(&format!("usr_{user}"), fast);
         }
         let slow = quota(1, 1); // a minute to refill
-        buckets.admit("usr_busy", slow);
+        buckets.admit(&"usr_busy".to_owned(), slow);
         assert_eq!(buckets.len(), 1001);
         std::thread::sleep(Duration::from_millis(20));
         buckets.reclaim();
         assert_eq!(buckets.len(), 1, "only the bucket still refilling is kept");
-        assert!(!buckets.admit("usr_busy", slow).admitted(), "and it still counts");
+        assert!(!buckets.admit(&"usr_busy".to_owned(), slow).admitted(), "and it still counts");
     }
 
     #[test]
