@@ -8,8 +8,8 @@ use std::pin::Pin;
 use actix_web::dev::Payload;
 use actix_web::http::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
-use carbonpass_domain::model::Principal;
-use carbonpass_domain::usecases::Credentials;
+use carbonpass_domain::model::{KeyHolder, Principal, Tenant};
+use carbonpass_domain::services::access::Credentials;
 use carbonpass_domain::{AuthFailure, DomainError};
 use chrono::Utc;
 
@@ -18,6 +18,18 @@ use crate::state::HttpState;
 
 #[derive(Debug, Clone)]
 pub struct Authenticated(pub Principal);
+
+impl Authenticated {
+    /// The data space the request acts on.
+    pub fn tenant(&self) -> Tenant {
+        self.0.tenant()
+    }
+
+    /// The caller as the holder of their own keys.
+    pub fn key_holder(&self) -> KeyHolder {
+        self.0.key_holder()
+    }
+}
 
 /// The header a user who serves several companies (Partner plan) names one with.
 pub const CARBONPASS_COMPANY: HeaderName = HeaderName::from_static("carbonpass-company");
@@ -79,9 +91,9 @@ pub(crate) async fn admit(req: &HttpRequest) -> Result<Principal, ApiError> {
     let client = req.peer_addr().map(|address| address.ip().to_string());
     // A token that cannot even be read counts against the address like a wrong one.
     let token =
-        bearer_token(req.headers()).map_err(|refusal| state.services.refuse_client(client.as_deref(), refusal))?;
+        bearer_token(req.headers()).map_err(|refusal| state.access.refuse_client(client.as_deref(), refusal))?;
     let credentials = Credentials { token: token.as_deref(), client: client.as_deref() };
-    let admission = match state.services.authenticate(credentials, Utc::now()).await {
+    let admission = match state.access.authenticate(credentials, Utc::now()).await {
         Ok(admission) => admission,
         Err(DomainError::RateLimited(status)) => {
             req.extensions_mut().insert(status);
@@ -95,7 +107,7 @@ pub(crate) async fn admit(req: &HttpRequest) -> Result<Principal, ApiError> {
     }
     let principal = match chosen_company(req.headers())? {
         None => admission.principal,
-        Some(company) => state.services.act_for(&admission, &company).await?,
+        Some(company) => state.access.act_for(&admission, &company).await?,
     };
     req.extensions_mut().insert(principal.clone());
     Ok(principal)

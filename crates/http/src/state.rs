@@ -1,12 +1,18 @@
-//! What every handler can reach: the use cases, and settings the server hands down.
+//! What every handler can reach: the service of each area, and settings the server hands down.
 
-use carbonpass_domain::usecases::Services;
+use carbonpass_domain::services::{Access, Bills, Health, Plans, Reports, Services, Tenants, Webhooks};
 
 pub use crate::middleware::body_deadline::BodyDeadlines;
 
 #[derive(Debug, Clone)]
 pub struct HttpState {
-    pub services: Services,
+    pub access: Access,
+    pub tenants: Tenants,
+    pub bills: Bills,
+    pub reports: Reports,
+    pub plans: Plans,
+    pub webhooks: Webhooks,
+    pub health: Health,
     /// Public origin of passport pages, such as `https://carbonpass.co` (no trailing slash).
     pub public_base_url: String,
     /// Largest bill file accepted, in bytes.
@@ -18,6 +24,30 @@ pub struct HttpState {
 }
 
 impl HttpState {
+    /// Every area's service side by side, with the settings the server hands down.
+    pub fn new(
+        services: Services,
+        public_base_url: String,
+        max_upload_bytes: u64,
+        body_deadlines: BodyDeadlines,
+        tls: bool,
+    ) -> Self {
+        let Services { access, tenants, bills, reports, plans, webhooks, health } = services;
+        Self {
+            access,
+            tenants,
+            bills,
+            reports,
+            plans,
+            webhooks,
+            health,
+            public_base_url,
+            max_upload_bytes,
+            body_deadlines,
+            tls,
+        }
+    }
+
     pub fn passport_url(&self, slug: &str) -> String {
         format!("{}/company/{slug}", self.public_base_url.trim_end_matches('/'))
     }

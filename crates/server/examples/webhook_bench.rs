@@ -19,9 +19,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use carbonpass_domain::model::{
-    CompanyId, EndpointId, MembershipRole, NewCompany, NewSite, NewUser, Passport, Plan, ReportingYearStart,
+    EndpointId, MembershipRole, NewCompany, NewSite, NewUser, Passport, Plan, ReportingYearStart, Tenant,
 };
-use carbonpass_domain::usecases::{CreateEndpoint, Services};
+use carbonpass_domain::services::Services;
+use carbonpass_domain::services::webhooks::CreateEndpoint;
 use carbonpass_server::Application;
 use carbonpass_server::settings::{Overrides, Settings};
 use carbonpass_testkit::{Backend, Receiver, TestDatabase};
@@ -47,7 +48,7 @@ async fn main() {
     }
 }
 
-async fn setup(db: &TestDatabase) -> (Services, Vec<Receiver>, Vec<EndpointId>, CompanyId) {
+async fn setup(db: &TestDatabase) -> (Services, Vec<Receiver>, Vec<EndpointId>, Tenant) {
     let data = tempfile::tempdir().expect("data").keep();
     let mut settings =
         Settings::load(&Overrides { data_dir: Some(data.clone()), ..Overrides::default() }).expect("default settings");
@@ -59,6 +60,7 @@ async fn setup(db: &TestDatabase) -> (Services, Vec<Receiver>, Vec<EndpointId>, 
     let services = app.services().clone();
     tokio::spawn(app.run_until_stopped());
     let company = services
+        .tenants
         .create_company(NewCompany {
             name: "Bench Ltd".into(),
             sector: "Manufacturing".into(),
@@ -71,29 +73,35 @@ async fn setup(db: &TestDatabase) -> (Services, Vec<Receiver>, Vec<EndpointId>, 
         .await
         .expect("company");
     services
+        .tenants
         .add_site(&company.id, NewSite { name: "HQ".into(), city: "Leeds".into(), employee_count: 10 })
         .await
         .expect("site");
-    let user = services.create_user(NewUser { email: "b@bench.example".into(), name: "B".into() }).await.expect("user");
-    services.add_member(&user.id, &company.id, MembershipRole::Owner).await.expect("member");
+    let user = services
+        .tenants
+        .create_user(NewUser { email: "b@bench.example".into(), name: "B".into() })
+        .await
+        .expect("user");
+    services.tenants.add_member(&user.id, &company.id, MembershipRole::Owner).await.expect("member");
+    let tenant = services.tenants.operator_tenant(&company.id, false).await.expect("tenant");
     let mut receivers = Vec::new();
     let mut endpoints = Vec::new();
     for _ in 0..RECEIVERS {
         let receiver = Receiver::start().await;
         let request =
             CreateEndpoint { url: receiver.url.clone(), events: vec!["bill.confirmed".into()], description: None };
-        let created = services.create_endpoint(&company.id, request, Utc::now()).await.expect("endpoint");
+        let created = services.webhooks.create_endpoint(&tenant, request, Utc::now()).await.expect("endpoint");
         endpoints.push(created.endpoint.id);
         receivers.push(receiver);
     }
-    (services, receivers, endpoints, company.id)
+    (services, receivers, endpoints, tenant)
 }
 
 /// Commits `events` pings over the endpoints (at `rate` per second, or as fast as possible) and
 /// waits for every one to arrive: (event id → start of its commit), and arrivals.
 async fn run(
     services: &Services,
-    company: &CompanyId,
+    company: &Tenant,
     endpoints: &[EndpointId],
     receivers: &[Receiver],
     events: usize,
@@ -118,8 +126,11 @@ async fn run(
                     tokio::time::sleep_until(due.into()).await;
                 }
                 let before = SystemTime::now();
-                let delivery =
-                    services.ping_endpoint(&company, &endpoints[i % endpoints.len()], Utc::now()).await.expect("ping");
+                let delivery = services
+                    .webhooks
+                    .ping_endpoint(&company, &endpoints[i % endpoints.len()], Utc::now())
+                    .await
+                    .expect("ping");
                 started_at.lock().await.insert(delivery.event_id.to_string(), before);
             }
         }));

@@ -3,13 +3,14 @@
 
 use carbonpass_domain::DomainError;
 use carbonpass_domain::calculation::{Scope, Unit};
+use carbonpass_domain::model::Tenant;
 use carbonpass_domain::model::company::slug_from_name;
 use carbonpass_domain::model::{
     ApiKeyId, CompanyId, KeyMode, MembershipRole, NewCompany, NewSite, NewUser, Passport, Plan, ReportingYearStart,
     User,
 };
 use carbonpass_domain::model::{BillCorrection, BillId, ConfirmBill, SessionId, parse_date, parse_decimal};
-use carbonpass_domain::usecases::{IssueKey, Services};
+use carbonpass_domain::services::Services;
 use chrono::Utc;
 
 use crate::cli::{
@@ -21,8 +22,13 @@ fn company_id(raw: &str) -> Result<CompanyId, DomainError> {
     CompanyId::parse(raw).ok_or(DomainError::not_found("company"))
 }
 
+/// The live data of the company an operator names (`--company`).
+async fn live(services: &Services, raw: &str) -> Result<Tenant, DomainError> {
+    services.tenants.operator_tenant(&company_id(raw)?, false).await
+}
+
 async fn user_by_email(services: &Services, email: &str) -> Result<User, DomainError> {
-    services.find_user_by_email(email).await?.ok_or(DomainError::not_found("user"))
+    services.tenants.find_user_by_email(email).await?.ok_or(DomainError::not_found("user"))
 }
 
 pub async fn company(services: &Services, command: CompanyCommand) -> Result<(), DomainError> {
@@ -35,6 +41,7 @@ pub async fn company(services: &Services, command: CompanyCommand) -> Result<(),
             };
             let slug = slug.unwrap_or_else(|| slug_from_name(&name));
             let company = services
+                .tenants
                 .create_company(NewCompany {
                     name,
                     sector,
@@ -51,7 +58,7 @@ pub async fn company(services: &Services, command: CompanyCommand) -> Result<(),
             );
         }
         CompanyCommand::List => {
-            for c in services.list_companies().await? {
+            for c in services.tenants.list_companies().await? {
                 println!("{}\t{}\t{}\t{}", c.id, c.plan, c.passport.slug, c.name);
             }
         }
@@ -61,7 +68,8 @@ pub async fn company(services: &Services, command: CompanyCommand) -> Result<(),
 
 pub async fn site(services: &Services, command: SiteCommand) -> Result<(), DomainError> {
     let SiteCommand::Create { company, name, city, employees } = command;
-    let site = services.add_site(&company_id(&company)?, NewSite { name, city, employee_count: employees }).await?;
+    let site =
+        services.tenants.add_site(&company_id(&company)?, NewSite { name, city, employee_count: employees }).await?;
     println!("created site {} ({})", site.id, site.name);
     Ok(())
 }
@@ -69,7 +77,7 @@ pub async fn site(services: &Services, command: SiteCommand) -> Result<(), Domai
 pub async fn user(services: &Services, command: UserCommand) -> Result<(), DomainError> {
     match command {
         UserCommand::Create { email, name } => {
-            let user = services.create_user(NewUser { email, name }).await?;
+            let user = services.tenants.create_user(NewUser { email, name }).await?;
             println!("created user {} ({})", user.id, user.email);
         }
         UserCommand::AddTo { email, company, role } => {
@@ -79,12 +87,12 @@ pub async fn user(services: &Services, command: UserCommand) -> Result<(), Domai
                 RoleArg::Member => MembershipRole::Member,
                 RoleArg::Consultant => MembershipRole::Consultant,
             };
-            services.add_member(&user.id, &company_id(&company)?, role).await?;
+            services.tenants.add_member(&user.id, &company_id(&company)?, role).await?;
             println!("{} is now {} of {company}", user.email, role.as_str());
         }
         UserCommand::RemoveFrom { email, company } => {
             let user = user_by_email(services, &email).await?;
-            let revoked = services.remove_member(&user.id, &company_id(&company)?, Utc::now()).await?;
+            let revoked = services.tenants.remove_member(&user.id, &company_id(&company)?, Utc::now()).await?;
             println!("{} is no longer a member of {company}; {revoked} of their keys for it revoked", user.email);
         }
     }
@@ -99,14 +107,14 @@ pub async fn key(services: &Services, command: KeyCommand) -> Result<(), DomainE
                 ModeArg::Live => KeyMode::Live,
                 ModeArg::Test => KeyMode::Test,
             };
-            let request = IssueKey { user: user.id, company: company_id(&company)?, mode, name };
-            let (record, key) = services.issue_key(request).await?;
+            let holder = services.access.operator_key_holder(&user.id, &company_id(&company)?, mode).await?;
+            let (record, key) = services.access.issue_key(&holder, &name).await?;
             eprintln!("issued {} key {} for {email}; it is shown once, below:", record.mode.as_str(), record.id);
             println!("{}", key.plaintext);
         }
         KeyCommand::List { email } => {
             let user = user_by_email(services, &email).await?;
-            for k in services.list_keys(&user.id).await? {
+            for k in services.access.list_keys(&user.id).await? {
                 let last_used = k.last_used_at.map_or_else(|| "never".to_owned(), |t| t.to_rfc3339());
                 let now = Utc::now();
                 let state = match (k.revoked_at, k.expires_at) {
@@ -128,13 +136,15 @@ pub async fn key(services: &Services, command: KeyCommand) -> Result<(), DomainE
         KeyCommand::Revoke { email, id } => {
             let user = user_by_email(services, &email).await?;
             let id = ApiKeyId::parse(&id).ok_or(DomainError::not_found("API key"))?;
-            let record = services.revoke_key(&user.id, &id, Utc::now()).await?;
+            let holder = services.access.operator_holder_of_key(&user.id, &id).await?;
+            let record = services.access.revoke_key(&holder, &id, Utc::now()).await?;
             println!("revoked {}", record.id);
         }
         KeyCommand::Roll { email, id, grace_hours } => {
             let user = user_by_email(services, &email).await?;
             let id = ApiKeyId::parse(&id).ok_or(DomainError::not_found("API key"))?;
-            let (old, new, key) = services.roll_key(&user.id, &id, Some(grace_hours), Utc::now()).await?;
+            let holder = services.access.operator_holder_of_key(&user.id, &id).await?;
+            let (old, new, key) = services.access.roll_key(&holder, &id, Some(grace_hours), Utc::now()).await?;
             let until = old.expires_at.map_or_else(String::new, |t| t.to_rfc3339());
             eprintln!(
                 "rolled {} into {}; {} works until {until}; the new key is shown once, below:",
@@ -153,8 +163,8 @@ pub async fn bill(services: &Services, command: BillCommand) -> Result<(), Domai
         BillCommand::Void { company, id, reason } => (company, id, reason, BillCorrection::Void),
         confirm @ BillCommand::Confirm { .. } => return confirm_bill(services, confirm).await,
     };
-    let (company, id) = (company_id(&company)?, parse_id(&id)?);
-    let bill = services.correct_bill_as_operator(&company, &id, action, &reason, Utc::now()).await?;
+    let id = parse_id(&id)?;
+    let bill = services.bills.correct_bill(&live(services, &company).await?, &id, action, &reason, Utc::now()).await?;
     println!("{} {}", bill.status.as_str(), bill.id);
     Ok(())
 }
@@ -191,7 +201,7 @@ async fn confirm_bill(services: &Services, command: BillCommand) -> Result<(), D
         allow_overlap,
     };
     let id = BillId::parse(&id).ok_or(DomainError::not_found("bill"))?;
-    let bill = services.confirm_bill_as_operator(&company_id(&company)?, &id, request, Utc::now()).await?;
+    let bill = services.bills.confirm_bill(&live(services, &company).await?, &id, request, Utc::now()).await?;
     let calculation = bill
         .confirmed
         .map(|c| c.calculation)
@@ -215,13 +225,13 @@ pub async fn session(services: &Services, command: SessionCommand) -> Result<(),
     };
     match command {
         SessionCommand::List { company } => {
-            for session in services.sessions_as_operator(&company_id(&company)?).await? {
+            for session in services.reports.sessions(&live(services, &company).await?).await? {
                 print(&session);
             }
         }
         SessionCommand::Complete { company, id } => {
             let id = SessionId::parse(&id).ok_or(DomainError::not_found("session"))?;
-            let session = services.complete_session_as_operator(&company_id(&company)?, &id, Utc::now()).await?;
+            let session = services.reports.complete_session(&live(services, &company).await?, &id, Utc::now()).await?;
             print(&session);
         }
     }
@@ -231,7 +241,7 @@ pub async fn session(services: &Services, command: SessionCommand) -> Result<(),
 pub async fn crp_inputs(services: &Services, command: CrpInputsCommand) -> Result<(), DomainError> {
     match command {
         CrpInputsCommand::Get { company } => {
-            let stored = services.crp_inputs_as_operator(&company_id(&company)?).await?;
+            let stored = services.plans.crp_inputs(&live(services, &company).await?).await?;
             println!("{}", carbonpass_http::crp_inputs_to_json(stored.as_ref()));
         }
         CrpInputsCommand::Set { company, file } => {
@@ -245,7 +255,8 @@ pub async fn crp_inputs(services: &Services, command: CrpInputsCommand) -> Resul
                 carbonpass_http::ApiError::Domain(err) => err,
                 other => DomainError::invalid("file", other.to_string()),
             })?;
-            let stored = services.replace_crp_inputs_as_operator(&company_id(&company)?, inputs, Utc::now()).await?;
+            let stored =
+                services.plans.replace_crp_inputs(&live(services, &company).await?, inputs, Utc::now()).await?;
             println!("{}", carbonpass_http::crp_inputs_to_json(Some(&stored)));
         }
     }
@@ -254,60 +265,63 @@ pub async fn crp_inputs(services: &Services, command: CrpInputsCommand) -> Resul
 
 pub async fn webhook(services: &Services, command: WebhookCommand) -> Result<(), DomainError> {
     use carbonpass_domain::model::{DeliveryId, EndpointId};
-    use carbonpass_domain::usecases::{ChangeEndpoint, CreateEndpoint};
+    use carbonpass_domain::services::webhooks::{ChangeEndpoint, CreateEndpoint};
     use carbonpass_domain::webhooks::model::DeliveryQuery;
     use carbonpass_http::{delivery_to_json, endpoint_to_json};
 
     let space = |space: &WebhookSpace| {
         let company = company_id(&space.company);
         let sandbox = space.sandbox;
-        async move { services.data_space_as_operator(&company?, sandbox).await }
+        async move { services.tenants.operator_tenant(&company?, sandbox).await }
     };
     let endpoint = |raw: &str| EndpointId::parse(raw).ok_or(DomainError::not_found("webhook endpoint"));
     match command {
         WebhookCommand::Create { space: s, url, events, description } => {
             let created = services
+                .webhooks
                 .create_endpoint(&space(&s).await?, CreateEndpoint { url, events, description }, Utc::now())
                 .await?;
             println!("{}", endpoint_to_json(&created.endpoint, Some(&created.secret)));
         }
         WebhookCommand::List { space: s } => {
-            for e in services.list_endpoints(&space(&s).await?).await? {
+            for e in services.webhooks.list_endpoints(&space(&s).await?).await? {
                 println!("{}", endpoint_to_json(&e, None));
             }
         }
         WebhookCommand::Update { space: s, id, url, events, description, enabled } => {
             let change = ChangeEndpoint { url, events, description, enabled };
-            let changed = services.change_endpoint(&space(&s).await?, &endpoint(&id)?, change, Utc::now()).await?;
+            let changed =
+                services.webhooks.change_endpoint(&space(&s).await?, &endpoint(&id)?, change, Utc::now()).await?;
             println!("{}", endpoint_to_json(&changed, None));
         }
         WebhookCommand::Delete { space: s, id } => {
-            services.delete_endpoint(&space(&s).await?, &endpoint(&id)?).await?;
+            services.webhooks.delete_endpoint(&space(&s).await?, &endpoint(&id)?).await?;
             println!("deleted webhook endpoint {id}");
         }
         WebhookCommand::RotateSecret { space: s, id } => {
-            let rotated = services.rotate_endpoint_secret(&space(&s).await?, &endpoint(&id)?, Utc::now()).await?;
+            let rotated =
+                services.webhooks.rotate_endpoint_secret(&space(&s).await?, &endpoint(&id)?, Utc::now()).await?;
             println!("{}", endpoint_to_json(&rotated.endpoint, Some(&rotated.secret)));
         }
         WebhookCommand::Test { space: s, id } => {
-            let delivery = services.ping_endpoint(&space(&s).await?, &endpoint(&id)?, Utc::now()).await?;
+            let delivery = services.webhooks.ping_endpoint(&space(&s).await?, &endpoint(&id)?, Utc::now()).await?;
             println!("{}", delivery_to_json(&delivery));
         }
         WebhookCommand::Deliveries { space: s, id, limit } => {
             let query = DeliveryQuery { after: None, limit };
-            let (page, _) = services.deliveries(&space(&s).await?, &endpoint(&id)?, query).await?;
+            let (page, _) = services.webhooks.deliveries(&space(&s).await?, &endpoint(&id)?, query).await?;
             for delivery in page {
                 println!("{}", delivery_to_json(&delivery));
             }
         }
         WebhookCommand::Retry { space: s, delivery } => {
             let id = DeliveryId::parse(&delivery).ok_or(DomainError::not_found("webhook delivery"))?;
-            let delivery = services.retry_delivery(&space(&s).await?, &id, Utc::now()).await?;
+            let delivery = services.webhooks.retry_delivery(&space(&s).await?, &id, Utc::now()).await?;
             println!("{}", delivery_to_json(&delivery));
         }
         WebhookCommand::Recover { space: s, id, since } => {
             let since = carbonpass_domain::webhooks::endpoint::since(&since)?;
-            let n = services.recover_failed(&space(&s).await?, &endpoint(&id)?, since, Utc::now()).await?;
+            let n = services.webhooks.recover_failed(&space(&s).await?, &endpoint(&id)?, since, Utc::now()).await?;
             println!("{n} failed deliveries sent again");
         }
     }

@@ -33,7 +33,8 @@ async fn run(command: Command, settings: Settings) -> Result<(), Box<dyn std::er
             let app = Application::build(&settings).await?;
             tracing::info!(address = %app.address(), "listening");
             if args.demo {
-                let demo = app.services().ensure_demo().await?;
+                let services = app.services();
+                let demo = carbonpass_domain::services::ensure_demo(&services.tenants, &services.access).await?;
                 let key = &demo.key.plaintext;
                 // A reader that goes away (a script that took the key and closed the pipe) must
                 // not take the server down with it: write errors are ignored.
@@ -68,7 +69,7 @@ async fn run(command: Command, settings: Settings) -> Result<(), Box<dyn std::er
     Ok(())
 }
 
-async fn services(settings: &Settings) -> Result<carbonpass_domain::usecases::Services, startup::StartError> {
+async fn services(settings: &Settings) -> Result<carbonpass_domain::services::Services, startup::StartError> {
     let factors = startup::load_factors()?;
     // Operators' commands are not rate limited.
     let unlimited = std::sync::Arc::new(carbonpass_ratelimit::Unlimited);

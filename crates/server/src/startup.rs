@@ -12,7 +12,7 @@ use carbonpass_blobs::{LocalBlobs, S3Blobs, S3Config};
 use carbonpass_domain::DomainError;
 use carbonpass_domain::calculation::{FactorLibrary, FactorsError};
 use carbonpass_domain::ports::{BlobStore, DeliveryQueue, RateLimiter};
-use carbonpass_domain::usecases::{Ports, Services};
+use carbonpass_domain::services::{Bills, Ports, Services};
 use carbonpass_domain::webhooks::TargetPolicy;
 use carbonpass_http::{HttpState, build_app};
 use carbonpass_pdf::TypstRenderer;
@@ -260,14 +260,14 @@ async fn reload_on_hangup(certificate: Arc<ReloadingCertificate>) {
 
 /// Sweeps crash leftovers at start and then every `interval_secs`, logging what it removed. A
 /// failed sweep (the database or the blob store away) is logged and tried again next time.
-async fn sweep_leftovers(services: Services, grace_secs: u64, interval_secs: u64) {
+async fn sweep_leftovers(bills: Bills, grace_secs: u64, interval_secs: u64) {
     let grace =
         chrono::TimeDelta::try_seconds(i64::try_from(grace_secs).unwrap_or(i64::MAX)).unwrap_or(chrono::TimeDelta::MAX);
     let mut every = tokio::time::interval(Duration::from_secs(interval_secs));
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         every.tick().await;
-        match services.sweep_leftovers(chrono::Utc::now(), grace).await {
+        match bills.sweep_leftovers(chrono::Utc::now(), grace).await {
             Ok(swept) => {
                 tracing::info!(
                     unfinished_removed = swept.unfinished_removed,
@@ -310,13 +310,13 @@ impl Application {
         let address = listener
             .local_addr()
             .map_err(|source| StartError::Io { context: "reading the bound address".into(), source })?;
-        let state = HttpState {
-            services: services.clone(),
-            public_base_url: settings.public_base_url(),
-            max_upload_bytes: settings.max_upload_bytes,
-            body_deadlines: settings.body_deadlines(),
-            tls: settings.tls().is_some(),
-        };
+        let state = HttpState::new(
+            services.clone(),
+            settings.public_base_url(),
+            settings.max_upload_bytes,
+            settings.body_deadlines(),
+            settings.tls().is_some(),
+        );
         let mut server = HttpServer::new(move || build_app(state.clone()))
             .shutdown_timeout(settings.shutdown_timeout_secs)
             .client_request_timeout(Duration::from_secs(30))
@@ -337,7 +337,7 @@ impl Application {
             }
             None => server.listen(listener).map_err(listening)?.run(),
         };
-        tokio::spawn(sweep_leftovers(services.clone(), settings.sweep_grace_secs, settings.sweep_interval_secs));
+        tokio::spawn(sweep_leftovers(services.bills.clone(), settings.sweep_grace_secs, settings.sweep_interval_secs));
         let delivering = delivering.map(|store| start_delivering(&store, settings)).transpose()?;
         Ok(Self { server, address, services, delivering })
     }
@@ -361,6 +361,13 @@ impl Application {
         if let Some(delivering) = self.delivering {
             delivering.stop().await;
         }
+        let overviews = self.services.tenants.overviews().stats();
+        tracing::info!(
+            hits = overviews.hits,
+            misses = overviews.misses,
+            hit_rate = format!("{:.4}", overviews.hit_rate()),
+            "overview cache"
+        );
         served
     }
 }

@@ -1,6 +1,6 @@
 //! Carbon Reduction Plans (PPN 006): the inputs a company gives, the plan generated from them
 //! and its bills, its seven sections and the checks before publishing, and the trajectory to
-//! net zero. Pure: the use cases in `usecases::crp` load and store them.
+//! net zero. Pure: the plans service (`services::plans`) loads and stores them.
 
 mod generate;
 mod inputs;

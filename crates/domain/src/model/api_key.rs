@@ -147,3 +147,21 @@ pub struct Principal {
     /// see data at least this new.
     pub data_version: DataVersion,
 }
+
+impl Principal {
+    /// The data space this request acts on.
+    pub fn tenant(&self) -> super::Tenant {
+        super::Tenant { company: self.company_id.clone(), data_version: self.data_version }
+    }
+
+    /// The caller as the holder of keys: their key's own data space, whatever company the
+    /// request chose.
+    pub fn key_holder(&self) -> super::KeyHolder {
+        super::KeyHolder {
+            user: self.user_id.clone(),
+            space: self.key_company_id.clone(),
+            mode: self.mode,
+            acting: super::Acting::Key { rolled_until: self.key_expires_at },
+        }
+    }
+}

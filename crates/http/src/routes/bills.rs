@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use carbonpass_domain::DomainError;
 use carbonpass_domain::model::{Bill, BillCorrection, BillId, BillQuery, BillStatus, ConfirmBill, IdempotencyKey};
-use carbonpass_domain::usecases::{
+use carbonpass_domain::services::bills::{
     ReceivedUpload, UploadFailure, UploadForm, UploadReply, UploadResponses, UploadedFile,
 };
 use chrono::Utc;
@@ -64,7 +64,7 @@ pub(crate) async fn upload(
     }
     let mut multipart = Multipart::new(req.headers(), BoundedBody::new(body, limit));
     let receive = receive(&state, &mut multipart);
-    let reply = state.services.upload_bill(&caller.0, key, receive, Arc::new(WireUpload), Utc::now()).await;
+    let reply = state.bills.upload_bill(&caller.tenant(), key, receive, Arc::new(WireUpload), Utc::now()).await;
     match reply {
         Ok(UploadReply::Created(bill)) => {
             let (status, body) = WireUpload.created(&bill);
@@ -118,7 +118,7 @@ async fn receive(state: &HttpState, multipart: &mut Multipart) -> Result<Receive
     let mut file = None;
     if let Err(err) = read_parts(state, multipart, &mut form, &mut file).await {
         if let Some(file) = &file {
-            state.services.discard_file(file).await;
+            state.bills.discard_file(file).await;
         }
         return Err(err);
     }
@@ -138,7 +138,7 @@ async fn read_parts(
         match name.as_str() {
             "file" if file.is_some() => return Err(repeated()),
             "file" => {
-                let mut upload = state.services.begin_file_upload(state.max_upload_bytes).await?;
+                let mut upload = state.bills.begin_file_upload(state.max_upload_bytes).await?;
                 while let Some(chunk) = part.next().await {
                     let written = match chunk {
                         Ok(chunk) => upload.write(&chunk).await.map_err(ApiError::from),
@@ -268,7 +268,7 @@ pub(crate) async fn show(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = BillId::parse(&id).ok_or(DomainError::not_found("bill"))?;
-    let bill = state.services.bill(&caller.0, &id).await?;
+    let bill = state.bills.bill(&caller.tenant(), &id).await?;
     Ok(HttpResponse::Ok().json(Envelope::of(BillDetailOut::from(&bill))))
 }
 
@@ -294,7 +294,7 @@ pub(crate) async fn confirm(
 ) -> Result<HttpResponse, ApiError> {
     let id = BillId::parse(&id).ok_or(DomainError::not_found("bill"))?;
     let request = ConfirmBill::try_from(body.0)?;
-    let bill = state.services.confirm_bill(&caller.0, &id, request, Utc::now()).await?;
+    let bill = state.bills.confirm_bill(&caller.tenant(), &id, request, Utc::now()).await?;
     Ok(HttpResponse::Ok().json(Envelope::of(BillDetailOut::from(&bill))))
 }
 
@@ -350,7 +350,7 @@ async fn correct(
     action: BillCorrection,
 ) -> Result<HttpResponse, ApiError> {
     let id = BillId::parse(&id).ok_or(DomainError::not_found("bill"))?;
-    let bill = state.services.correct_bill(&caller.0, &id, action, body.0.reason()?, Utc::now()).await?;
+    let bill = state.bills.correct_bill(&caller.tenant(), &id, action, body.0.reason()?, Utc::now()).await?;
     Ok(HttpResponse::Ok().json(Envelope::of(BillDetailOut::from(&bill))))
 }
 
@@ -375,7 +375,7 @@ pub(crate) async fn list(
     let status = status.map(|s| s.parse::<BillStatus>()).transpose()?;
     let site = match site_id {
         Some(raw) => {
-            let overview = state.services.company_overview(&caller.0).await?;
+            let overview = state.tenants.company_overview(&caller.tenant()).await?;
             let site = overview.sites.iter().find(|s| s.id.as_str() == raw).ok_or(DomainError::not_found("site"))?;
             Some(site.id.clone())
         }
@@ -383,7 +383,7 @@ pub(crate) async fn list(
     };
     let after = dto::cursor(cursor, BillId::parse)?;
     let query = BillQuery { status, site, after, limit: limit.unwrap_or(20) };
-    let (bills, more) = state.services.bills(&caller.0, query).await?;
+    let (bills, more) = state.bills.bills(&caller.tenant(), query).await?;
     Ok(HttpResponse::Ok().json(Page::of(&bills, more, |b| b.id.to_string(), BillOut::from)))
 }
 
@@ -407,7 +407,7 @@ pub(crate) async fn file(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = BillId::parse(&id).ok_or(DomainError::not_found("bill"))?;
-    let (bill, reader) = state.services.bill_file(&caller.0, &id).await?;
+    let (bill, reader) = state.bills.bill_file(&caller.tenant(), &id).await?;
     let chunks = futures_util::stream::unfold(Some(reader), |reader| async move {
         let mut reader = reader?;
         match reader.next_chunk().await {

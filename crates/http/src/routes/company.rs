@@ -27,7 +27,7 @@ use crate::state::HttpState;
     })))
 )]
 pub(crate) async fn show(state: web::Data<HttpState>, caller: Authenticated) -> Result<HttpResponse, ApiError> {
-    let overview = state.services.company_overview(&caller.0).await?;
+    let overview = state.tenants.company_overview(&caller.tenant()).await?;
     let passport_url = state.passport_url(&overview.company.passport.slug);
     Ok(HttpResponse::Ok().json(Envelope::of(CompanyOut::from_overview(&overview, passport_url))))
 }

@@ -7,7 +7,7 @@ use carbonpass_domain::DomainError;
 use carbonpass_domain::crp::CrpInputs;
 use carbonpass_domain::model::PlanId;
 use carbonpass_domain::ports::PlanQuery;
-use carbonpass_domain::usecases::GeneratePlan;
+use carbonpass_domain::services::plans::GeneratePlan;
 use chrono::Utc;
 
 use crate::dto::crp::{CrpInputsIn, CrpInputsOut, CrpOut, GenerateIn, ListQueryIn, ShowQueryIn, year};
@@ -36,7 +36,7 @@ fn plan_id(raw: &str) -> Result<PlanId, DomainError> {
     responses((status = 200, description = "The inputs.", body = Envelope<CrpInputsOut>))
 )]
 pub(crate) async fn inputs(state: web::Data<HttpState>, caller: Authenticated) -> Result<HttpResponse, ApiError> {
-    let stored = state.services.crp_inputs(&caller.0).await?;
+    let stored = state.plans.crp_inputs(&caller.tenant()).await?;
     Ok(HttpResponse::Ok().json(Envelope::of(CrpInputsOut::of(stored.as_ref()))))
 }
 
@@ -71,7 +71,7 @@ pub(crate) async fn replace_inputs(
     body: JsonObject<CrpInputsIn>,
 ) -> Result<HttpResponse, ApiError> {
     let inputs = CrpInputs::try_from(body.0)?;
-    let stored = state.services.replace_crp_inputs(&caller.0, inputs, Utc::now()).await?;
+    let stored = state.plans.replace_crp_inputs(&caller.tenant(), inputs, Utc::now()).await?;
     Ok(HttpResponse::Ok().json(Envelope::of(CrpInputsOut::of(Some(&stored)))))
 }
 
@@ -101,7 +101,7 @@ pub(crate) async fn generate(
         fy_year: year("fyYear", &body.0.fy_year)?,
         target_year: body.0.target_year.as_deref().map(|t| year("targetYear", t)).transpose()?,
     };
-    let plan = state.services.generate_plan(&caller.0, ask, Utc::now()).await?;
+    let plan = state.plans.generate_plan(&caller.tenant(), ask, Utc::now()).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/crp/{}", plan.id)))
         .json(Envelope::of(CrpOut::of(&plan.summary(), &plan, false))))
@@ -125,7 +125,7 @@ pub(crate) async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let ListQueryIn { limit, cursor } = query;
     let after = dto::cursor(cursor, PlanId::parse)?;
-    let (plans, more) = state.services.plans(&caller.0, PlanQuery { after, limit: limit.unwrap_or(20) }).await?;
+    let (plans, more) = state.plans.plans(&caller.tenant(), PlanQuery { after, limit: limit.unwrap_or(20) }).await?;
     Ok(HttpResponse::Ok().json(Page::of(&plans, more, |p| p.id.to_string(), CrpOut::summary)))
 }
 
@@ -160,7 +160,7 @@ pub(crate) async fn show(
         Some("content") => true,
         Some(_) => return Err(DomainError::invalid("expand", "may only be content").into()),
     };
-    let plan = state.services.plan(&caller.0, &plan_id(&id)?).await?;
+    let plan = state.plans.plan(&caller.tenant(), &plan_id(&id)?).await?;
     Ok(HttpResponse::Ok().json(Envelope::of(CrpOut::of(&plan.summary(), &plan, expand))))
 }
 
@@ -180,7 +180,7 @@ pub(crate) async fn publish(
     caller: Authenticated,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let plan = state.services.publish_plan(&caller.0, &plan_id(&id)?, Utc::now()).await?;
+    let plan = state.plans.publish_plan(&caller.tenant(), &plan_id(&id)?, Utc::now()).await?;
     Ok(HttpResponse::Ok().json(Envelope::of(CrpOut::of(&plan.summary(), &plan, false))))
 }
 
@@ -201,7 +201,7 @@ pub(crate) async fn pdf(
     caller: Authenticated,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let (plan, pdf) = state.services.plan_pdf(&caller.0, &plan_id(&id)?).await?;
+    let (plan, pdf) = state.plans.plan_pdf(&caller.tenant(), &plan_id(&id)?).await?;
     let disposition = ContentDisposition {
         disposition: DispositionType::Attachment,
         parameters: vec![DispositionParam::Filename(format!("{}.pdf", plan.id))],

@@ -38,7 +38,7 @@ pub(crate) async fn show(
 ) -> Result<HttpResponse, ApiError> {
     let EmissionsQueryIn { period, site_id } = query;
     let today = Utc::now().date_naive();
-    let report = state.services.emissions(&caller.0, period.as_deref(), site_id.as_deref(), today).await?;
+    let report = state.reports.emissions(&caller.tenant(), period.as_deref(), site_id.as_deref(), today).await?;
     Ok(HttpResponse::Ok().json(Envelope::of(EmissionsOut::from(&report))))
 }
 
@@ -53,7 +53,7 @@ pub(crate) async fn show(
     responses((status = 200, description = "The sessions.", body = Envelope<Vec<SessionOut>>))
 )]
 pub(crate) async fn sessions(state: web::Data<HttpState>, caller: Authenticated) -> Result<HttpResponse, ApiError> {
-    let sessions = state.services.sessions(&caller.0).await?;
+    let sessions = state.reports.sessions(&caller.tenant()).await?;
     Ok(HttpResponse::Ok().json(Envelope::of(sessions.iter().map(SessionOut::from).collect::<Vec<_>>())))
 }
 
@@ -74,6 +74,6 @@ pub(crate) async fn complete(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = SessionId::parse(&id).ok_or(DomainError::not_found("session"))?;
-    let session = state.services.complete_session(&caller.0, &id, Utc::now()).await?;
+    let session = state.reports.complete_session(&caller.tenant(), &id, Utc::now()).await?;
     Ok(HttpResponse::Ok().json(Envelope::of(SessionOut::from(&session))))
 }

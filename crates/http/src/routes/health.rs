@@ -29,6 +29,6 @@ pub(crate) async fn healthz() -> HttpResponse {
     responses((status = 200, description = "Ready.", body = ReadinessOut))
 )]
 pub(crate) async fn readyz(state: web::Data<HttpState>) -> Result<HttpResponse, ApiError> {
-    let limits = state.services.ready().await?;
+    let limits = state.health.ready().await?;
     Ok(HttpResponse::Ok().json(ReadinessOut { status: "ready", rate_limits: limits.describe() }))
 }

@@ -23,7 +23,7 @@ use crate::state::HttpState;
     responses((status = 200, description = "The keys.", body = Envelope<Vec<KeyOut>>))
 )]
 pub(crate) async fn list(state: web::Data<HttpState>, caller: Authenticated) -> Result<HttpResponse, ApiError> {
-    let keys = state.services.keys_of(&caller.0).await?;
+    let keys = state.access.keys_of(&caller.key_holder()).await?;
     Ok(HttpResponse::Ok().json(Envelope::of(keys.into_iter().map(KeyOut::from).collect::<Vec<_>>())))
 }
 
@@ -47,7 +47,7 @@ pub(crate) async fn create(
     caller: Authenticated,
     body: JsonObject<CreateKeyIn>,
 ) -> Result<HttpResponse, ApiError> {
-    let (record, key) = state.services.issue_key_as(&caller.0, &body.0.name).await?;
+    let (record, key) = state.access.issue_key(&caller.key_holder(), &body.0.name).await?;
     Ok(HttpResponse::Created().json(Envelope::of(CreatedKeyOut::new(record, key))))
 }
 
@@ -68,7 +68,7 @@ pub(crate) async fn revoke(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = ApiKeyId::parse(&id).ok_or(carbonpass_domain::DomainError::not_found("API key"))?;
-    let record = state.services.revoke_key_as(&caller.0, &id, Utc::now()).await?;
+    let record = state.access.revoke_key(&caller.key_holder(), &id, Utc::now()).await?;
     Ok(HttpResponse::Ok().json(Envelope::of(KeyOut::from(record))))
 }
 
@@ -96,7 +96,7 @@ pub(crate) async fn roll(
 ) -> Result<HttpResponse, ApiError> {
     let id = ApiKeyId::parse(&id).ok_or(carbonpass_domain::DomainError::not_found("API key"))?;
     let grace = body.0.unwrap_or_default().grace_period_hours;
-    let (old, new, key) = state.services.roll_key_as(&caller.0, &id, grace, Utc::now()).await?;
+    let (old, new, key) = state.access.roll_key(&caller.key_holder(), &id, grace, Utc::now()).await?;
     let rolled = RolledKeyOut { created: CreatedKeyOut::new(new, key), replaces: KeyOut::from(old) };
     Ok(HttpResponse::Created().json(Envelope::of(rolled)))
 }

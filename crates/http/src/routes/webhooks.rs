@@ -6,7 +6,7 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use carbonpass_domain::DomainError;
 use carbonpass_domain::model::{DeliveryId, EndpointId};
-use carbonpass_domain::usecases::{ChangeEndpoint, CreateEndpoint};
+use carbonpass_domain::services::webhooks::{ChangeEndpoint, CreateEndpoint};
 use carbonpass_domain::webhooks::model::DeliveryQuery;
 use chrono::Utc;
 
@@ -50,7 +50,7 @@ pub(crate) async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let CreateEndpointIn { url, events, description } = body.0;
     let request = CreateEndpoint { url, events, description };
-    let created = state.services.create_endpoint(&caller.0.company_id, request, Utc::now()).await?;
+    let created = state.webhooks.create_endpoint(&caller.tenant(), request, Utc::now()).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/webhook-endpoints/{}", created.endpoint.id)))
         .json(Envelope::of(EndpointWithSecretOut::from(&created))))
@@ -67,7 +67,7 @@ pub(crate) async fn create(
     responses((status = 200, description = "The endpoints.", body = Envelope<Vec<EndpointOut>>))
 )]
 pub(crate) async fn list(state: web::Data<HttpState>, caller: Authenticated) -> Result<HttpResponse, ApiError> {
-    let endpoints = state.services.list_endpoints(&caller.0.company_id).await?;
+    let endpoints = state.webhooks.list_endpoints(&caller.tenant()).await?;
     Ok(HttpResponse::Ok().json(Envelope::of(endpoints.iter().map(EndpointOut::from).collect::<Vec<_>>())))
 }
 
@@ -86,7 +86,7 @@ pub(crate) async fn show(
     caller: Authenticated,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let endpoint = state.services.endpoint(&caller.0.company_id, &endpoint_id(&id)?).await?;
+    let endpoint = state.webhooks.endpoint(&caller.tenant(), &endpoint_id(&id)?).await?;
     Ok(HttpResponse::Ok().json(Envelope::of(EndpointOut::from(&endpoint))))
 }
 
@@ -111,7 +111,7 @@ pub(crate) async fn update(
     let id = endpoint_id(&id)?;
     let UpdateEndpointIn { url, events, description, enabled } = body.0;
     let change = ChangeEndpoint { url, events, description, enabled };
-    let endpoint = state.services.change_endpoint(&caller.0.company_id, &id, change, Utc::now()).await?;
+    let endpoint = state.webhooks.change_endpoint(&caller.tenant(), &id, change, Utc::now()).await?;
     Ok(HttpResponse::Ok().json(Envelope::of(EndpointOut::from(&endpoint))))
 }
 
@@ -131,7 +131,7 @@ pub(crate) async fn delete(
     caller: Authenticated,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    state.services.delete_endpoint(&caller.0.company_id, &endpoint_id(&id)?).await?;
+    state.webhooks.delete_endpoint(&caller.tenant(), &endpoint_id(&id)?).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -151,7 +151,7 @@ pub(crate) async fn rotate_secret(
     caller: Authenticated,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let rotated = state.services.rotate_endpoint_secret(&caller.0.company_id, &endpoint_id(&id)?, Utc::now()).await?;
+    let rotated = state.webhooks.rotate_endpoint_secret(&caller.tenant(), &endpoint_id(&id)?, Utc::now()).await?;
     Ok(HttpResponse::Ok().json(Envelope::of(EndpointWithSecretOut::from(&rotated))))
 }
 
@@ -171,7 +171,7 @@ pub(crate) async fn test(
     caller: Authenticated,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let delivery = state.services.ping_endpoint(&caller.0.company_id, &endpoint_id(&id)?, Utc::now()).await?;
+    let delivery = state.webhooks.ping_endpoint(&caller.tenant(), &endpoint_id(&id)?, Utc::now()).await?;
     Ok(HttpResponse::Accepted().json(Envelope::of(DeliveryOut::from(&delivery))))
 }
 
@@ -196,7 +196,7 @@ pub(crate) async fn deliveries(
     let after = dto::cursor(cursor, DeliveryId::parse)?;
     let id = endpoint_id(&id)?;
     let query = DeliveryQuery { after, limit: limit.unwrap_or(20) };
-    let (page, more) = state.services.deliveries(&caller.0.company_id, &id, query).await?;
+    let (page, more) = state.webhooks.deliveries(&caller.tenant(), &id, query).await?;
     Ok(HttpResponse::Ok().json(Page::of(&page, more, |d| d.id.to_string(), DeliveryOut::from)))
 }
 
@@ -220,7 +220,7 @@ pub(crate) async fn recover(
 ) -> Result<HttpResponse, ApiError> {
     let id = endpoint_id(&id)?;
     let since = carbonpass_domain::webhooks::endpoint::since(&body.0.since)?;
-    let recovered = state.services.recover_failed(&caller.0.company_id, &id, since, Utc::now()).await?;
+    let recovered = state.webhooks.recover_failed(&caller.tenant(), &id, since, Utc::now()).await?;
     Ok(HttpResponse::Accepted().json(Envelope::of(RecoveredOut { recovered })))
 }
 
@@ -241,6 +241,6 @@ pub(crate) async fn retry(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = DeliveryId::parse(&id).ok_or(DomainError::not_found("webhook delivery"))?;
-    let delivery = state.services.retry_delivery(&caller.0.company_id, &id, Utc::now()).await?;
+    let delivery = state.webhooks.retry_delivery(&caller.tenant(), &id, Utc::now()).await?;
     Ok(HttpResponse::Accepted().json(Envelope::of(DeliveryOut::from(&delivery))))
 }

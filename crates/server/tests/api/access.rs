@@ -45,8 +45,8 @@ async fn json_ok(res: Response) -> Value {
 /// A consultancy on the Partner plan whose owner serves `client` as a consultant.
 async fn partner_serving(app: &TestApp, client: &Tenant) -> Tenant {
     let partner = app.tenant("Green Advisers", Plan::Partner, KeyMode::Live).await;
-    let user = app.services.find_user_by_email(&partner.email).await.expect("lookup").expect("user");
-    app.services.add_member(&user.id, &client.company.id, MembershipRole::Consultant).await.expect("linked");
+    let user = app.services.tenants.find_user_by_email(&partner.email).await.expect("lookup").expect("user");
+    app.services.tenants.add_member(&user.id, &client.company.id, MembershipRole::Consultant).await.expect("linked");
     partner
 }
 
@@ -148,8 +148,8 @@ async fn only_partner_keys_choose_another_company(app: TestApp) {
     let client = app.tenant("Acme", Plan::Business, KeyMode::Live).await;
     let colleague = app.tenant("Beta", Plan::Business, KeyMode::Live).await;
     // A Business-plan user who is also a member of Acme: their Beta key does not reach Acme.
-    let user = app.services.find_user_by_email(&colleague.email).await.expect("lookup").expect("user");
-    app.services.add_member(&user.id, &client.company.id, MembershipRole::Member).await.expect("member");
+    let user = app.services.tenants.find_user_by_email(&colleague.email).await.expect("lookup").expect("user");
+    app.services.tenants.add_member(&user.id, &client.company.id, MembershipRole::Member).await.expect("member");
     let res = as_company(&app, Method::GET, "/api/v1/company", &colleague.key, client.company.id.as_str()).await;
     expect_error(res, StatusCode::NOT_FOUND, "not_found").await;
     let own = as_company(&app, Method::GET, "/api/v1/company", &colleague.key, colleague.company.id.as_str()).await;
@@ -162,14 +162,16 @@ async fn removing_a_user_from_a_company_revokes_their_keys_there(app: TestApp) {
     // A member of Acme with a live and a test key for it.
     let member = app
         .services
+        .tenants
         .create_user(carbonpass_domain::model::NewUser { email: "member@acme.example".into(), name: "Member".into() });
     let member = member.await.expect("user");
-    app.services.add_member(&member.id, &client.company.id, MembershipRole::Member).await.expect("member");
+    app.services.tenants.add_member(&member.id, &client.company.id, MembershipRole::Member).await.expect("member");
     let live = app.issue("member@acme.example", &client.company, KeyMode::Live).await;
     let test = app.issue("member@acme.example", &client.company, KeyMode::Test).await;
     assert_eq!(app.get("/api/v1/company", &live).await.status(), StatusCode::OK);
 
-    let revoked = app.services.remove_member(&member.id, &client.company.id, Utc::now()).await.expect("removed");
+    let revoked =
+        app.services.tenants.remove_member(&member.id, &client.company.id, Utc::now()).await.expect("removed");
     assert_eq!(revoked, 2);
     for key in [&live, &test] {
         expect_error(app.get("/api/v1/company", key).await, StatusCode::UNAUTHORIZED, "revoked_api_key").await;
@@ -177,12 +179,12 @@ async fn removing_a_user_from_a_company_revokes_their_keys_there(app: TestApp) {
     assert_eq!(app.get("/api/v1/company", &client.key).await.status(), StatusCode::OK, "others keep theirs");
 
     // A consultant removed from a client no longer reaches it; their own company still.
-    let user = app.services.find_user_by_email(&partner.email).await.expect("lookup").expect("user");
-    app.services.remove_member(&user.id, &client.company.id, Utc::now()).await.expect("removed");
+    let user = app.services.tenants.find_user_by_email(&partner.email).await.expect("lookup").expect("user");
+    app.services.tenants.remove_member(&user.id, &client.company.id, Utc::now()).await.expect("removed");
     let res = as_company(&app, Method::GET, "/api/v1/company", &partner.key, client.company.id.as_str()).await;
     expect_error(res, StatusCode::NOT_FOUND, "not_found").await;
     assert_eq!(app.get("/api/v1/company", &partner.key).await.status(), StatusCode::OK);
-    let again = app.services.remove_member(&member.id, &client.company.id, Utc::now()).await;
+    let again = app.services.tenants.remove_member(&member.id, &client.company.id, Utc::now()).await;
     assert!(matches!(again, Err(carbonpass_domain::DomainError::NotFound { .. })), "{again:?}");
 }
 
@@ -310,9 +312,10 @@ async fn keys_created_while_a_user_is_removed_are_all_revoked(app: TestApp) {
     let client = app.tenant("Acme", Plan::Business, KeyMode::Live).await;
     let member = app
         .services
+        .tenants
         .create_user(carbonpass_domain::model::NewUser { email: "member@acme.example".into(), name: "Member".into() });
     let member = member.await.expect("user");
-    app.services.add_member(&member.id, &client.company.id, MembershipRole::Member).await.expect("member");
+    app.services.tenants.add_member(&member.id, &client.company.id, MembershipRole::Member).await.expect("member");
     let key = app.issue("member@acme.example", &client.company, KeyMode::Live).await;
     let creations: Vec<_> = (0..12)
         .map(|i| {
@@ -327,7 +330,7 @@ async fn keys_created_while_a_user_is_removed_are_all_revoked(app: TestApp) {
         })
         .collect();
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    app.services.remove_member(&member.id, &client.company.id, Utc::now()).await.expect("removed");
+    app.services.tenants.remove_member(&member.id, &client.company.id, Utc::now()).await.expect("removed");
     let mut made = Vec::new();
     for creation in creations {
         let (status, key) = creation.await.expect("task");
@@ -338,6 +341,6 @@ async fn keys_created_while_a_user_is_removed_are_all_revoked(app: TestApp) {
         let res = app.get("/api/v1/company", key).await;
         expect_error(res, StatusCode::UNAUTHORIZED, "revoked_api_key").await;
     }
-    let keys = app.services.list_keys(&member.id).await.expect("keys");
+    let keys = app.services.access.list_keys(&member.id).await.expect("keys");
     assert!(keys.iter().all(|k| k.revoked_at.is_some()), "{keys:?}");
 }

@@ -36,7 +36,7 @@ async fn bills_are_listed_newest_first_in_pages_with_filters(app: TestApp) {
     let tenant = app.tenant("Acme", Plan::Business, KeyMode::Live).await;
     let other = app.tenant("Other Ltd", Plan::Business, KeyMode::Live).await;
     let depot = NewSite { name: "Depot".into(), city: "Leeds".into(), employee_count: 2 };
-    let depot = app.services.add_site(&tenant.company.id, depot).await.expect("site");
+    let depot = app.services.tenants.add_site(&tenant.company.id, depot).await.expect("site");
     let main_site = tenant.site.id.to_string();
     let first = upload(&app, &tenant.key, &main_site, b"%PDF-1 first".to_vec()).await;
     let second = upload(&app, &tenant.key, &main_site, b"%PDF-1 second".to_vec()).await;

@@ -160,7 +160,7 @@ async fn refused_uploads_leave_nothing_behind(app: TestApp) {
 
     // siteId is required once the company has several sites.
     let depot = NewSite { name: "Depot".into(), city: "Leeds".into(), employee_count: 2 };
-    app.services.add_site(&tenant.company.id, depot).await.expect("site");
+    app.services.tenants.add_site(&tenant.company.id, depot).await.expect("site");
     let form = Form::new().part("file", good()).text("type", "gas");
     let body = expect_error(upload(&app, &tenant.key, form).await, StatusCode::BAD_REQUEST, "bad_request").await;
     assert_eq!(body["param"], "siteId");
@@ -229,7 +229,7 @@ async fn uploads_round_trip_through_s3() {
     orphan.write(b"%PDF-1.4\n% orphan\n").await.expect("write");
     let orphan = orphan.finish().await.expect("finish").key;
     let later = chrono::Utc::now() + chrono::TimeDelta::minutes(2);
-    let swept = app.services.sweep_leftovers(later, chrono::TimeDelta::minutes(1)).await.expect("sweep");
+    let swept = app.services.bills.sweep_leftovers(later, chrono::TimeDelta::minutes(1)).await.expect("sweep");
     assert_eq!(swept.orphans_removed, 1, "{swept:?}");
     assert!(bucket.open(&orphan).await.is_err(), "the orphan is gone");
     let file = app.get(&format!("/api/v1/bills/{id}/file"), &tenant.key).await;

@@ -100,7 +100,7 @@ async fn a_write_is_visible_to_the_next_read_in_every_server_process(app: TestAp
     assert_eq!(sites_seen_by(other_process.clone()).await, 1);
 
     let depot = NewSite { name: "Depot".into(), city: "Leeds".into(), employee_count: 3 };
-    app.services.add_site(&tenant.company.id, depot).await.expect("site");
+    app.services.tenants.add_site(&tenant.company.id, depot).await.expect("site");
     assert_eq!(sites_seen_by(other_process.clone()).await, 2, "the other process sees the write at once");
     assert_eq!(sites_seen_by(app.base.clone()).await, 2);
 

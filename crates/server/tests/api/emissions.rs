@@ -59,7 +59,7 @@ async fn a_year_of_bills_adds_up_to_the_hand_computed_totals(app: TestApp) {
     let tenant = app.tenant("Acme", Plan::Business, KeyMode::Live).await; // 42 employees
     let a = tenant.site.id.to_string(); // Birmingham Warehouse, 28 employees
     let office = NewSite { name: "Office".into(), city: "Leeds".into(), employee_count: 14 };
-    let b = app.services.add_site(&tenant.company.id, office).await.expect("site").id.to_string();
+    let b = app.services.tenants.add_site(&tenant.company.id, office).await.expect("site").id.to_string();
     let key = tenant.key.as_str();
 
     bill(&app, key, &a, "electricity", 1, activity("1000", "kWh", "2025-05-01", "2025-05-31")).await;

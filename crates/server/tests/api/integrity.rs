@@ -119,6 +119,7 @@ async fn bills_at_the_limit_add_up_in_every_report(app: TestApp) {
     let tenant = app.tenant("Acme", Plan::Business, KeyMode::Live).await;
     let second = app
         .services
+        .tenants
         .add_site(
             &tenant.company.id,
             carbonpass_domain::model::NewSite { name: "Depot".into(), city: "Leeds".into(), employee_count: 3 },

@@ -3,7 +3,7 @@
 use carbonpass_domain::model::{
     Company, KeyMode, MembershipRole, NewCompany, NewSite, NewUser, Passport, Plan, ReportingYearStart, Site,
 };
-use carbonpass_domain::usecases::{IssueKey, Services};
+use carbonpass_domain::services::Services;
 use carbonpass_server::Application;
 use carbonpass_server::settings::{
     BlobStoreKind, LimitStore, LogFormat, MAX_RATE, QuotaSettings, RateLimitSettings, S3Settings, Settings,
@@ -200,6 +200,7 @@ impl TestApp {
         let slug = carbonpass_domain::model::company::slug_from_name(name);
         let company = self
             .services
+            .tenants
             .create_company(NewCompany {
                 name: name.into(),
                 sector: "Manufacturing".into(),
@@ -213,6 +214,7 @@ impl TestApp {
             .expect("company");
         let site = self
             .services
+            .tenants
             .add_site(
                 &company.id,
                 NewSite { name: "Birmingham Warehouse".into(), city: "Birmingham".into(), employee_count: 28 },
@@ -220,18 +222,22 @@ impl TestApp {
             .await
             .expect("site");
         let email = format!("owner@{slug}.example");
-        let user =
-            self.services.create_user(NewUser { email: email.clone(), name: "Owner".into() }).await.expect("user");
-        self.services.add_member(&user.id, &company.id, MembershipRole::Owner).await.expect("member");
+        let user = self
+            .services
+            .tenants
+            .create_user(NewUser { email: email.clone(), name: "Owner".into() })
+            .await
+            .expect("user");
+        self.services.tenants.add_member(&user.id, &company.id, MembershipRole::Owner).await.expect("member");
         let key = self.issue(&email, &company, mode).await;
         Tenant { company, site, email, key }
     }
 
     /// Another key of `mode` for the owner of `tenant`.
     pub async fn issue(&self, email: &str, company: &Company, mode: KeyMode) -> String {
-        let user = self.services.find_user_by_email(email).await.expect("lookup").expect("user");
-        let request = IssueKey { user: user.id, company: company.id.clone(), mode, name: "test".into() };
-        self.services.issue_key(request).await.expect("key").1.plaintext
+        let user = self.services.tenants.find_user_by_email(email).await.expect("lookup").expect("user");
+        let holder = self.services.access.operator_key_holder(&user.id, &company.id, mode).await.expect("member");
+        self.services.access.issue_key(&holder, "test").await.expect("key").1.plaintext
     }
 }
 

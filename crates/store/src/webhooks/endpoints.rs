@@ -9,7 +9,7 @@ use carbonpass_domain::events::ping;
 use carbonpass_domain::model::ids::EndpointKind;
 use carbonpass_domain::model::{CompanyId, DeliveryId, EndpointId};
 use carbonpass_domain::ports::WebhookRepository;
-use carbonpass_domain::usecases::MAX_ENDPOINTS;
+use carbonpass_domain::services::webhooks::MAX_ENDPOINTS;
 use carbonpass_domain::webhooks::model::{
     AttemptRecord, Delivery, DeliveryQuery, EndpointChange, NewEndpoint, WebhookEndpoint,
 };

@@ -3,15 +3,15 @@
 
 use chrono::{DateTime, Utc};
 
-use super::Services;
+use super::Plans;
+use super::ports::{NewPlan, PlanQuery};
 use crate::DomainError;
 use crate::calculation::ReportingPeriod;
 use crate::crp::{
     CarbonReductionPlan, CrpInputs, EARLIEST_YEAR, LATEST_NET_ZERO_YEAR, PlanSources, PlanStatus, PlanSummary, Section,
     StoredInputs, plan_content,
 };
-use crate::model::{CompanyId, PlanId, Principal};
-use crate::ports::{NewPlan, PlanQuery};
+use crate::model::{PlanId, Tenant};
 
 /// The latest `fyYear` a plan may be asked for.
 const LATEST_FY_YEAR: i32 = 2100;
@@ -25,23 +25,23 @@ pub struct GeneratePlan {
     pub target_year: Option<i32>,
 }
 
-impl Services {
-    /// The caller's CRP inputs; an empty document if none were ever saved.
-    pub async fn crp_inputs(&self, principal: &Principal) -> Result<Option<StoredInputs>, DomainError> {
-        self.plans.crp_inputs(&principal.company_id).await
+impl Plans {
+    /// The tenant's CRP inputs; an empty document if none were ever saved.
+    pub async fn crp_inputs(&self, tenant: &Tenant) -> Result<Option<StoredInputs>, DomainError> {
+        self.plans.crp_inputs(&tenant.company).await
     }
 
-    /// Replaces the caller's CRP inputs with `inputs`, once they pass every rule.
+    /// Replaces the tenant's CRP inputs with `inputs`, once they pass every rule.
     pub async fn replace_crp_inputs(
         &self,
-        principal: &Principal,
+        tenant: &Tenant,
         inputs: CrpInputs,
         now: DateTime<Utc>,
     ) -> Result<StoredInputs, DomainError> {
-        let overview = self.company_overview(principal).await?;
+        let overview = self.overviews.of(tenant).await?;
         let inputs = inputs.validated(overview.company.reporting_year_start, now.date_naive())?;
         self.printable(&inputs)?;
-        self.plans.save_crp_inputs(&principal.company_id, inputs, now).await
+        self.plans.save_crp_inputs(&tenant.company, inputs, now).await
     }
 
     /// Every text of the inputs is one the plan's PDF can show.
@@ -61,35 +61,15 @@ impl Services {
         Ok(())
     }
 
-    /// A company's CRP inputs, for an operator (`carbonpass crp-inputs get`; live data).
-    pub async fn crp_inputs_as_operator(&self, company: &CompanyId) -> Result<Option<StoredInputs>, DomainError> {
-        self.companies.overview(company).await?.ok_or(DomainError::not_found("company"))?;
-        self.plans.crp_inputs(company).await
-    }
-
-    /// Replaces a company's CRP inputs, for an operator (`carbonpass crp-inputs set`), by the
-    /// same rules as the API.
-    pub async fn replace_crp_inputs_as_operator(
-        &self,
-        company: &CompanyId,
-        inputs: CrpInputs,
-        now: DateTime<Utc>,
-    ) -> Result<StoredInputs, DomainError> {
-        let overview = self.companies.overview(company).await?.ok_or(DomainError::not_found("company"))?;
-        let inputs = inputs.validated(overview.company.reporting_year_start, now.date_naive())?;
-        self.printable(&inputs)?;
-        self.plans.save_crp_inputs(company, inputs, now).await
-    }
-
     /// Generates a draft plan for the reporting period ending in `ask.fy_year`, freezing every
     /// figure and input it uses.
     pub async fn generate_plan(
         &self,
-        principal: &Principal,
+        tenant: &Tenant,
         ask: GeneratePlan,
         now: DateTime<Utc>,
     ) -> Result<CarbonReductionPlan, DomainError> {
-        let overview = self.company_overview(principal).await?;
+        let overview = self.overviews.of(tenant).await?;
         let company = &overview.company;
         let start = company.reporting_year_start;
         if !(EARLIEST_YEAR..=LATEST_FY_YEAR).contains(&ask.fy_year) {
@@ -105,8 +85,7 @@ impl Services {
                 format!("the reporting period {} has not started yet", period.label()),
             ));
         }
-        let tenant = &principal.company_id;
-        let inputs = self.plans.crp_inputs(tenant).await?.map(|s| s.inputs).unwrap_or_default();
+        let inputs = self.plans.crp_inputs(&tenant.company).await?.map(|s| s.inputs).unwrap_or_default();
         let target_year = ask.target_year.or(inputs.net_zero_year).unwrap_or(LATEST_NET_ZERO_YEAR);
         if target_year <= ask.fy_year || target_year > LATEST_NET_ZERO_YEAR {
             let whence = if ask.target_year.is_some() { "" } else { " (taken from netZeroYear in the CRP inputs)" };
@@ -137,7 +116,7 @@ impl Services {
         if let Some(baseline) = baseline_period.filter(|_| inputs.baseline_emissions.is_none()) {
             periods.push(baseline.label());
         }
-        let mut bills = self.plans.period_bills(tenant, periods).await?.into_iter();
+        let mut bills = self.plans.period_bills(&tenant.company, periods).await?.into_iter();
         let current = bills.next().unwrap_or_default();
         let baseline_bills = bills.next().unwrap_or_default();
         let content = plan_content(&PlanSources {
@@ -149,39 +128,35 @@ impl Services {
             target_year,
         })?;
         let plan = NewPlan { fy_year: ask.fy_year, target_year, generated_at: now, content };
-        self.plans.insert_plan(tenant, plan).await
+        self.plans.insert_plan(&tenant.company, plan).await
     }
 
-    pub async fn plan(&self, principal: &Principal, id: &PlanId) -> Result<CarbonReductionPlan, DomainError> {
-        self.plans.find_plan(&principal.company_id, id).await?.ok_or(DomainError::not_found("carbon reduction plan"))
+    pub async fn plan(&self, tenant: &Tenant, id: &PlanId) -> Result<CarbonReductionPlan, DomainError> {
+        self.plans.find_plan(&tenant.company, id).await?.ok_or(DomainError::not_found("carbon reduction plan"))
     }
 
-    /// The caller's plans, newest first, and whether more follow.
-    pub async fn plans(
-        &self,
-        principal: &Principal,
-        mut query: PlanQuery,
-    ) -> Result<(Vec<PlanSummary>, bool), DomainError> {
+    /// The tenant's plans, newest first, and whether more follow.
+    pub async fn plans(&self, tenant: &Tenant, mut query: PlanQuery) -> Result<(Vec<PlanSummary>, bool), DomainError> {
         if !(1..=100).contains(&query.limit) {
             return Err(DomainError::invalid("limit", "must be from 1 to 100"));
         }
         let limit = query.limit as usize;
         query.limit += 1;
-        let mut page = self.plans.list_plans(&principal.company_id, query).await?;
+        let mut page = self.plans.list_plans(&tenant.company, query).await?;
         let more = page.len() > limit;
         page.truncate(limit);
         Ok((page, more))
     }
 
-    /// Publishes one of the caller's plans: only with every section present and every check
+    /// Publishes one of the tenant's plans: only with every section present and every check
     /// passed (`PlanIncomplete` otherwise). Publishing a published plan changes nothing.
     pub async fn publish_plan(
         &self,
-        principal: &Principal,
+        tenant: &Tenant,
         id: &PlanId,
         now: DateTime<Utc>,
     ) -> Result<CarbonReductionPlan, DomainError> {
-        let plan = self.plan(principal, id).await?;
+        let plan = self.plan(tenant, id).await?;
         // A published plan is published again as it is, whatever the date.
         let failed_checks =
             if plan.status == PlanStatus::Draft { plan.failed_checks_on(now.date_naive()) } else { Vec::new() };
@@ -192,17 +167,13 @@ impl Services {
                 failed_checks,
             });
         }
-        let (published, _changed) = self.plans.publish_plan(&principal.company_id, id, now).await?;
+        let (published, _changed) = self.plans.publish_plan(&tenant.company, id, now).await?;
         Ok(published)
     }
 
-    /// One of the caller's plans as a PDF, with the plan it shows.
-    pub async fn plan_pdf(
-        &self,
-        principal: &Principal,
-        id: &PlanId,
-    ) -> Result<(CarbonReductionPlan, Vec<u8>), DomainError> {
-        let plan = self.plan(principal, id).await?;
+    /// One of the tenant's plans as a PDF, with the plan it shows.
+    pub async fn plan_pdf(&self, tenant: &Tenant, id: &PlanId) -> Result<(CarbonReductionPlan, Vec<u8>), DomainError> {
+        let plan = self.plan(tenant, id).await?;
         let pdf = self.renderer.render_pdf(&plan).await?;
         Ok((plan, pdf))
     }
@@ -216,7 +187,8 @@ mod tests {
     use super::*;
     use crate::crp::InterimTarget;
     use crate::model::{CompanyOverview, DataVersion, Passport, Plan, ReportingYearStart};
-    use crate::usecases::test_support::{Mocks, caller, company_from};
+    use crate::services::plans::test_support::Mocks;
+    use crate::services::testing::{company_from, tenant};
     use rust_decimal::Decimal;
 
     fn now() -> DateTime<Utc> {
@@ -251,9 +223,9 @@ mod tests {
         let mut mocks = Mocks::default();
         with_company(&mut mocks);
         mocks.plans.expect_save_crp_inputs().never();
-        let services = mocks.into_services();
+        let services = mocks.into_service();
         let bad = CrpInputs { net_zero_year: Some(2060), ..CrpInputs::default() };
-        let result = pollster::block_on(services.replace_crp_inputs(&caller(), bad, now()));
+        let result = pollster::block_on(services.replace_crp_inputs(&tenant(), bad, now()));
         assert!(matches!(result, Err(DomainError::InvalidAt { path, .. }) if path == "netZeroYear"));
     }
 
@@ -264,7 +236,7 @@ mod tests {
         mocks.plans.expect_save_crp_inputs().never();
         mocks.renderer.expect_unshowable().returning(|text| text.chars().find(|c| *c == '中'));
         mocks.renderer.expect_scripts().return_const("Latin");
-        let services = mocks.into_services();
+        let services = mocks.into_service();
         let inputs = CrpInputs {
             measures: vec![
                 crate::crp::Measure { title: "ISO 14001".into(), description: String::new() },
@@ -272,7 +244,7 @@ mod tests {
             ],
             ..CrpInputs::default()
         };
-        let result = pollster::block_on(services.replace_crp_inputs(&caller(), inputs, now()));
+        let result = pollster::block_on(services.replace_crp_inputs(&tenant(), inputs, now()));
         match result {
             Err(DomainError::InvalidAt { path, message }) => {
                 assert_eq!(path, "measures[1].description");
@@ -295,7 +267,7 @@ mod tests {
         mocks
             .plans
             .expect_period_bills()
-            .with(eq(caller().company_id), eq(vec!["2025-26".to_owned(), "2023-24".to_owned()]))
+            .with(eq(tenant().company), eq(vec!["2025-26".to_owned(), "2023-24".to_owned()]))
             .returning(|_, _| Ok(vec![vec![], vec![]]));
         mocks.plans.expect_insert_plan().returning(|_, new| {
             Ok(CarbonReductionPlan {
@@ -308,9 +280,9 @@ mod tests {
                 content: new.content,
             })
         });
-        let services = mocks.into_services();
+        let services = mocks.into_service();
         let plan = pollster::block_on(services.generate_plan(
-            &caller(),
+            &tenant(),
             GeneratePlan { fy_year: 2026, target_year: None },
             now(),
         ))
@@ -329,9 +301,9 @@ mod tests {
             with_company(&mut mocks);
             mocks.plans.expect_crp_inputs().returning(|_| Ok(None));
             mocks.plans.expect_insert_plan().never();
-            let services = mocks.into_services();
+            let services = mocks.into_service();
             let result = pollster::block_on(services.generate_plan(
-                &caller(),
+                &tenant(),
                 GeneratePlan { fy_year: fy, target_year: target },
                 now(),
             ));
@@ -351,9 +323,9 @@ mod tests {
             Ok(Some(StoredInputs { inputs, updated_at: now() }))
         });
         mocks.plans.expect_insert_plan().never();
-        let services = mocks.into_services();
+        let services = mocks.into_service();
         let result = pollster::block_on(services.generate_plan(
-            &caller(),
+            &tenant(),
             GeneratePlan { fy_year: 2026, target_year: Some(2035) },
             now(),
         ));
@@ -367,9 +339,9 @@ mod tests {
         plan.content.measures.clear();
         mocks.plans.expect_find_plan().returning(move |_, _| Ok(Some(plan.clone())));
         mocks.plans.expect_publish_plan().never();
-        let services = mocks.into_services();
+        let services = mocks.into_service();
         let id = PlanId::parse("crp_p1").expect("id");
-        match pollster::block_on(services.publish_plan(&caller(), &id, now())) {
+        match pollster::block_on(services.publish_plan(&tenant(), &id, now())) {
             Err(DomainError::PlanIncomplete { missing_sections, .. }) => {
                 assert_eq!(missing_sections, vec!["environmentalMeasures"]);
             }
@@ -383,10 +355,10 @@ mod tests {
         let plan = crate::crp::complete_plan();
         mocks.plans.expect_find_plan().returning(move |_, _| Ok(Some(plan.clone())));
         mocks.plans.expect_publish_plan().never();
-        let services = mocks.into_services();
+        let services = mocks.into_service();
         let id = PlanId::parse("crp_p1").expect("id");
         let much_later = Utc.with_ymd_and_hms(2027, 6, 1, 9, 0, 0).single().expect("time");
-        match pollster::block_on(services.publish_plan(&caller(), &id, much_later)) {
+        match pollster::block_on(services.publish_plan(&tenant(), &id, much_later)) {
             Err(DomainError::PlanIncomplete { missing_sections, failed_checks }) => {
                 assert!(missing_sections.is_empty());
                 let codes: Vec<&str> = failed_checks.iter().map(|f| f.check).collect();
@@ -405,9 +377,9 @@ mod tests {
         mocks.plans.expect_publish_plan().times(1).returning(move |_, _, at| {
             Ok((CarbonReductionPlan { status: PlanStatus::Published, published_at: Some(at), ..plan.clone() }, true))
         });
-        let services = mocks.into_services();
+        let services = mocks.into_service();
         let id = PlanId::parse("crp_p1").expect("id");
-        let published = pollster::block_on(services.publish_plan(&caller(), &id, now())).expect("published");
+        let published = pollster::block_on(services.publish_plan(&tenant(), &id, now())).expect("published");
         assert_eq!(published.status, PlanStatus::Published);
     }
 }

@@ -2,22 +2,22 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::Services;
+use super::Reports;
 use crate::DomainError;
 use crate::calculation::ReportingPeriod;
-use crate::model::{CompanyId, EmissionsReport, PeriodSums, Principal, SessionId, SessionSummary, SiteId};
+use crate::model::{EmissionsReport, PeriodSums, SessionId, SessionSummary, SiteId, Tenant};
 
-impl Services {
-    /// The caller's emissions for `period` (default: the latest with confirmed data, else the
+impl Reports {
+    /// The tenant's emissions for `period` (default: the latest with confirmed data, else the
     /// current one, with zero totals), company-wide or for one of their sites.
     pub async fn emissions(
         &self,
-        principal: &Principal,
+        tenant: &Tenant,
         period: Option<&str>,
         site: Option<&str>,
         today: NaiveDate,
     ) -> Result<EmissionsReport, DomainError> {
-        let overview = self.company_overview(principal).await?;
+        let overview = self.overviews.of(tenant).await?;
         let start = overview.company.reporting_year_start;
         let (site, employees) = match site {
             Some(raw) => {
@@ -27,9 +27,8 @@ impl Services {
             }
             None => (None, overview.company.employee_count),
         };
-        let tenant = &principal.company_id;
         let asked = period.map(|label| ReportingPeriod::parse(label.trim(), start).map(|p| p.label())).transpose()?;
-        let (label, sums) = match self.reports.period_sums(tenant, asked, site).await? {
+        let (label, sums) = match self.reports.period_sums(&tenant.company, asked, site).await? {
             Some(found) => found,
             // No period asked for and no data yet: the current period, with nothing in it.
             None => (ReportingPeriod::containing(today, start).label(), PeriodSums::default()),
@@ -37,33 +36,18 @@ impl Services {
         Ok(EmissionsReport::from_sums(label, sums, employees))
     }
 
-    /// The caller's sessions, newest first, with what each has contributed.
-    pub async fn sessions(&self, principal: &Principal) -> Result<Vec<SessionSummary>, DomainError> {
-        self.reports.sessions(&principal.company_id).await
+    /// The tenant's sessions, newest first, with what each has contributed.
+    pub async fn sessions(&self, tenant: &Tenant) -> Result<Vec<SessionSummary>, DomainError> {
+        self.reports.sessions(&tenant.company).await
     }
 
-    /// A company's sessions, for an operator (live data).
-    pub async fn sessions_as_operator(&self, company: &CompanyId) -> Result<Vec<SessionSummary>, DomainError> {
-        self.reports.sessions(company).await
-    }
-
-    /// Completes a company's session, for an operator (live data).
-    pub async fn complete_session_as_operator(
-        &self,
-        company: &CompanyId,
-        id: &SessionId,
-        now: DateTime<Utc>,
-    ) -> Result<SessionSummary, DomainError> {
-        self.reports.complete_session(company, id, now).await
-    }
-
-    /// Completes one of the caller's sessions; the site's next upload opens a new one.
+    /// Completes one of the tenant's sessions; the site's next upload opens a new one.
     pub async fn complete_session(
         &self,
-        principal: &Principal,
+        tenant: &Tenant,
         id: &SessionId,
         now: DateTime<Utc>,
     ) -> Result<SessionSummary, DomainError> {
-        self.reports.complete_session(&principal.company_id, id, now).await
+        self.reports.complete_session(&tenant.company, id, now).await
     }
 }

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::model::{CompanyId, CompanyOverview, DataVersion};
@@ -22,6 +23,23 @@ impl Versioned for CompanyOverview {
 pub struct VersionedCache<V> {
     entries: Mutex<HashMap<CompanyId, Arc<V>>>,
     capacity: usize,
+    hits: AtomicU64,
+    misses: AtomicU64,
+}
+
+/// How often a cache answered from memory since the process started.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CacheStats {
+    pub hits: u64,
+    pub misses: u64,
+}
+
+impl CacheStats {
+    /// Hits as a share of lookups, from 0 to 1; 0 before any lookup.
+    pub fn hit_rate(&self) -> f64 {
+        let lookups = self.hits + self.misses;
+        if lookups == 0 { 0.0 } else { self.hits as f64 / lookups as f64 }
+    }
 }
 
 impl<V> fmt::Debug for VersionedCache<V> {
@@ -34,13 +52,25 @@ impl<V: Versioned> VersionedCache<V> {
     /// Holds at most `capacity` tenants; past that it starts again empty (a full cache is a
     /// sign of many tenants, each of which is then re-read once).
     pub fn new(capacity: usize) -> Self {
-        Self { entries: Mutex::new(HashMap::new()), capacity: capacity.max(1) }
+        Self {
+            entries: Mutex::new(HashMap::new()),
+            capacity: capacity.max(1),
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+        }
     }
 
     /// The copy for `tenant` if it is at least as new as `at_least`.
     pub fn get(&self, tenant: &CompanyId, at_least: DataVersion) -> Option<Arc<V>> {
         let entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
-        entries.get(tenant).filter(|value| value.version() >= at_least).cloned()
+        let fresh = entries.get(tenant).filter(|value| value.version() >= at_least).cloned();
+        let counter = if fresh.is_some() { &self.hits } else { &self.misses };
+        counter.fetch_add(1, Ordering::Relaxed);
+        fresh
+    }
+
+    pub fn stats(&self) -> CacheStats {
+        CacheStats { hits: self.hits.load(Ordering::Relaxed), misses: self.misses.load(Ordering::Relaxed) }
     }
 
     /// Keeps `value` unless a newer copy is already held.
@@ -80,6 +110,7 @@ mod tests {
         assert_eq!(cache.get(&tenant("comp_a"), DataVersion(2)).as_deref(), Some(&Copy(3, "v3")));
         assert!(cache.get(&tenant("comp_a"), DataVersion(4)).is_none(), "a newer write makes it stale");
         assert!(cache.get(&tenant("comp_b"), DataVersion(0)).is_none(), "tenants never share copies");
+        assert_eq!(cache.stats(), CacheStats { hits: 2, misses: 2 });
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use super::Services;
+use super::Access;
 use crate::model::{Admission, CompanyId, Plan, PresentedKey, Principal, StoredKey};
 use crate::{AuthFailure, DomainError};
 
@@ -19,7 +19,7 @@ pub struct Credentials<'a> {
     pub client: Option<&'a str>,
 }
 
-impl Services {
+impl Access {
     /// Decides on a request's credentials. Refuses, in this order: a client address that used
     /// up its allowance of unauthenticated requests (`RateLimited`, before any lookup, unless the
     /// key was accepted lately); missing, malformed, unknown, revoked and expired keys
@@ -154,7 +154,8 @@ mod tests {
         ApiKeyId, CompanyId, DataVersion, KeyHash, KeyMode, KeyMode::Live, Plan, PresentedKey, RateLimitStatus,
         StoredKey, UserId,
     };
-    use crate::usecases::test_support::{Mocks, quotas};
+    use crate::services::access::test_support::Mocks;
+    use crate::services::testing::quotas;
 
     fn now() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 4, 6, 14, 30, 0).single().expect("valid time")
@@ -223,7 +224,7 @@ mod tests {
             .withf(|client, quota| client == "192.0.2.7" && *quota == quotas().unauthenticated)
             .times(1)
             .returning(|_, _| ());
-        let result = pollster::block_on(m.into_services().authenticate(with_token(None), now()));
+        let result = pollster::block_on(m.into_service().authenticate(with_token(None), now()));
         assert_eq!(failure(result), Some(AuthFailure::Missing));
     }
 
@@ -233,7 +234,7 @@ mod tests {
         m.codec.expect_parse().returning(|_| None);
         m.limiter.expect_client_refused().returning(|_| None);
         m.limiter.expect_count_client().times(1).returning(|_, _| ());
-        let result = pollster::block_on(m.into_services().authenticate(with_token(Some("nope")), now()));
+        let result = pollster::block_on(m.into_service().authenticate(with_token(Some("nope")), now()));
         assert_eq!(failure(result), Some(AuthFailure::Malformed));
     }
 
@@ -244,7 +245,7 @@ mod tests {
         m.codec.expect_parse().returning(|_| Some(PresentedKey { mode: KeyMode::Live, hash: KeyHash("h1".into()) }));
         m.limiter.expect_vouched().returning(|_| false);
         m.keys.expect_find_key_by_hash().never();
-        let result = pollster::block_on(m.into_services().authenticate(with_token(Some("cp_live_good")), now()));
+        let result = pollster::block_on(m.into_service().authenticate(with_token(Some("cp_live_good")), now()));
         assert!(matches!(result, Err(DomainError::RateLimited(s)) if s.retry_after == Some(Duration::from_secs(2))));
     }
 
@@ -256,7 +257,7 @@ mod tests {
         m.limiter.expect_vouched().withf(|hash| hash.0 == "h1").returning(|_| true);
         m.limiter.expect_admit().returning(|_, _| Some(status(9, false)));
         m.limiter.expect_vouch().times(1).returning(|_| ());
-        let admission = pollster::block_on(m.into_services().authenticate(with_token(Some("cp_live_good")), now()));
+        let admission = pollster::block_on(m.into_service().authenticate(with_token(Some("cp_live_good")), now()));
         assert_eq!(admission.expect("looked up and accepted").principal.key_id.as_str(), "key_a1");
     }
 
@@ -268,13 +269,13 @@ mod tests {
         m.limiter.expect_client_refused().returning(|_| None);
         m.limiter.expect_count_client().times(1).returning(|_, _| ());
         m.limiter.expect_forget().withf(|hash| hash.0 == "h1").times(1).returning(|_| ());
-        let result = pollster::block_on(m.into_services().authenticate(with_token(Some("cp_live_x")), now()));
+        let result = pollster::block_on(m.into_service().authenticate(with_token(Some("cp_live_x")), now()));
         assert_eq!(failure(result), Some(AuthFailure::Unknown));
     }
 
     #[test]
     fn a_revoked_key_is_refused() {
-        let services = mocks_with(Some(stored(Plan::Business, true, None))).into_services();
+        let services = mocks_with(Some(stored(Plan::Business, true, None))).into_service();
         let result = pollster::block_on(services.authenticate(with_token(Some("cp_live_good")), now()));
         assert_eq!(failure(result), Some(AuthFailure::Revoked));
     }
@@ -282,9 +283,9 @@ mod tests {
     #[test]
     fn a_rolled_key_works_until_its_expiry() {
         let rolled = |expires_at| StoredKey { expires_at: Some(expires_at), ..stored(Plan::Business, false, None) };
-        let before = mocks_with(Some(rolled(now() + TimeDelta::seconds(1)))).into_services();
+        let before = mocks_with(Some(rolled(now() + TimeDelta::seconds(1)))).into_service();
         assert!(pollster::block_on(before.authenticate(with_token(Some("cp_live_good")), now())).is_ok());
-        let at = mocks_with(Some(rolled(now()))).into_services();
+        let at = mocks_with(Some(rolled(now()))).into_service();
         let result = pollster::block_on(at.authenticate(with_token(Some("cp_live_good")), now()));
         assert_eq!(failure(result), Some(AuthFailure::Expired));
     }
@@ -298,7 +299,7 @@ mod tests {
         m.limiter.expect_count_client().times(1).returning(|_, _| ());
         m.limiter.expect_admit().never();
         m.limiter.expect_vouch().never();
-        let result = pollster::block_on(m.into_services().authenticate(with_token(Some("cp_live_good")), now()));
+        let result = pollster::block_on(m.into_service().authenticate(with_token(Some("cp_live_good")), now()));
         assert!(matches!(result, Err(DomainError::PlanRequired { plan }) if plan == "starter"));
     }
 
@@ -310,7 +311,7 @@ mod tests {
         m.limiter.expect_client_refused().returning(|_| None);
         m.limiter.expect_vouch().returning(|_| ());
         m.limiter.expect_admit().withf(|_, quota| *quota == quotas().partner).times(1).returning(|_, _| None);
-        let admission = pollster::block_on(m.into_services().authenticate(with_token(Some("cp_live_good")), now()));
+        let admission = pollster::block_on(m.into_service().authenticate(with_token(Some("cp_live_good")), now()));
         assert_eq!(admission.expect("accepted").plan, Plan::Business, "API access is still the key's company's");
     }
 
@@ -332,7 +333,7 @@ mod tests {
             .withf(|user, quota| user.as_str() == "usr_u1" && *quota == quotas().business)
             .times(1)
             .returning(|_, _| Some(status(9, false)));
-        let admission = pollster::block_on(m.into_services().authenticate(with_token(Some("cp_live_good")), now()));
+        let admission = pollster::block_on(m.into_service().authenticate(with_token(Some("cp_live_good")), now()));
         let admission = admission.expect("accepted");
         let principal = admission.principal;
         assert_eq!(principal.company_id.as_str(), "comp_c1");
@@ -349,7 +350,7 @@ mod tests {
         m.limiter.expect_client_refused().returning(|_| None);
         m.limiter.expect_vouch().returning(|_| ());
         m.limiter.expect_admit().withf(|_, quota| *quota == quotas().partner).times(1).returning(|_, _| None);
-        let admission = pollster::block_on(m.into_services().authenticate(with_token(Some("cp_live_good")), now()));
+        let admission = pollster::block_on(m.into_service().authenticate(with_token(Some("cp_live_good")), now()));
         assert_eq!(admission.expect("accepted").rate_limit, None, "limits off: no status");
     }
 
@@ -363,7 +364,7 @@ mod tests {
         m.keys.checkpoint();
         m.keys.expect_find_key_by_hash().returning(|_| Ok(Some(stored(Plan::Business, false, None))));
         m.keys.expect_record_key_use().never();
-        let result = pollster::block_on(m.into_services().authenticate(with_token(Some("cp_live_good")), now()));
+        let result = pollster::block_on(m.into_service().authenticate(with_token(Some("cp_live_good")), now()));
         assert!(matches!(result, Err(DomainError::RateLimited(s)) if s == status(0, true)));
     }
 
@@ -374,7 +375,7 @@ mod tests {
         m.keys.checkpoint();
         m.keys.expect_find_key_by_hash().returning(move |_| Ok(Some(stored(Plan::Partner, false, Some(recently)))));
         m.keys.expect_record_key_use().never();
-        assert!(pollster::block_on(m.into_services().authenticate(with_token(Some("cp_live_good")), now())).is_ok());
+        assert!(pollster::block_on(m.into_service().authenticate(with_token(Some("cp_live_good")), now())).is_ok());
     }
 
     #[test]
@@ -383,7 +384,7 @@ mod tests {
         m.keys.checkpoint();
         m.keys.expect_find_key_by_hash().returning(|_| Ok(Some(stored(Plan::Business, false, None))));
         m.keys.expect_record_key_use().times(1).returning(|_, _, _| Err(DomainError::Unavailable("locked".into())));
-        let admission = pollster::block_on(m.into_services().authenticate(with_token(Some("cp_live_good")), now()));
+        let admission = pollster::block_on(m.into_service().authenticate(with_token(Some("cp_live_good")), now()));
         assert_eq!(admission.expect("accepted").principal.key_id.as_str(), "key_a1");
     }
 
@@ -394,13 +395,13 @@ mod tests {
         m.keys.expect_find_key_by_hash().returning(|_| Err(DomainError::Unavailable("down".into())));
         m.limiter.expect_client_refused().returning(|_| None);
         m.limiter.expect_count_client().never();
-        let result = pollster::block_on(m.into_services().authenticate(with_token(Some("cp_live_x")), now()));
+        let result = pollster::block_on(m.into_service().authenticate(with_token(Some("cp_live_x")), now()));
         assert!(matches!(result, Err(DomainError::Unavailable(_))));
     }
 
     /// The partner key's admission, then the principal for `company`.
     fn choosing(m: Mocks, company: &str) -> Result<Principal, DomainError> {
-        let services = m.into_services();
+        let services = m.into_service();
         let admission =
             pollster::block_on(services.authenticate(with_token(Some("cp_live_good")), now())).expect("admitted");
         pollster::block_on(services.act_for(&admission, company))

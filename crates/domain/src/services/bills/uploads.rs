@@ -14,12 +14,12 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use super::Services;
-use super::bills::{UploadForm, UploadedFile};
+use super::Bills;
+use super::files::{UploadForm, UploadedFile};
 use crate::DomainError;
 use crate::model::{
-    Bill, IDEMPOTENCY_TTL, IdempotencyClaim, IdempotencyKey, IdempotencyLease, IdempotentRecord, Principal,
-    RenderCreated, StoredResponse,
+    Bill, IDEMPOTENCY_TTL, IdempotencyClaim, IdempotencyKey, IdempotencyLease, IdempotentRecord, RenderCreated,
+    StoredResponse, Tenant,
 };
 
 /// An upload request's body, read whole.
@@ -71,22 +71,22 @@ fn is_an_answer(err: &DomainError) -> bool {
     !matches!(err, DomainError::Unavailable(_) | DomainError::Internal(_) | DomainError::IdempotencyKeyInProgress)
 }
 
-impl Services {
+impl Bills {
     /// Uploads a bill: reads the body with `receive`, records it, and applies the idempotency
     /// policy above when the request has a `key`.
     pub async fn upload_bill<E>(
         &self,
-        principal: &Principal,
+        tenant: &Tenant,
         key: Option<IdempotencyKey>,
         receive: impl Future<Output = Result<ReceivedUpload, E>>,
         responses: Arc<dyn UploadResponses>,
         now: DateTime<Utc>,
     ) -> Result<UploadReply, UploadFailure<E>> {
         let today = now.date_naive();
-        let company = &principal.company_id;
+        let company = &tenant.company;
         let Some(key) = key else {
             let received = receive.await.map_err(UploadFailure::Body)?;
-            return Ok(UploadReply::Created(Box::new(self.record_received(principal, received, today, None).await?)));
+            return Ok(UploadReply::Created(Box::new(self.record_received(tenant, received, today, None).await?)));
         };
         let claim = self.idempotency.claim(company, &key, now, IDEMPOTENCY_TTL, self.idempotency_lease).await?;
         let token = match claim {
@@ -118,7 +118,7 @@ impl Services {
         let renderer = Arc::clone(&responses);
         let render: RenderCreated = Arc::new(move |bill: &Bill| renderer.created(bill));
         let record = IdempotentRecord { lease: lease.clone(), fingerprint: fingerprint.clone(), render };
-        match self.record_received(principal, received, today, Some(record)).await {
+        match self.record_received(tenant, received, today, Some(record)).await {
             Ok(bill) => Ok(UploadReply::Created(Box::new(bill))),
             Err(err) if is_an_answer(&err) => {
                 let (status, body) = responses.refused(&err);
@@ -134,13 +134,13 @@ impl Services {
 
     async fn record_received(
         &self,
-        principal: &Principal,
+        tenant: &Tenant,
         received: ReceivedUpload,
         today: chrono::NaiveDate,
         idempotent: Option<IdempotentRecord>,
     ) -> Result<Bill, DomainError> {
         let file = received.file.ok_or(DomainError::MissingField { field: "file", context: "bill upload" })?;
-        self.record_upload(principal, received.form, file, today, idempotent).await
+        self.record_upload(tenant, received.form, file, today, idempotent).await
     }
 }
 
@@ -150,7 +150,8 @@ mod tests {
 
     use super::*;
     use crate::model::ClaimToken;
-    use crate::usecases::test_support::{Mocks, caller};
+    use crate::services::bills::test_support::Mocks;
+    use crate::services::testing::tenant;
 
     struct Wire;
     impl UploadResponses for Wire {
@@ -179,7 +180,7 @@ mod tests {
         m.bills.expect_record_upload().never();
         let body = async { Err::<ReceivedUpload, &str>("connection reset") };
         let result =
-            pollster::block_on(m.into_services().upload_bill(&caller(), key(), body, Arc::new(Wire), Utc::now()));
+            pollster::block_on(m.into_service().upload_bill(&tenant(), key(), body, Arc::new(Wire), Utc::now()));
         assert!(matches!(result, Err(UploadFailure::Body("connection reset"))));
     }
 
@@ -202,7 +203,7 @@ mod tests {
         let form = UploadForm { bill_type: Some("gas".into()), site_id: None };
         let body = async move { Ok::<_, ()>(ReceivedUpload { form, file: Some(file) }) };
         let outcome =
-            pollster::block_on(m.into_services().upload_bill(&caller(), key(), body, Arc::new(Wire), Utc::now()));
+            pollster::block_on(m.into_service().upload_bill(&tenant(), key(), body, Arc::new(Wire), Utc::now()));
         assert!(matches!(outcome, Err(UploadFailure::Refused(DomainError::Unavailable(_)))));
     }
 
@@ -218,7 +219,7 @@ mod tests {
         });
         let body = async { Ok::<_, ()>(ReceivedUpload::default()) };
         let outcome =
-            pollster::block_on(m.into_services().upload_bill(&caller(), key(), body, Arc::new(Wire), Utc::now()));
+            pollster::block_on(m.into_service().upload_bill(&tenant(), key(), body, Arc::new(Wire), Utc::now()));
         assert!(matches!(outcome, Err(UploadFailure::Refused(DomainError::MissingField { field: "file", .. }))));
         let kept = kept.lock().expect("lock");
         assert_eq!(
@@ -233,13 +234,13 @@ mod tests {
             StoredResponse { fingerprint: ReceivedUpload::default().fingerprint(), status: 201, body: "first".into() };
         let mut m = Mocks::default();
         m.idempotency.expect_claim().returning(move |_, _, _, _, _| Ok(IdempotencyClaim::Completed(first.clone())));
-        let services = m.into_services();
+        let services = m.into_service();
         let same = async { Ok::<_, ()>(ReceivedUpload::default()) };
-        let replay = pollster::block_on(services.upload_bill(&caller(), key(), same, Arc::new(Wire), Utc::now()));
+        let replay = pollster::block_on(services.upload_bill(&tenant(), key(), same, Arc::new(Wire), Utc::now()));
         assert!(matches!(replay, Ok(UploadReply::Replayed(StoredResponse { status: 201, .. }))));
         let other = ReceivedUpload { form: UploadForm { bill_type: Some("gas".into()), site_id: None }, file: None };
         let different = async move { Ok::<_, ()>(other) };
-        let refused = pollster::block_on(services.upload_bill(&caller(), key(), different, Arc::new(Wire), Utc::now()));
+        let refused = pollster::block_on(services.upload_bill(&tenant(), key(), different, Arc::new(Wire), Utc::now()));
         assert!(matches!(refused, Err(UploadFailure::Refused(DomainError::IdempotencyKeyReused))));
     }
 }

@@ -4,9 +4,9 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use super::Services;
+use super::Webhooks;
 use crate::DomainError;
-use crate::model::{CompanyId, DeliveryId, EndpointId};
+use crate::model::{DeliveryId, EndpointId, Tenant};
 use crate::webhooks::endpoint::{description, subscribed_events, target_url};
 use crate::webhooks::model::{
     Delivery, DeliveryQuery, EndpointChange, EndpointWithSecret, NewEndpoint, WebhookEndpoint,
@@ -36,12 +36,12 @@ pub struct ChangeEndpoint {
     pub enabled: Option<bool>,
 }
 
-impl Services {
-    /// Creates an endpoint in the data space `company`, its secret shown this once. The URL's
+impl Webhooks {
+    /// Creates an endpoint in the tenant's data space, its secret shown this once. The URL's
     /// form is checked before its host is looked up.
     pub async fn create_endpoint(
         &self,
-        company: &CompanyId,
+        tenant: &Tenant,
         request: CreateEndpoint,
         now: DateTime<Utc>,
     ) -> Result<EndpointWithSecret, DomainError> {
@@ -51,22 +51,22 @@ impl Services {
         self.targets.check(&url).await?;
         let secret = self.targets.mint_secret();
         let new = NewEndpoint { url, description, events, secret: secret.clone(), created_at: now };
-        let endpoint = self.webhooks.create_endpoint(company, new).await?;
+        let endpoint = self.webhooks.create_endpoint(&tenant.company, new).await?;
         Ok(EndpointWithSecret { endpoint, secret })
     }
 
-    pub async fn list_endpoints(&self, company: &CompanyId) -> Result<Vec<WebhookEndpoint>, DomainError> {
-        self.webhooks.list_endpoints(company).await
+    pub async fn list_endpoints(&self, tenant: &Tenant) -> Result<Vec<WebhookEndpoint>, DomainError> {
+        self.webhooks.list_endpoints(&tenant.company).await
     }
 
-    pub async fn endpoint(&self, company: &CompanyId, id: &EndpointId) -> Result<WebhookEndpoint, DomainError> {
-        self.webhooks.find_endpoint(company, id).await?.ok_or(DomainError::not_found("webhook endpoint"))
+    pub async fn endpoint(&self, tenant: &Tenant, id: &EndpointId) -> Result<WebhookEndpoint, DomainError> {
+        self.webhooks.find_endpoint(&tenant.company, id).await?.ok_or(DomainError::not_found("webhook endpoint"))
     }
 
     /// Changes an endpoint's URL, events, description or whether it is enabled.
     pub async fn change_endpoint(
         &self,
-        company: &CompanyId,
+        tenant: &Tenant,
         id: &EndpointId,
         request: ChangeEndpoint,
         now: DateTime<Utc>,
@@ -84,27 +84,27 @@ impl Services {
             ));
         }
         // Not found before a lookup of the new host: another tenant's id learns nothing.
-        self.endpoint(company, id).await?;
+        self.endpoint(tenant, id).await?;
         if let Some(url) = &change.url {
             self.targets.check(url).await?;
         }
-        self.webhooks.update_endpoint(company, id, change, now).await
+        self.webhooks.update_endpoint(&tenant.company, id, change, now).await
     }
 
-    pub async fn delete_endpoint(&self, company: &CompanyId, id: &EndpointId) -> Result<(), DomainError> {
-        self.webhooks.delete_endpoint(company, id).await
+    pub async fn delete_endpoint(&self, tenant: &Tenant, id: &EndpointId) -> Result<(), DomainError> {
+        self.webhooks.delete_endpoint(&tenant.company, id).await
     }
 
     /// A new secret, shown this once; the old one keeps signing beside it for 24 hours.
     pub async fn rotate_endpoint_secret(
         &self,
-        company: &CompanyId,
+        tenant: &Tenant,
         id: &EndpointId,
         now: DateTime<Utc>,
     ) -> Result<EndpointWithSecret, DomainError> {
         let secret = self.targets.mint_secret();
         let endpoint =
-            self.webhooks.rotate_secret(company, id, secret.clone(), now, now + OLD_SECRET_SIGNS_FOR).await?;
+            self.webhooks.rotate_secret(&tenant.company, id, secret.clone(), now, now + OLD_SECRET_SIGNS_FOR).await?;
         Ok(EndpointWithSecret { endpoint, secret })
     }
 
@@ -112,23 +112,23 @@ impl Services {
     /// are refused, since nothing would be sent.
     pub async fn ping_endpoint(
         &self,
-        company: &CompanyId,
+        tenant: &Tenant,
         id: &EndpointId,
         now: DateTime<Utc>,
     ) -> Result<Delivery, DomainError> {
-        let endpoint = self.endpoint(company, id).await?;
+        let endpoint = self.endpoint(tenant, id).await?;
         if !endpoint.enabled {
             return Err(DomainError::Conflict {
                 message: "the endpoint is disabled: enable it (PATCH enabled: true) to test it".into(),
             });
         }
-        self.webhooks.enqueue_ping(company, id, now).await
+        self.webhooks.enqueue_ping(&tenant.company, id, now).await
     }
 
     /// A page of the endpoint's deliveries, newest first, and whether more follow.
     pub async fn deliveries(
         &self,
-        company: &CompanyId,
+        tenant: &Tenant,
         endpoint: &EndpointId,
         mut query: DeliveryQuery,
     ) -> Result<(Vec<Delivery>, bool), DomainError> {
@@ -137,37 +137,25 @@ impl Services {
         }
         let limit = query.limit as usize;
         query.limit += 1;
-        let mut page = self.webhooks.list_deliveries(company, endpoint, query).await?;
+        let mut page = self.webhooks.list_deliveries(&tenant.company, endpoint, query).await?;
         let more = page.len() > limit;
         page.truncate(limit);
         Ok((page, more))
     }
 
-    /// The data space an operator names: the live company, or its sandbox twin.
-    pub async fn data_space_as_operator(&self, company: &CompanyId, sandbox: bool) -> Result<CompanyId, DomainError> {
-        if sandbox {
-            return self.companies.sandbox_twin(company).await;
-        }
-        let overview = self.companies.overview(company).await?.ok_or(DomainError::not_found("company"))?;
-        if overview.company.sandbox {
-            return Err(DomainError::not_found("company"));
-        }
-        Ok(company.clone())
-    }
-
     pub async fn retry_delivery(
         &self,
-        company: &CompanyId,
+        tenant: &Tenant,
         id: &DeliveryId,
         now: DateTime<Utc>,
     ) -> Result<Delivery, DomainError> {
-        self.webhooks.retry_delivery(company, id, now).await
+        self.webhooks.retry_delivery(&tenant.company, id, now).await
     }
 
     /// Sends every failed event of the endpoint since `since` again; how many.
     pub async fn recover_failed(
         &self,
-        company: &CompanyId,
+        tenant: &Tenant,
         endpoint: &EndpointId,
         since: DateTime<Utc>,
         now: DateTime<Utc>,
@@ -175,19 +163,19 @@ impl Services {
         if since > now {
             return Err(DomainError::invalid("since", "is in the future"));
         }
-        self.webhooks.recover_failed(company, endpoint, since, now).await
+        self.webhooks.recover_failed(&tenant.company, endpoint, since, now).await
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ports::MockWebhookTargets;
-    use crate::usecases::test_support::Mocks;
+    use crate::services::webhooks::ports::MockWebhookTargets;
+    use crate::services::webhooks::test_support::Mocks;
     use crate::webhooks::{EventType, TargetPolicy};
 
-    fn company() -> CompanyId {
-        CompanyId::parse("comp_a1").expect("id")
+    fn company() -> Tenant {
+        Tenant { company: crate::model::CompanyId::parse("comp_a1").expect("id"), data_version: Default::default() }
     }
 
     fn strict_targets() -> MockWebhookTargets {
@@ -203,8 +191,8 @@ mod tests {
     #[test]
     fn a_bad_url_is_refused_before_any_lookup_or_write() {
         let targets = strict_targets();
-        let repo = crate::ports::MockWebhookRepository::new();
-        let services = Mocks { webhooks: repo, targets, ..Mocks::default() }.into_services();
+        let repo = crate::services::webhooks::ports::MockWebhookRepository::new();
+        let services = Mocks { webhooks: repo, targets }.into_service();
         let refused = pollster::block_on(services.create_endpoint(&company(), request("http://x.test/"), Utc::now()));
         assert!(matches!(refused, Err(DomainError::Invalid { field: "url", .. })), "{refused:?}");
     }
@@ -213,9 +201,9 @@ mod tests {
     fn a_private_target_is_refused_and_nothing_is_written() {
         let mut targets = strict_targets();
         targets.expect_check().returning(|_| Err(DomainError::invalid("url", "resolves to no public address")));
-        let mut repo = crate::ports::MockWebhookRepository::new();
+        let mut repo = crate::services::webhooks::ports::MockWebhookRepository::new();
         repo.expect_create_endpoint().never();
-        let services = Mocks { webhooks: repo, targets, ..Mocks::default() }.into_services();
+        let services = Mocks { webhooks: repo, targets }.into_service();
         let refused =
             pollster::block_on(services.create_endpoint(&company(), request("https://internal.test/"), Utc::now()));
         assert!(matches!(refused, Err(DomainError::Invalid { field: "url", .. })), "{refused:?}");
@@ -226,7 +214,7 @@ mod tests {
         let mut targets = strict_targets();
         targets.expect_check().returning(|_| Ok(()));
         targets.expect_mint_secret().return_const("whsec_AAAA".to_owned());
-        let mut repo = crate::ports::MockWebhookRepository::new();
+        let mut repo = crate::services::webhooks::ports::MockWebhookRepository::new();
         repo.expect_create_endpoint()
             .withf(|_, new| new.secret == "whsec_AAAA" && new.events == vec![EventType::BillConfirmed])
             .returning(|_, new| {
@@ -242,7 +230,7 @@ mod tests {
                     updated_at: new.created_at,
                 })
             });
-        let services = Mocks { webhooks: repo, targets, ..Mocks::default() }.into_services();
+        let services = Mocks { webhooks: repo, targets }.into_service();
         let created = pollster::block_on(services.create_endpoint(&company(), request("https://h.test/"), Utc::now()))
             .expect("created");
         assert_eq!(created.secret, "whsec_AAAA");
@@ -250,7 +238,7 @@ mod tests {
 
     #[test]
     fn an_empty_change_is_refused() {
-        let services = Mocks { targets: strict_targets(), ..Mocks::default() }.into_services();
+        let services = Mocks { targets: strict_targets(), ..Mocks::default() }.into_service();
         let id = EndpointId::parse("ep_1").expect("id");
         let refused =
             pollster::block_on(services.change_endpoint(&company(), &id, ChangeEndpoint::default(), Utc::now()));
@@ -259,7 +247,7 @@ mod tests {
 
     #[test]
     fn recovering_from_the_future_is_refused() {
-        let services = Mocks::default().into_services();
+        let services = Mocks::default().into_service();
         let id = EndpointId::parse("ep_1").expect("id");
         let now = Utc::now();
         let refused = pollster::block_on(services.recover_failed(&company(), &id, now + TimeDelta::hours(1), now));

@@ -12,7 +12,7 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use super::Services;
+use super::Bills;
 use crate::DomainError;
 
 /// Keys asked about per query: bounded, so one statement never carries an unbounded list.
@@ -26,7 +26,7 @@ pub struct SweepReport {
     pub orphans_not_swept: Option<String>,
 }
 
-impl Services {
+impl Bills {
     /// Removes unfinished uploads and files without a bill that were last written before
     /// `now - grace`. Safe to run from several processes at once: a removal is idempotent.
     pub async fn sweep_leftovers(&self, now: DateTime<Utc>, grace: TimeDelta) -> Result<SweepReport, DomainError> {
@@ -88,7 +88,7 @@ mod tests {
     use chrono::TimeZone;
 
     use super::*;
-    use crate::usecases::test_support::Mocks;
+    use crate::services::bills::test_support::Mocks;
 
     fn now() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 29, 12, 0, 0).single().expect("time")
@@ -117,7 +117,7 @@ mod tests {
             Ok(keys.iter().filter(|k| k.ends_with("00")).cloned().collect())
         });
         let blobs = m.blobs.clone();
-        let report = pollster::block_on(m.into_services().sweep_leftovers(now(), TimeDelta::hours(1))).expect("swept");
+        let report = pollster::block_on(m.into_service().sweep_leftovers(now(), TimeDelta::hours(1))).expect("swept");
         assert_eq!(report, SweepReport { unfinished_removed: 2, orphans_removed: 1188, orphans_not_swept: None });
         let deleted = blobs.deleted.lock().map(|d| d.clone()).unwrap_or_default();
         assert_eq!(deleted.len(), 1188);
@@ -130,7 +130,7 @@ mod tests {
         let mut m = mocks(Some("dep_theirs"));
         m.bills.expect_blob_keys_in_use().never();
         let blobs = m.blobs.clone();
-        let report = pollster::block_on(m.into_services().sweep_leftovers(now(), TimeDelta::hours(1))).expect("swept");
+        let report = pollster::block_on(m.into_service().sweep_leftovers(now(), TimeDelta::hours(1))).expect("swept");
         assert_eq!(report.orphans_removed, 0);
         assert!(report.orphans_not_swept.is_some_and(|why| why.contains("dep_theirs")));
         assert!(blobs.deleted.lock().map(|d| d.is_empty()).unwrap_or(false));
@@ -142,7 +142,7 @@ mod tests {
         let mut m = mocks(None);
         m.bills.expect_blob_keys_in_use().returning(|_| Ok(HashSet::new()));
         let blobs = m.blobs.clone();
-        let report = pollster::block_on(m.into_services().sweep_leftovers(now(), TimeDelta::hours(1))).expect("swept");
+        let report = pollster::block_on(m.into_service().sweep_leftovers(now(), TimeDelta::hours(1))).expect("swept");
         assert!(report.orphans_not_swept.is_some(), "{report:?}");
         assert!(blobs.deleted.lock().map(|d| d.is_empty()).unwrap_or(false), "nothing removed");
         assert_eq!(blobs.owner.lock().map(|o| o.clone()).ok().flatten(), None, "and not claimed");
@@ -153,7 +153,7 @@ mod tests {
             .expect_blob_keys_in_use()
             .returning(|keys| Ok(keys.iter().filter(|k| k.ends_with("00")).cloned().collect()));
         let blobs = m.blobs.clone();
-        let report = pollster::block_on(m.into_services().sweep_leftovers(now(), TimeDelta::hours(1))).expect("swept");
+        let report = pollster::block_on(m.into_service().sweep_leftovers(now(), TimeDelta::hours(1))).expect("swept");
         assert_eq!(report.orphans_removed, 1188);
         assert_eq!(blobs.owner.lock().map(|o| o.clone()).ok().flatten().as_deref(), Some("dep_ours"));
     }

@@ -1,18 +1,18 @@
 //! Uploading a bill: the file streams into the blob store (checked for size and kind on the
-//! way), then is recorded against the caller's site and session. A refused upload leaves no
+//! way), then is recorded against the tenant's site and session. A refused upload leaves no
 //! row and no blob behind.
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::Services;
+use super::Bills;
+use super::ports::{BlobSink, FinishedBlob};
 use crate::DomainError;
 use crate::calculation::{Activity, BillType, ReportingPeriod, calculate};
 use crate::model::file_kind::SNIFF_LEN;
 use crate::model::{
     Bill, BillCorrection, BillId, BillQuery, BillStatus, CompanyId, ConfirmBill, Confirmed, Correction, FileKind,
-    IdempotentRecord, MeterPoint, NewUpload, Principal, ReportingYearStart, SiteId, StoredFile,
+    IdempotentRecord, MeterPoint, NewUpload, ReportingYearStart, SiteId, StoredFile, Tenant,
 };
-use crate::ports::{BlobSink, FinishedBlob};
 
 /// The text fields of an upload, as sent.
 #[derive(Debug, Clone, Default)]
@@ -121,15 +121,15 @@ impl FileUpload {
     }
 }
 
-impl Services {
+impl Bills {
     /// A page of the caller's bills (newest first) and whether more follow.
-    pub async fn bills(&self, principal: &Principal, mut query: BillQuery) -> Result<(Vec<Bill>, bool), DomainError> {
+    pub async fn bills(&self, tenant: &Tenant, mut query: BillQuery) -> Result<(Vec<Bill>, bool), DomainError> {
         if !(1..=100).contains(&query.limit) {
             return Err(DomainError::invalid("limit", "must be from 1 to 100"));
         }
         let limit = query.limit as usize;
         query.limit += 1;
-        let mut page = self.bills.list_bills(&principal.company_id, query).await?;
+        let mut page = self.bills.list_bills(&tenant.company, query).await?;
         let more = page.len() > limit;
         page.truncate(limit);
         Ok((page, more))
@@ -138,10 +138,10 @@ impl Services {
     /// A bill's original file: its content type, size, and a reader of its bytes.
     pub async fn bill_file(
         &self,
-        principal: &Principal,
+        tenant: &Tenant,
         id: &BillId,
     ) -> Result<(Bill, Box<dyn crate::ports::BlobReader>), DomainError> {
-        let bill = self.bill(principal, id).await?;
+        let bill = self.bill(tenant, id).await?;
         let reader = match self.blobs.open(&bill.file.blob_key).await {
             // The bill is the caller's and says it has a file: a missing file is our fault.
             Err(DomainError::NotFound { .. }) => {
@@ -153,35 +153,23 @@ impl Services {
         Ok((bill, Box::new(reader)))
     }
 
-    /// One of the caller's bills.
-    pub async fn bill(&self, principal: &Principal, id: &BillId) -> Result<Bill, DomainError> {
-        self.bills.find_bill(&principal.company_id, id).await?.ok_or(DomainError::not_found("bill"))
+    /// One of the tenant's bills.
+    pub async fn bill(&self, tenant: &Tenant, id: &BillId) -> Result<Bill, DomainError> {
+        self.bills.find_bill(&tenant.company, id).await?.ok_or(DomainError::not_found("bill"))
     }
 
-    /// Confirms an uploaded bill of the caller's: checks the activity, calculates it with the
+    /// Confirms an uploaded bill of the tenant's: checks the activity, calculates it with the
     /// factor set of each reporting period it falls in, and records both with a
     /// `bill.confirmed` event, atomically.
     pub async fn confirm_bill(
         &self,
-        principal: &Principal,
+        tenant: &Tenant,
         id: &BillId,
         request: ConfirmBill,
         now: DateTime<Utc>,
     ) -> Result<Bill, DomainError> {
-        let start = self.company_overview(principal).await?.company.reporting_year_start;
-        self.confirm(&principal.company_id, start, id, request, now).await
-    }
-
-    /// The same, for an operator acting on a company's live data (`carbonpass bill confirm`).
-    pub async fn confirm_bill_as_operator(
-        &self,
-        company: &CompanyId,
-        id: &BillId,
-        request: ConfirmBill,
-        now: DateTime<Utc>,
-    ) -> Result<Bill, DomainError> {
-        let overview = self.companies.overview(company).await?.ok_or(DomainError::not_found("company"))?;
-        self.confirm(company, overview.company.reporting_year_start, id, request, now).await
+        let start = self.overviews.of(tenant).await?.company.reporting_year_start;
+        self.confirm(&tenant.company, start, id, request, now).await
     }
 
     async fn confirm(
@@ -227,24 +215,12 @@ impl Services {
         self.bills.confirm(company, id, confirmed, emissions).await
     }
 
-    /// Rejects (`uploaded` → `rejected`) or voids (`confirmed` → `voided`) one of the caller's
+    /// Rejects (`uploaded` → `rejected`) or voids (`confirmed` → `voided`) one of the tenant's
     /// bills, with the reason: a voided bill leaves every total at once and stays readable with
     /// its calculation. `Conflict` from any other status.
     pub async fn correct_bill(
         &self,
-        principal: &Principal,
-        id: &BillId,
-        action: BillCorrection,
-        reason: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Bill, DomainError> {
-        self.correct_bill_as_operator(&principal.company_id, id, action, reason, now).await
-    }
-
-    /// [`Services::correct_bill`] for an operator acting on a company's live data.
-    pub async fn correct_bill_as_operator(
-        &self,
-        company: &CompanyId,
+        tenant: &Tenant,
         id: &BillId,
         action: BillCorrection,
         reason: &str,
@@ -252,8 +228,8 @@ impl Services {
     ) -> Result<Bill, DomainError> {
         let correction = Correction::new(reason, now)?;
         match action {
-            BillCorrection::Reject => self.bills.reject(company, id, correction).await,
-            BillCorrection::Void => self.bills.void(company, id, correction).await,
+            BillCorrection::Reject => self.bills.reject(&tenant.company, id, correction).await,
+            BillCorrection::Void => self.bills.void(&tenant.company, id, correction).await,
         }
     }
 
@@ -275,18 +251,18 @@ impl Services {
         let _ = self.blobs.delete(&file.blob.key).await;
     }
 
-    /// Records a received file as a bill of the caller's site, in the session in progress for
+    /// Records a received file as a bill of the tenant's site, in the session in progress for
     /// the reporting period containing `today`, keeping `idempotent`'s response with it. On any
     /// refusal the file is removed.
     pub async fn record_upload(
         &self,
-        principal: &Principal,
+        tenant: &Tenant,
         form: UploadForm,
         file: UploadedFile,
         today: NaiveDate,
         idempotent: Option<IdempotentRecord>,
     ) -> Result<Bill, DomainError> {
-        let result = self.record(principal, form, &file, today, idempotent).await;
+        let result = self.record(tenant, form, &file, today, idempotent).await;
         if result.is_err() {
             self.discard_file(&file).await;
         }
@@ -295,7 +271,7 @@ impl Services {
 
     async fn record(
         &self,
-        principal: &Principal,
+        tenant: &Tenant,
         form: UploadForm,
         file: &UploadedFile,
         today: NaiveDate,
@@ -303,7 +279,7 @@ impl Services {
     ) -> Result<Bill, DomainError> {
         let missing = |field| DomainError::MissingField { field, context: "bill upload" };
         let bill_type: BillType = form.bill_type.ok_or(missing("type"))?.trim().parse()?;
-        let overview = self.company_overview(principal).await?;
+        let overview = self.overviews.of(tenant).await?;
         let site_id = match form.site_id.as_deref().map(str::trim) {
             Some(raw) => {
                 let id = SiteId::parse(raw).ok_or(DomainError::not_found("site"))?;
@@ -327,7 +303,7 @@ impl Services {
             },
             period,
         };
-        self.bills.record_upload(&principal.company_id, upload, idempotent).await
+        self.bills.record_upload(&tenant.company, upload, idempotent).await
     }
 }
 
@@ -337,7 +313,8 @@ mod tests {
 
     use super::*;
     use crate::model::{BillId, BillStatus, CompanyOverview, DataVersion, Site};
-    use crate::usecases::test_support::{MemoryBlobs, Mocks, caller, company_from};
+    use crate::services::bills::test_support::Mocks;
+    use crate::services::testing::{MemoryBlobs, company_from, tenant};
 
     const PDF: &[u8] = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n";
 
@@ -374,7 +351,7 @@ mod tests {
         NaiveDate::from_ymd_opt(2026, 3, 20).expect("date")
     }
 
-    async fn receive(services: &Services, chunks: &[&[u8]], limit: u64) -> Result<UploadedFile, DomainError> {
+    async fn receive(services: &Bills, chunks: &[&[u8]], limit: u64) -> Result<UploadedFile, DomainError> {
         let mut upload = services.begin_file_upload(limit).await?;
         for chunk in chunks {
             if let Err(err) = upload.write(chunk).await {
@@ -388,7 +365,7 @@ mod tests {
     #[test]
     fn a_pdf_in_chunks_is_stored_whole() {
         let blobs = Arc::new(MemoryBlobs::default());
-        let services = Mocks { blobs: blobs.clone(), ..Mocks::default() }.into_services();
+        let services = Mocks { blobs: blobs.clone(), ..Mocks::default() }.into_service();
         let file = pollster::block_on(receive(&services, &[&PDF[..7], &PDF[7..]], 1024)).expect("accepted");
         assert_eq!(file.kind, FileKind::Pdf);
         assert_eq!(file.blob.size_bytes, PDF.len() as u64);
@@ -397,7 +374,7 @@ mod tests {
 
     #[test]
     fn size_kind_and_emptiness_are_enforced() {
-        let services = Mocks::default().into_services();
+        let services = Mocks::default().into_service();
         let big = vec![b'%'; 2000];
         assert!(matches!(
             pollster::block_on(receive(&services, &[PDF, &big], 1024)),
@@ -431,7 +408,7 @@ mod tests {
 
     #[test]
     fn markup_anywhere_in_a_csv_refuses_it() {
-        let services = Mocks::default().into_services();
+        let services = Mocks::default().into_service();
         let head = format!("date,kwh\n{}", "2026-03-01,120.5\n".repeat(600));
         // A tag past the sniffed bytes, and one split across two chunks.
         for (first, second) in
@@ -460,8 +437,7 @@ mod tests {
             let mut m = mocks_with_sites(sites);
             m.blobs = blobs.clone();
             m.bills.expect_record_upload().never();
-            let result =
-                pollster::block_on(m.into_services().record_upload(&caller(), form, received(), today(), None));
+            let result = pollster::block_on(m.into_service().record_upload(&tenant(), form, received(), today(), None));
             let error = result.expect_err("refused");
             let matches = match &error {
                 DomainError::MissingField { field, .. } | DomainError::Invalid { field, .. } => *field == expected,
@@ -498,8 +474,8 @@ mod tests {
                     correction: None,
                 })
             });
-        let bill = pollster::block_on(m.into_services().record_upload(
-            &caller(),
+        let bill = pollster::block_on(m.into_service().record_upload(
+            &tenant(),
             form(Some(" electricity "), None),
             received(),
             today(),

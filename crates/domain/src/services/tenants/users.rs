@@ -2,11 +2,11 @@
 
 use chrono::{DateTime, Utc};
 
-use super::Services;
+use super::Tenants;
 use crate::DomainError;
 use crate::model::{CompanyId, MembershipRole, NewUser, User, UserId};
 
-impl Services {
+impl Tenants {
     pub async fn create_user(&self, new: NewUser) -> Result<User, DomainError> {
         self.users.create_user(new.normalised()?).await
     }

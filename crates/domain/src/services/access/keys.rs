@@ -2,74 +2,56 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use super::Services;
+use super::Access;
 use crate::DomainError;
-use crate::model::{ApiKeyId, ApiKeyRecord, CompanyId, GeneratedKey, KeyMode, NewApiKey, Principal, UserId};
+use crate::model::{Acting, ApiKeyId, ApiKeyRecord, CompanyId, GeneratedKey, KeyHolder, KeyMode, NewApiKey, UserId};
 
 /// How long a rolled key keeps working when the caller does not say.
 pub const DEFAULT_GRACE_HOURS: i64 = 24;
 /// The longest a rolled key may keep working: a week, time enough for any deployment.
 pub const MAX_GRACE_HOURS: i64 = 168;
 
-/// A request for a new key: whose, for which live company, live or test.
-#[derive(Debug, Clone)]
-pub struct IssueKey {
-    pub user: UserId,
-    pub company: CompanyId,
-    pub mode: KeyMode,
-    pub name: String,
-}
-
-impl Services {
-    /// Mints a key for a member of a live company. A test key is bound to the company's sandbox
-    /// twin, so by construction it can never reach live data. Returns the plaintext once.
-    pub async fn issue_key(&self, request: IssueKey) -> Result<(ApiKeyRecord, GeneratedKey), DomainError> {
-        let name = validate_key_name(&request.name)?;
-        if !self.users.is_member(&request.user, &request.company).await? {
+impl Access {
+    /// The holder of `user`'s keys for the live company `company` in `mode`, for an operator:
+    /// the user must be a member; a test key is bound to the company's sandbox twin, so by
+    /// construction it can never reach live data.
+    pub async fn operator_key_holder(
+        &self,
+        user: &UserId,
+        company: &CompanyId,
+        mode: KeyMode,
+    ) -> Result<KeyHolder, DomainError> {
+        if !self.users.is_member(user, company).await? {
             return Err(DomainError::not_found("membership of that user in that company"));
         }
-        let company_id = match request.mode {
-            KeyMode::Live => request.company,
-            KeyMode::Test => self.companies.sandbox_twin(&request.company).await?,
+        let space = match mode {
+            KeyMode::Live => company.clone(),
+            KeyMode::Test => self.companies.sandbox_twin(company).await?,
         };
-        self.mint(request.user, company_id, request.mode, name).await
+        Ok(KeyHolder { user: user.clone(), space, mode, acting: Acting::Operator })
     }
 
-    /// The caller's keys in the data space their key was issued for (live or sandbox), newest
-    /// first: a Partner acting on a client still manages their own keys.
-    pub async fn keys_of(&self, principal: &Principal) -> Result<Vec<ApiKeyRecord>, DomainError> {
-        self.keys.list_keys(&principal.key_company_id, &principal.user_id).await
+    /// The holder of one of `user`'s keys, whatever company it is for, for an operator.
+    pub async fn operator_holder_of_key(&self, user: &UserId, id: &ApiKeyId) -> Result<KeyHolder, DomainError> {
+        let keys = self.keys.list_user_keys(user).await?;
+        let key = keys.iter().find(|key| &key.id == id).ok_or(DomainError::not_found("API key"))?;
+        Ok(KeyHolder { user: user.clone(), space: key.company_id.clone(), mode: key.mode, acting: Acting::Operator })
     }
 
-    /// A new key for the caller, of the caller's own mode and data space: a test key can never
-    /// mint a live one.
-    pub async fn issue_key_as(
-        &self,
-        principal: &Principal,
-        name: &str,
-    ) -> Result<(ApiKeyRecord, GeneratedKey), DomainError> {
-        manages_keys(principal)?;
-        // A key made through the API says what it is for: its owner will see a list of them.
+    /// A new key for the holder, of the holder's mode and data space (a test key can never mint
+    /// a live one). Returns the plaintext once.
+    pub async fn issue_key(&self, holder: &KeyHolder, name: &str) -> Result<(ApiKeyRecord, GeneratedKey), DomainError> {
+        manages_keys(holder)?;
         let name = validate_key_name(name)?;
-        if name.is_empty() {
+        // A key made through the API says what it is for: its owner will see a list of them.
+        if name.is_empty() && matches!(holder.acting, Acting::Key { .. }) {
             return Err(DomainError::invalid("name", "must say what the key is for (a letter or digit at least)"));
         }
-        self.mint(principal.user_id.clone(), principal.key_company_id.clone(), principal.mode, name).await
-    }
-
-    /// Generates a key and stores its hash for `user` acting on the data space `company_id`.
-    async fn mint(
-        &self,
-        user_id: UserId,
-        company_id: CompanyId,
-        mode: KeyMode,
-        name: String,
-    ) -> Result<(ApiKeyRecord, GeneratedKey), DomainError> {
-        let generated = self.codec.generate(mode);
+        let generated = self.codec.generate(holder.mode);
         let new = NewApiKey {
-            user_id,
-            company_id,
-            mode,
+            user_id: holder.user.clone(),
+            company_id: holder.space.clone(),
+            mode: holder.mode,
             hash: generated.hash.clone(),
             display_prefix: generated.display_prefix.clone(),
             name,
@@ -77,42 +59,23 @@ impl Services {
         Ok((self.keys.insert_key(new).await?, generated))
     }
 
-    /// Replaces one of the caller's keys (in their key's data space) with a new one of the
-    /// same name and mode, returned once; the old key keeps working for `grace_hours` (default
-    /// 24, at most 168; 0 ends it now). Returns the old key (with its expiry) and the new one.
-    pub async fn roll_key_as(
-        &self,
-        principal: &Principal,
-        id: &ApiKeyId,
-        grace_hours: Option<i64>,
-        now: DateTime<Utc>,
-    ) -> Result<(ApiKeyRecord, ApiKeyRecord, GeneratedKey), DomainError> {
-        manages_keys(principal)?;
-        self.roll(&principal.key_company_id, &principal.user_id, principal.mode, id, grace_hours, now).await
+    /// The holder's keys in their data space (live or sandbox), newest first: a Partner acting
+    /// on a client still manages their own keys.
+    pub async fn keys_of(&self, holder: &KeyHolder) -> Result<Vec<ApiKeyRecord>, DomainError> {
+        self.keys.list_keys(&holder.space, &holder.user).await
     }
 
-    /// Rolls one of a user's keys, for an operator (whatever company it is for).
+    /// Replaces one of the holder's keys with a new one of the same name and mode, returned
+    /// once; the old key keeps working for `grace_hours` (default 24, at most 168; 0 ends it
+    /// now). Returns the old key (with its expiry) and the new one.
     pub async fn roll_key(
         &self,
-        owner: &UserId,
+        holder: &KeyHolder,
         id: &ApiKeyId,
         grace_hours: Option<i64>,
         now: DateTime<Utc>,
     ) -> Result<(ApiKeyRecord, ApiKeyRecord, GeneratedKey), DomainError> {
-        let keys = self.keys.list_user_keys(owner).await?;
-        let key = keys.iter().find(|key| &key.id == id).ok_or(DomainError::not_found("API key"))?;
-        self.roll(&key.company_id, owner, key.mode, id, grace_hours, now).await
-    }
-
-    async fn roll(
-        &self,
-        company: &CompanyId,
-        owner: &UserId,
-        mode: KeyMode,
-        id: &ApiKeyId,
-        grace_hours: Option<i64>,
-        now: DateTime<Utc>,
-    ) -> Result<(ApiKeyRecord, ApiKeyRecord, GeneratedKey), DomainError> {
+        manages_keys(holder)?;
         let hours = grace_hours.unwrap_or(DEFAULT_GRACE_HOURS);
         if !(0..=MAX_GRACE_HOURS).contains(&hours) {
             return Err(DomainError::invalid(
@@ -120,36 +83,24 @@ impl Services {
                 format!("must be a whole number of hours from 0 to {MAX_GRACE_HOURS}"),
             ));
         }
-        let generated = self.codec.generate(mode);
+        let generated = self.codec.generate(holder.mode);
         let expires_at = now + TimeDelta::hours(hours);
-        let (old, new) = self.keys.roll_key(company, owner, id, &generated, expires_at).await?;
+        let (old, new) = self.keys.roll_key(&holder.space, &holder.user, id, &generated, expires_at).await?;
         Ok((old, new, generated))
     }
 
-    /// Revokes one of the caller's keys in their key's data space; `NotFound` for any other.
-    pub async fn revoke_key_as(
-        &self,
-        principal: &Principal,
-        id: &ApiKeyId,
-        now: DateTime<Utc>,
-    ) -> Result<ApiKeyRecord, DomainError> {
-        manages_keys(principal)?;
-        self.keys.revoke_key(&principal.key_company_id, &principal.user_id, id, now).await
-    }
-
-    /// Revokes one of a user's keys, for an operator (whatever company it is for).
+    /// Revokes one of the holder's keys in their data space; `NotFound` for any other.
     pub async fn revoke_key(
         &self,
-        owner: &UserId,
+        holder: &KeyHolder,
         id: &ApiKeyId,
         now: DateTime<Utc>,
     ) -> Result<ApiKeyRecord, DomainError> {
-        let keys = self.keys.list_user_keys(owner).await?;
-        let key = keys.iter().find(|key| &key.id == id).ok_or(DomainError::not_found("API key"))?;
-        self.keys.revoke_key(&key.company_id, owner, id, now).await
+        manages_keys(holder)?;
+        self.keys.revoke_key(&holder.space, &holder.user, id, now).await
     }
 
-    /// Every key of a user, for an operator.
+    /// Every key of a user, in every company, for an operator.
     pub async fn list_keys(&self, owner: &UserId) -> Result<Vec<ApiKeyRecord>, DomainError> {
         self.keys.list_user_keys(owner).await
     }
@@ -157,15 +108,15 @@ impl Services {
 
 /// A rolled key works until its grace period ends, to be replaced, but creates, rolls and
 /// revokes no keys: a leaked key must not outlive its roll by minting a key that never expires.
-fn manages_keys(principal: &Principal) -> Result<(), DomainError> {
-    match principal.key_expires_at {
-        Some(expiry) => Err(DomainError::Conflict {
+fn manages_keys(holder: &KeyHolder) -> Result<(), DomainError> {
+    match holder.acting {
+        Acting::Key { rolled_until: Some(expiry) } => Err(DomainError::Conflict {
             message: format!(
                 "this key was rolled and stops working at {}; manage keys with its replacement",
                 expiry.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
             ),
         }),
-        None => Ok(()),
+        Acting::Key { rolled_until: None } | Acting::Operator => Ok(()),
     }
 }
 
@@ -177,7 +128,8 @@ fn validate_key_name(name: &str) -> Result<String, DomainError> {
 mod tests {
     use super::*;
     use crate::model::KeyHash;
-    use crate::usecases::test_support::Mocks;
+    use crate::model::Principal;
+    use crate::services::access::test_support::Mocks;
 
     fn generated(mode: KeyMode) -> GeneratedKey {
         GeneratedKey {
@@ -202,13 +154,11 @@ mod tests {
         })
     }
 
-    fn request(mode: KeyMode) -> IssueKey {
-        IssueKey {
-            user: UserId::parse("usr_u").expect("id"),
-            company: CompanyId::parse("comp_live").expect("id"),
-            mode,
-            name: " ci ".into(),
-        }
+    /// What `carbonpass key create --email … --company comp_live --name " ci "` does.
+    async fn operator_issues(access: &Access, mode: KeyMode) -> Result<(ApiKeyRecord, GeneratedKey), DomainError> {
+        let user = UserId::parse("usr_u").expect("id");
+        let holder = access.operator_key_holder(&user, &CompanyId::parse("comp_live").expect("id"), mode).await?;
+        access.issue_key(&holder, " ci ").await
     }
 
     #[test]
@@ -218,7 +168,7 @@ mod tests {
         m.codec.expect_generate().returning(generated);
         m.companies.expect_sandbox_twin().never();
         m.keys.expect_insert_key().returning(echo_record);
-        let (record, key) = pollster::block_on(m.into_services().issue_key(request(KeyMode::Live))).expect("issued");
+        let (record, key) = pollster::block_on(operator_issues(&m.into_service(), KeyMode::Live)).expect("issued");
         assert_eq!(record.company_id.as_str(), "comp_live");
         assert_eq!(record.name, "ci");
         assert_eq!(key.plaintext, "cp_live_secret");
@@ -234,7 +184,7 @@ mod tests {
             .withf(|live| live.as_str() == "comp_live")
             .returning(|_| Ok(CompanyId::parse("comp_twin").expect("id")));
         m.keys.expect_insert_key().returning(echo_record);
-        let (record, _) = pollster::block_on(m.into_services().issue_key(request(KeyMode::Test))).expect("issued");
+        let (record, _) = pollster::block_on(operator_issues(&m.into_service(), KeyMode::Test)).expect("issued");
         assert_eq!(record.company_id.as_str(), "comp_twin");
         assert_eq!(record.mode, KeyMode::Test);
     }
@@ -260,7 +210,7 @@ mod tests {
             .withf(|new| new.mode == KeyMode::Test && new.company_id.as_str() == "comp_twin")
             .returning(echo_record);
         let caller = principal(KeyMode::Test, "comp_twin");
-        let (record, key) = pollster::block_on(m.into_services().issue_key_as(&caller, "ci")).expect("issued");
+        let (record, key) = pollster::block_on(m.into_service().issue_key(&caller.key_holder(), "ci")).expect("issued");
         assert_eq!(record.mode, KeyMode::Test);
         assert!(key.plaintext.starts_with("cp_test_"));
     }
@@ -280,11 +230,11 @@ mod tests {
             })
             .times(1)
             .returning(|_, _, _, _| Err(DomainError::not_found("API key")));
-        let services = m.into_services();
+        let services = m.into_service();
         let sandbox_caller = principal(KeyMode::Test, "comp_twin");
-        assert!(pollster::block_on(services.keys_of(&sandbox_caller)).expect("list").is_empty());
+        assert!(pollster::block_on(services.keys_of(&sandbox_caller.key_holder())).expect("list").is_empty());
         let id = ApiKeyId::parse("key_new").expect("id");
-        let result = pollster::block_on(services.revoke_key_as(&sandbox_caller, &id, Utc::now()));
+        let result = pollster::block_on(services.revoke_key(&sandbox_caller.key_holder(), &id, Utc::now()));
         assert!(matches!(result, Err(DomainError::NotFound { .. })));
     }
 
@@ -314,7 +264,7 @@ mod tests {
         let caller = principal(KeyMode::Test, "comp_twin");
         let id = ApiKeyId::parse("key_old").expect("id");
         let (old, _, key) =
-            pollster::block_on(m.into_services().roll_key_as(&caller, &id, Some(2), now)).expect("rolled");
+            pollster::block_on(m.into_service().roll_key(&caller.key_holder(), &id, Some(2), now)).expect("rolled");
         assert_eq!(old.expires_at, Some(now + TimeDelta::hours(2)));
         assert_eq!(key.plaintext, "cp_test_secret");
     }
@@ -329,12 +279,12 @@ mod tests {
             .withf(move |_, _, _, _, expires_at| *expires_at == now + TimeDelta::hours(24))
             .times(1)
             .returning(|_, _, _, _, _| Ok((record_of(KeyMode::Live), record_of(KeyMode::Live))));
-        let services = m.into_services();
+        let services = m.into_service();
         let caller = principal(KeyMode::Live, "comp_live");
         let id = ApiKeyId::parse("key_old").expect("id");
-        assert!(pollster::block_on(services.roll_key_as(&caller, &id, None, now)).is_ok());
+        assert!(pollster::block_on(services.roll_key(&caller.key_holder(), &id, None, now)).is_ok());
         for hours in [-1, 169, i64::MAX, i64::MIN] {
-            let refused = pollster::block_on(services.roll_key_as(&caller, &id, Some(hours), now));
+            let refused = pollster::block_on(services.roll_key(&caller.key_holder(), &id, Some(hours), now));
             assert!(matches!(refused, Err(DomainError::Invalid { field: "gracePeriodHours", .. })), "{hours} accepted");
         }
     }
@@ -357,13 +307,15 @@ mod tests {
         m.keys.expect_insert_key().never();
         m.keys.expect_roll_key().never();
         m.keys.expect_revoke_key().never();
-        let services = m.into_services();
+        let services = m.into_service();
         let rolled = Principal { key_expires_at: Some(Utc::now()), ..principal(KeyMode::Live, "comp_live") };
         let id = ApiKeyId::parse("key_other").expect("id");
         let conflict = |r: Result<_, DomainError>| matches!(r, Err(DomainError::Conflict { .. }));
-        assert!(conflict(pollster::block_on(services.issue_key_as(&rolled, "more")).map(|_| ())));
-        assert!(conflict(pollster::block_on(services.roll_key_as(&rolled, &id, None, Utc::now())).map(|_| ())));
-        assert!(conflict(pollster::block_on(services.revoke_key_as(&rolled, &id, Utc::now())).map(|_| ())));
+        assert!(conflict(pollster::block_on(services.issue_key(&rolled.key_holder(), "more")).map(|_| ())));
+        assert!(conflict(
+            pollster::block_on(services.roll_key(&rolled.key_holder(), &id, None, Utc::now())).map(|_| ())
+        ));
+        assert!(conflict(pollster::block_on(services.revoke_key(&rolled.key_holder(), &id, Utc::now())).map(|_| ())));
     }
 
     #[test]
@@ -371,7 +323,7 @@ mod tests {
         let mut m = Mocks::default();
         m.users.expect_is_member().returning(|_, _| Ok(false));
         m.keys.expect_insert_key().never();
-        let result = pollster::block_on(m.into_services().issue_key(request(KeyMode::Live)));
+        let result = pollster::block_on(operator_issues(&m.into_service(), KeyMode::Live));
         assert!(matches!(result, Err(DomainError::NotFound { .. })));
     }
 }

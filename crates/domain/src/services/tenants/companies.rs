@@ -2,21 +2,26 @@
 
 use std::sync::Arc;
 
-use super::Services;
+use super::Tenants;
 use crate::DomainError;
-use crate::model::{Company, CompanyId, CompanyOverview, NewCompany, NewSite, Principal, Site};
+use crate::model::{Company, CompanyId, CompanyOverview, NewCompany, NewSite, Site, Tenant};
 
-impl Services {
-    /// What `GET /company` shows to the caller: their own data space, never another. Served from
+impl Tenants {
+    /// What `GET /company` shows: the tenant's own data space, never another. Served from
     /// memory while no write to the tenant's data has happened since it was read.
-    pub async fn company_overview(&self, principal: &Principal) -> Result<Arc<CompanyOverview>, DomainError> {
-        let tenant = &principal.company_id;
-        if let Some(fresh) = self.overviews.get(tenant, principal.data_version) {
-            return Ok(fresh);
-        }
-        let overview = Arc::new(self.companies.overview(tenant).await?.ok_or(DomainError::not_found("company"))?);
-        self.overviews.put(tenant.clone(), overview.clone());
-        Ok(overview)
+    pub async fn company_overview(&self, tenant: &Tenant) -> Result<Arc<CompanyOverview>, DomainError> {
+        self.overviews.of(tenant).await
+    }
+
+    /// The tenant an operator names at the CLI: the live company `company`, or with `sandbox`
+    /// its sandbox twin. `NotFound` if there is no such live company.
+    pub async fn operator_tenant(&self, company: &CompanyId, sandbox: bool) -> Result<Tenant, DomainError> {
+        self.overviews.operator_tenant(company, sandbox).await
+    }
+
+    /// The overviews this area serves, shared with the areas that read them.
+    pub fn overviews(&self) -> &super::Overviews {
+        &self.overviews
     }
 
     /// Creates a company with its sandbox twin.
@@ -31,6 +36,11 @@ impl Services {
         self.companies.create_site(company, new).await
     }
 
+    /// A live company by its passport slug.
+    pub async fn find_company_by_slug(&self, slug: &str) -> Result<Option<Company>, DomainError> {
+        self.companies.find_company_by_slug(slug).await
+    }
+
     pub async fn list_companies(&self) -> Result<Vec<Company>, DomainError> {
         self.companies.list_companies().await
     }
@@ -39,8 +49,9 @@ impl Services {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{ApiKeyId, DataVersion, KeyMode, Passport, Plan, ReportingYearStart, UserId};
-    use crate::usecases::test_support::{Mocks, company_from};
+    use crate::model::{DataVersion, Passport, Plan, ReportingYearStart};
+    use crate::services::tenants::test_support::Mocks;
+    use crate::services::testing::company_from;
 
     fn new_company(name: &str) -> NewCompany {
         NewCompany {
@@ -58,16 +69,8 @@ mod tests {
     fn overview_reads_only_the_principals_company() {
         let mut m = Mocks::default();
         m.companies.expect_overview().withf(|id| id.as_str() == "comp_mine").times(1).returning(|_| Ok(None));
-        let principal = Principal {
-            key_id: ApiKeyId::parse("key_k").expect("id"),
-            user_id: UserId::parse("usr_u").expect("id"),
-            company_id: CompanyId::parse("comp_mine").expect("id"),
-            key_company_id: CompanyId::parse("comp_mine").expect("id"),
-            key_expires_at: None,
-            mode: KeyMode::Live,
-            data_version: DataVersion(0),
-        };
-        let result = pollster::block_on(m.into_services().company_overview(&principal));
+        let tenant = Tenant { company: CompanyId::parse("comp_mine").expect("id"), data_version: DataVersion(0) };
+        let result = pollster::block_on(m.into_service().company_overview(&tenant));
         assert!(matches!(result, Err(DomainError::NotFound { entity: "company" })));
     }
 
@@ -80,16 +83,8 @@ mod tests {
         }
     }
 
-    fn caller_at(version: i64) -> Principal {
-        Principal {
-            key_id: ApiKeyId::parse("key_k").expect("id"),
-            user_id: UserId::parse("usr_u").expect("id"),
-            company_id: CompanyId::parse("comp_mine").expect("id"),
-            key_company_id: CompanyId::parse("comp_mine").expect("id"),
-            key_expires_at: None,
-            mode: KeyMode::Live,
-            data_version: DataVersion(version),
-        }
+    fn caller_at(version: i64) -> Tenant {
+        Tenant { company: CompanyId::parse("comp_mine").expect("id"), data_version: DataVersion(version) }
     }
 
     #[test]
@@ -98,20 +93,22 @@ mod tests {
         let mut reads = mockall::Sequence::new();
         m.companies.expect_overview().times(1).in_sequence(&mut reads).returning(|_| Ok(Some(overview_at(1))));
         m.companies.expect_overview().times(1).in_sequence(&mut reads).returning(|_| Ok(Some(overview_at(2))));
-        let services = m.into_services();
+        let services = m.into_service();
         let first = pollster::block_on(services.company_overview(&caller_at(1))).expect("read");
         let again = pollster::block_on(services.company_overview(&caller_at(1))).expect("cached");
         assert_eq!(first.company.name, "Acme v1");
         assert_eq!(again.company.name, "Acme v1");
         let after_write = pollster::block_on(services.company_overview(&caller_at(2))).expect("re-read");
         assert_eq!(after_write.company.name, "Acme v2", "a write is visible to the next read");
+        let stats = services.overviews().stats();
+        assert_eq!((stats.hits, stats.misses), (1, 2), "one read served from memory");
     }
 
     #[test]
     fn invalid_companies_never_reach_the_store() {
         let mut m = Mocks::default();
         m.companies.expect_create_company().never();
-        let result = pollster::block_on(m.into_services().create_company(new_company("   ")));
+        let result = pollster::block_on(m.into_service().create_company(new_company("   ")));
         assert!(matches!(result, Err(DomainError::Invalid { field: "name", .. })));
     }
 
@@ -121,7 +118,7 @@ mod tests {
         m.companies.expect_create_site().never();
         let site = NewSite { name: "Depot".into(), city: "".into(), employee_count: 3 };
         let company = CompanyId::parse("comp_c").expect("id");
-        let result = pollster::block_on(m.into_services().add_site(&company, site));
+        let result = pollster::block_on(m.into_service().add_site(&company, site));
         assert!(matches!(result, Err(DomainError::Invalid { field: "city", .. })));
     }
 }

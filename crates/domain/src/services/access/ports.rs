@@ -1,0 +1,103 @@
+//! What letting requests in needs: stored API keys, the key format, and the rate limiter.
+//!
+//! Every method that reads or writes tenant data takes the tenant (the company id of the data
+//! space) and keeps to it: no method reads a tenant's row by its id alone. Every method may
+//! return [`DomainError::Unavailable`] when its backend cannot be reached; other variants are
+//! listed on the methods that return them.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::DomainError;
+use crate::model::{
+    ApiKeyId, ApiKeyRecord, CompanyId, GeneratedKey, KeyHash, KeyMode, LimiterMode, NewApiKey, PresentedKey,
+    RateLimitStatus, RateQuota, StoredKey, UserId,
+};
+
+#[cfg_attr(test, mockall::automock)]
+#[async_trait]
+pub trait ApiKeyRepository: Send + Sync {
+    /// `Conflict` if the hash exists already (a collision of random keys: never in practice).
+    async fn insert_key(&self, new: NewApiKey) -> Result<ApiKeyRecord, DomainError>;
+
+    /// The key with this hash, with what deciding on it needs (its owner, tenant, plan).
+    async fn find_key_by_hash(&self, hash: &KeyHash) -> Result<Option<StoredKey>, DomainError>;
+
+    /// Records that the tenant `company`'s key was used at `at`. Best effort: it waits for no
+    /// other writer for long, and the caller goes on whatever it returns (adapters log their
+    /// failures).
+    async fn record_key_use(&self, company: &CompanyId, id: &ApiKeyId, at: DateTime<Utc>) -> Result<(), DomainError>;
+
+    /// Revokes one of `owner`'s keys for the tenant `company`; `NotFound` if they have no such
+    /// key there. Revoking twice is harmless and keeps the first revocation time.
+    async fn revoke_key(
+        &self,
+        company: &CompanyId,
+        owner: &UserId,
+        id: &ApiKeyId,
+        at: DateTime<Utc>,
+    ) -> Result<ApiKeyRecord, DomainError>;
+
+    /// In one transaction: inserts the key `replacement` (of the same owner, tenant, mode and
+    /// name as `id`) and sets `id`'s expiry to `expires_at`; returns the old key, then the new
+    /// one. `NotFound` if `owner` has no such key for the tenant `company`; `Conflict` if it is
+    /// revoked, or already rolled (of racing rolls of one key, exactly one succeeds).
+    async fn roll_key(
+        &self,
+        company: &CompanyId,
+        owner: &UserId,
+        id: &ApiKeyId,
+        replacement: &GeneratedKey,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(ApiKeyRecord, ApiKeyRecord), DomainError>;
+
+    /// `owner`'s keys for the tenant `company`, newest first, revoked ones included.
+    async fn list_keys(&self, company: &CompanyId, owner: &UserId) -> Result<Vec<ApiKeyRecord>, DomainError>;
+
+    /// Every key of `owner`, in every company, for operators (never reachable by an API key).
+    async fn list_user_keys(&self, owner: &UserId) -> Result<Vec<ApiKeyRecord>, DomainError>;
+}
+
+/// The format of API keys: minting, checking and hashing them. Pure computation.
+#[cfg_attr(test, mockall::automock)]
+pub trait ApiKeyCodec: Send + Sync {
+    /// A new random key of `mode`, its hash and display prefix.
+    fn generate(&self, mode: KeyMode) -> GeneratedKey;
+
+    /// Checks a presented key's form and checksum and hashes it; `None` if it is malformed.
+    fn parse(&self, presented: &str) -> Option<PresentedKey>;
+
+    /// Compares two hashes in constant time.
+    fn same_hash(&self, a: &KeyHash, b: &KeyHash) -> bool;
+}
+
+/// Counts requests against buckets (GCRA), in this process or shared between processes.
+/// Never fails: a limiter that cannot reach where it shares its buckets limits on its own, and
+/// says so in [`mode`](RateLimiter::mode).
+#[cfg_attr(test, mockall::automock)]
+#[async_trait]
+pub trait RateLimiter: Send + Sync {
+    /// Counts one request of `user` against their bucket of `quota`; `None` if limits are off.
+    async fn admit(&self, user: &UserId, quota: RateQuota) -> Option<RateLimitStatus>;
+
+    /// Whether unauthenticated requests from `client` have used up their allowance: `Some` (with
+    /// `retry_after`) if so. Counts nothing; looks at this process's memory only.
+    fn client_refused(&self, client: &str) -> Option<RateLimitStatus>;
+
+    /// Counts one unauthenticated request from `client` against its bucket of `quota`.
+    fn count_client(&self, client: &str, quota: RateQuota);
+
+    /// Remembers (for a few minutes) that the key with this hash was accepted, so its requests
+    /// are still looked up from an address that others' bad keys got refused: a shared address
+    /// (an office, a proxy, a cloud's egress) must not lock out keys that work.
+    fn vouch(&self, key: &KeyHash);
+
+    /// Whether the key with this hash was accepted a few minutes ago or less.
+    fn vouched(&self, key: &KeyHash) -> bool;
+
+    /// Forgets that the key with this hash was accepted: it was just refused (revoked, expired).
+    fn forget(&self, key: &KeyHash);
+
+    /// Where buckets are kept now (a shared limiter that lost its store checks it again).
+    async fn mode(&self) -> LimiterMode;
+}

@@ -1,0 +1,118 @@
+//! The use cases, one service per area. Each area's service holds only the ports it uses (its
+//! own, in the area's `ports` module, and at most a shared one of another area's); [`Services`]
+//! builds every area once from the adapters the server wires in.
+//!
+//! Every tenant use case takes the tenant in one form, a [`Tenant`](crate::model::Tenant)
+//! resolved by the authentication gate or the CLI, and every key use case a
+//! [`KeyHolder`](crate::model::KeyHolder).
+
+pub mod access;
+pub mod bills;
+mod cache;
+mod demo;
+pub mod health;
+pub mod plans;
+pub mod reports;
+pub mod tenants;
+pub mod webhooks;
+
+#[cfg(test)]
+pub(crate) mod testing;
+
+use std::fmt;
+use std::sync::Arc;
+
+pub use access::Access;
+pub use bills::Bills;
+pub use cache::CacheStats;
+pub use demo::{DEMO_COMPANY_SLUG, DEMO_USER_EMAIL, DemoAccount, ensure_demo};
+pub use health::Health;
+pub use plans::Plans;
+pub use reports::Reports;
+pub use tenants::{Overviews, Tenants};
+pub use webhooks::Webhooks;
+
+use crate::calculation::FactorLibrary;
+use crate::model::RateQuotas;
+use access::ports::{ApiKeyCodec, ApiKeyRepository, RateLimiter};
+use bills::ports::{BillRepository, BlobStore, IdempotencyStore};
+use health::ports::HealthProbe;
+use plans::ports::{PlanRenderer, PlanRepository};
+use reports::ports::EmissionsRepository;
+use tenants::ports::{CompanyRepository, UserRepository};
+use webhooks::ports::{WebhookRepository, WebhookTargets};
+
+/// The adapters the server wires in, one per port.
+#[derive(Clone)]
+pub struct Ports {
+    pub companies: Arc<dyn CompanyRepository>,
+    pub users: Arc<dyn UserRepository>,
+    pub keys: Arc<dyn ApiKeyRepository>,
+    pub codec: Arc<dyn ApiKeyCodec>,
+    pub health: Arc<dyn HealthProbe>,
+    pub bills: Arc<dyn BillRepository>,
+    pub blobs: Arc<dyn BlobStore>,
+    /// The DESNZ factor sets, loaded and validated at start-up.
+    pub factors: Arc<FactorLibrary>,
+    pub idempotency: Arc<dyn IdempotencyStore>,
+    /// How long an idempotency claim shields a request in flight (see `bills::uploads`).
+    pub idempotency_lease: chrono::TimeDelta,
+    pub reports: Arc<dyn EmissionsRepository>,
+    pub plans: Arc<dyn PlanRepository>,
+    /// Lays plans out as PDFs.
+    pub renderer: Arc<dyn PlanRenderer>,
+    pub webhooks: Arc<dyn WebhookRepository>,
+    /// Secrets and the reachability of targets, from the webhooks adapter.
+    pub targets: Arc<dyn WebhookTargets>,
+    pub limiter: Arc<dyn RateLimiter>,
+    /// The allowance of each plan, and of requests without a valid key.
+    pub rate_quotas: RateQuotas,
+}
+
+impl fmt::Debug for Ports {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Ports").finish_non_exhaustive()
+    }
+}
+
+/// Every area's service, built once from the ports: the one place that knows which area gets
+/// which port. The areas that read a company's overview share one [`Overviews`] (one cache).
+#[derive(Debug, Clone)]
+pub struct Services {
+    pub access: Access,
+    pub tenants: Tenants,
+    pub bills: Bills,
+    pub reports: Reports,
+    pub plans: Plans,
+    pub webhooks: Webhooks,
+    pub health: Health,
+}
+
+impl Services {
+    pub fn new(ports: Ports) -> Self {
+        let overviews = Overviews::new(ports.companies.clone());
+        Self {
+            access: Access::new(
+                ports.keys,
+                ports.codec,
+                ports.users.clone(),
+                ports.companies.clone(),
+                ports.limiter.clone(),
+                ports.rate_quotas,
+            ),
+            tenants: Tenants::new(ports.companies, ports.users, overviews.clone()),
+            bills: Bills::new(
+                ports.bills,
+                ports.blobs,
+                ports.factors,
+                ports.idempotency,
+                ports.idempotency_lease,
+                overviews.clone(),
+            ),
+            reports: Reports::new(ports.reports, overviews.clone()),
+            plans: Plans::new(ports.plans, ports.renderer, overviews),
+            webhooks: Webhooks::new(ports.webhooks, ports.targets),
+            health: Health::new(ports.health, ports.limiter),
+        }
+    }
+}

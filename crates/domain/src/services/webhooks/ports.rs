@@ -1,0 +1,141 @@
+//! What webhooks need: endpoints and their delivery log, the queue the worker draws from, and
+//! the adapter's secrets and target checks.
+//!
+//! Every method that reads or writes tenant data takes the tenant (the company id of the data
+//! space) and keeps to it: no method reads a tenant's row by its id alone. Every method may
+//! return [`DomainError::Unavailable`] when its backend cannot be reached; other variants are
+//! listed on the methods that return them.
+
+use async_trait::async_trait;
+use chrono::{DateTime, TimeDelta, Utc};
+
+use crate::DomainError;
+use crate::model::{CompanyId, DeliveryId, EndpointId};
+use crate::webhooks::model::{Delivery, DeliveryQuery, DueDelivery, EndpointChange, NewEndpoint, WebhookEndpoint};
+use crate::webhooks::verdict::{AttemptOutcome, Verdict};
+
+/// A tenant's webhook endpoints and the log of their deliveries. Every method keeps to the
+/// tenant `company` (the data space: a sandbox twin's endpoints are its own).
+#[cfg_attr(test, mockall::automock)]
+#[async_trait]
+pub trait WebhookRepository: Send + Sync {
+    /// `Conflict` if the tenant has `usecases::MAX_ENDPOINTS` already (counted in the same
+    /// transaction, one creation of the tenant's at a time).
+    async fn create_endpoint(&self, company: &CompanyId, new: NewEndpoint) -> Result<WebhookEndpoint, DomainError>;
+
+    /// The tenant's endpoints, oldest first.
+    async fn list_endpoints(&self, company: &CompanyId) -> Result<Vec<WebhookEndpoint>, DomainError>;
+
+    async fn find_endpoint(&self, company: &CompanyId, id: &EndpointId)
+    -> Result<Option<WebhookEndpoint>, DomainError>;
+
+    /// Applies `change`; re-enabling clears the reason it was disabled and its failing clock,
+    /// disabling fails its pending deliveries. `NotFound` if not the tenant's.
+    async fn update_endpoint(
+        &self,
+        company: &CompanyId,
+        id: &EndpointId,
+        change: EndpointChange,
+        at: DateTime<Utc>,
+    ) -> Result<WebhookEndpoint, DomainError>;
+
+    /// Deletes the endpoint and its deliveries. `NotFound` if not the tenant's.
+    async fn delete_endpoint(&self, company: &CompanyId, id: &EndpointId) -> Result<(), DomainError>;
+
+    /// Makes `secret` the endpoint's signing secret; the one it replaces keeps signing until
+    /// `old_expires_at`. `NotFound` if not the tenant's.
+    async fn rotate_secret(
+        &self,
+        company: &CompanyId,
+        id: &EndpointId,
+        secret: String,
+        at: DateTime<Utc>,
+        old_expires_at: DateTime<Utc>,
+    ) -> Result<WebhookEndpoint, DomainError>;
+
+    /// In one transaction: writes a `ping` event for the endpoint and a delivery of it to that
+    /// endpoint alone, due now. `NotFound` if not the tenant's.
+    async fn enqueue_ping(
+        &self,
+        company: &CompanyId,
+        id: &EndpointId,
+        at: DateTime<Utc>,
+    ) -> Result<Delivery, DomainError>;
+
+    /// The endpoint's deliveries, newest first, each with its attempts. `NotFound` if the
+    /// endpoint is not the tenant's; `Invalid` (field `cursor`) for a cursor naming no delivery
+    /// of it.
+    async fn list_deliveries(
+        &self,
+        company: &CompanyId,
+        endpoint: &EndpointId,
+        query: DeliveryQuery,
+    ) -> Result<Vec<Delivery>, DomainError>;
+
+    /// Puts one delivery back on its way, due now, with a fresh schedule (a delivered one is
+    /// sent again). `NotFound` if not the tenant's; `Conflict` if its endpoint is disabled.
+    async fn retry_delivery(
+        &self,
+        company: &CompanyId,
+        id: &DeliveryId,
+        at: DateTime<Utc>,
+    ) -> Result<Delivery, DomainError>;
+
+    /// Puts every failed delivery of the endpoint whose event happened at or after `since` back
+    /// on its way; returns how many. `NotFound` if not the tenant's; `Conflict` if disabled.
+    async fn recover_failed(
+        &self,
+        company: &CompanyId,
+        endpoint: &EndpointId,
+        since: DateTime<Utc>,
+        at: DateTime<Utc>,
+    ) -> Result<u64, DomainError>;
+}
+
+/// The queue of deliveries the worker draws from. Not a tenant's read: the worker serves every
+/// tenant, and each claim carries its tenant for what follows.
+#[cfg_attr(test, mockall::automock)]
+#[async_trait]
+pub trait DeliveryQueue: Send + Sync {
+    /// Claims up to `limit` pending deliveries due at `now` of enabled endpoints not in `busy`,
+    /// oldest due first, each for `lease`: no other claim takes them until it runs out (several
+    /// processes never make the same attempt at once).
+    async fn claim_due(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+        lease: TimeDelta,
+        busy: Vec<EndpointId>,
+    ) -> Result<Vec<DueDelivery>, DomainError>;
+
+    /// Gives claims back unattempted (the endpoint had no free slot), due as they were.
+    async fn release(&self, claims: Vec<DueDelivery>) -> Result<(), DomainError>;
+
+    /// Records an attempt and its verdict, if the claim's lease is still held (`false` if it
+    /// ran out and another claim may have the delivery: nothing is written).
+    async fn record_attempt(
+        &self,
+        claim: &DueDelivery,
+        outcome: &AttemptOutcome,
+        verdict: &Verdict,
+    ) -> Result<bool, DomainError>;
+
+    /// When the next pending delivery of an enabled endpoint not in `busy` falls due, if any.
+    async fn next_due(&self, busy: Vec<EndpointId>) -> Result<Option<DateTime<Utc>>, DomainError>;
+}
+
+/// What managing endpoints needs of the webhooks adapter: fresh secrets, and whether a target may
+/// be reached (its host resolving to public addresses only).
+#[cfg_attr(test, mockall::automock)]
+#[async_trait]
+pub trait WebhookTargets: Send + Sync {
+    /// `whsec_` + base64 of 32 random bytes.
+    fn mint_secret(&self) -> String;
+
+    /// The rules of the URL itself (`TargetPolicy`) are the domain's; this checks where it
+    /// leads. `Invalid` (field `url`) if it may not be delivered to.
+    async fn check(&self, url: &str) -> Result<(), DomainError>;
+
+    /// Whether plain `http` and private targets are allowed (development and tests only).
+    fn policy(&self) -> crate::webhooks::TargetPolicy;
+}
