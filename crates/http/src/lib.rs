@@ -14,6 +14,7 @@ mod webhook_catalogue;
 
 pub use app::build_app;
 pub use dto::crp::{crp_inputs_from_json, crp_inputs_to_json};
+pub use dto::events::WirePayloads;
 pub use dto::webhooks::{delivery_to_json, endpoint_to_json};
 pub use error::ApiError;
 pub use error_code::ErrorCode;

@@ -1,51 +1,59 @@
 //! The event catalogue in the OpenAPI document: its `webhooks` section (OpenAPI 3.1) describes
-//! each event CarbonPass POSTs to an endpoint, with the body and signature headers, written from
-//! the domain's catalogue so it cannot fall behind it.
+//! each event CarbonPass POSTs to an endpoint, with the body and signature headers. Each event's
+//! `data` schema is generated from the wire types that write it (`dto::events`), one per event
+//! of the domain's catalogue, so the document cannot fall behind what is delivered.
 
 use carbonpass_domain::webhooks::EventType;
 use serde_json::{Value, json};
+use utoipa::ToSchema;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::Schema;
 
-/// `data` of each event.
+use crate::dto::events::{BillEventData, PingEventData, PlanEventData};
+
+/// A wire type's schema with every schema it refers to written in place, so the section stands
+/// on its own whatever the components hold.
+fn inline_schema<T: ToSchema>() -> Value {
+    let mut referred: Vec<(String, RefOr<Schema>)> = Vec::new();
+    T::schemas(&mut referred);
+    let referred: serde_json::Map<String, Value> =
+        referred.into_iter().map(|(name, schema)| (name, serde_json::to_value(schema).unwrap_or_default())).collect();
+    let mut schema = serde_json::to_value(T::schema()).unwrap_or_default();
+    inline_refs(&mut schema, &referred, 0);
+    schema
+}
+
+fn inline_refs(value: &mut Value, referred: &serde_json::Map<String, Value>, depth: usize) {
+    if depth > 16 {
+        return;
+    }
+    if let Some(target) =
+        value.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/components/schemas/"))
+        && let Some(schema) = referred.get(target)
+    {
+        *value = schema.clone();
+    }
+    match value {
+        Value::Object(map) => map.values_mut().for_each(|v| inline_refs(v, referred, depth + 1)),
+        Value::Array(items) => items.iter_mut().for_each(|v| inline_refs(v, referred, depth + 1)),
+        _ => {}
+    }
+}
+
+/// `data` of each event, from its wire type. A calculated bill's event always carries its
+/// totals, which the type makes optional for the others.
 fn data_schema(event: EventType) -> Value {
-    let tonnes = json!({"type": "number", "description": "tCO2e, exact to 3 decimals (the kilogram)."});
-    let bill = |with_emissions: bool| {
-        let mut properties = json!({
-            "id": {"type": "string", "pattern": "^bill_[0-9A-Za-z]+$"},
-            "status": {"type": "string", "enum": ["uploaded", "confirmed", "rejected", "voided"]},
-            "type": {"type": "string", "description": "The bill type (electricity, gas, …)."},
-            "sessionId": {"type": "string", "pattern": "^sess_[0-9A-Za-z]+$"},
-            "siteId": {"type": "string", "pattern": "^site_[0-9A-Za-z]+$"},
-        });
-        let mut required = vec!["id", "status", "type", "sessionId", "siteId"];
-        if with_emissions {
-            properties["emissions"] = json!({
-                "type": "object",
-                "description": "The bill's scope totals (for bill.voided: what left the totals).",
-                "required": ["totalTco2e", "scope1", "scope2", "scope3"],
-                "properties": {"totalTco2e": tonnes, "scope1": tonnes, "scope2": tonnes, "scope3": tonnes},
-            });
-            required.push("emissions");
-        }
-        json!({"type": "object", "required": required, "properties": properties})
-    };
     match event {
-        EventType::BillUploaded | EventType::BillRejected => bill(false),
-        EventType::BillConfirmed | EventType::BillVoided => bill(true),
-        EventType::CrpGenerated | EventType::CrpPublished => json!({
-            "type": "object",
-            "required": ["id", "status", "fyYear", "targetYear"],
-            "properties": {
-                "id": {"type": "string", "pattern": "^crp_[0-9A-Za-z]+$"},
-                "status": {"type": "string", "enum": ["draft", "published", "superseded"]},
-                "fyYear": {"type": "integer", "description": "The year in which the plan's reporting period ends."},
-                "targetYear": {"type": "integer", "description": "The net-zero year the plan commits to."},
-            },
-        }),
-        EventType::Ping => json!({
-            "type": "object",
-            "required": ["endpointId", "message"],
-            "properties": {"endpointId": {"type": "string"}, "message": {"type": "string"}},
-        }),
+        EventType::BillUploaded | EventType::BillRejected => inline_schema::<BillEventData<'static>>(),
+        EventType::BillConfirmed | EventType::BillVoided => {
+            let mut schema = inline_schema::<BillEventData<'static>>();
+            if let Some(required) = schema.get_mut("required").and_then(Value::as_array_mut) {
+                required.push(json!("emissions"));
+            }
+            schema
+        }
+        EventType::CrpGenerated | EventType::CrpPublished => inline_schema::<PlanEventData<'static>>(),
+        EventType::Ping => inline_schema::<PingEventData<'static>>(),
     }
 }
 

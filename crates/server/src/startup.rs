@@ -78,7 +78,7 @@ pub async fn open_store(settings: &Settings) -> Result<Store, StartError> {
         })?;
     }
     let store = tokio::task::spawn_blocking(move || -> Result<Store, StoreError> {
-        let store = Store::connect(&config)?;
+        let store = Store::connect(&config, Arc::new(carbonpass_http::WirePayloads))?;
         let applied = store.migrate()?;
         tracing::info!(database = %redacted_url(&target), backend = store.backend().name(), migrations_applied = applied.len(), "database ready");
         Ok(store)

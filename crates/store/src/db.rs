@@ -278,6 +278,8 @@ pub struct Store {
     inline: Option<InlineReads>,
     /// Poked after a commit that wrote webhook deliveries.
     pub(crate) wake: crate::webhooks::wake::DeliveryWake,
+    /// Writes events' wire form (the edge's), kept in the outbox with each change.
+    pub(crate) payloads: std::sync::Arc<dyn carbonpass_domain::ports::EventPayloads>,
 }
 
 impl fmt::Debug for Store {
@@ -288,8 +290,11 @@ impl fmt::Debug for Store {
 
 impl Store {
     /// Opens the pool, failing at once if the database cannot be reached. Blocking: call it at
-    /// start-up, before serving.
-    pub fn connect(config: &StoreConfig) -> Result<Self, StoreError> {
+    /// start-up, before serving. Events are kept in the wire form `payloads` writes.
+    pub fn connect(
+        config: &StoreConfig,
+        payloads: std::sync::Arc<dyn carbonpass_domain::ports::EventPayloads>,
+    ) -> Result<Self, StoreError> {
         let (backend, target) = Backend::parse(&config.url)?;
         let sqlite_path = target.to_owned();
         let target = match backend {
@@ -316,6 +321,7 @@ impl Store {
             busy_timeout: config.statement_timeout,
             inline,
             wake: Default::default(),
+            payloads,
         })
     }
 

@@ -7,7 +7,7 @@ use carbonpass_domain::calculation::BillType;
 use carbonpass_domain::crp::{
     CarbonReductionPlan, CrpInputs, PeriodBills, PlanContent, PlanStatus, PlanSummary, Section, StoredInputs,
 };
-use carbonpass_domain::events::{crp_generated, crp_published};
+use carbonpass_domain::events::Event;
 use carbonpass_domain::model::ids::PlanKind;
 use carbonpass_domain::model::{CompanyId, PlanId};
 use carbonpass_domain::ports::{NewPlan, PlanQuery, PlanRepository};
@@ -15,7 +15,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use crate::bills::calculation::from_stored;
-use crate::bills::outbox::write_event;
+use crate::bills::outbox::{outbox_event, write_event};
 use crate::db::{DbConnection, from_db_time, to_db_time};
 use crate::error::corrupt;
 use crate::ids::mint;
@@ -231,7 +231,7 @@ impl PlanRepository for Store {
             content,
             sections: plan.present_sections().into_iter().map(Section::as_str).collect::<Vec<_>>().join(","),
         };
-        let event = crp_generated(&plan);
+        let event = outbox_event(self.payloads.as_ref(), Event::CrpGenerated(&plan));
         self.transaction(move |conn| {
             let company = row.company_id.clone();
             diesel::insert_into(crp_plans::table).values(&row).execute(conn)?;
@@ -292,6 +292,7 @@ impl PlanRepository for Store {
     ) -> Result<(CarbonReductionPlan, bool), DomainError> {
         let (company, id) = (company.as_str().to_owned(), id.as_str().to_owned());
         let when = to_db_time(at);
+        let payloads = self.payloads.clone();
         let outcome = self
             .transaction(move |conn| {
                 // One publication of the tenant's at a time: two drafts published together on
@@ -336,7 +337,7 @@ impl PlanRepository for Store {
                 row.status = PlanStatus::Published.as_str().to_owned();
                 row.published_at = Some(when);
                 let published = CarbonReductionPlan::try_from(row)?;
-                write_event(conn, &company, &crp_published(&published), when)?;
+                write_event(conn, &company, &outbox_event(payloads.as_ref(), Event::CrpPublished(&published)), when)?;
                 Ok(Publication::Published(Box::new(published)))
             })
             .await?;

@@ -246,14 +246,14 @@ mod concurrent_migrations {
             .map(|_| {
                 let url = url.clone();
                 std::thread::spawn(move || {
-                    let store = Store::connect(&StoreConfig::new(url)).expect("connect");
+                    let store = Store::connect(&StoreConfig::new(url), crate::support::payloads()).expect("connect");
                     store.migrate().expect("migrate").len()
                 })
             })
             .collect();
         let applied: Vec<usize> = starters.into_iter().map(|t| t.join().expect("thread")).collect();
         assert_eq!(applied.iter().filter(|&&n| n > 0).count(), 1, "applied once: {applied:?}");
-        let store = Store::connect(&StoreConfig::new(url)).expect("connect");
+        let store = Store::connect(&StoreConfig::new(url), crate::support::payloads()).expect("connect");
         assert!(store.migrate().expect("migrate").is_empty());
     }
 

@@ -7,6 +7,15 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
 pub struct Micrograms(pub i128);
 
+/// Decimals of tCO2e wherever a figure is shown to a client: whole kilograms.
+pub const TONNE_DECIMALS: u32 = 3;
+
+/// tCO2e as shown to clients: rounded half away from zero to the kilogram. The one rounding of
+/// figures on the way out; sums are always made before it, on exact amounts.
+pub fn tonnes_to_the_kilogram(tonnes: rust_decimal::Decimal) -> rust_decimal::Decimal {
+    tonnes.round_dp_with_strategy(TONNE_DECIMALS, rust_decimal::RoundingStrategy::MidpointAwayFromZero).normalize()
+}
+
 impl Micrograms {
     /// Tonnes of CO2e, exact (a tonne is 10^12 µg).
     pub fn tonnes(self) -> rust_decimal::Decimal {

@@ -24,9 +24,7 @@ pub(crate) struct Exact(Decimal);
 
 impl Serialize for Exact {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let text = self.0.normalize().to_string();
-        let raw = RawValue::from_string(text).map_err(serde::ser::Error::custom)?;
-        raw.serialize(serializer)
+        super::figures::exact_number(self.0, false).serialize(serializer)
     }
 }
 

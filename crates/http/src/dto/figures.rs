@@ -3,14 +3,23 @@
 //! passed through a binary float: `526.5`, `0.0`, `12345678901234.567`. They always carry a decimal
 //! point, so every client reads them as the same (non-integer) type.
 
-use carbonpass_domain::model::Micrograms;
-use rust_decimal::{Decimal, RoundingStrategy};
+use carbonpass_domain::model::{Micrograms, tonnes_to_the_kilogram};
+use rust_decimal::Decimal;
 use serde::{Serialize, Serializer};
+use serde_json::value::RawValue;
 
-/// Decimals shown for tCO2e (whole kilograms).
-pub(crate) const TONNE_DECIMALS: u32 = 3;
+/// The one writer of exact decimals as JSON numbers: the decimal's own digits, never a binary
+/// float's. With `point`, a whole number keeps a decimal point (`2.0`), so every client reads
+/// the figure as the same (non-integer) type.
+pub(crate) fn exact_number(value: Decimal, point: bool) -> Box<RawValue> {
+    let text = value.normalize().to_string();
+    let text = if point && !text.contains('.') { format!("{text}.0") } else { text };
+    // A decimal's text is always a valid JSON number.
+    RawValue::from_string(text).unwrap_or_else(|_| RawValue::NULL.to_owned())
+}
 
-/// tCO2e as shown: rounded to [`TONNE_DECIMALS`], written as an exact JSON number.
+/// tCO2e as shown: rounded to the kilogram (the domain's one rounding), written as an exact
+/// JSON number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Tonnes(Decimal);
 
@@ -24,13 +33,7 @@ impl Tonnes {
     }
 
     pub fn of_tonnes(tonnes: Decimal) -> Self {
-        Self(tonnes.round_dp_with_strategy(TONNE_DECIMALS, RoundingStrategy::MidpointAwayFromZero).normalize())
-    }
-
-    /// The JSON text: the decimal, with `.0` when it is whole.
-    pub fn json(self) -> String {
-        let text = self.0.to_string();
-        if text.contains('.') { text } else { format!("{text}.0") }
+        Self(tonnes_to_the_kilogram(tonnes))
     }
 }
 
@@ -49,8 +52,7 @@ impl utoipa::ToSchema for Tonnes {}
 
 impl Serialize for Tonnes {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let raw = serde_json::value::RawValue::from_string(self.json()).map_err(serde::ser::Error::custom)?;
-        raw.serialize(serializer)
+        exact_number(self.0, true).serialize(serializer)
     }
 }
 
@@ -59,7 +61,7 @@ mod tests {
     use super::*;
 
     fn shown(ug: i128) -> String {
-        Tonnes::of_micrograms(Micrograms(ug)).json()
+        serde_json::to_string(&Tonnes::of_micrograms(Micrograms(ug))).expect("json")
     }
 
     #[test]

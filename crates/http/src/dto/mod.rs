@@ -6,6 +6,7 @@ pub(crate) mod calculation;
 pub(crate) mod company;
 pub(crate) mod crp;
 pub(crate) mod emissions;
+pub(crate) mod events;
 pub(crate) mod figures;
 pub(crate) mod health;
 pub(crate) mod keys;

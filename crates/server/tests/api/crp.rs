@@ -91,13 +91,13 @@ async fn confirmed(app: &TestApp, tenant: &Tenant, bill_type: &str, marker: &str
     json_of(res, StatusCode::OK).await;
 }
 
-async fn generate(app: &TestApp, key: &str) -> Value {
+pub(crate) async fn generate(app: &TestApp, key: &str) -> Value {
     let res = post_json(app, key, "/api/v1/crp", &json!({"fyYear": fy_year()}).to_string()).await;
     json_of(res, StatusCode::CREATED).await["data"].clone()
 }
 
 /// A tenant with a confirmed electricity bill in the plan's period and complete inputs.
-async fn ready_tenant(app: &TestApp, name: &str) -> Tenant {
+pub(crate) async fn ready_tenant(app: &TestApp, name: &str) -> Tenant {
     let tenant = app.tenant(name, Plan::Business, KeyMode::Live).await;
     confirmed(app, &tenant, "electricity", "ready", 1000).await;
     json_of(put(app, &tenant.key, "/api/v1/crp-inputs", &complete_inputs()).await, StatusCode::OK).await;
@@ -236,7 +236,11 @@ async fn a_generated_plan_has_the_seed_shape_and_freezes_its_figures(app: TestAp
     assert!(newer["data"]["content"]["currentEmissions"]["scope1"]["tco2e"].as_f64().is_some_and(|t| t > 0.0));
     assert_eq!(newer["data"]["content"]["organisation"]["registeredAddress"], json!("Somewhere else"));
 
-    let store = carbonpass_store::Store::connect(&carbonpass_store::StoreConfig::new(app.db.url())).expect("connect");
+    let store = carbonpass_store::Store::connect(
+        &carbonpass_store::StoreConfig::new(app.db.url()),
+        std::sync::Arc::new(carbonpass_http::WirePayloads),
+    )
+    .expect("connect");
     let events = store.outbox(&tenant.company.id).await.expect("outbox");
     let generated: Vec<&String> = events.iter().filter(|(t, _)| t == "crp.generated").map(|(_, d)| d).collect();
     assert_eq!(generated.len(), 2);
@@ -293,7 +297,11 @@ async fn publishing_needs_every_section_and_supersedes_the_older_plan(app: TestA
     expect_error(publish(first.clone()).await, StatusCode::CONFLICT, "conflict").await;
     let refused = expect_error(publish(oldest.clone()).await, StatusCode::CONFLICT, "conflict").await;
     assert!(refused["message"].as_str().is_some_and(|m| m.contains(&second)), "names the published plan: {refused}");
-    let store = carbonpass_store::Store::connect(&carbonpass_store::StoreConfig::new(app.db.url())).expect("connect");
+    let store = carbonpass_store::Store::connect(
+        &carbonpass_store::StoreConfig::new(app.db.url()),
+        std::sync::Arc::new(carbonpass_http::WirePayloads),
+    )
+    .expect("connect");
     let events: Vec<String> =
         store.outbox(&tenant.company.id).await.expect("outbox").into_iter().map(|(t, _)| t).collect();
     assert_eq!(events.iter().filter(|t| *t == "crp.published").count(), 2, "{events:?}");
@@ -411,7 +419,11 @@ async fn racing_publications_leave_one_published_plan(app: TestApp) {
         .filter_map(|p| p["id"].as_str())
         .collect();
     assert_eq!(published, [newest.as_str()]);
-    let store = carbonpass_store::Store::connect(&carbonpass_store::StoreConfig::new(app.db.url())).expect("connect");
+    let store = carbonpass_store::Store::connect(
+        &carbonpass_store::StoreConfig::new(app.db.url()),
+        std::sync::Arc::new(carbonpass_http::WirePayloads),
+    )
+    .expect("connect");
     let events = store.outbox(&tenant.company.id).await.expect("outbox");
     let publications = events.iter().filter(|(t, _)| t == "crp.published").count();
     assert_eq!(results.last(), Some(&StatusCode::OK), "the newest draft is never refused");

@@ -297,7 +297,11 @@ async fn a_rejected_bill_never_counts_and_its_file_comes_back(app: TestApp) {
 }
 
 async fn outbox(app: &TestApp, tenant: &Tenant) -> Vec<String> {
-    let store = carbonpass_store::Store::connect(&carbonpass_store::StoreConfig::new(app.db.url())).expect("connect");
+    let store = carbonpass_store::Store::connect(
+        &carbonpass_store::StoreConfig::new(app.db.url()),
+        std::sync::Arc::new(carbonpass_http::WirePayloads),
+    )
+    .expect("connect");
     store.outbox(&tenant.company.id).await.expect("outbox").into_iter().map(|(t, _)| t).collect()
 }
 

@@ -13,7 +13,7 @@ pub(crate) mod totals;
 use async_trait::async_trait;
 use carbonpass_domain::DomainError;
 use carbonpass_domain::calculation::Scope;
-use carbonpass_domain::events::{bill_confirmed, bill_rejected, bill_uploaded, bill_voided};
+use carbonpass_domain::events::Event;
 use carbonpass_domain::model::ids::BillKind;
 use carbonpass_domain::model::{
     Bill, BillId, BillQuery, BillStatus, CompanyId, Confirmed, Correction, IdempotentRecord, MeterPoint, NewUpload,
@@ -23,7 +23,7 @@ use carbonpass_domain::ports::BillRepository;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use self::outbox::write_event;
+use self::outbox::{outbox_event, write_event};
 use self::row::{BillRow, find, status_of};
 use crate::db::{db_now, to_db_time};
 use crate::error::corrupt;
@@ -146,6 +146,7 @@ impl BillRepository for Store {
         idempotent: Option<IdempotentRecord>,
     ) -> Result<Bill, DomainError> {
         let company = company.as_str().to_owned();
+        let payloads = self.payloads.clone();
         let outcome = self
             .transaction(move |conn| {
                 tenancy::lock(conn, &company)?;
@@ -207,7 +208,7 @@ impl BillRepository for Store {
                 };
                 diesel::insert_into(bills::table).values(&row).execute(conn)?;
                 let bill = Bill::try_from(row)?;
-                write_event(conn, &company, &bill_uploaded(&bill), now)?;
+                write_event(conn, &company, &outbox_event(payloads.as_ref(), Event::BillUploaded(&bill)), now)?;
                 if let Some(record) = &idempotent {
                     let (status, body) = (record.render)(&bill);
                     let response = StoredResponse { fingerprint: record.fingerprint.clone(), status, body };
@@ -276,6 +277,7 @@ impl BillRepository for Store {
     ) -> Result<Bill, DomainError> {
         let (company, bill_id) = (company.as_str().to_owned(), bill.as_str().to_owned());
         let calculation = calculation::to_stored(&confirmed.calculation)?;
+        let payloads = self.payloads.clone();
         let outcome = self
             .transaction(move |conn| {
                 let row = match pending(conn, &company, &bill_id, BillStatus::Uploaded, "confirmed")? {
@@ -328,7 +330,7 @@ impl BillRepository for Store {
                         .execute(conn)?;
                 }
                 let bill = reread(conn, &row)?;
-                write_event(conn, &company, &bill_confirmed(&bill), db_now())?;
+                write_event(conn, &company, &outbox_event(payloads.as_ref(), Event::BillConfirmed(&bill)), db_now())?;
                 Ok(Ok(bill))
             })
             .await?;
@@ -338,6 +340,7 @@ impl BillRepository for Store {
 
     async fn reject(&self, company: &CompanyId, bill: &BillId, correction: Correction) -> Result<Bill, DomainError> {
         let (company, bill_id) = (company.as_str().to_owned(), bill.as_str().to_owned());
+        let payloads = self.payloads.clone();
         let outcome = self
             .transaction(move |conn| {
                 let row = match pending(conn, &company, &bill_id, BillStatus::Uploaded, "rejected")? {
@@ -347,7 +350,7 @@ impl BillRepository for Store {
                 let at = to_db_time(correction.at);
                 change_status(conn, &row, BillStatus::Uploaded, BillStatus::Rejected, Some((&correction.reason, at)))?;
                 let bill = reread(conn, &row)?;
-                write_event(conn, &company, &bill_rejected(&bill), at)?;
+                write_event(conn, &company, &outbox_event(payloads.as_ref(), Event::BillRejected(&bill)), at)?;
                 Ok(Ok(bill))
             })
             .await?;
@@ -357,6 +360,7 @@ impl BillRepository for Store {
 
     async fn void(&self, company: &CompanyId, bill: &BillId, correction: Correction) -> Result<Bill, DomainError> {
         let (company, bill_id) = (company.as_str().to_owned(), bill.as_str().to_owned());
+        let payloads = self.payloads.clone();
         let outcome = self
             .transaction(move |conn| {
                 let row = match pending(conn, &company, &bill_id, BillStatus::Confirmed, "voided")? {
@@ -380,7 +384,7 @@ impl BillRepository for Store {
                 let at = to_db_time(correction.at);
                 change_status(conn, &row, BillStatus::Confirmed, BillStatus::Voided, Some((&correction.reason, at)))?;
                 let bill = reread(conn, &row)?;
-                write_event(conn, &company, &bill_voided(&bill), at)?;
+                write_event(conn, &company, &outbox_event(payloads.as_ref(), Event::BillVoided(&bill)), at)?;
                 Ok(Ok(bill))
             })
             .await?;

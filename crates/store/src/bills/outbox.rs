@@ -1,9 +1,10 @@
 //! The outbox: events written in the transaction of the change they report.
 
 use carbonpass_domain::DomainError;
-use carbonpass_domain::events::OutboxEvent;
+use carbonpass_domain::events::{Event, OutboxEvent};
 use carbonpass_domain::model::CompanyId;
 use carbonpass_domain::model::ids::EventKind;
+use carbonpass_domain::ports::EventPayloads;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -21,6 +22,11 @@ struct NewEventRow<'a> {
     event_type: &'a str,
     data: &'a str,
     created_at: NaiveDateTime,
+}
+
+/// An event as the outbox keeps it: `data` in the wire form `payloads` writes.
+pub(crate) fn outbox_event(payloads: &dyn EventPayloads, event: Event<'_>) -> OutboxEvent {
+    OutboxEvent { event_type: event.event_type().as_str(), data: payloads.data(&event) }
 }
 
 /// Writes an event to the outbox and a delivery of it to each of the tenant's endpoints

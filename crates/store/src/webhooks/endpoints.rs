@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use carbonpass_domain::DomainError;
-use carbonpass_domain::events::ping;
+use carbonpass_domain::events::Event;
 use carbonpass_domain::model::ids::EndpointKind;
 use carbonpass_domain::model::{CompanyId, DeliveryId, EndpointId};
 use carbonpass_domain::ports::WebhookRepository;
@@ -18,7 +18,7 @@ use diesel::prelude::*;
 
 use super::fanout::{announce, insert_delivery};
 use super::rows::{AttemptRow, DeliveryRow, EndpointRow, delivery, events_column};
-use crate::bills::outbox::insert_event;
+use crate::bills::outbox::{insert_event, outbox_event};
 use crate::db::{DbConnection, to_db_time};
 use crate::ids::mint;
 use crate::schema::{events, webhook_attempts, webhook_deliveries, webhook_endpoints};
@@ -309,8 +309,10 @@ impl WebhookRepository for Store {
         id: &EndpointId,
         at: DateTime<Utc>,
     ) -> Result<Delivery, DomainError> {
+        let endpoint_id = id.clone();
         let (company, id) = (company.as_str().to_owned(), id.as_str().to_owned());
         let at = to_db_time(at);
+        let payloads = self.payloads.clone();
         let queued = self
             .transaction(move |conn| {
                 match enabled(conn, &company, &id)? {
@@ -318,7 +320,8 @@ impl WebhookRepository for Store {
                     Some(false) => return Ok(Err(disabled())),
                     Some(true) => {}
                 }
-                let event = insert_event(conn, &company, &ping(&id), at)?;
+                let event =
+                    insert_event(conn, &company, &outbox_event(payloads.as_ref(), Event::Ping(&endpoint_id)), at)?;
                 let delivery = insert_delivery(conn, &company, &id, &event, at, true)?;
                 announce(conn)?;
                 Ok(find_delivery(conn, &company, &delivery)?.ok_or(DomainError::not_found("webhook delivery")))

@@ -10,9 +10,8 @@
 
 use async_trait::async_trait;
 use carbonpass_domain::DomainError;
-use carbonpass_domain::events::envelope;
 use carbonpass_domain::model::{CompanyId, DeliveryId, EndpointId, EventId};
-use carbonpass_domain::ports::DeliveryQueue;
+use carbonpass_domain::ports::{DeliveryQueue, EventPayloads};
 use carbonpass_domain::webhooks::model::DueDelivery;
 use carbonpass_domain::webhooks::verdict::{AttemptOutcome, NextStep, Verdict};
 use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
@@ -96,6 +95,7 @@ type DueRow = (
 /// What an attempt of each claimed delivery needs.
 fn load_due(
     conn: &mut DbConnection,
+    payloads: &dyn EventPayloads,
     ids: &[String],
     lease: &str,
     now: NaiveDateTime,
@@ -146,7 +146,7 @@ fn load_due(
                     endpoint: EndpointId::parse(&endpoint).ok_or_else(|| corrupt("endpoint id", &endpoint))?,
                     url,
                     secrets,
-                    body: envelope(&event, &kind, from_db_time(at), &data),
+                    body: payloads.body(&event, &kind, from_db_time(at), &data),
                     event_id: EventId::parse(&event).ok_or_else(|| corrupt("event id", &event))?,
                     attempts_made: u32::try_from(attempts).unwrap_or(0),
                     failing_since: failing.map(from_db_time),
@@ -272,13 +272,14 @@ impl DeliveryQueue for Store {
         let now = to_db_time(now);
         let until = now.checked_add_signed(lease).unwrap_or(now);
         let token = new_lease();
+        let payloads = self.payloads.clone();
         Ok(self
             .transaction(move |conn| {
                 let ids = claim(conn, &token, until, now, i64::from(limit.max(1)), &busy)?;
                 if ids.is_empty() {
                     return Ok(Vec::new());
                 }
-                load_due(conn, &ids, &token, now)
+                load_due(conn, payloads.as_ref(), &ids, &token, now)
             })
             .await?)
     }

@@ -10,6 +10,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::DomainError;
+use crate::events::Event;
 use crate::model::{CompanyId, DeliveryId, EndpointId};
 use crate::webhooks::model::{Delivery, DeliveryQuery, DueDelivery, EndpointChange, NewEndpoint, WebhookEndpoint};
 use crate::webhooks::verdict::{AttemptOutcome, Verdict};
@@ -138,4 +139,15 @@ pub trait WebhookTargets: Send + Sync {
 
     /// Whether plain `http` and private targets are allowed (development and tests only).
     fn policy(&self) -> crate::webhooks::TargetPolicy;
+}
+
+/// How events look on the wire. The payloads are the edge's (one set of wire types, from which
+/// the published document's `webhooks` section is generated); storage keeps what this writes.
+pub trait EventPayloads: Send + Sync {
+    /// The event's `data` as receivers get it (JSON text), kept in the outbox with the change.
+    fn data(&self, event: &Event<'_>) -> String;
+
+    /// A delivery's body, `{"id","event","timestamp","data"}` around an event's kept `data`:
+    /// the same bytes on every attempt.
+    fn body(&self, event_id: &str, event_type: &str, at: DateTime<Utc>, data: &str) -> String;
 }
