@@ -22,4 +22,5 @@ mod sandbox;
 mod seed;
 mod support;
 mod tls;
+mod webhook_panics;
 mod webhooks;
