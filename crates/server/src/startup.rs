@@ -23,6 +23,7 @@ use carbonpass_webhooks::{Dispatcher, GuardedClient, Targets};
 use secrecy::ExposeSecret;
 
 use crate::settings::{BlobStoreKind, LimitStore, Settings};
+use crate::supervise::supervise;
 use crate::tls::ReloadingCertificate;
 
 #[derive(Debug, thiserror::Error)]
@@ -164,7 +165,8 @@ pub fn start_delivering(store: &Store, settings: &Settings) -> Result<Delivering
     tracing::info!(concurrency = settings.webhooks.concurrency, "delivering webhooks");
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let grace = Duration::from_secs(settings.shutdown_timeout_secs);
-    Ok(Delivering { stop, worker: tokio::spawn(dispatcher.run(stopped, grace)) })
+    let worker = supervise("webhook dispatcher", move || dispatcher.clone().run(stopped.clone(), grace));
+    Ok(Delivering { stop, worker })
 }
 
 /// `carbonpass worker`: delivers webhooks, serves nothing, until SIGTERM or Ctrl-C; then lets the
@@ -332,12 +334,13 @@ impl Application {
             Some((cert_file, key_file)) => {
                 let certificate = Arc::new(ReloadingCertificate::load(cert_file, key_file)?);
                 let config = certificate.server_config()?;
-                tokio::spawn(reload_on_hangup(certificate));
+                supervise("certificate reload", move || reload_on_hangup(certificate.clone()));
                 server.listen_rustls_0_23(listener, config).map_err(listening)?.run()
             }
             None => server.listen(listener).map_err(listening)?.run(),
         };
-        tokio::spawn(sweep_leftovers(services.clone(), settings.sweep_grace_secs, settings.sweep_interval_secs));
+        let (swept, grace, every) = (services.clone(), settings.sweep_grace_secs, settings.sweep_interval_secs);
+        supervise("leftover sweeper", move || sweep_leftovers(swept.clone(), grace, every));
         let delivering = delivering.map(|store| start_delivering(&store, settings)).transpose()?;
         Ok(Self { server, address, services, delivering })
     }
