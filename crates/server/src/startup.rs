@@ -91,11 +91,6 @@ pub async fn open_store(settings: &Settings) -> Result<Store, StartError> {
 
 /// The HTTP client webhooks go out on, guarded as configured.
 fn webhook_client(settings: &Settings) -> Result<GuardedClient, StartError> {
-    if settings.webhooks.allow_insecure_targets {
-        tracing::warn!(
-            "webhooks.allow_insecure_targets is on: endpoints may reach http and private addresses (development and tests only)"
-        );
-    }
     GuardedClient::new(settings.webhooks.allow_insecure_targets).map_err(|e| StartError::WebhookClient(e.to_string()))
 }
 
@@ -109,11 +104,7 @@ pub fn services(
     let store = Arc::new(store);
     let lease_secs = i64::try_from(settings.idempotency_lease_secs).unwrap_or(i64::MAX);
     let policy = TargetPolicy { allow_insecure: settings.webhooks.allow_insecure_targets };
-    if policy.allow_insecure {
-        tracing::warn!(
-            "webhooks.allow_insecure_targets is on: endpoints may reach http and private addresses (development and tests only)"
-        );
-    }
+    warn_if_insecure(settings);
     Ok(Services::new(Ports {
         companies: store.clone(),
         users: store.clone(),
@@ -172,12 +163,23 @@ pub fn start_delivering(store: &Store, settings: &Settings) -> Result<Delivering
 /// `carbonpass worker`: delivers webhooks, serves nothing, until SIGTERM or Ctrl-C; then lets the
 /// attempts in flight finish (within `shutdown_timeout_secs`).
 pub async fn run_worker(settings: &Settings) -> Result<(), StartError> {
+    warn_if_insecure(settings);
     let store = open_store(settings).await?;
     let worker = start_delivering(&store, settings)?;
     stopped().await;
     worker.stop().await;
     tracing::info!("webhook worker stopped");
     Ok(())
+}
+
+/// Said once per process that may deliver or create endpoints (`serve`, `worker`, the operator
+/// commands), where the setting applies.
+fn warn_if_insecure(settings: &Settings) {
+    if settings.webhooks.allow_insecure_targets {
+        tracing::warn!(
+            "webhooks.allow_insecure_targets is on: endpoints may reach http and private addresses (development and tests only)"
+        );
+    }
 }
 
 /// Waits for SIGTERM or Ctrl-C.
