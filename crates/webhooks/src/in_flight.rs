@@ -116,3 +116,54 @@ fn message(payload: &(dyn Any + Send)) -> String {
         .or_else(|| payload.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "(no message)".to_owned())
 }
+
+#[cfg(test)]
+mod tests {
+    use carbonpass_domain::model::{CompanyId, DeliveryId, EventId};
+
+    use super::*;
+
+    fn claim(delivery: &str, endpoint: &str) -> Arc<DueDelivery> {
+        Arc::new(DueDelivery {
+            id: DeliveryId::parse(&format!("dlv_{delivery}")).expect("delivery id"),
+            lease: "lease".into(),
+            company: CompanyId::parse("comp_test").expect("company id"),
+            endpoint: EndpointId::parse(&format!("ep_{endpoint}")).expect("endpoint id"),
+            url: "http://127.0.0.1:9/hook".into(),
+            secrets: vec![],
+            event_id: EventId::parse("evt_test").expect("event id"),
+            body: "{}".into(),
+            attempts_made: 0,
+            failing_since: None,
+        })
+    }
+
+    #[tokio::test]
+    async fn a_panicked_attempt_frees_its_slot_and_gives_its_claim_back() {
+        let mut in_flight = InFlight::default();
+        let endpoint = claim("a", "one").endpoint.clone();
+        in_flight.start(claim("a", "one"), async { panic!("injected") });
+        in_flight.start(claim("b", "one"), async {});
+        assert_eq!((in_flight.attempts(), in_flight.to(&endpoint)), (2, 2));
+        assert_eq!(in_flight.at_least(2), vec![endpoint.clone()]);
+
+        let mut panicked = Vec::new();
+        while let Some(ended) = in_flight.next().await {
+            if let Ended::Panicked { claim, message, .. } = ended {
+                panicked.push((claim.id.as_str().to_owned(), message));
+            }
+        }
+        assert_eq!(panicked, vec![("dlv_a".to_owned(), "injected".to_owned())]);
+        assert_eq!((in_flight.attempts(), in_flight.to(&endpoint)), (0, 0), "every slot is free");
+        assert!(in_flight.at_least(1).is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_task_holding_no_slot_is_waited_for_but_frees_none() {
+        let mut in_flight = InFlight::default();
+        in_flight.start(claim("a", "one"), std::future::pending());
+        in_flight.run(async { panic!("while recording") });
+        assert!(matches!(in_flight.next().await, Some(Ended::Returned)));
+        assert_eq!((in_flight.attempts(), in_flight.tasks()), (1, 1), "the attempt keeps its slot");
+    }
+}
