@@ -23,6 +23,7 @@ use carbonpass_webhooks::{Dispatcher, GuardedClient, Targets};
 use secrecy::ExposeSecret;
 
 use crate::settings::{BlobStoreKind, LimitStore, Settings};
+use crate::supervise::supervise;
 use crate::tls::ReloadingCertificate;
 
 #[derive(Debug, thiserror::Error)]
@@ -90,11 +91,6 @@ pub async fn open_store(settings: &Settings) -> Result<Store, StartError> {
 
 /// The HTTP client webhooks go out on, guarded as configured.
 fn webhook_client(settings: &Settings) -> Result<GuardedClient, StartError> {
-    if settings.webhooks.allow_insecure_targets {
-        tracing::warn!(
-            "webhooks.allow_insecure_targets is on: endpoints may reach http and private addresses (development and tests only)"
-        );
-    }
     GuardedClient::new(settings.webhooks.allow_insecure_targets).map_err(|e| StartError::WebhookClient(e.to_string()))
 }
 
@@ -108,11 +104,7 @@ pub fn services(
     let store = Arc::new(store);
     let lease_secs = i64::try_from(settings.idempotency_lease_secs).unwrap_or(i64::MAX);
     let policy = TargetPolicy { allow_insecure: settings.webhooks.allow_insecure_targets };
-    if policy.allow_insecure {
-        tracing::warn!(
-            "webhooks.allow_insecure_targets is on: endpoints may reach http and private addresses (development and tests only)"
-        );
-    }
+    warn_if_insecure(settings);
     Ok(Services::new(Ports {
         companies: store.clone(),
         users: store.clone(),
@@ -164,18 +156,30 @@ pub fn start_delivering(store: &Store, settings: &Settings) -> Result<Delivering
     tracing::info!(concurrency = settings.webhooks.concurrency, "delivering webhooks");
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let grace = Duration::from_secs(settings.shutdown_timeout_secs);
-    Ok(Delivering { stop, worker: tokio::spawn(dispatcher.run(stopped, grace)) })
+    let worker = supervise("webhook dispatcher", move || dispatcher.clone().run(stopped.clone(), grace));
+    Ok(Delivering { stop, worker })
 }
 
 /// `carbonpass worker`: delivers webhooks, serves nothing, until SIGTERM or Ctrl-C; then lets the
 /// attempts in flight finish (within `shutdown_timeout_secs`).
 pub async fn run_worker(settings: &Settings) -> Result<(), StartError> {
+    warn_if_insecure(settings);
     let store = open_store(settings).await?;
     let worker = start_delivering(&store, settings)?;
     stopped().await;
     worker.stop().await;
     tracing::info!("webhook worker stopped");
     Ok(())
+}
+
+/// Said once per process that may deliver or create endpoints (`serve`, `worker`, the operator
+/// commands), where the setting applies.
+fn warn_if_insecure(settings: &Settings) {
+    if settings.webhooks.allow_insecure_targets {
+        tracing::warn!(
+            "webhooks.allow_insecure_targets is on: endpoints may reach http and private addresses (development and tests only)"
+        );
+    }
 }
 
 /// Waits for SIGTERM or Ctrl-C.
@@ -332,12 +336,13 @@ impl Application {
             Some((cert_file, key_file)) => {
                 let certificate = Arc::new(ReloadingCertificate::load(cert_file, key_file)?);
                 let config = certificate.server_config()?;
-                tokio::spawn(reload_on_hangup(certificate));
+                supervise("certificate reload", move || reload_on_hangup(certificate.clone()));
                 server.listen_rustls_0_23(listener, config).map_err(listening)?.run()
             }
             None => server.listen(listener).map_err(listening)?.run(),
         };
-        tokio::spawn(sweep_leftovers(services.bills.clone(), settings.sweep_grace_secs, settings.sweep_interval_secs));
+        let (swept, grace, every) = (services.bills.clone(), settings.sweep_grace_secs, settings.sweep_interval_secs);
+        supervise("leftover sweeper", move || sweep_leftovers(swept.clone(), grace, every));
         let delivering = delivering.map(|store| start_delivering(&store, settings)).transpose()?;
         Ok(Self { server, address, services, delivering })
     }

@@ -668,3 +668,43 @@ fn operators_manage_webhook_endpoints_from_the_command_line() {
     let gone = carbonpass(data, &["webhook", "deliveries", "--company", &company, "--id", &id]);
     assert!(!gone.status.success());
 }
+
+/// `webhooks.allow_insecure_targets` is said once per start, by the server (which also delivers)
+/// and by a worker alike.
+#[test]
+fn the_insecure_targets_warning_is_logged_once_per_start() {
+    const WARNING: &str = "webhooks.allow_insecure_targets is on";
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    let insecure = [("CARBONPASS_WEBHOOKS__ALLOW_INSECURE_TARGETS", "true")];
+    let count = |log: &Path| std::fs::read_to_string(log).expect("log").matches(WARNING).count();
+
+    let served_log = dir.path().join("serve.log");
+    let mut served = serve_demo_with(&data, &served_log, &insecure);
+    // Answering, so it is listening for SIGTERM too (before, the signal would kill it outright).
+    assert_eq!(get_company(&served.address, &served.key).0, 200);
+    assert!(stop(&mut served).success());
+    assert_eq!(count(&served_log), 1, "serve");
+
+    let worker_log = dir.path().join("worker.log");
+    let mut worker = Command::new(BIN)
+        .arg("--data-dir")
+        .arg(&data)
+        .arg("worker")
+        .env_remove("DATABASE_URL")
+        .env_remove("CARBONPASS_DATABASE_URL")
+        .envs(insecure)
+        .env("CARBONPASS_LOG_LEVEL", "info")
+        .stderr(std::fs::File::create(&worker_log).expect("log"))
+        .spawn()
+        .expect("start the worker");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !std::fs::read_to_string(&worker_log).unwrap_or_default().contains("delivering webhooks") {
+        assert!(Instant::now() < deadline, "the worker never started delivering");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let pid = worker.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().expect("kill").success());
+    assert!(worker.wait().expect("exited").success());
+    assert_eq!(count(&worker_log), 1, "worker");
+}

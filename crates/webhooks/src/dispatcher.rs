@@ -5,9 +5,9 @@
 //! process, and at most `per_endpoint` to one endpoint, so one slow receiver (15 s a timeout)
 //! cannot hold every slot. It wakes when a delivery commits (the store's signal), when an attempt
 //! ends and frees a slot, or when the next retry falls due; `poll` bounds every sleep, as a safety
-//! net should a signal be lost.
+//! net should a signal be lost. An attempt that panics frees its slot like any other, and is
+//! recorded as failed (tried again on the schedule).
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,13 +15,14 @@ use carbonpass_domain::model::EndpointId;
 use carbonpass_domain::ports::DeliveryQueue;
 use carbonpass_domain::webhooks::model::DueDelivery;
 use carbonpass_domain::webhooks::verdict::{AttemptOutcome, judge};
-use chrono::{TimeDelta, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use reqwest::header::{HeaderName, HeaderValue};
-use tokio::sync::{Notify, mpsc, watch};
-use tokio::task::JoinSet;
+use tokio::sync::{Notify, watch};
 
-use crate::client::{Attempt, GuardedClient};
+use crate::client::Attempt;
+use crate::in_flight::{Ended, InFlight};
 use crate::signing::sign;
+use crate::transport::Transport;
 
 /// How the worker paces itself.
 #[derive(Debug, Clone)]
@@ -48,9 +49,10 @@ const AFTER_QUEUE_ERROR: Duration = Duration::from_secs(1);
 /// The worker. Runs until told to stop, then lets the attempts in flight finish and be recorded
 /// (within a grace period). Attempts lost with a killed process have their leases run out, and
 /// another worker sends them again.
+#[derive(Clone)]
 pub struct Dispatcher {
     queue: Arc<dyn DeliveryQueue>,
-    client: GuardedClient,
+    client: Arc<dyn Transport>,
     wake: Arc<Notify>,
     config: DispatcherConfig,
 }
@@ -62,9 +64,10 @@ impl std::fmt::Debug for Dispatcher {
 }
 
 impl Dispatcher {
+    /// A worker sending through `client` (the guarded client, in production).
     pub fn new(
         queue: Arc<dyn DeliveryQueue>,
-        client: GuardedClient,
+        client: impl Transport + 'static,
         wake: Arc<Notify>,
         config: DispatcherConfig,
     ) -> Self {
@@ -73,22 +76,18 @@ impl Dispatcher {
             per_endpoint: config.per_endpoint.max(1),
             ..config
         };
-        Self { queue, client, wake, config }
+        Self { queue, client: Arc::new(client), wake, config }
     }
 
     /// Delivers until `stop` turns true, then waits at most `grace` for the attempts in flight.
     pub async fn run(self, mut stop: watch::Receiver<bool>, grace: Duration) {
-        let mut attempts = JoinSet::new();
-        let (done_tx, mut done_rx) = mpsc::unbounded_channel::<EndpointId>();
-        let mut in_flight: HashMap<EndpointId, usize> = HashMap::new();
-        let mut total = 0_usize;
+        let mut in_flight = InFlight::default();
         let lease = TimeDelta::from_std(self.config.lease).unwrap_or(TimeDelta::seconds(30));
         while !*stop.borrow() {
-            while attempts.try_join_next().is_some() {}
-            while let Ok(endpoint) = done_rx.try_recv() {
-                finished(&mut in_flight, &mut total, &endpoint);
+            while let Some(ended) = in_flight.try_next() {
+                self.ended(&mut in_flight, ended);
             }
-            let free = self.config.concurrency.saturating_sub(total);
+            let free = self.config.concurrency.saturating_sub(in_flight.attempts());
             let mut wait = self.config.poll;
             if free > 0 {
                 let limit = u32::try_from(free).unwrap_or(u32::MAX);
@@ -97,14 +96,13 @@ impl Dispatcher {
                         let claimed = claims.len();
                         let mut give_back = Vec::new();
                         for claim in claims {
-                            let count = in_flight.entry(claim.endpoint.clone()).or_default();
-                            if *count >= self.config.per_endpoint {
+                            if in_flight.to(&claim.endpoint) >= self.config.per_endpoint {
                                 give_back.push(claim);
                                 continue;
                             }
-                            *count += 1;
-                            total += 1;
-                            attempts.spawn(attempt(self.queue.clone(), self.client.clone(), claim, done_tx.clone()));
+                            let claim = Arc::new(claim);
+                            let attempt = attempt(self.queue.clone(), self.client.clone(), claim.clone());
+                            in_flight.start(claim, attempt);
                         }
                         let gave_back = !give_back.is_empty();
                         if let Err(err) = self.queue.release(give_back).await {
@@ -123,29 +121,56 @@ impl Dispatcher {
                     }
                 }
             }
+            let busy = in_flight.tasks() > 0;
             tokio::select! {
                 () = self.wake.notified() => {}
-                Some(endpoint) = done_rx.recv() => finished(&mut in_flight, &mut total, &endpoint),
+                Some(ended) = in_flight.next(), if busy => self.ended(&mut in_flight, ended),
                 () = tokio::time::sleep(wait) => {}
                 _ = stop.changed() => {}
             }
         }
-        let in_flight = attempts.len();
-        if in_flight > 0 {
-            tracing::info!(in_flight, "webhook worker stopping: letting attempts in flight finish");
+        let left = in_flight.attempts();
+        if left > 0 {
+            tracing::info!(in_flight = left, "webhook worker stopping: letting attempts in flight finish");
         }
-        let drained = tokio::time::timeout(grace, async { while attempts.join_next().await.is_some() {} }).await;
+        let drained = tokio::time::timeout(grace, async {
+            while let Some(ended) = in_flight.next().await {
+                self.ended(&mut in_flight, ended);
+            }
+        })
+        .await;
         if drained.is_err() {
             tracing::warn!(
-                left = attempts.len(),
+                left = in_flight.attempts(),
                 "webhook attempts still in flight at shutdown; they are sent again once their leases run out"
             );
         }
     }
 
+    /// A task has ended (its slot is free). An attempt that panicked is recorded as failed, as
+    /// any failed attempt is, so its delivery is tried again on the schedule rather than when
+    /// its lease runs out; the receiver's owner is told it failed on our side, never why.
+    fn ended(&self, in_flight: &mut InFlight, ended: Ended) {
+        let Ended::Panicked { claim, started, message } = ended else { return };
+        tracing::error!(
+            delivery = claim.id.as_str(),
+            panic = %message,
+            "webhook attempt panicked; recording it as failed"
+        );
+        let outcome = AttemptOutcome {
+            at: started,
+            status_code: None,
+            latency_ms: elapsed_ms(started),
+            error: Some(PANICKED.to_owned()),
+            excerpt: String::new(),
+            retry_after: None,
+        };
+        in_flight.run(record(self.queue.clone(), claim, outcome));
+    }
+
     /// The endpoints with no free slot in this process.
-    fn full(&self, in_flight: &HashMap<EndpointId, usize>) -> Vec<EndpointId> {
-        in_flight.iter().filter(|(_, n)| **n >= self.config.per_endpoint).map(|(e, _)| e.clone()).collect()
+    fn full(&self, in_flight: &InFlight) -> Vec<EndpointId> {
+        in_flight.at_least(self.config.per_endpoint)
     }
 
     /// How long until the next delivery falls due, within the polling bound.
@@ -162,25 +187,13 @@ impl Dispatcher {
 /// after this (a lease of another worker running out, say).
 const MIN_SLEEP: Duration = Duration::from_millis(20);
 
-fn finished(in_flight: &mut HashMap<EndpointId, usize>, total: &mut usize, endpoint: &EndpointId) {
-    *total = total.saturating_sub(1);
-    if let Some(count) = in_flight.get_mut(endpoint) {
-        *count = count.saturating_sub(1);
-        if *count == 0 {
-            in_flight.remove(endpoint);
-        }
-    }
-}
+/// What the delivery log shows for an attempt that panicked: that it failed on our side.
+pub const PANICKED: &str = "internal error: the attempt panicked";
 
-/// One attempt: sign, send, judge, record; then frees its slot.
-async fn attempt(
-    queue: Arc<dyn DeliveryQueue>,
-    client: GuardedClient,
-    claim: DueDelivery,
-    done: mpsc::UnboundedSender<EndpointId>,
-) {
+/// One attempt: sign, send, judge, record. Its slot is freed when its task ends.
+async fn attempt(queue: Arc<dyn DeliveryQueue>, client: Arc<dyn Transport>, claim: Arc<DueDelivery>) {
     let started = Utc::now();
-    let result = send(&client, &claim, started.timestamp()).await;
+    let result = send(client.as_ref(), &claim, started.timestamp()).await;
     let outcome = AttemptOutcome {
         at: started,
         status_code: result.status,
@@ -189,6 +202,11 @@ async fn attempt(
         excerpt: result.excerpt,
         retry_after: result.retry_after,
     };
+    record(queue, claim, outcome).await;
+}
+
+/// Judges an attempt's outcome and records both under the claim's lease.
+async fn record(queue: Arc<dyn DeliveryQueue>, claim: Arc<DueDelivery>, outcome: AttemptOutcome) {
     let verdict = judge(&outcome, claim.attempts_made, claim.failing_since, rand::random::<f64>());
     match queue.record_attempt(&claim, &outcome, &verdict).await {
         Ok(true) => {
@@ -202,11 +220,14 @@ async fn attempt(
             tracing::warn!(delivery = claim.id.as_str(), error = %err, "webhook attempt not recorded; it will be sent again")
         }
     }
-    let _ = done.send(claim.endpoint);
+}
+
+fn elapsed_ms(since: DateTime<Utc>) -> u32 {
+    (Utc::now() - since).num_milliseconds().try_into().unwrap_or(0)
 }
 
 /// The signed POST of one attempt.
-async fn send(client: &GuardedClient, claim: &DueDelivery, timestamp: i64) -> Attempt {
+async fn send(client: &dyn Transport, claim: &DueDelivery, timestamp: i64) -> Attempt {
     let secrets: Vec<&str> = claim.secrets.iter().map(String::as_str).collect();
     let body = claim.body.as_bytes();
     let Some(signed) = sign(&secrets, claim.event_id.as_str(), timestamp, body) else {

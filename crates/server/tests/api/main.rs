@@ -22,5 +22,6 @@ mod sandbox;
 mod seed;
 mod support;
 mod tls;
+mod webhook_panics;
 mod webhook_payloads;
 mod webhooks;
