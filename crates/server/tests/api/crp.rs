@@ -27,7 +27,7 @@ carbonpass_testkit::on_both_backends!(spawn =>
 );
 
 /// The last reporting period that has ended (the plan's period), for an April start.
-pub(crate) fn last_period() -> ReportingPeriod {
+fn last_period() -> ReportingPeriod {
     let current = ReportingPeriod::containing(Utc::now().date_naive(), ReportingYearStart::APRIL);
     ReportingPeriod::ending_in(current.end_year() - 1, ReportingYearStart::APRIL)
 }
@@ -58,7 +58,7 @@ pub(crate) fn complete_inputs() -> Value {
     })
 }
 
-pub(crate) async fn put(app: &TestApp, key: &str, path: &str, body: &Value) -> reqwest::Response {
+async fn put(app: &TestApp, key: &str, path: &str, body: &Value) -> reqwest::Response {
     app.client
         .put(app.url(path))
         .bearer_auth(key)
@@ -69,7 +69,7 @@ pub(crate) async fn put(app: &TestApp, key: &str, path: &str, body: &Value) -> r
         .expect("request")
 }
 
-pub(crate) async fn json_of(res: reqwest::Response, status: StatusCode) -> Value {
+async fn json_of(res: reqwest::Response, status: StatusCode) -> Value {
     let got = res.status();
     let body: Value = res.json().await.expect("json");
     assert_eq!(got, status, "{body}");
@@ -77,7 +77,7 @@ pub(crate) async fn json_of(res: reqwest::Response, status: StatusCode) -> Value
 }
 
 /// Confirms a bill of `bill_type` inside the plan's period.
-pub(crate) async fn confirmed(app: &TestApp, tenant: &Tenant, bill_type: &str, marker: &str, consumption: u32) {
+async fn confirmed(app: &TestApp, tenant: &Tenant, bill_type: &str, marker: &str, consumption: u32) {
     let bill = uploaded(app, tenant, bill_type, marker).await;
     let period = last_period();
     let unit = if bill_type == "water" { "m3" } else { "kWh" };
@@ -91,7 +91,7 @@ pub(crate) async fn confirmed(app: &TestApp, tenant: &Tenant, bill_type: &str, m
     json_of(res, StatusCode::OK).await;
 }
 
-pub(crate) async fn generate(app: &TestApp, key: &str) -> Value {
+async fn generate(app: &TestApp, key: &str) -> Value {
     let res = post_json(app, key, "/api/v1/crp", &json!({"fyYear": fy_year()}).to_string()).await;
     json_of(res, StatusCode::CREATED).await["data"].clone()
 }
