@@ -13,7 +13,9 @@ use std::path::{Path, PathBuf};
 
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text};
+use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
+use diesel::serialize::ToSql;
+use diesel::sql_types::{BigInt, HasSqlType, Text};
 use diesel_migrations::{FileBasedMigrations, MigrationHarness};
 use rand::Rng;
 use rand::distr::Alphanumeric;
@@ -230,6 +232,60 @@ impl TestDatabase {
             .expect("terminate waiting connections");
         }
     }
+}
+
+/// One text column of a raw query's rows.
+#[derive(QueryableByName)]
+struct TextRow {
+    #[diesel(sql_type = Text)]
+    text: String,
+}
+
+impl TestDatabase {
+    /// Runs `sql` from a connection of its own, with `binds` as text parameters written `$1`,
+    /// `$2`… on both backends: rows written as an older release wrote them, which the
+    /// application's own code can no longer write.
+    pub fn execute(&self, sql: &str, binds: &[&str]) -> usize {
+        match self.backend {
+            Backend::Postgres => {
+                let mut pg = PgConnection::establish(&self.url).expect("connect");
+                with_binds(sql, binds).execute(&mut pg).expect("execute")
+            }
+            Backend::Sqlite => {
+                let mut lite = diesel::sqlite::SqliteConnection::establish(&self.url).expect("connect");
+                with_binds(&sql.replace('$', "?"), binds).execute(&mut lite).expect("execute")
+            }
+        }
+    }
+
+    /// The one text column (named `text`) of `sql`'s rows, read exactly as stored; binds as in
+    /// [`Self::execute`].
+    pub fn texts(&self, sql: &str, binds: &[&str]) -> Vec<String> {
+        let rows: Vec<TextRow> = match self.backend {
+            Backend::Postgres => {
+                let mut pg = PgConnection::establish(&self.url).expect("connect");
+                with_binds(sql, binds).load(&mut pg).expect("query")
+            }
+            Backend::Sqlite => {
+                let mut lite = diesel::sqlite::SqliteConnection::establish(&self.url).expect("connect");
+                with_binds(&sql.replace('$', "?"), binds).load(&mut lite).expect("query")
+            }
+        };
+        rows.into_iter().map(|row| row.text).collect()
+    }
+}
+
+/// `sql` with each of `binds` bound as text, in order (SQLite's `?1` numbers them as `$1` does).
+fn with_binds<'a, DB>(sql: &str, binds: &[&'a str]) -> BoxedSqlQuery<'a, DB, SqlQuery>
+where
+    DB: diesel::backend::Backend + HasSqlType<Text>,
+    str: ToSql<Text, DB>,
+{
+    let mut query = diesel::sql_query(sql).into_boxed::<DB>();
+    for bind in binds {
+        query = query.bind::<Text, _>(*bind);
+    }
+    query
 }
 
 impl Drop for TestDatabase {

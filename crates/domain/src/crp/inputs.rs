@@ -5,7 +5,6 @@
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
 
 use super::scope3::Scope3Category;
 use crate::DomainError;
@@ -29,8 +28,7 @@ const SHORT_TEXT: usize = 200;
 const LONG_TEXT: usize = 1000;
 const ADDRESS_TEXT: usize = 500;
 
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct CrpInputs {
     pub organisation: Option<Organisation>,
     /// A reporting period label (`2024-25`) in the company's reporting year.
@@ -40,25 +38,20 @@ pub struct CrpInputs {
     pub baseline_emissions: Option<StatedBaseline>,
     pub net_zero_year: Option<i32>,
     pub interim_target: Option<InterimTarget>,
-    #[serde(default)]
     pub projects: Vec<Project>,
-    #[serde(default)]
     pub measures: Vec<Measure>,
-    #[serde(default)]
     pub scope3_statements: Vec<Scope3Statement>,
     pub declaration: Option<Declaration>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Organisation {
     pub registered_address: String,
     /// The Companies House number (`01234567`, `SC123456`), when the company has one.
     pub company_number: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatedBaseline {
     pub scope1: Decimal,
     pub scope2: Decimal,
@@ -67,16 +60,14 @@ pub struct StatedBaseline {
     pub source: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InterimTarget {
     pub year: i32,
     /// The cut from the baseline by `year`, in percent: more than 0, less than 100.
     pub reduction_percent: Decimal,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProjectStatus {
     Completed,
     Planned,
@@ -97,8 +88,7 @@ impl ProjectStatus {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Project {
     pub title: String,
     pub description: String,
@@ -107,23 +97,20 @@ pub struct Project {
     pub estimated_saving_tco2e: Decimal,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Measure {
     pub title: String,
     pub description: String,
 }
 
 /// Why a scope 3 category has no figure (or what its figure leaves out).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scope3Statement {
     pub category: u8,
     pub reason: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Declaration {
     pub signatory_name: String,
     /// A director's role (`Managing Director`).

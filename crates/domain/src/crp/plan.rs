@@ -3,7 +3,6 @@
 
 use chrono::{DateTime, Months, NaiveDate, Utc};
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
 
 use super::inputs::{Declaration, InterimTarget, LATEST_NET_ZERO_YEAR, Measure, Project};
 use super::scope3::REQUIRED_CATEGORIES;
@@ -96,8 +95,7 @@ impl Section {
 }
 
 /// A reporting period as the plan states it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PeriodSpan {
     pub label: String,
     pub start: NaiveDate,
@@ -105,15 +103,13 @@ pub struct PeriodSpan {
 }
 
 /// One scope's figure in tCO2e (exact); a zero carries why it is zero, from the data.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Figure {
     pub tco2e: Decimal,
     pub note: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EmissionFigures {
     pub scope1: Figure,
     pub scope2: Figure,
@@ -123,8 +119,7 @@ pub struct EmissionFigures {
     pub source: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Baseline {
     pub period: PeriodSpan,
     /// `None` when the period has neither confirmed bills nor stated figures.
@@ -132,8 +127,7 @@ pub struct Baseline {
 }
 
 /// A scope 3 category in the plan: its figure for the reporting period, its statement, or both.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CategoryFigure {
     pub category: u8,
     pub name: String,
@@ -142,8 +136,7 @@ pub struct CategoryFigure {
     pub statement: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrganisationDetails {
     pub name: String,
     pub registered_address: Option<String>,
@@ -151,8 +144,7 @@ pub struct OrganisationDetails {
 }
 
 /// Everything a plan used, frozen when it was generated: a later bill or input never alters it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlanContent {
     pub organisation: OrganisationDetails,
     pub reporting_period: PeriodSpan,

@@ -2,13 +2,11 @@
 //! bent through the interim target when there is one. One point per year.
 
 use rust_decimal::{Decimal, RoundingStrategy};
-use serde::{Deserialize, Serialize};
 
 /// Decimals of a trajectory point: tCO2e to the kilogram, as every figure is shown.
 const POINT_DECIMALS: u32 = 3;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TrajectoryPoint {
     pub year: i32,
     pub tco2e: Decimal,

@@ -1,11 +1,16 @@
 //! Carbon Reduction Plans and their inputs. A plan's content and the inputs are JSON documents
-//! in the domain's own serialised form; a plan's content never changes once written.
+//! in shapes of the store's own (`stored_content`, `stored_inputs`); a plan's content never
+//! changes once written.
+
+mod stored_content;
+mod stored_inputs;
+mod version;
 
 use async_trait::async_trait;
 use carbonpass_domain::DomainError;
 use carbonpass_domain::calculation::BillType;
 use carbonpass_domain::crp::{
-    CarbonReductionPlan, CrpInputs, PeriodBills, PlanContent, PlanStatus, PlanSummary, Section, StoredInputs,
+    CarbonReductionPlan, CrpInputs, PeriodBills, PlanStatus, PlanSummary, Section, StoredInputs,
 };
 use carbonpass_domain::events::Event;
 use carbonpass_domain::model::ids::PlanKind;
@@ -85,8 +90,7 @@ impl TryFrom<SummaryRow> for PlanSummary {
 impl TryFrom<PlanRow> for CarbonReductionPlan {
     type Error = StoreError;
     fn try_from(row: PlanRow) -> Result<Self, StoreError> {
-        let content: PlanContent =
-            serde_json::from_str(&row.content).map_err(|e| corrupt("plan content", &e.to_string()))?;
+        let content = stored_content::from_json(&row.content)?;
         let (id, status) = identity(&row.id, &row.status)?;
         Ok(CarbonReductionPlan {
             id,
@@ -135,8 +139,7 @@ impl PlanRepository for Store {
             })
             .await?;
         row.map(|(document, at)| {
-            let inputs: CrpInputs =
-                serde_json::from_str(&document).map_err(|e| corrupt("CRP inputs", &e.to_string()))?;
+            let inputs = stored_inputs::from_json(&document)?;
             Ok(StoredInputs { inputs, updated_at: from_db_time(at) })
         })
         .transpose()
@@ -148,7 +151,7 @@ impl PlanRepository for Store {
         inputs: CrpInputs,
         at: DateTime<Utc>,
     ) -> Result<StoredInputs, DomainError> {
-        let document = serde_json::to_string(&inputs).map_err(|e| DomainError::Internal(e.to_string()))?;
+        let document = stored_inputs::to_json(&inputs)?;
         let company = company.as_str().to_owned();
         let when = to_db_time(at);
         self.transaction(move |conn| {
@@ -208,7 +211,7 @@ impl PlanRepository for Store {
     }
 
     async fn insert_plan(&self, company: &CompanyId, new: NewPlan) -> Result<CarbonReductionPlan, DomainError> {
-        let content = serde_json::to_string(&new.content).map_err(|e| DomainError::Internal(e.to_string()))?;
+        let content = stored_content::to_json(&new.content)?;
         let id = mint::<PlanKind>()?;
         let generated_at = to_db_time(new.generated_at);
         let plan = CarbonReductionPlan {

@@ -1,0 +1,17 @@
+//! Which version of its stored shape a CRP document is. Version 1 was first written without a
+//! marker (the domain's own serialised form), so a document without one is version 1.
+
+use crate::StoreError;
+use crate::error::corrupt;
+
+/// The version this release writes, and the newest it reads.
+pub(super) const CURRENT: u32 = 1;
+
+/// Refuses a version this release does not know (one written by a newer release): reading it as
+/// version 1 could drop or misread what the newer shape holds.
+pub(super) fn known(what: &str, version: Option<u32>) -> Result<(), StoreError> {
+    match version.unwrap_or(1) {
+        1 => Ok(()),
+        other => Err(corrupt(&format!("{what} of unknown stored version"), &other.to_string())),
+    }
+}
