@@ -10,7 +10,6 @@ pub const ID_RANDOM_LEN: usize = 16;
 /// What kind of thing an id names, and the prefix it carries on the wire.
 pub trait IdKind {
     const PREFIX: &'static str;
-    const ENTITY: &'static str;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -36,45 +35,35 @@ pub struct DeliveryKind;
 
 impl IdKind for CompanyKind {
     const PREFIX: &'static str = "comp_";
-    const ENTITY: &'static str = "company";
 }
 impl IdKind for SiteKind {
     const PREFIX: &'static str = "site_";
-    const ENTITY: &'static str = "site";
 }
 impl IdKind for UserKind {
     const PREFIX: &'static str = "usr_";
-    const ENTITY: &'static str = "user";
 }
 impl IdKind for ApiKeyKind {
     const PREFIX: &'static str = "key_";
-    const ENTITY: &'static str = "API key";
 }
 
 impl IdKind for BillKind {
     const PREFIX: &'static str = "bill_";
-    const ENTITY: &'static str = "bill";
 }
 impl IdKind for SessionKind {
     const PREFIX: &'static str = "sess_";
-    const ENTITY: &'static str = "session";
 }
 impl IdKind for EventKind {
     const PREFIX: &'static str = "evt_";
-    const ENTITY: &'static str = "event";
 }
 impl IdKind for PlanKind {
     const PREFIX: &'static str = "crp_";
-    const ENTITY: &'static str = "carbon reduction plan";
 }
 
 impl IdKind for EndpointKind {
     const PREFIX: &'static str = "ep_";
-    const ENTITY: &'static str = "webhook endpoint";
 }
 impl IdKind for DeliveryKind {
     const PREFIX: &'static str = "dlv_";
-    const ENTITY: &'static str = "webhook delivery";
 }
 
 pub type CompanyId = Id<CompanyKind>;
