@@ -56,6 +56,27 @@ impl Serialize for Tonnes {
     }
 }
 
+/// An exact decimal the client sent, written back as the same JSON number.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Exact(pub Decimal);
+
+impl Serialize for Exact {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        exact_number(self.0, false).serialize(serializer)
+    }
+}
+
+impl utoipa::PartialSchema for Exact {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::Type::Number)
+            .description(Some("An exact decimal, as it was sent."))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Exact {}
+
 #[cfg(test)]
 mod tests {
     use super::*;
