@@ -177,7 +177,30 @@ pub(crate) fn build_release() -> Result<PathBuf, String> {
     Ok(target.join("release").join("carbonpass"))
 }
 
-pub(crate) struct Server(pub(crate) Child);
+pub(crate) struct Server(pub(crate) Child, OverviewCacheLine);
+
+/// The server's last word on its company-overview cache (`overview cache hits=… misses=…
+/// hit_rate=…`), logged when it stops gracefully.
+type OverviewCacheLine = std::sync::Arc<std::sync::Mutex<Option<String>>>;
+
+impl Server {
+    /// Stops the server as SIGTERM does in production and returns what it logged about its
+    /// overview cache: the share of `/company` reads served from memory.
+    pub(crate) fn stop_and_report_cache(mut self) -> Option<String> {
+        let pid = self.0.id().to_string();
+        let _ = Command::new("kill").args(["-TERM", &pid]).status();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        // The stderr reader may still be forwarding the last lines.
+        std::thread::sleep(Duration::from_millis(200));
+        self.1.lock().ok().and_then(|line| line.clone())
+    }
+}
 
 impl Drop for Server {
     fn drop(&mut self) {
@@ -197,16 +220,33 @@ pub(crate) fn start_server(binary: &PathBuf, env: &[(&str, &str)]) -> Result<(Se
     let mut command = Command::new(binary);
     command
         .args(["serve", "--demo", "--bind", &address])
-        .env("CARBONPASS_LOG_LEVEL", "warn")
+        // Warnings, and the line on the overview cache the server logs as it stops.
+        .env("CARBONPASS_LOG_LEVEL", "warn,carbonpass_server::startup=info")
         .env_remove("DATABASE_URL")
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit());
+        .stderr(Stdio::piped());
     for (k, v) in env {
         command.env(k, v);
     }
     let mut child = command.spawn().map_err(|e| format!("start {}: {e}", binary.display()))?;
     let stdout = child.stdout.take().ok_or("no stdout")?;
-    let server = Server(child);
+    let stderr = child.stderr.take().ok_or("no stderr")?;
+    let cache_line = OverviewCacheLine::default();
+    let seen = cache_line.clone();
+    // Passes the server's log on, keeping the overview cache's line.
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if line.contains("overview cache")
+                && let Ok(mut kept) = seen.lock()
+            {
+                *kept = Some(line.clone());
+            }
+            if !line.contains(" INFO ") {
+                eprintln!("{line}");
+            }
+        }
+    });
+    let server = Server(child, cache_line);
     let mut lines = BufReader::new(stdout).lines();
     let key = lines
         .by_ref()
@@ -270,6 +310,12 @@ fn bench_backend(
     let (health, company) = (median(healths), median(companies));
     println!("{name}: healthz {health:?}");
     println!("{name}: company {company:?}");
+    match server.stop_and_report_cache() {
+        Some(line) => {
+            println!("{name}: {}", line.split_once("overview cache").map_or(line.as_str(), |(_, rest)| rest).trim())
+        }
+        None => println!("{name}: the server logged no overview cache line as it stopped"),
+    }
     Ok(Measured { health, company, transactions_per_company })
 }
 
