@@ -23,11 +23,13 @@ mod certificates;
 mod demo_server;
 mod private_postgres;
 mod receiver;
+mod redis;
 
 pub use certificates::TestCertificate;
 pub use demo_server::DemoServer;
 pub use private_postgres::PrivatePostgres;
 pub use receiver::{Received, Receiver};
+pub use redis::{DEFAULT_REDIS_URL, redis_url};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
