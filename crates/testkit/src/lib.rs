@@ -15,7 +15,7 @@ use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 use diesel_migrations::{FileBasedMigrations, MigrationHarness};
-use rand::Rng;
+use rand::RngExt;
 use rand::distr::Alphanumeric;
 use tempfile::TempDir;
 
