@@ -1,6 +1,7 @@
 //! Project chores, run as `cargo xtask <task>`:
 //!
 //! - `test`: the whole test suite; the one command the README and CI both run.
+//! - `layering`: the crate layering of docs/architecture.md, checked on the dependency graph.
 //! - `bench`: the load benchmark of the release server (see docs/performance.md).
 //! - `bench-upload`: memory and throughput of 20 concurrent 20 MiB uploads.
 //! - `bench-emissions`: `/emissions` latency over 50 sites and 100,000 confirmed bills.
@@ -9,6 +10,7 @@
 
 mod bench;
 mod emissions_bench;
+mod layering;
 mod limits_bench;
 mod test;
 mod upload_bench;
@@ -19,13 +21,14 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("test") => test::run(&args[1..]),
+        Some("layering") => layering::run(&args[1..]),
         Some("bench") => bench::run(&args[1..]),
         Some("bench-upload") => upload_bench::run(&args[1..]),
         Some("bench-emissions") => emissions_bench::run(&args[1..]),
         Some("bench-limits") => limits_bench::run(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask test [extra test-runner args]\n       cargo xtask bench [--duration SECS] [--connections N]"
+                "usage: cargo xtask test [extra test-runner args]\n       cargo xtask layering\n       cargo xtask bench [--duration SECS] [--connections N]\n       cargo xtask bench-upload | bench-emissions | bench-limits"
             );
             return ExitCode::from(2);
         }

@@ -8,7 +8,7 @@
 
 use carbonpass_domain::model::{GeneratedKey, KeyHash, KeyMode, PresentedKey};
 use carbonpass_domain::ports::ApiKeyCodec;
-use rand::Rng;
+use rand::RngExt;
 use rand::distr::Alphanumeric;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;

@@ -9,7 +9,7 @@ pub use local::LocalBlobs;
 pub use s3::{S3Blobs, S3Config};
 
 use carbonpass_domain::DomainError;
-use rand::Rng;
+use rand::RngExt;
 use rand::distr::Alphanumeric;
 
 /// Blob keys: random base62, so no key can reach outside its store and none can be guessed.

@@ -420,8 +420,7 @@ fn the_certificate_is_reloaded_on_sighup_without_dropping_connections() {
     let url = format!("https://{}/healthz", served.address);
     let trusting = |certificate: &TestCertificate| {
         let root = reqwest::Certificate::from_pem(certificate.authority_pem.as_bytes()).expect("root");
-        let builder = reqwest::Client::builder().use_rustls_tls().tls_built_in_root_certs(false);
-        builder.add_root_certificate(root).no_proxy().build().expect("client")
+        reqwest::Client::builder().tls_backend_rustls().tls_certs_only([root]).no_proxy().build().expect("client")
     };
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     let hangup = |served: &DemoServer| {

@@ -1,7 +1,9 @@
 //! Two `carbonpass serve` processes on one database and one Redis enforce one rate limit, set
 //! through the environment variables the operations guide names. Each process prints its own
 //! key for the one demo user: two keys of one user, on two servers, sharing one bucket.
-//! On SQLite, and on PostgreSQL when `DATABASE_URL` is set (CI sets it).
+//! On SQLite, and on PostgreSQL when `DATABASE_URL` is set (CI sets it). Every case here needs
+//! Redis (`REDIS_URL`, default redis://127.0.0.1:6379) and fails without one: `cargo xtask test`
+//! leaves this test binary out, reported as skipped, where no Redis answers.
 
 use std::path::Path;
 use std::process::Stdio;
@@ -36,7 +38,7 @@ impl Drop for Server {
 }
 
 fn serve(database: &str, data: &Path) -> Server {
-    let redis = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+    let redis = carbonpass_testkit::redis_url();
     let burst = BURST.to_string();
     let env = [
         ("DATABASE_URL", database),

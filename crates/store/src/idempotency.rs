@@ -29,7 +29,7 @@ type Held = (Option<String>, Option<i32>, Option<String>, NaiveDateTime, Option<
 
 /// A fresh claim token: 32 random alphanumerics.
 fn new_token() -> String {
-    use rand::Rng;
+    use rand::RngExt;
     use rand::distr::Alphanumeric;
     rand::rng().sample_iter(&Alphanumeric).take(32).map(char::from).collect()
 }

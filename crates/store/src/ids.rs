@@ -1,7 +1,7 @@
 //! Minting new public ids, as a database sequence would.
 
 use carbonpass_domain::model::{ID_RANDOM_LEN, Id, IdKind};
-use rand::Rng;
+use rand::RngExt;
 use rand::distr::Alphanumeric;
 
 use crate::StoreError;

@@ -17,7 +17,7 @@ use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
 use diesel::serialize::ToSql;
 use diesel::sql_types::{BigInt, HasSqlType, Text};
 use diesel_migrations::{FileBasedMigrations, MigrationHarness};
-use rand::Rng;
+use rand::RngExt;
 use rand::distr::Alphanumeric;
 use tempfile::TempDir;
 
@@ -25,11 +25,13 @@ mod certificates;
 mod demo_server;
 mod private_postgres;
 mod receiver;
+mod redis;
 
 pub use certificates::TestCertificate;
 pub use demo_server::DemoServer;
 pub use private_postgres::PrivatePostgres;
 pub use receiver::{Received, Receiver};
+pub use redis::{DEFAULT_REDIS_URL, redis_url};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

@@ -79,7 +79,14 @@ pub struct GuardedClient {
 
 impl GuardedClient {
     pub fn new(allow_insecure: bool) -> Result<Self, reqwest::Error> {
+        // Mozilla's roots, compiled in, and only they: reqwest then verifies with webpki against
+        // them and never reads the machine's trust store.
+        let roots = webpki_root_certs::TLS_SERVER_ROOT_CERTS
+            .iter()
+            .map(|der| reqwest::Certificate::from_der(der))
+            .collect::<Result<Vec<_>, _>>()?;
         let client = reqwest::Client::builder()
+            .tls_certs_only(roots)
             .dns_resolver(Arc::new(PublicOnly { allow_insecure }))
             .redirect(redirect::Policy::none())
             .no_proxy()

@@ -8,7 +8,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use rand::Rng;
+use rand::RngExt;
 use rand::distr::Alphanumeric;
 use tracing::Instrument;
 

@@ -21,7 +21,7 @@ async fn https_server(certificate: &TestCertificate, folder: &std::path::Path) -
 
 fn client_trusting(certificate: &TestCertificate) -> reqwest::ClientBuilder {
     let root = reqwest::Certificate::from_pem(certificate.authority_pem.as_bytes()).expect("root");
-    reqwest::Client::builder().use_rustls_tls().tls_built_in_root_certs(false).add_root_certificate(root).no_proxy()
+    reqwest::Client::builder().tls_backend_rustls().tls_certs_only([root]).no_proxy()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

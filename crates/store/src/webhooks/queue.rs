@@ -17,7 +17,7 @@ use carbonpass_domain::webhooks::verdict::{AttemptOutcome, NextStep, Verdict};
 use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text, Timestamp};
-use rand::Rng;
+use rand::RngExt;
 use rand::distr::Alphanumeric;
 
 use super::endpoints::fail_pending;
