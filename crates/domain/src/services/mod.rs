@@ -1,6 +1,7 @@
 //! The use cases, one service per area. Each area's service holds only the ports it uses (its
-//! own, in the area's `ports` module, and at most a shared one of another area's); [`Services`]
-//! builds every area once from the adapters the server wires in.
+//! own, in the area's `ports` module, and the few of another area's it needs: access reads
+//! memberships and sandbox twins, health the limiter's mode); [`Services`] builds every area
+//! once from the adapters the server wires in.
 //!
 //! Every tenant use case takes the tenant in one form, a [`Tenant`](crate::model::Tenant)
 //! resolved by the authentication gate or the CLI, and every key use case a

@@ -14,6 +14,8 @@ use crate::model::{
     RateLimitStatus, RateQuota, StoredKey, UserId,
 };
 
+/// API keys: found by their hash when presented, their last use recorded, rolled, revoked and
+/// listed per tenant (for operators, per user).
 #[cfg_attr(test, mockall::automock)]
 #[async_trait]
 pub trait ApiKeyRepository: Send + Sync {

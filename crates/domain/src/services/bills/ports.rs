@@ -16,6 +16,8 @@ use crate::model::{
     IdempotentRecord, NewUpload, StoredResponse,
 };
 
+/// Bills with their sessions and calculations, each change in one transaction with the event it
+/// raises. Every method but the sweep's keeps to the tenant `company`.
 #[cfg_attr(test, mockall::automock)]
 #[async_trait]
 pub trait BillRepository: Send + Sync {
@@ -129,6 +131,7 @@ pub trait BlobReader: Send {
     async fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, DomainError>;
 }
 
+/// `Idempotency-Key` claims (leases held by a token) and the responses kept under them, per tenant.
 #[cfg_attr(test, mockall::automock)]
 #[async_trait]
 pub trait IdempotencyStore: Send + Sync {

@@ -15,6 +15,7 @@ use crate::model::{
     User, UserId,
 };
 
+/// Companies with their sandbox twins, their sites and the overview a request reads.
 #[cfg_attr(test, mockall::automock)]
 #[async_trait]
 pub trait CompanyRepository: Send + Sync {
@@ -39,6 +40,7 @@ pub trait CompanyRepository: Send + Sync {
     async fn list_companies(&self) -> Result<Vec<Company>, DomainError>;
 }
 
+/// Users and their memberships, and the data space a user's key acts on in a company.
 #[cfg_attr(test, mockall::automock)]
 #[async_trait]
 pub trait UserRepository: Send + Sync {
