@@ -119,6 +119,19 @@ fn enabled(conn: &mut DbConnection, company: &str, id: &str) -> Result<Option<bo
         .optional()?)
 }
 
+/// Whether the endpoint is enabled, its row held (`KEY SHARE`, PostgreSQL) until the end of the
+/// transaction, for one that writes a delivery to it: see `fanout::fan_out`.
+fn enabled_held(conn: &mut DbConnection, company: &str, id: &str) -> Result<Option<bool>, StoreError> {
+    let query = webhook_endpoints::table
+        .filter(webhook_endpoints::id.eq(id))
+        .filter(webhook_endpoints::company_id.eq(company))
+        .select(webhook_endpoints::enabled);
+    if let DbConnection::Pg(pg) = conn {
+        return Ok(query.for_key_share().first::<bool>(pg).optional()?);
+    }
+    Ok(query.first::<bool>(conn).optional()?)
+}
+
 /// The tenant's delivery `id`: its endpoint and lease, its row locked on PostgreSQL until the end
 /// of the transaction.
 fn delivery_for_update(
@@ -315,7 +328,7 @@ impl WebhookRepository for Store {
         let payloads = self.payloads.clone();
         let queued = self
             .transaction(move |conn| {
-                match enabled(conn, &company, &id)? {
+                match enabled_held(conn, &company, &id)? {
                     None => return Ok(Err(DomainError::not_found("webhook endpoint"))),
                     Some(false) => return Ok(Err(disabled())),
                     Some(true) => {}

@@ -26,10 +26,20 @@ pub(crate) fn fan_out(
     event_type: &str,
     at: NaiveDateTime,
 ) -> Result<usize, StoreError> {
-    let endpoints: Vec<(String, String, bool)> = webhook_endpoints::table
-        .filter(webhook_endpoints::company_id.eq(company))
-        .select((webhook_endpoints::id, webhook_endpoints::events, webhook_endpoints::enabled))
-        .load(conn)?;
+    let query = webhook_endpoints::table.filter(webhook_endpoints::company_id.eq(company)).select((
+        webhook_endpoints::id,
+        webhook_endpoints::events,
+        webhook_endpoints::enabled,
+    ));
+    // On PostgreSQL the endpoints read are held (`KEY SHARE`) until the event commits: an endpoint
+    // deleted between this read and its delivery's insert would otherwise fail the insert's
+    // foreign key and with it the change the event reports (READ COMMITTED lets the delete in).
+    // A delete now waits for the event, or commits first and its endpoint is not read. `KEY
+    // SHARE` does not wait for an attempt's record (`NO KEY UPDATE`). SQLite's writer is alone.
+    let endpoints: Vec<(String, String, bool)> = match conn {
+        DbConnection::Pg(pg) => query.for_key_share().load(pg)?,
+        _ => query.load(conn)?,
+    };
     let mut written = 0;
     for (endpoint, events, enabled) in endpoints {
         if events.split(',').any(|name| name == event_type) {
