@@ -32,6 +32,14 @@ pub enum DomainError {
     #[error("rate limited")]
     RateLimited(crate::model::RateLimitStatus),
 
+    /// The caller's role does not allow the action (a member publishing, say).
+    #[error("a caller who is {role} may not {action}")]
+    Forbidden { role: &'static str, action: &'static str },
+
+    /// A documented cap reached (keys per user, plans per company): nothing was written.
+    #[error("limit reached: {message}")]
+    LimitReached { limit: u64, message: String },
+
     #[error("{entity} not found")]
     NotFound { entity: &'static str },
 
@@ -110,5 +118,9 @@ impl DomainError {
 
     pub fn not_found(entity: &'static str) -> Self {
         Self::NotFound { entity }
+    }
+
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::Conflict { message: message.into() }
     }
 }

@@ -14,10 +14,12 @@ pub enum ErrorCode {
     RevokedApiKey,
     ExpiredApiKey,
     PlanRequired,
+    Forbidden,
     NotFound,
     MethodNotAllowed,
     RequestTimeout,
     Conflict,
+    LimitReached,
     DuplicateBill,
     OverlappingBill,
     IdempotencyKeyInProgress,
@@ -32,7 +34,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 23] = [
+    pub const ALL: [ErrorCode; 25] = [
         Self::BadRequest,
         Self::MissingApiKey,
         Self::MalformedApiKey,
@@ -41,10 +43,12 @@ impl ErrorCode {
         Self::RevokedApiKey,
         Self::ExpiredApiKey,
         Self::PlanRequired,
+        Self::Forbidden,
         Self::NotFound,
         Self::MethodNotAllowed,
         Self::RequestTimeout,
         Self::Conflict,
+        Self::LimitReached,
         Self::DuplicateBill,
         Self::OverlappingBill,
         Self::IdempotencyKeyInProgress,
@@ -79,10 +83,12 @@ impl ErrorCode {
             Self::RevokedApiKey => "revoked_api_key",
             Self::ExpiredApiKey => "expired_api_key",
             Self::PlanRequired => "plan_required",
+            Self::Forbidden => "forbidden",
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::RequestTimeout => "request_timeout",
             Self::Conflict => "conflict",
+            Self::LimitReached => "limit_reached",
             Self::DuplicateBill => "duplicate_bill",
             Self::OverlappingBill => "overlapping_bill",
             Self::IdempotencyKeyInProgress => "idempotency_key_in_progress",
@@ -107,13 +113,15 @@ impl ErrorCode {
             | Self::InvalidApiKey
             | Self::RevokedApiKey
             | Self::ExpiredApiKey => S::UNAUTHORIZED,
-            Self::PlanRequired => S::FORBIDDEN,
+            Self::PlanRequired | Self::Forbidden => S::FORBIDDEN,
             Self::NotFound => S::NOT_FOUND,
             Self::MethodNotAllowed => S::METHOD_NOT_ALLOWED,
             Self::RequestTimeout => S::REQUEST_TIMEOUT,
-            Self::Conflict | Self::DuplicateBill | Self::OverlappingBill | Self::IdempotencyKeyInProgress => {
-                S::CONFLICT
-            }
+            Self::Conflict
+            | Self::LimitReached
+            | Self::DuplicateBill
+            | Self::OverlappingBill
+            | Self::IdempotencyKeyInProgress => S::CONFLICT,
             Self::PayloadTooLarge => S::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => S::UNSUPPORTED_MEDIA_TYPE,
             Self::IdempotencyKeyReused | Self::FactorSetUnavailable | Self::CrpIncomplete => S::UNPROCESSABLE_ENTITY,
@@ -140,6 +148,9 @@ impl ErrorCode {
             Self::PlanRequired => {
                 "The company's plan has no API access: API access comes with Business and Partner plans."
             }
+            Self::Forbidden => {
+                "The key's user may not do this in this company: owners manage keys, webhook endpoints, the passport and publishing; members and consultants record, plan and read (docs/authentication.md has the table). Ask an owner."
+            }
             Self::NotFound => {
                 "No such route, or no such resource for this key's company and mode (another company's ids, and live ids with a test key, are not found either)."
             }
@@ -149,6 +160,9 @@ impl ErrorCode {
             }
             Self::Conflict => {
                 "The resource is not in a state that allows this (voiding a bill that is not confirmed, say). Read it again and decide."
+            }
+            Self::LimitReached => {
+                "A documented cap is reached (keys per user, plans per company, webhook endpoints per company); the message names it. Remove what is no longer needed (revoke keys, delete draft plans or endpoints) and try again."
             }
             Self::DuplicateBill => {
                 "The same file was already uploaded for this site; the message names that bill. Use it instead."

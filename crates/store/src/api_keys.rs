@@ -5,7 +5,8 @@ use async_trait::async_trait;
 use carbonpass_domain::DomainError;
 use carbonpass_domain::model::ids::ApiKeyKind;
 use carbonpass_domain::model::{
-    ApiKeyId, ApiKeyRecord, CompanyId, DataVersion, GeneratedKey, KeyHash, KeyMode, NewApiKey, Plan, StoredKey, UserId,
+    ApiKeyId, ApiKeyRecord, CompanyId, DataVersion, GeneratedKey, KeyHash, KeyMode, MembershipRole, NewApiKey, Plan,
+    Role, StoredKey, UserId,
 };
 use carbonpass_domain::ports::ApiKeyRepository;
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -34,6 +35,7 @@ macro_rules! key_check {
             companies::plan,
             companies::revision,
             PartnerUser,
+            MemberRole,
         ))
     };
 }
@@ -65,6 +67,34 @@ impl<QS> diesel::AppearsOnTable<QS> for PartnerUser {}
 impl<QS> diesel::SelectableExpression<QS> for PartnerUser {}
 
 impl diesel::expression::ValidGrouping<()> for PartnerUser {
+    type IsAggregate = diesel::expression::is_aggregate::Never;
+}
+
+/// The key's user's role in the live company the key's data space belongs to (the company, or
+/// the company a sandbox twin is of). A correlated subquery with a static text, like
+/// [`PartnerUser`], so the key check stays one cached statement.
+#[derive(Debug, Clone, Copy, diesel::query_builder::QueryId)]
+struct MemberRole;
+
+impl diesel::Expression for MemberRole {
+    type SqlType = diesel::sql_types::Nullable<diesel::sql_types::Text>;
+}
+
+impl<DB: diesel::backend::Backend> diesel::query_builder::QueryFragment<DB> for MemberRole {
+    fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        out.push_sql(
+            "(SELECT m.role FROM company_memberships m \
+             WHERE m.user_id = api_keys.user_id AND m.company_id = COALESCE(companies.sandbox_of, companies.id))",
+        );
+        Ok(())
+    }
+}
+
+impl<QS> diesel::AppearsOnTable<QS> for MemberRole {}
+
+impl<QS> diesel::SelectableExpression<QS> for MemberRole {}
+
+impl diesel::expression::ValidGrouping<()> for MemberRole {
     type IsAggregate = diesel::expression::is_aggregate::Never;
 }
 
@@ -131,6 +161,7 @@ struct KeyCheckRow {
     plan: String,
     revision: i64,
     partner_user: bool,
+    role: Option<String>,
 }
 
 impl TryFrom<KeyCheckRow> for StoredKey {
@@ -148,7 +179,16 @@ impl TryFrom<KeyCheckRow> for StoredKey {
             plan,
             revision,
             partner_user,
+            role,
         } = row;
+        // Removing a membership revokes the user's keys for the company in the same
+        // transaction, so a working key always has one; were it missing, the key can do least.
+        let role = match role {
+            Some(role) => {
+                Role::of_membership(role.parse::<MembershipRole>().map_err(|_| corrupt("membership role", &role))?)
+            }
+            None => Role::Member,
+        };
         Ok(StoredKey {
             id: ApiKeyId::parse(&id).ok_or_else(|| corrupt("key id", &id))?,
             user_id: UserId::parse(&user_id).ok_or_else(|| corrupt("user id", &user_id))?,
@@ -161,6 +201,7 @@ impl TryFrom<KeyCheckRow> for StoredKey {
             plan: plan.parse::<Plan>().map_err(|_| corrupt("plan", &plan))?,
             partner_user,
             data_version: DataVersion(revision),
+            role,
         })
     }
 }

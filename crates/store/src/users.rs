@@ -123,27 +123,41 @@ impl UserRepository for Store {
         user: &UserId,
         company: &CompanyId,
         mode: KeyMode,
-    ) -> Result<Option<(CompanyId, DataVersion)>, DomainError> {
+    ) -> Result<Option<(CompanyId, DataVersion, MembershipRole)>, DomainError> {
         let (user, company) = (user.as_str().to_owned(), company.as_str().to_owned());
         let found = self
             .read(move |conn| {
-                let member = company_memberships::table
-                    .filter(company_memberships::user_id.eq(&user))
-                    .filter(company_memberships::company_id.eq(&company))
-                    .select(company_memberships::company_id);
-                // The live company itself, or the twin whose `sandbox_of` it is: one statement.
-                let space = companies::table.select((companies::id, companies::revision)).into_boxed();
-                let space = match mode {
-                    KeyMode::Live => space.filter(companies::id.eq_any(member)).filter(companies::sandbox_of.is_null()),
-                    KeyMode::Test => space.filter(companies::sandbox_of.eq_any(member.nullable())),
+                // The live company itself, or the twin whose `sandbox_of` it is, joined to the
+                // user's membership of the live company: one statement.
+                let columns = (companies::id, companies::revision, company_memberships::role);
+                let found = match mode {
+                    KeyMode::Live => companies::table
+                        .inner_join(company_memberships::table.on(company_memberships::company_id.eq(companies::id)))
+                        .filter(company_memberships::user_id.eq(&user))
+                        .filter(companies::id.eq(&company))
+                        .filter(companies::sandbox_of.is_null())
+                        .select(columns)
+                        .first::<(String, i64, String)>(conn)
+                        .optional()?,
+                    KeyMode::Test => companies::table
+                        .inner_join(
+                            company_memberships::table
+                                .on(companies::sandbox_of.eq(company_memberships::company_id.nullable())),
+                        )
+                        .filter(company_memberships::user_id.eq(&user))
+                        .filter(companies::sandbox_of.eq(&company))
+                        .select(columns)
+                        .first::<(String, i64, String)>(conn)
+                        .optional()?,
                 };
-                Ok(space.first::<(String, i64)>(conn).optional()?)
+                Ok(found)
             })
             .await?;
         found
-            .map(|(id, revision)| {
+            .map(|(id, revision, role)| {
                 let id = CompanyId::parse(&id).ok_or_else(|| corrupt("company id", &id))?;
-                Ok((id, DataVersion(revision)))
+                let role = role.parse::<MembershipRole>().map_err(|_| corrupt("membership role", &role))?;
+                Ok((id, DataVersion(revision), role))
             })
             .transpose()
     }

@@ -91,6 +91,8 @@ pub struct StoredKey {
     pub partner_user: bool,
     /// The current version of the tenant's data, read in the same lookup.
     pub data_version: DataVersion,
+    /// What the key's user is in the company the key was issued for.
+    pub role: super::Role,
 }
 
 /// A key as its owner sees it in a listing.
@@ -146,12 +148,21 @@ pub struct Principal {
     /// The version of the tenant's data when the key was checked: a read for this request must
     /// see data at least this new.
     pub data_version: DataVersion,
+    /// What the caller is in the data space this request acts on (a consultant in a client's).
+    pub role: super::Role,
+    /// What the caller is in the key's own data space: what they may do with keys.
+    pub key_role: super::Role,
 }
 
 impl Principal {
     /// The data space this request acts on.
     pub fn tenant(&self) -> super::Tenant {
-        super::Tenant { company: self.company_id.clone(), data_version: self.data_version }
+        super::Tenant {
+            company: self.company_id.clone(),
+            data_version: self.data_version,
+            role: self.role,
+            key_rolled: self.key_expires_at.is_some(),
+        }
     }
 
     /// The caller as the holder of keys: their key's own data space, whatever company the
@@ -162,6 +173,7 @@ impl Principal {
             space: self.key_company_id.clone(),
             mode: self.mode,
             acting: super::Acting::Key { rolled_until: self.key_expires_at },
+            role: self.key_role,
         }
     }
 }

@@ -38,7 +38,7 @@ pub use meter_point::MeterPoint;
 pub use rate_limit::{LimiterMode, RateLimitStatus, RateQuota, RateQuotas};
 pub use report::{EmissionsReport, PeriodSums, ScopeTotal, SessionContribution, SessionSummary};
 pub use site::{NewSite, Site};
-pub use tenant::{Acting, KeyHolder, Tenant};
+pub use tenant::{Acting, Action, KeyHolder, Role, Tenant};
 pub use text::plain_text;
 pub use user::{MembershipRole, NewUser, User};
 pub use version::DataVersion;

@@ -42,6 +42,8 @@ pub fn caller() -> crate::model::Principal {
         key_expires_at: None,
         mode: crate::model::KeyMode::Live,
         data_version: crate::model::DataVersion(1),
+        role: crate::model::Role::Owner,
+        key_role: crate::model::Role::Owner,
     }
 }
 

@@ -73,6 +73,14 @@ pub(super) fn public(err: &DomainError) -> Public {
             }
         }
         DomainError::Conflict { message } => Public::new(ErrorCode::Conflict, capitalise(message)),
+        DomainError::LimitReached { message, .. } => Public::new(ErrorCode::LimitReached, capitalise(message)),
+        DomainError::Forbidden { role, action } => Public::new(
+            ErrorCode::Forbidden,
+            format!(
+                "This key's user is {} here and may not {action}; ask an owner of the company.",
+                with_article(role)
+            ),
+        ),
         DomainError::MissingField { field, context } => Public {
             param: Some(Cow::Borrowed(field)),
             ..Public::new(ErrorCode::BadRequest, format!("Missing required field \"{field}\" in {context}."))
@@ -122,4 +130,10 @@ pub(super) fn public(err: &DomainError) -> Public {
             Public::new(ErrorCode::InternalError, "Something went wrong on our side. It has been logged.")
         }
     }
+}
+
+/// "an owner", "a member": a role named in a sentence.
+fn with_article(role: &str) -> String {
+    let article = if role.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+    format!("{article} {role}")
 }

@@ -48,13 +48,15 @@ pub(super) fn get_or_head() -> Route {
     web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
 }
 
-/// A JSON body's own failures: unreadable or not fitting (400), too large (413), not JSON or
-/// encoded (415), stalled (408).
-const JSON_BODY: [ErrorCode; 4] = [BadRequest, PayloadTooLarge, UnsupportedMediaType, RequestTimeout];
 
 /// Rejecting or voiding a bill: a JSON body, a bill that must exist and be in the right status.
-const CORRECTION: [ErrorCode; 6] =
-    [NotFound, Conflict, BadRequest, PayloadTooLarge, UnsupportedMediaType, RequestTimeout];
+const CORRECTION: [ErrorCode; 7] =
+    [NotFound, Conflict, BadRequest, PayloadTooLarge, UnsupportedMediaType, RequestTimeout, Forbidden];
+
+/// A JSON body's own failures: unreadable or not fitting (400), too large (413), not JSON or
+/// encoded (415), stalled (408); and a caller whose role may not take the action (403).
+const JSON_BODY_BY_ROLE: [ErrorCode; 5] =
+    [BadRequest, PayloadTooLarge, UnsupportedMediaType, RequestTimeout, Forbidden];
 
 /// Every operation the API serves.
 pub(crate) fn endpoints() -> Vec<Endpoint> {
@@ -67,7 +69,7 @@ pub(crate) fn endpoints() -> Vec<Endpoint> {
         endpoint(GET, "/api/v1/company", company::show, &[]),
         endpoint(GET, "/api/v1/emissions", emissions::show, &[BadRequest, NotFound]),
         endpoint(GET, "/api/v1/sessions", emissions::sessions, &[]),
-        endpoint(POST, "/api/v1/sessions/{id}/complete", emissions::complete, &[NotFound, Conflict]),
+        endpoint(POST, "/api/v1/sessions/{id}/complete", emissions::complete, &[NotFound, Conflict, Forbidden]),
         endpoint(GET, "/api/v1/bills", bills::list, &[BadRequest, NotFound]),
         endpoint(
             POST,
@@ -82,6 +84,7 @@ pub(crate) fn endpoints() -> Vec<Endpoint> {
                 PayloadTooLarge,
                 UnsupportedMediaType,
                 IdempotencyKeyReused,
+                Forbidden,
             ],
         ),
         endpoint(GET, "/api/v1/bills/{id}", bills::show, &[NotFound]),
@@ -99,24 +102,25 @@ pub(crate) fn endpoints() -> Vec<Endpoint> {
                 PayloadTooLarge,
                 UnsupportedMediaType,
                 FactorSetUnavailable,
+                Forbidden,
             ],
         ),
         endpoint(POST, "/api/v1/bills/{id}/reject", bills::reject, &CORRECTION),
         endpoint(POST, "/api/v1/bills/{id}/void", bills::void, &CORRECTION),
         endpoint(GET, "/api/v1/crp-inputs", crp::inputs, &[]),
-        endpoint(PUT, "/api/v1/crp-inputs", crp::replace_inputs, &JSON_BODY),
+        endpoint(PUT, "/api/v1/crp-inputs", crp::replace_inputs, &JSON_BODY_BY_ROLE),
         endpoint(GET, "/api/v1/crp", crp::list, &[BadRequest]),
-        endpoint(POST, "/api/v1/crp", crp::generate, &JSON_BODY),
+        endpoint(POST, "/api/v1/crp", crp::generate, &JSON_BODY_BY_ROLE),
         endpoint(GET, "/api/v1/crp/{id}", crp::show, &[BadRequest, NotFound]),
-        endpoint(POST, "/api/v1/crp/{id}/publish", crp::publish, &[NotFound, Conflict, CrpIncomplete]),
+        endpoint(POST, "/api/v1/crp/{id}/publish", crp::publish, &[NotFound, Conflict, CrpIncomplete, Forbidden]),
         endpoint(GET, "/api/v1/crp/{id}/pdf", crp::pdf, &[NotFound]),
         endpoint(GET, "/api/v1/keys", keys::list, &[]),
-        // A rolled key in its grace period manages no keys (409).
+        // A rolled key in its grace period manages no keys (409); only owners mint keys (403).
         endpoint(
             POST,
             "/api/v1/keys",
             keys::create,
-            &[BadRequest, PayloadTooLarge, UnsupportedMediaType, RequestTimeout, Conflict],
+            &[BadRequest, PayloadTooLarge, UnsupportedMediaType, RequestTimeout, Conflict, Forbidden, LimitReached],
         ),
         endpoint(DELETE, "/api/v1/keys/{id}", keys::revoke, &[NotFound, Conflict]),
         endpoint(
@@ -129,7 +133,7 @@ pub(crate) fn endpoints() -> Vec<Endpoint> {
             POST,
             "/api/v1/webhook-endpoints",
             webhooks::create,
-            &[BadRequest, Conflict, PayloadTooLarge, UnsupportedMediaType, RequestTimeout],
+            &[BadRequest, Conflict, PayloadTooLarge, UnsupportedMediaType, RequestTimeout, Forbidden],
         ),
         endpoint(GET, "/api/v1/webhook-endpoints", webhooks::list, &[]),
         endpoint(GET, "/api/v1/webhook-endpoints/{id}", webhooks::show, &[NotFound]),
@@ -137,19 +141,25 @@ pub(crate) fn endpoints() -> Vec<Endpoint> {
             PATCH,
             "/api/v1/webhook-endpoints/{id}",
             webhooks::update,
-            &[NotFound, BadRequest, PayloadTooLarge, UnsupportedMediaType, RequestTimeout],
+            &[NotFound, BadRequest, PayloadTooLarge, UnsupportedMediaType, RequestTimeout, Conflict, Forbidden],
         ),
-        endpoint(DELETE, "/api/v1/webhook-endpoints/{id}", webhooks::delete, &[NotFound]),
-        endpoint(POST, "/api/v1/webhook-endpoints/{id}/rotate-secret", webhooks::rotate_secret, &[NotFound]),
-        endpoint(POST, "/api/v1/webhook-endpoints/{id}/test", webhooks::test, &[NotFound, Conflict]),
+        // Managing an endpoint: owners only (403), and never with a rolled key (409).
+        endpoint(DELETE, "/api/v1/webhook-endpoints/{id}", webhooks::delete, &[NotFound, Conflict, Forbidden]),
+        endpoint(
+            POST,
+            "/api/v1/webhook-endpoints/{id}/rotate-secret",
+            webhooks::rotate_secret,
+            &[NotFound, Conflict, Forbidden],
+        ),
+        endpoint(POST, "/api/v1/webhook-endpoints/{id}/test", webhooks::test, &[NotFound, Conflict, Forbidden]),
         endpoint(GET, "/api/v1/webhook-endpoints/{id}/deliveries", webhooks::deliveries, &[BadRequest, NotFound]),
         endpoint(
             POST,
             "/api/v1/webhook-endpoints/{id}/recover",
             webhooks::recover,
-            &[NotFound, Conflict, BadRequest, PayloadTooLarge, UnsupportedMediaType, RequestTimeout],
+            &[NotFound, Conflict, BadRequest, PayloadTooLarge, UnsupportedMediaType, RequestTimeout, Forbidden],
         ),
-        endpoint(POST, "/api/v1/webhook-deliveries/{id}/retry", webhooks::retry, &[NotFound, Conflict]),
+        endpoint(POST, "/api/v1/webhook-deliveries/{id}/retry", webhooks::retry, &[NotFound, Conflict, Forbidden]),
         endpoint(GET, "/api/v1/openapi.json", docs::openapi, &[]),
         endpoint(GET, "/healthz", health::healthz, &[]),
         endpoint(GET, "/readyz", health::readyz, &[ServiceUnavailable]),

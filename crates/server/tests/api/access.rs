@@ -305,7 +305,7 @@ async fn racing_rolls_of_one_key_make_exactly_one_replacement(app: TestApp) {
     assert_eq!(listed["data"].as_array().map(Vec::len), Some(2), "one replacement");
 }
 
-/// Twelve keys created through the API while the user is being removed: whichever commits first,
+/// Twelve keys created through the API while a (co-)owner is being removed: whichever commits first,
 /// no key of theirs for the company is left working (a removal waits for a key being written, or
 /// the key finds no membership).
 async fn keys_created_while_a_user_is_removed_are_all_revoked(app: TestApp) {
@@ -315,7 +315,7 @@ async fn keys_created_while_a_user_is_removed_are_all_revoked(app: TestApp) {
         .tenants
         .create_user(carbonpass_domain::model::NewUser { email: "member@acme.example".into(), name: "Member".into() });
     let member = member.await.expect("user");
-    app.services.tenants.add_member(&member.id, &client.company.id, MembershipRole::Member).await.expect("member");
+    app.services.tenants.add_member(&member.id, &client.company.id, MembershipRole::Owner).await.expect("member");
     let key = app.issue("member@acme.example", &client.company, KeyMode::Live).await;
     let creations: Vec<_> = (0..12)
         .map(|i| {

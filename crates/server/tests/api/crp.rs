@@ -32,7 +32,7 @@ fn last_period() -> ReportingPeriod {
     ReportingPeriod::ending_in(current.end_year() - 1, ReportingYearStart::APRIL)
 }
 
-fn fy_year() -> String {
+pub(crate) fn fy_year() -> String {
     last_period().end_year().to_string()
 }
 

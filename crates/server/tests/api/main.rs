@@ -19,6 +19,7 @@ mod keys;
 mod openapi;
 mod races;
 mod rate_limits;
+mod roles;
 mod sandbox;
 mod seed;
 mod support;

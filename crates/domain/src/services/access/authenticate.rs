@@ -4,7 +4,7 @@
 use chrono::{DateTime, TimeDelta, Utc};
 
 use super::Access;
-use crate::model::{Admission, CompanyId, Plan, PresentedKey, Principal, StoredKey};
+use crate::model::{Admission, CompanyId, Plan, PresentedKey, Principal, Role, StoredKey};
 use crate::{AuthFailure, DomainError};
 
 /// `last used` is kept to the minute: recording every request would turn each read into a write.
@@ -81,6 +81,8 @@ impl Access {
             key_expires_at: stored.expires_at,
             mode: stored.mode,
             data_version: stored.data_version,
+            role: stored.role,
+            key_role: stored.role,
         };
         Ok(Admission { principal, rate_limit, plan: stored.plan })
     }
@@ -134,11 +136,12 @@ impl Access {
         let key = &admission.principal;
         let not_found = || DomainError::not_found("company");
         let chosen = CompanyId::parse(chosen).ok_or_else(not_found)?;
-        let (space, version) = self.users.data_space(&key.user_id, &chosen, key.mode).await?.ok_or_else(not_found)?;
+        let (space, version, membership) =
+            self.users.data_space(&key.user_id, &chosen, key.mode).await?.ok_or_else(not_found)?;
         if space != key.key_company_id && admission.plan != Plan::Partner {
             return Err(not_found());
         }
-        Ok(Principal { company_id: space, data_version: version, ..key.clone() })
+        Ok(Principal { company_id: space, data_version: version, role: Role::of_membership(membership), ..key.clone() })
     }
 }
 
@@ -151,8 +154,8 @@ mod tests {
 
     use super::*;
     use crate::model::{
-        ApiKeyId, CompanyId, DataVersion, KeyHash, KeyMode, KeyMode::Live, Plan, PresentedKey, RateLimitStatus,
-        StoredKey, UserId,
+        ApiKeyId, CompanyId, DataVersion, KeyHash, KeyMode, KeyMode::Live, MembershipRole, Plan, PresentedKey,
+        RateLimitStatus, StoredKey, UserId,
     };
     use crate::services::access::test_support::Mocks;
     use crate::services::testing::quotas;
@@ -174,6 +177,7 @@ mod tests {
             plan,
             partner_user: plan == Plan::Partner,
             data_version: DataVersion(7),
+            role: Role::Owner,
         }
     }
 
@@ -416,7 +420,9 @@ mod tests {
                 user.as_str() == "usr_u1" && company.as_str() == "comp_client" && *mode == Live
             })
             .times(1)
-            .returning(|_, _, _| Ok(Some((CompanyId::parse("comp_client").expect("id"), DataVersion(40)))));
+            .returning(|_, _, _| {
+                Ok(Some((CompanyId::parse("comp_client").expect("id"), DataVersion(40), MembershipRole::Consultant)))
+            });
         let principal = choosing(m, "comp_client").expect("accepted");
         assert_eq!(principal.company_id.as_str(), "comp_client");
         assert_eq!(principal.key_company_id.as_str(), "comp_c1", "keys stay the key's company's");
@@ -445,7 +451,9 @@ mod tests {
     #[test]
     fn only_partner_keys_may_name_a_company_other_than_their_own() {
         let same = |m: &mut Mocks| {
-            m.users.expect_data_space().returning(|_, company, _| Ok(Some((company.clone(), DataVersion(1)))));
+            m.users
+                .expect_data_space()
+                .returning(|_, company, _| Ok(Some((company.clone(), DataVersion(1), MembershipRole::Owner))));
         };
         let mut m = mocks_with(Some(stored(Plan::Business, false, Some(now()))));
         same(&mut m);

@@ -4,7 +4,9 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use super::Access;
 use crate::DomainError;
-use crate::model::{Acting, ApiKeyId, ApiKeyRecord, CompanyId, GeneratedKey, KeyHolder, KeyMode, NewApiKey, UserId};
+use crate::model::{
+    Acting, Action, ApiKeyId, ApiKeyRecord, CompanyId, GeneratedKey, KeyHolder, KeyMode, NewApiKey, Role, UserId,
+};
 
 /// How long a rolled key keeps working when the caller does not say.
 pub const DEFAULT_GRACE_HOURS: i64 = 24;
@@ -28,20 +30,28 @@ impl Access {
             KeyMode::Live => company.clone(),
             KeyMode::Test => self.companies.sandbox_twin(company).await?,
         };
-        Ok(KeyHolder { user: user.clone(), space, mode, acting: Acting::Operator })
+        Ok(KeyHolder { user: user.clone(), space, mode, acting: Acting::Operator, role: Role::Operator })
     }
 
     /// The holder of one of `user`'s keys, whatever company it is for, for an operator.
     pub async fn operator_holder_of_key(&self, user: &UserId, id: &ApiKeyId) -> Result<KeyHolder, DomainError> {
         let keys = self.keys.list_user_keys(user).await?;
         let key = keys.iter().find(|key| &key.id == id).ok_or(DomainError::not_found("API key"))?;
-        Ok(KeyHolder { user: user.clone(), space: key.company_id.clone(), mode: key.mode, acting: Acting::Operator })
+        Ok(KeyHolder {
+            user: user.clone(),
+            space: key.company_id.clone(),
+            mode: key.mode,
+            acting: Acting::Operator,
+            role: Role::Operator,
+        })
     }
 
     /// A new key for the holder, of the holder's mode and data space (a test key can never mint
     /// a live one). Returns the plaintext once.
     pub async fn issue_key(&self, holder: &KeyHolder, name: &str) -> Result<(ApiKeyRecord, GeneratedKey), DomainError> {
         manages_keys(holder)?;
+        // Minting a credential is an owner's: members retire and replace their own keys only.
+        holder.require(Action::ManageKeys)?;
         let name = validate_key_name(name)?;
         // A key made through the API says what it is for: its owner will see a list of them.
         if name.is_empty() && matches!(holder.acting, Acting::Key { .. }) {
@@ -198,6 +208,8 @@ mod tests {
             key_expires_at: None,
             mode,
             data_version: crate::model::DataVersion(0),
+            role: Role::Owner,
+            key_role: Role::Owner,
         }
     }
 

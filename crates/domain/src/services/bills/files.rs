@@ -10,8 +10,8 @@ use crate::DomainError;
 use crate::calculation::{Activity, BillType, ReportingPeriod, calculate};
 use crate::model::file_kind::SNIFF_LEN;
 use crate::model::{
-    Bill, BillCorrection, BillId, BillQuery, BillStatus, CompanyId, ConfirmBill, Confirmed, Correction, FileKind,
-    IdempotentRecord, MeterPoint, NewUpload, ReportingYearStart, SiteId, StoredFile, Tenant,
+    Action, Bill, BillCorrection, BillId, BillQuery, BillStatus, CompanyId, ConfirmBill, Confirmed, Correction,
+    FileKind, IdempotentRecord, MeterPoint, NewUpload, ReportingYearStart, SiteId, StoredFile, Tenant,
 };
 
 /// The text fields of an upload, as sent.
@@ -168,6 +168,7 @@ impl Bills {
         request: ConfirmBill,
         now: DateTime<Utc>,
     ) -> Result<Bill, DomainError> {
+        tenant.require(Action::Record)?;
         let start = self.overviews.of(tenant).await?.company.reporting_year_start;
         self.confirm(&tenant.company, start, id, request, now).await
     }
@@ -226,6 +227,7 @@ impl Bills {
         reason: &str,
         now: DateTime<Utc>,
     ) -> Result<Bill, DomainError> {
+        tenant.require(Action::Record)?;
         let correction = Correction::new(reason, now)?;
         match action {
             BillCorrection::Reject => self.bills.reject(&tenant.company, id, correction).await,
@@ -262,6 +264,10 @@ impl Bills {
         today: NaiveDate,
         idempotent: Option<IdempotentRecord>,
     ) -> Result<Bill, DomainError> {
+        if let Err(refused) = tenant.require(Action::Record) {
+            self.discard_file(&file).await;
+            return Err(refused);
+        }
         let result = self.record(tenant, form, &file, today, idempotent).await;
         if result.is_err() {
             self.discard_file(&file).await;

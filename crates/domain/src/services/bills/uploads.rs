@@ -18,7 +18,7 @@ use super::Bills;
 use super::files::{UploadForm, UploadedFile};
 use crate::DomainError;
 use crate::model::{
-    Bill, IDEMPOTENCY_TTL, IdempotencyClaim, IdempotencyKey, IdempotencyLease, IdempotentRecord, RenderCreated,
+    Action, Bill, IDEMPOTENCY_TTL, IdempotencyClaim, IdempotencyKey, IdempotencyLease, IdempotentRecord, RenderCreated,
     StoredResponse, Tenant,
 };
 
@@ -82,6 +82,7 @@ impl Bills {
         responses: Arc<dyn UploadResponses>,
         now: DateTime<Utc>,
     ) -> Result<UploadReply, UploadFailure<E>> {
+        tenant.require(Action::Record)?;
         let today = now.date_naive();
         let company = &tenant.company;
         let Some(key) = key else {

@@ -11,7 +11,7 @@ use crate::crp::{
     CarbonReductionPlan, CrpInputs, EARLIEST_YEAR, LATEST_NET_ZERO_YEAR, PlanSources, PlanStatus, PlanSummary, Section,
     StoredInputs, plan_content,
 };
-use crate::model::{PlanId, Tenant};
+use crate::model::{Action, PlanId, Tenant};
 
 /// The latest `fyYear` a plan may be asked for.
 const LATEST_FY_YEAR: i32 = 2100;
@@ -38,6 +38,7 @@ impl Plans {
         inputs: CrpInputs,
         now: DateTime<Utc>,
     ) -> Result<StoredInputs, DomainError> {
+        tenant.require(Action::Plan)?;
         let overview = self.overviews.of(tenant).await?;
         let inputs = inputs.validated(overview.company.reporting_year_start, now.date_naive())?;
         self.printable(&inputs)?;
@@ -69,6 +70,7 @@ impl Plans {
         ask: GeneratePlan,
         now: DateTime<Utc>,
     ) -> Result<CarbonReductionPlan, DomainError> {
+        tenant.require(Action::Plan)?;
         let overview = self.overviews.of(tenant).await?;
         let company = &overview.company;
         let start = company.reporting_year_start;
@@ -156,6 +158,7 @@ impl Plans {
         id: &PlanId,
         now: DateTime<Utc>,
     ) -> Result<CarbonReductionPlan, DomainError> {
+        tenant.require(Action::Publish)?;
         let plan = self.plan(tenant, id).await?;
         // A published plan is published again as it is, whatever the date.
         let failed_checks =
@@ -216,6 +219,20 @@ mod tests {
                 version: DataVersion(1),
             }))
         });
+    }
+
+    #[test]
+    fn members_and_consultants_prepare_plans_but_only_owners_publish_them() {
+        for role in [crate::model::Role::Member, crate::model::Role::Consultant] {
+            let mut mocks = Mocks::default();
+            mocks.plans.expect_find_plan().never();
+            mocks.plans.expect_publish_plan().never();
+            let services = mocks.into_service();
+            let caller = Tenant { role, ..tenant() };
+            let id = PlanId::parse("crp_p1").expect("id");
+            let result = pollster::block_on(services.publish_plan(&caller, &id, now()));
+            assert!(matches!(result, Err(DomainError::Forbidden { .. })), "{role:?}: {result:?}");
+        }
     }
 
     #[test]

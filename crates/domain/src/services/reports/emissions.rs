@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::Reports;
 use crate::DomainError;
 use crate::calculation::ReportingPeriod;
-use crate::model::{EmissionsReport, PeriodSums, SessionId, SessionSummary, SiteId, Tenant};
+use crate::model::{Action, EmissionsReport, PeriodSums, SessionId, SessionSummary, SiteId, Tenant};
 
 impl Reports {
     /// The tenant's emissions for `period` (default: the latest with confirmed data, else the
@@ -48,6 +48,7 @@ impl Reports {
         id: &SessionId,
         now: DateTime<Utc>,
     ) -> Result<SessionSummary, DomainError> {
+        tenant.require(Action::Record)?;
         self.reports.complete_session(&tenant.company, id, now).await
     }
 }

@@ -69,7 +69,7 @@ mod tests {
     fn overview_reads_only_the_principals_company() {
         let mut m = Mocks::default();
         m.companies.expect_overview().withf(|id| id.as_str() == "comp_mine").times(1).returning(|_| Ok(None));
-        let tenant = Tenant { company: CompanyId::parse("comp_mine").expect("id"), data_version: DataVersion(0) };
+        let tenant = Tenant { data_version: DataVersion(0), ..caller_at(0) };
         let result = pollster::block_on(m.into_service().company_overview(&tenant));
         assert!(matches!(result, Err(DomainError::NotFound { entity: "company" })));
     }
@@ -84,7 +84,12 @@ mod tests {
     }
 
     fn caller_at(version: i64) -> Tenant {
-        Tenant { company: CompanyId::parse("comp_mine").expect("id"), data_version: DataVersion(version) }
+        Tenant {
+            company: CompanyId::parse("comp_mine").expect("id"),
+            data_version: DataVersion(version),
+            role: crate::model::Role::Owner,
+            key_rolled: false,
+        }
     }
 
     #[test]

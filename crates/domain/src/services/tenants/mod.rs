@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use super::cache::{CacheStats, VersionedCache};
 use crate::DomainError;
-use crate::model::{CompanyId, CompanyOverview, Tenant};
+use crate::model::{CompanyId, CompanyOverview, Role, Tenant};
 use ports::{CompanyRepository, UserRepository};
 
 /// How many tenants' overviews a process keeps in memory.
@@ -82,7 +82,7 @@ impl Overviews {
         }
         let data_version = overview.version;
         self.cache.put(company.clone(), Arc::new(overview));
-        Ok(Tenant { company, data_version })
+        Ok(Tenant { company, data_version, role: Role::Operator, key_rolled: false })
     }
 }
 

@@ -58,14 +58,15 @@ pub trait UserRepository: Send + Sync {
     async fn is_member(&self, user: &UserId, company: &CompanyId) -> Result<bool, DomainError>;
 
     /// The data space a `mode` key of `user` acts on in the live company `company` (the company
-    /// itself, or its sandbox twin), with that space's data version; `None` unless `user` is a
-    /// member of `company`. One lookup: every request naming a company makes it.
+    /// itself, or its sandbox twin), with that space's data version and the user's role there;
+    /// `None` unless `user` is a member of `company`. One lookup: every request naming a
+    /// company makes it.
     async fn data_space(
         &self,
         user: &UserId,
         company: &CompanyId,
         mode: KeyMode,
-    ) -> Result<Option<(CompanyId, DataVersion)>, DomainError>;
+    ) -> Result<Option<(CompanyId, DataVersion, MembershipRole)>, DomainError>;
 
     /// In one transaction: ends `user`'s membership of the live company `company` and revokes
     /// (at `at`) every key of theirs acting on it or its sandbox twin; returns how many keys it

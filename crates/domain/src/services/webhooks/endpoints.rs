@@ -6,7 +6,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use super::Webhooks;
 use crate::DomainError;
-use crate::model::{DeliveryId, EndpointId, Tenant};
+use crate::model::{Action, DeliveryId, EndpointId, Tenant};
 use crate::webhooks::endpoint::{description, subscribed_events, target_url};
 use crate::webhooks::model::{
     Delivery, DeliveryQuery, EndpointChange, EndpointWithSecret, NewEndpoint, WebhookEndpoint,
@@ -45,6 +45,7 @@ impl Webhooks {
         request: CreateEndpoint,
         now: DateTime<Utc>,
     ) -> Result<EndpointWithSecret, DomainError> {
+        tenant.require(Action::ManageWebhooks)?;
         let url = target_url(&request.url, self.targets.policy())?;
         let events = subscribed_events(&request.events)?;
         let description = description(request.description.as_deref())?;
@@ -71,6 +72,7 @@ impl Webhooks {
         request: ChangeEndpoint,
         now: DateTime<Utc>,
     ) -> Result<WebhookEndpoint, DomainError> {
+        tenant.require(Action::ManageWebhooks)?;
         let change = EndpointChange {
             url: request.url.as_deref().map(|url| target_url(url, self.targets.policy())).transpose()?,
             events: request.events.as_deref().map(subscribed_events).transpose()?,
@@ -92,6 +94,7 @@ impl Webhooks {
     }
 
     pub async fn delete_endpoint(&self, tenant: &Tenant, id: &EndpointId) -> Result<(), DomainError> {
+        tenant.require(Action::ManageWebhooks)?;
         self.webhooks.delete_endpoint(&tenant.company, id).await
     }
 
@@ -102,6 +105,7 @@ impl Webhooks {
         id: &EndpointId,
         now: DateTime<Utc>,
     ) -> Result<EndpointWithSecret, DomainError> {
+        tenant.require(Action::ManageWebhooks)?;
         let secret = self.targets.mint_secret();
         let endpoint =
             self.webhooks.rotate_secret(&tenant.company, id, secret.clone(), now, now + OLD_SECRET_SIGNS_FOR).await?;
@@ -116,6 +120,7 @@ impl Webhooks {
         id: &EndpointId,
         now: DateTime<Utc>,
     ) -> Result<Delivery, DomainError> {
+        tenant.require(Action::ManageWebhooks)?;
         let endpoint = self.endpoint(tenant, id).await?;
         if !endpoint.enabled {
             return Err(DomainError::Conflict {
@@ -149,6 +154,7 @@ impl Webhooks {
         id: &DeliveryId,
         now: DateTime<Utc>,
     ) -> Result<Delivery, DomainError> {
+        tenant.require(Action::ManageWebhooks)?;
         self.webhooks.retry_delivery(&tenant.company, id, now).await
     }
 
@@ -160,6 +166,7 @@ impl Webhooks {
         since: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<u64, DomainError> {
+        tenant.require(Action::ManageWebhooks)?;
         if since > now {
             return Err(DomainError::invalid("since", "is in the future"));
         }
@@ -175,7 +182,12 @@ mod tests {
     use crate::webhooks::{EventType, TargetPolicy};
 
     fn company() -> Tenant {
-        Tenant { company: crate::model::CompanyId::parse("comp_a1").expect("id"), data_version: Default::default() }
+        Tenant {
+            company: crate::model::CompanyId::parse("comp_a1").expect("id"),
+            data_version: Default::default(),
+            role: crate::model::Role::Owner,
+            key_rolled: false,
+        }
     }
 
     fn strict_targets() -> MockWebhookTargets {
