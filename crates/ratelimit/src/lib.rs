@@ -16,7 +16,7 @@ use std::sync::PoisonError;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use carbonpass_domain::model::{KeyHash, LimiterMode, RateLimitStatus, RateQuota, UserId};
+use carbonpass_domain::model::{LimiterMode, RateLimitStatus, RateQuota, UserId};
 use carbonpass_domain::ports::RateLimiter;
 
 pub use local::{Buckets, ClientGuard};
@@ -37,14 +37,6 @@ impl RateLimiter for Unlimited {
     }
 
     fn count_client(&self, _client: &str, _quota: RateQuota) {}
-
-    fn vouch(&self, _key: &KeyHash) {}
-
-    fn vouched(&self, _key: &KeyHash) -> bool {
-        false
-    }
-
-    fn forget(&self, _key: &KeyHash) {}
 
     async fn mode(&self) -> LimiterMode {
         LimiterMode::Off
@@ -82,18 +74,6 @@ impl RateLimiter for PerProcess {
 
     fn count_client(&self, client: &str, quota: RateQuota) {
         self.clients.count(client, quota);
-    }
-
-    fn vouch(&self, key: &KeyHash) {
-        self.clients.vouch(&key.0);
-    }
-
-    fn vouched(&self, key: &KeyHash) -> bool {
-        self.clients.vouched(&key.0)
-    }
-
-    fn forget(&self, key: &KeyHash) {
-        self.clients.forget(&key.0);
     }
 
     async fn mode(&self) -> LimiterMode {
@@ -186,18 +166,6 @@ impl RateLimiter for Shared {
 
     fn count_client(&self, client: &str, quota: RateQuota) {
         self.local.count_client(client, quota);
-    }
-
-    fn vouch(&self, key: &KeyHash) {
-        self.local.vouch(key);
-    }
-
-    fn vouched(&self, key: &KeyHash) -> bool {
-        self.local.vouched(key)
-    }
-
-    fn forget(&self, key: &KeyHash) {
-        self.local.forget(key);
     }
 
     async fn mode(&self) -> LimiterMode {

@@ -118,19 +118,14 @@ impl<K: Clone + Hash + Eq> Buckets<K> {
     }
 }
 
-/// How long a key accepted once is let through a refused address to be looked up again.
-const VOUCHED_FOR: Duration = Duration::from_secs(600);
-/// A vouch younger than this is not written again: one write per key a minute, not per request.
-const VOUCH_REFRESH: Duration = Duration::from_secs(60);
-
-/// Client addresses whose unauthenticated requests used up their allowance, until when, and the
-/// keys accepted lately (by hash), which such an address still gets looked up. Looked at before
-/// any database work; an address is written only when a failed request finds its bucket empty.
+/// Client addresses whose unauthenticated requests used up their allowance, and until when.
+/// Looked at before any database work; an address is written only when a failed request finds
+/// its bucket empty. (Keys that exist are still looked up from such an address: the domain's
+/// gate knows them, from the store.)
 #[derive(Debug, Default)]
 pub struct ClientGuard {
     buckets: Buckets,
     refused_until: Mutex<HashMap<String, (Instant, RateLimitStatus)>>,
-    vouched_until: Mutex<HashMap<String, Instant>>,
 }
 
 impl ClientGuard {
@@ -150,28 +145,6 @@ impl ClientGuard {
         })
     }
 
-    pub fn vouch(&self, key: &str) {
-        let now = Instant::now();
-        let mut vouched = self.vouched_until.lock().unwrap_or_else(PoisonError::into_inner);
-        let fresh = vouched.get(key).is_some_and(|until| *until > now + VOUCHED_FOR - VOUCH_REFRESH);
-        if !fresh {
-            if vouched.len() >= 100_000 {
-                vouched.retain(|_, until| *until > now);
-            }
-            vouched.insert(key.to_owned(), now + VOUCHED_FOR);
-        }
-    }
-
-    pub fn forget(&self, key: &str) {
-        let mut vouched = self.vouched_until.lock().unwrap_or_else(PoisonError::into_inner);
-        vouched.remove(key);
-    }
-
-    pub fn vouched(&self, key: &str) -> bool {
-        let vouched = self.vouched_until.lock().unwrap_or_else(PoisonError::into_inner);
-        vouched.get(key).is_some_and(|until| *until > Instant::now())
-    }
-
     pub fn count(&self, client: &str, quota: RateQuota) {
         let swept = self.buckets.reclaim_when_due();
         let status = self.buckets.admit(&client.to_owned(), quota);
@@ -179,8 +152,6 @@ impl ClientGuard {
         if swept {
             let now = Instant::now();
             refused.retain(|_, (until, _)| *until > now);
-            let mut vouched = self.vouched_until.lock().unwrap_or_else(PoisonError::into_inner);
-            vouched.retain(|_, until| *until > now);
         }
         // Refused from the request that empties the bucket until the next cell is back, so each
         // refill lets exactly one more lookup through (not one, then one to find it empty).
@@ -266,17 +237,5 @@ mod tests {
         let refused = guard.refused("192.0.2.1").expect("refused once the second emptied the bucket");
         assert!(refused.retry_after.is_some_and(|wait| wait <= Duration::from_secs(1)));
         assert!(guard.refused("192.0.2.2").is_none(), "other addresses are not");
-    }
-
-    #[test]
-    fn keys_accepted_lately_are_vouched_for() {
-        let guard = ClientGuard::default();
-        assert!(!guard.vouched("hash-a"));
-        guard.vouch("hash-a");
-        guard.vouch("hash-a");
-        assert!(guard.vouched("hash-a"));
-        assert!(!guard.vouched("hash-b"));
-        guard.forget("hash-a");
-        assert!(!guard.vouched("hash-a"), "a key refused since is forgotten");
     }
 }

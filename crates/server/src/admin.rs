@@ -225,8 +225,16 @@ pub async fn session(services: &Services, command: SessionCommand) -> Result<(),
     };
     match command {
         SessionCommand::List { company } => {
-            for session in services.reports.sessions(&live(services, &company).await?).await? {
-                print(&session);
+            let tenant = live(services, &company).await?;
+            let mut after = None;
+            loop {
+                let page = carbonpass_domain::services::paging::Page { after, limit: 100 };
+                let (sessions, more) = services.reports.sessions(&tenant, page).await?;
+                sessions.iter().for_each(print);
+                after = sessions.last().map(|s| s.id.clone());
+                if !more {
+                    break;
+                }
             }
         }
         SessionCommand::Complete { company, id } => {

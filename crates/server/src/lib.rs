@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod cli;
+pub mod connections;
 pub mod settings;
 pub mod startup;
 pub mod supervise;

@@ -123,6 +123,7 @@ pub fn services(
         factors: Arc::new(factors),
         limiter,
         rate_quotas: settings.rate_limits.quotas()?,
+        keys_per_user: settings.max_keys_per_user,
     }))
 }
 
@@ -321,16 +322,25 @@ impl Application {
             settings.body_deadlines(),
             settings.tls().is_some(),
         );
-        let mut server = HttpServer::new(move || build_app(state.clone()))
+        let descriptors = crate::connections::raise_descriptor_limit();
+        let ceiling = crate::connections::connection_ceiling(settings.max_connections, descriptors);
+        let workers = settings.workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+        let workers = workers.max(1);
+        // actix counts connections per worker.
+        let per_worker = usize::try_from(ceiling).unwrap_or(usize::MAX) / workers;
+        tracing::info!(descriptors, max_connections = ceiling, workers, "connection limits");
+        let per_client = crate::connections::PerClient::new(settings.max_connections_per_client);
+        let server = HttpServer::new(move || build_app(state.clone()))
+            .on_connect(move |connection, extensions| per_client.on_connect(connection, extensions))
+            .workers(workers)
+            .max_connections(per_worker.max(1))
+            .keep_alive(Duration::from_secs(settings.keep_alive_secs.max(1)))
             .shutdown_timeout(settings.shutdown_timeout_secs)
-            .client_request_timeout(Duration::from_secs(30))
+            .client_request_timeout(Duration::from_secs(settings.client_request_timeout_secs.max(1)))
             // After a response that leaves part of its request body unread, the connection keeps
             // reading (and discarding) for at most this long, so the client can read the
             // response before the socket closes; then it closes.
             .client_disconnect_timeout(Duration::from_secs(1));
-        if let Some(workers) = settings.workers {
-            server = server.workers(workers.max(1));
-        }
         let listening = |source| StartError::Io { context: "listening".into(), source };
         let server = match settings.tls() {
             Some((cert_file, key_file)) => {

@@ -5,8 +5,8 @@ use async_trait::async_trait;
 use carbonpass_domain::DomainError;
 use carbonpass_domain::model::ids::ApiKeyKind;
 use carbonpass_domain::model::{
-    ApiKeyId, ApiKeyRecord, CompanyId, DataVersion, GeneratedKey, KeyHash, KeyMode, MembershipRole, NewApiKey, Plan,
-    Role, StoredKey, UserId,
+    ApiKeyId, ApiKeyRecord, CompanyId, DataVersion, GeneratedKey, KeyHash, KeyMode, KeyQuery, MembershipRole,
+    NewApiKey, Plan, Role, StoredKey, UserId,
 };
 use carbonpass_domain::ports::ApiKeyRepository;
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -208,7 +208,7 @@ impl TryFrom<KeyCheckRow> for StoredKey {
 
 #[async_trait]
 impl ApiKeyRepository for Store {
-    async fn insert_key(&self, new: NewApiKey) -> Result<ApiKeyRecord, DomainError> {
+    async fn insert_key(&self, new: NewApiKey, cap: u32) -> Result<ApiKeyRecord, DomainError> {
         let NewApiKey { user_id, company_id, mode, hash, display_prefix, name } = new;
         let row = ApiKeyRow {
             id: mint::<ApiKeyKind>()?.into_string(),
@@ -226,19 +226,38 @@ impl ApiKeyRepository for Store {
         let inserted = self
             .transaction(move |conn| {
                 if !hold_membership(conn, &row.user_id, &row.company_id)? {
-                    return Ok(None);
+                    return Ok(Inserted::NoMembership);
+                }
+                // Counted under the membership's lock, which racing inserts of the user take in
+                // turn: the cap holds on PostgreSQL too.
+                let now = db_now();
+                let working: i64 = api_keys::table
+                    .filter(api_keys::user_id.eq(&row.user_id))
+                    .filter(api_keys::company_id.eq(&row.company_id))
+                    .filter(api_keys::revoked_at.is_null())
+                    .filter(api_keys::expires_at.is_null().or(api_keys::expires_at.gt(now)))
+                    .count()
+                    .get_result(conn)?;
+                if working >= i64::from(cap) {
+                    return Ok(Inserted::AtCap);
                 }
                 diesel::insert_into(api_keys::table).values(&row).execute(conn)?;
-                Ok(Some(row))
+                Ok(Inserted::Done(Box::new(row)))
             })
             .await;
         match inserted {
-            Ok(None) => Err(DomainError::not_found("membership of that user in that company")),
+            Ok(Inserted::NoMembership) => Err(DomainError::not_found("membership of that user in that company")),
+            Ok(Inserted::AtCap) => Err(DomainError::LimitReached {
+                limit: u64::from(cap),
+                message: format!(
+                    "this user already holds {cap} working keys here, the most allowed: revoke keys no longer used first"
+                ),
+            }),
             Err(StoreError::Query(diesel::result::Error::DatabaseError(
                 diesel::result::DatabaseErrorKind::UniqueViolation,
                 _,
             ))) => Err(DomainError::Conflict { message: "a key with that hash exists already".into() }),
-            Ok(Some(row)) => Ok(ApiKeyRecord::try_from(row)?),
+            Ok(Inserted::Done(row)) => Ok(ApiKeyRecord::try_from(*row)?),
             Err(other) => Err(other.into()),
         }
     }
@@ -361,13 +380,86 @@ impl ApiKeyRepository for Store {
         Ok((ApiKeyRecord::try_from(old)?, ApiKeyRecord::try_from(new)?))
     }
 
-    async fn list_keys(&self, company: &CompanyId, owner: &UserId) -> Result<Vec<ApiKeyRecord>, DomainError> {
-        self.keys_of(owner, Some(company)).await
+    async fn list_keys(
+        &self,
+        company: &CompanyId,
+        owner: &UserId,
+        query: KeyQuery,
+    ) -> Result<Vec<ApiKeyRecord>, DomainError> {
+        let (owner, company) = (owner.as_str().to_owned(), company.as_str().to_owned());
+        let rows = self
+            .read(move |conn| {
+                let mine =
+                    api_keys::table.filter(api_keys::user_id.eq(&owner)).filter(api_keys::company_id.eq(&company));
+                let cursor = match &query.after {
+                    Some(after) => {
+                        let at = mine
+                            .filter(api_keys::id.eq(after.as_str()))
+                            .select((api_keys::created_at, api_keys::id))
+                            .first::<(NaiveDateTime, String)>(conn)
+                            .optional()?;
+                        match at {
+                            Some(at) => Some(at),
+                            None => return Ok(None),
+                        }
+                    }
+                    None => None,
+                };
+                let mut select = mine
+                    .order((api_keys::created_at.desc(), api_keys::id.desc()))
+                    .limit(i64::from(query.limit))
+                    .select(ApiKeyRow::as_select())
+                    .into_boxed();
+                if let Some((at, id)) = cursor {
+                    select = select
+                        .filter(api_keys::created_at.lt(at).or(api_keys::created_at.eq(at).and(api_keys::id.lt(id))));
+                }
+                Ok(Some(select.load::<ApiKeyRow>(conn)?))
+            })
+            .await?;
+        let rows = rows.ok_or_else(|| DomainError::invalid("cursor", "names no key of this user here"))?;
+        Ok(rows.into_iter().map(ApiKeyRecord::try_from).collect::<Result<_, _>>()?)
+    }
+
+    async fn key_owner(&self, company: &CompanyId, id: &ApiKeyId) -> Result<Option<UserId>, DomainError> {
+        let (company, id) = (company.as_str().to_owned(), id.as_str().to_owned());
+        let owner = self
+            .read(move |conn| {
+                Ok(api_keys::table
+                    .filter(api_keys::id.eq(&id))
+                    .filter(api_keys::company_id.eq(&company))
+                    .select(api_keys::user_id)
+                    .first::<String>(conn)
+                    .optional()?)
+            })
+            .await?;
+        Ok(owner.map(|owner| UserId::parse(&owner).ok_or_else(|| corrupt("user id", &owner))).transpose()?)
+    }
+
+    async fn key_hashes_since(&self, since: Option<DateTime<Utc>>) -> Result<Vec<KeyHash>, DomainError> {
+        let hashes = self
+            .read(move |conn| {
+                let mut query =
+                    api_keys::table.filter(api_keys::revoked_at.is_null()).select(api_keys::key_hash).into_boxed();
+                if let Some(since) = since {
+                    query = query.filter(api_keys::created_at.ge(to_db_time(since)));
+                }
+                Ok(query.load::<String>(conn)?)
+            })
+            .await?;
+        Ok(hashes.into_iter().map(KeyHash).collect())
     }
 
     async fn list_user_keys(&self, owner: &UserId) -> Result<Vec<ApiKeyRecord>, DomainError> {
-        self.keys_of(owner, None).await
+        self.keys_of(owner).await
     }
+}
+
+/// What inserting a key came to.
+enum Inserted {
+    NoMembership,
+    AtCap,
+    Done(Box<ApiKeyRow>),
 }
 
 /// Whether `user` is a member of the company whose data space (live, or its sandbox twin) is
@@ -386,28 +478,26 @@ fn hold_membership(conn: &mut DbConnection, user: &str, space: &str) -> Result<b
     };
     let live = sandbox_of.unwrap_or(id);
     let membership = company_memberships::table.find((user, live.as_str())).select(company_memberships::user_id);
+    // NO KEY UPDATE, not SHARE: two inserts of one user take it in turn, so each counts the
+    // other's key against the cap; a removal (DELETE) still waits for both.
     let held = match conn {
-        DbConnection::Pg(pg) => membership.for_share().first::<String>(pg).optional()?,
+        DbConnection::Pg(pg) => membership.for_no_key_update().first::<String>(pg).optional()?,
         DbConnection::Sqlite(_) => membership.first::<String>(conn).optional()?,
     };
     Ok(held.is_some())
 }
 
 impl Store {
-    /// `owner`'s keys, newest first: for the tenant `company`, or (operators only) for all.
-    async fn keys_of(&self, owner: &UserId, company: Option<&CompanyId>) -> Result<Vec<ApiKeyRecord>, DomainError> {
-        let (owner, company) = (owner.as_str().to_owned(), company.map(|c| c.as_str().to_owned()));
+    /// Every key of `owner`, newest first, for operators.
+    async fn keys_of(&self, owner: &UserId) -> Result<Vec<ApiKeyRecord>, DomainError> {
+        let owner = owner.as_str().to_owned();
         let rows = self
             .read(move |conn| {
-                let mut query = api_keys::table
+                Ok(api_keys::table
                     .filter(api_keys::user_id.eq(&owner))
                     .order((api_keys::created_at.desc(), api_keys::id.desc()))
                     .select(ApiKeyRow::as_select())
-                    .into_boxed();
-                if let Some(company) = &company {
-                    query = query.filter(api_keys::company_id.eq(company));
-                }
-                Ok(query.load(conn)?)
+                    .load(conn)?)
             })
             .await?;
         Ok(rows.into_iter().map(ApiKeyRecord::try_from).collect::<Result<_, _>>()?)

@@ -22,6 +22,8 @@ carbonpass_testkit::on_both_backends!(open =>
     users_have_unique_emails_and_memberships,
     keys_are_found_by_hash_with_their_plan,
     keys_are_revoked_only_by_their_owner,
+    racing_inserts_never_pass_the_keys_cap,
+    keys_are_paged_newest_first_and_known_by_hash,
     migrating_again_changes_nothing,
     the_probe_reports_ready,
     every_change_to_a_tenant_bumps_its_data_version,
@@ -121,7 +123,7 @@ async fn users_have_unique_emails_and_memberships((_db, store): (TestDatabase, S
 
 async fn keys_are_found_by_hash_with_their_plan((_db, store): (TestDatabase, Store)) {
     let (company, user) = store.company_with_member(Plan::Partner).await;
-    let record = store.insert_key(new_key(&user, &company, "h-live")).await.expect("insert");
+    let record = store.insert_key(new_key(&user, &company, "h-live"), 100).await.expect("insert");
     assert_eq!(record.display_prefix, "cp_live_abcdef");
     assert!(record.last_used_at.is_none() && record.revoked_at.is_none());
 
@@ -138,14 +140,14 @@ async fn keys_are_found_by_hash_with_their_plan((_db, store): (TestDatabase, Sto
     let found = store.find_key_by_hash(&KeyHash("h-live".into())).await.expect("find").expect("found");
     assert_eq!(found.last_used_at, Some(at));
 
-    let dup = store.insert_key(new_key(&user, &company, "h-live")).await;
+    let dup = store.insert_key(new_key(&user, &company, "h-live"), 100).await;
     assert!(matches!(dup, Err(DomainError::Conflict { .. })), "{dup:?}");
 }
 
 async fn keys_are_revoked_only_by_their_owner((_db, store): (TestDatabase, Store)) {
     let (company, user) = store.company_with_member(Plan::Business).await;
-    let first = store.insert_key(new_key(&user, &company, "h1")).await.expect("insert");
-    let second = store.insert_key(new_key(&user, &company, "h2")).await.expect("insert");
+    let first = store.insert_key(new_key(&user, &company, "h1"), 100).await.expect("insert");
+    let second = store.insert_key(new_key(&user, &company, "h2"), 100).await.expect("insert");
     let stranger = store.create_user(NewUser { email: "x@y.example".into(), name: "X".into() }).await.expect("user");
 
     let at = Utc::now();
@@ -160,11 +162,69 @@ async fn keys_are_revoked_only_by_their_owner((_db, store): (TestDatabase, Store
     assert!(store.find_key_by_hash(&KeyHash("h1".into())).await.expect("find").expect("found").revoked);
 
     let listed: Vec<ApiKeyId> =
-        store.list_keys(&company, &user).await.expect("list").into_iter().map(|k| k.id).collect();
+        store.list_keys(&company, &user, all_keys()).await.expect("list").into_iter().map(|k| k.id).collect();
     assert_eq!(listed.len(), 2);
     assert!(listed.contains(&first.id) && listed.contains(&second.id));
-    assert!(store.list_keys(&company, &stranger.id).await.expect("list").is_empty());
+    assert!(store.list_keys(&company, &stranger.id, all_keys()).await.expect("list").is_empty());
     assert_eq!(store.list_user_keys(&user).await.expect("list").len(), 2);
+}
+
+async fn racing_inserts_never_pass_the_keys_cap((_db, store): (TestDatabase, Store)) {
+    let (company, user) = store.company_with_member(Plan::Business).await;
+    let inserts: Vec<_> = (0..12)
+        .map(|i| {
+            let (store, company, user) = (store.clone(), company.clone(), user.clone());
+            tokio::spawn(async move { store.insert_key(new_key(&user, &company, &format!("race-{i}")), 5).await })
+        })
+        .collect();
+    let mut made = 0;
+    for insert in inserts {
+        match insert.await.expect("task") {
+            Ok(_) => made += 1,
+            Err(DomainError::LimitReached { limit: 5, .. }) => {}
+            Err(other) => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(made, 5, "exactly the cap");
+    // Revoked keys leave room.
+    let listed = store.list_keys(&company, &user, all_keys()).await.expect("list");
+    store.revoke_key(&company, &user, &listed[0].id, Utc::now()).await.expect("revoke");
+    store.insert_key(new_key(&user, &company, "after-revoking"), 5).await.expect("room again");
+}
+
+async fn keys_are_paged_newest_first_and_known_by_hash((_db, store): (TestDatabase, Store)) {
+    let (company, user) = store.company_with_member(Plan::Business).await;
+    let before = Utc::now() - TimeDelta::seconds(1);
+    for i in 0..5 {
+        store.insert_key(new_key(&user, &company, &format!("page-{i}")), 100).await.expect("insert");
+    }
+    let every = store.list_keys(&company, &user, all_keys()).await.expect("list");
+    let first = store
+        .list_keys(&company, &user, carbonpass_domain::model::KeyQuery { after: None, limit: 2 })
+        .await
+        .expect("page");
+    let rest = store
+        .list_keys(&company, &user, carbonpass_domain::model::KeyQuery { after: Some(first[1].id.clone()), limit: 10 })
+        .await
+        .expect("page");
+    let paged: Vec<_> = first.iter().chain(&rest).map(|k| k.id.clone()).collect();
+    assert_eq!(paged, every.iter().map(|k| k.id.clone()).collect::<Vec<_>>(), "pages join up, newest first");
+    let stranger = ApiKeyId::parse("key_nosuchkey").expect("id");
+    let bad =
+        store.list_keys(&company, &user, carbonpass_domain::model::KeyQuery { after: Some(stranger), limit: 2 }).await;
+    assert!(matches!(bad, Err(DomainError::Invalid { field: "cursor", .. })), "{bad:?}");
+
+    let all = store.key_hashes_since(None).await.expect("hashes");
+    assert!((0..5).all(|i| all.contains(&KeyHash(format!("page-{i}")))));
+    let recent = store.key_hashes_since(Some(before)).await.expect("hashes");
+    assert_eq!(recent.len(), 5, "{recent:?}");
+    assert!(store.key_hashes_since(Some(Utc::now() + TimeDelta::minutes(1))).await.expect("hashes").is_empty());
+    store.revoke_key(&company, &user, &every[0].id, Utc::now()).await.expect("revoke");
+    assert_eq!(
+        store.key_hashes_since(Some(before)).await.expect("hashes").len(),
+        4,
+        "revoked keys are not worth a lookup"
+    );
 }
 
 async fn migrating_again_changes_nothing((_db, store): (TestDatabase, Store)) {
@@ -208,7 +268,7 @@ impl Fixtures for Store {
 
 async fn every_change_to_a_tenant_bumps_its_data_version((_db, store): (TestDatabase, Store)) {
     let (company, user) = store.company_with_member(Plan::Business).await;
-    store.insert_key(new_key(&user, &company, "h")).await.expect("key");
+    store.insert_key(new_key(&user, &company, "h"), 100).await.expect("key");
     let version =
         || async { store.find_key_by_hash(&KeyHash("h".into())).await.expect("find").expect("found").data_version };
     let before = version().await;
@@ -335,4 +395,8 @@ async fn an_upload_and_its_confirmation_are_atomic_with_their_events((_db, store
     assert_eq!(events, ["bill.uploaded", "bill.uploaded", "bill.confirmed"], "refusals wrote no event");
     let (_, data) = store.outbox(&company).await.expect("outbox").pop().expect("event");
     assert!(data.contains(bill.id.as_str()) && data.contains("\"status\":\"confirmed\""), "{data}");
+}
+
+fn all_keys() -> carbonpass_domain::model::KeyQuery {
+    carbonpass_domain::model::KeyQuery { after: None, limit: 100 }
 }

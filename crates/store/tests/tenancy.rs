@@ -154,20 +154,31 @@ async fn keys_of_another_tenant_are_out_of_reach((_db, store): (TestDatabase, St
     store.add_membership(&user.id, &mine, MembershipRole::Owner).await.expect("member");
     store.add_membership(&user.id, &theirs, MembershipRole::Owner).await.expect("member");
     let key = store
-        .insert_key(NewApiKey {
-            user_id: user.id.clone(),
-            company_id: mine.clone(),
-            mode: KeyMode::Live,
-            hash: KeyHash("h".into()),
-            display_prefix: "cp_live_x".into(),
-            name: "k".into(),
-        })
+        .insert_key(
+            NewApiKey {
+                user_id: user.id.clone(),
+                company_id: mine.clone(),
+                mode: KeyMode::Live,
+                hash: KeyHash("h".into()),
+                display_prefix: "cp_live_x".into(),
+                name: "k".into(),
+            },
+            100,
+        )
         .await
         .expect("key");
     // The same user, acting for the other company, reaches none of this company's keys.
-    assert!(store.list_keys(&theirs, &user.id).await.expect("list").is_empty());
+    assert!(
+        store
+            .list_keys(&theirs, &user.id, carbonpass_domain::model::KeyQuery { after: None, limit: 100 })
+            .await
+            .expect("list")
+            .is_empty()
+    );
     not_found(store.revoke_key(&theirs, &user.id, &key.id, Utc::now()).await);
     store.record_key_use(&theirs, &key.id, Utc::now()).await.expect("no error, and no change");
+    assert_eq!(store.key_owner(&theirs, &key.id).await.expect("owner"), None, "another tenant's key has no owner here");
+    assert_eq!(store.key_owner(&mine, &key.id).await.expect("owner"), Some(user.id.clone()));
     let found = store.find_key_by_hash(&KeyHash("h".into())).await.expect("find").expect("found");
     assert!(!found.revoked && found.last_used_at.is_none(), "unchanged");
 }

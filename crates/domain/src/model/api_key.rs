@@ -111,6 +111,13 @@ pub struct ApiKeyRecord {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
+/// Which of a user's keys to list: newest first, after the key `after` (the previous page's last).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyQuery {
+    pub after: Option<ApiKeyId>,
+    pub limit: u32,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewApiKey {
     pub user_id: UserId,

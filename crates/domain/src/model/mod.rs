@@ -17,7 +17,7 @@ pub mod user;
 pub mod version;
 
 pub use api_key::{
-    Admission, ApiKeyRecord, GeneratedKey, KeyHash, KeyMode, NewApiKey, PresentedKey, Principal, StoredKey,
+    Admission, ApiKeyRecord, GeneratedKey, KeyHash, KeyMode, KeyQuery, NewApiKey, PresentedKey, Principal, StoredKey,
 };
 pub use bill::{
     Bill, BillCorrection, BillQuery, BillStatus, ConfirmBill, Confirmed, Correction, MAX_REASON_CHARS, NewUpload,

@@ -85,7 +85,7 @@ mod tests {
             hash: KeyHash("h".into()),
             display_prefix: "cp_live_fres".into(),
         });
-        m.access.keys.expect_insert_key().times(1).returning(|new| {
+        m.access.keys.expect_insert_key().times(1).returning(|new, _| {
             Ok(ApiKeyRecord {
                 id: ApiKeyId::parse("key_k").expect("id"),
                 user_id: new.user_id,

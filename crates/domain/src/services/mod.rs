@@ -12,6 +12,7 @@ pub mod bills;
 mod cache;
 mod demo;
 pub mod health;
+pub mod paging;
 pub mod plans;
 pub mod reports;
 pub mod tenants;
@@ -68,6 +69,8 @@ pub struct Ports {
     pub limiter: Arc<dyn RateLimiter>,
     /// The allowance of each plan, and of requests without a valid key.
     pub rate_quotas: RateQuotas,
+    /// The most working keys a user holds in one data space.
+    pub keys_per_user: u32,
 }
 
 impl fmt::Debug for Ports {
@@ -100,6 +103,7 @@ impl Services {
                 ports.companies.clone(),
                 ports.limiter.clone(),
                 ports.rate_quotas,
+                ports.keys_per_user,
             ),
             tenants: Tenants::new(ports.companies, ports.users, overviews.clone()),
             bills: Bills::new(

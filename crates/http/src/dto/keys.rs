@@ -2,10 +2,26 @@
 
 use carbonpass_domain::model::{ApiKeyRecord, GeneratedKey};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use super::schema;
 use super::time::rfc3339;
+
+/// `GET /api/v1/keys` query.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct KeysQueryIn {
+    /// Keys per page, 1–100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<u32>,
+    /// The `nextCursor` of the previous page.
+    #[param(pattern = "^key_[0-9A-Za-z]{1,64}$")]
+    pub cursor: Option<String>,
+    /// Owners only: list this user's keys in the company instead of the caller's (`usr_…`).
+    #[param(pattern = "^usr_[0-9A-Za-z]{1,64}$")]
+    pub user_id: Option<String>,
+}
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

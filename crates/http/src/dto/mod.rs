@@ -15,8 +15,8 @@ pub(crate) mod time;
 pub(crate) mod webhooks;
 
 use carbonpass_domain::DomainError;
-use serde::Serialize;
-use utoipa::ToSchema;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 /// Every successful body is `{"data": …}`.
 #[derive(Debug, Serialize, ToSchema)]
@@ -48,6 +48,31 @@ impl<'a, T> Page<T> {
     pub fn of<I>(items: &'a [I], more: bool, id: impl Fn(&I) -> String, out: impl Fn(&'a I) -> T) -> Self {
         let next_cursor = if more { items.last().map(id) } else { None };
         Self { data: items.iter().map(out).collect(), next_cursor }
+    }
+}
+
+/// `limit` and `cursor`: the query of a list with nothing else to filter by.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct PageQueryIn {
+    /// Items per page, 1–100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<u32>,
+    /// The `nextCursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+impl PageQueryIn {
+    /// The page asked for, its cursor read as an id by `parse`.
+    pub fn page<Id>(
+        self,
+        parse: impl Fn(&str) -> Option<Id>,
+    ) -> Result<carbonpass_domain::services::paging::Page<Id>, DomainError> {
+        Ok(carbonpass_domain::services::paging::Page {
+            after: cursor(self.cursor, parse)?,
+            limit: self.limit.unwrap_or(20),
+        })
     }
 }
 

@@ -5,8 +5,8 @@ use carbonpass_domain::DomainError;
 use carbonpass_domain::model::SessionId;
 use chrono::Utc;
 
-use crate::dto::Envelope;
 use crate::dto::emissions::{EmissionsOut, EmissionsQueryIn, SessionOut};
+use crate::dto::{Envelope, Page, PageQueryIn};
 use crate::error::ApiError;
 use crate::extract::{Authenticated, QueryParams};
 use crate::state::HttpState;
@@ -48,13 +48,19 @@ pub(crate) async fn show(
     tag = "Sessions",
     operation_id = "listSessions",
     summary = "Footprint-collection sessions",
-    description = "Every session, newest first: the bills of one site and reporting period, with their total.",
+    description = "Sessions newest first, a page at a time (pass a page's `nextCursor` as `cursor` for the next): the bills of one site and reporting period, with their total.",
+    params(PageQueryIn),
     security(("bearerAuth" = [])),
-    responses((status = 200, description = "The sessions.", body = Envelope<Vec<SessionOut>>))
+    responses((status = 200, description = "A page of sessions.", body = Page<SessionOut>))
 )]
-pub(crate) async fn sessions(state: web::Data<HttpState>, caller: Authenticated) -> Result<HttpResponse, ApiError> {
-    let sessions = state.reports.sessions(&caller.tenant()).await?;
-    Ok(HttpResponse::Ok().json(Envelope::of(sessions.iter().map(SessionOut::from).collect::<Vec<_>>())))
+pub(crate) async fn sessions(
+    state: web::Data<HttpState>,
+    caller: Authenticated,
+    QueryParams(query): QueryParams<PageQueryIn>,
+) -> Result<HttpResponse, ApiError> {
+    let page = query.page(SessionId::parse)?;
+    let (sessions, more) = state.reports.sessions(&caller.tenant(), page).await?;
+    Ok(HttpResponse::Ok().json(Page::of(&sessions, more, |s| s.id.to_string(), SessionOut::from)))
 }
 
 #[utoipa::path(

@@ -3,13 +3,13 @@
 //! their own keys).
 
 use actix_web::{HttpResponse, web};
-use carbonpass_domain::model::ApiKeyId;
+use carbonpass_domain::model::{ApiKeyId, KeyQuery, UserId};
 use chrono::Utc;
 
-use crate::dto::Envelope;
-use crate::dto::keys::{CreateKeyIn, CreatedKeyOut, KeyOut, RollKeyIn, RolledKeyOut};
+use crate::dto::keys::{CreateKeyIn, CreatedKeyOut, KeyOut, KeysQueryIn, RollKeyIn, RolledKeyOut};
+use crate::dto::{Envelope, Page};
 use crate::error::ApiError;
-use crate::extract::{Authenticated, JsonObject, OptionalJsonObject};
+use crate::extract::{Authenticated, JsonObject, OptionalJsonObject, QueryParams};
 use crate::state::HttpState;
 
 #[utoipa::path(
@@ -18,13 +18,24 @@ use crate::state::HttpState;
     tag = "Keys",
     operation_id = "listKeys",
     summary = "Your API keys",
-    description = "The caller's keys in the key's mode (live or test), newest first: name, mode, prefix, created, last used, revoked and, for a rolled key, when it expires; never their secrets. Keys are the user's own: `CarbonPass-Company` does not change which are listed.",
+    description = "The caller's keys in the key's mode (live or test), newest first, a page at a time (pass a page's `nextCursor` as `cursor` for the next): name, mode, prefix, created, last used, revoked and, for a rolled key, when it expires; never their secrets. Keys are the user's own: `CarbonPass-Company` does not change which are listed. An owner may list another user's keys in the company with `userId` (403 for anyone else).",
+    params(KeysQueryIn),
     security(("bearerAuth" = [])),
-    responses((status = 200, description = "The keys.", body = Envelope<Vec<KeyOut>>))
+    responses((status = 200, description = "A page of keys.", body = Page<KeyOut>))
 )]
-pub(crate) async fn list(state: web::Data<HttpState>, caller: Authenticated) -> Result<HttpResponse, ApiError> {
-    let keys = state.access.keys_of(&caller.key_holder()).await?;
-    Ok(HttpResponse::Ok().json(Envelope::of(keys.into_iter().map(KeyOut::from).collect::<Vec<_>>())))
+pub(crate) async fn list(
+    state: web::Data<HttpState>,
+    caller: Authenticated,
+    QueryParams(query): QueryParams<KeysQueryIn>,
+) -> Result<HttpResponse, ApiError> {
+    let KeysQueryIn { limit, cursor, user_id } = query;
+    let after = crate::dto::cursor(cursor, ApiKeyId::parse)?;
+    let user = user_id
+        .map(|id| UserId::parse(&id).ok_or(carbonpass_domain::DomainError::invalid("userId", "is not a user id")))
+        .transpose()?;
+    let page = KeyQuery { after, limit: limit.unwrap_or(20) };
+    let (keys, more) = state.access.keys_of(&caller.key_holder(), user.as_ref(), page).await?;
+    Ok(HttpResponse::Ok().json(Page::of(&keys, more, |k| k.id.to_string(), |k| KeyOut::from(k.clone()))))
 }
 
 #[utoipa::path(
@@ -57,7 +68,7 @@ pub(crate) async fn create(
     tag = "Keys",
     operation_id = "revokeKey",
     summary = "Revoke an API key",
-    description = "Revokes one of the caller's keys at once; revoking a revoked key changes nothing.",
+    description = "Revokes one of the caller's keys at once, or (owners) a key of another user of the company; revoking a revoked key changes nothing.",
     params(("id" = String, Path, description = "The key's id (`key_…`).")),
     security(("bearerAuth" = [])),
     responses((status = 200, description = "The revoked key.", body = Envelope<KeyOut>))

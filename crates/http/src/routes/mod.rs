@@ -48,7 +48,6 @@ pub(super) fn get_or_head() -> Route {
     web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
 }
 
-
 /// Rejecting or voiding a bill: a JSON body, a bill that must exist and be in the right status.
 const CORRECTION: [ErrorCode; 7] =
     [NotFound, Conflict, BadRequest, PayloadTooLarge, UnsupportedMediaType, RequestTimeout, Forbidden];
@@ -68,7 +67,7 @@ pub(crate) fn endpoints() -> Vec<Endpoint> {
     vec![
         endpoint(GET, "/api/v1/company", company::show, &[]),
         endpoint(GET, "/api/v1/emissions", emissions::show, &[BadRequest, NotFound]),
-        endpoint(GET, "/api/v1/sessions", emissions::sessions, &[]),
+        endpoint(GET, "/api/v1/sessions", emissions::sessions, &[BadRequest]),
         endpoint(POST, "/api/v1/sessions/{id}/complete", emissions::complete, &[NotFound, Conflict, Forbidden]),
         endpoint(GET, "/api/v1/bills", bills::list, &[BadRequest, NotFound]),
         endpoint(
@@ -114,7 +113,7 @@ pub(crate) fn endpoints() -> Vec<Endpoint> {
         endpoint(GET, "/api/v1/crp/{id}", crp::show, &[BadRequest, NotFound]),
         endpoint(POST, "/api/v1/crp/{id}/publish", crp::publish, &[NotFound, Conflict, CrpIncomplete, Forbidden]),
         endpoint(GET, "/api/v1/crp/{id}/pdf", crp::pdf, &[NotFound]),
-        endpoint(GET, "/api/v1/keys", keys::list, &[]),
+        endpoint(GET, "/api/v1/keys", keys::list, &[BadRequest, Forbidden]),
         // A rolled key in its grace period manages no keys (409); only owners mint keys (403).
         endpoint(
             POST,

@@ -183,6 +183,22 @@ pub struct Settings {
     /// Seconds a request waits for a free database connection. A request's database work gives
     /// up with a 503 after this plus the statement timeout, even if the database never answers.
     pub db_checkout_timeout_secs: u64,
+    /// The most working API keys one user holds in one data space (live or sandbox).
+    pub max_keys_per_user: u32,
+    /// The most connections the process holds open at once; lowered at start to what the
+    /// file-descriptor limit allows (less a reserve for the database, files and webhooks).
+    pub max_connections: u64,
+    /// The most connections one client address holds open at once; more are closed at once.
+    pub max_connections_per_client: u64,
+    /// Seconds an idle keep-alive connection is kept open between requests.
+    pub keep_alive_secs: u64,
+    /// Seconds a new connection may take to send its request's headers.
+    pub client_request_timeout_secs: u64,
+    /// `host:port` of a second listener serving `GET /metrics` (Prometheus text); unset, no
+    /// metrics are recorded or served.
+    pub metrics_bind: Option<String>,
+    /// OTLP/HTTP endpoint (`http://collector:4318`) traces are exported to; unset, none are.
+    pub otlp_endpoint: Option<String>,
 }
 
 /// The longest idempotency lease accepted: the 24 hours a key's response is kept.
@@ -242,6 +258,11 @@ impl Settings {
             ("webhooks.concurrency", self.webhooks.concurrency, 10_000),
             ("webhooks.per_endpoint_concurrency", self.webhooks.per_endpoint_concurrency, 10_000),
             ("webhooks.poll_interval_ms", self.webhooks.poll_interval_ms, 3_600_000),
+            ("max_keys_per_user", u64::from(self.max_keys_per_user), 10_000),
+            ("max_connections", self.max_connections, 1_000_000),
+            ("max_connections_per_client", self.max_connections_per_client, 1_000_000),
+            ("keep_alive_secs", self.keep_alive_secs, 3600),
+            ("client_request_timeout_secs", self.client_request_timeout_secs, 3600),
         ] {
             if !(1..=max).contains(&secs) {
                 return Err(config::ConfigError::Message(format!("{name} must be from 1 to {max}, not {secs}")));

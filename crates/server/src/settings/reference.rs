@@ -90,6 +90,37 @@ pub const SETTINGS: &[Setting] = &[
     },
     setting("pool_size", Unset("twice the number of cores (2–32)"), "Database connections."),
     setting("workers", Unset("one per core"), "HTTP worker threads."),
+    setting(
+        "max_connections",
+        Number(10_000),
+        "The most connections open at once in the process; lowered at start to the file-descriptor limit (raised to its hard limit at start) less 1,024 kept for the database, files and webhooks.",
+    ),
+    setting(
+        "max_connections_per_client",
+        Number(256),
+        "The most connections one client address holds open at once; a connection past it is closed as it is accepted.",
+    ),
+    setting("keep_alive_secs", Number(5), "Seconds an idle keep-alive connection stays open between requests."),
+    setting(
+        "client_request_timeout_secs",
+        Number(10),
+        "Seconds a new connection may take to send a request's headers before it is closed (408).",
+    ),
+    setting(
+        "max_keys_per_user",
+        Number(100),
+        "The most working API keys (neither revoked nor expired) one user holds in one data space; `POST /api/v1/keys` past it is 409 `limit_reached` (1–10000).",
+    ),
+    setting(
+        "metrics_bind",
+        Unset("no metrics listener"),
+        "`host:port` of a second listener serving `GET /metrics` in the Prometheus text format; keep it off the public network.",
+    ),
+    setting(
+        "otlp_endpoint",
+        Unset("no traces exported"),
+        "OTLP/HTTP collector (`http://127.0.0.1:4318`) that spans of requests, use cases and adapters are exported to.",
+    ),
     setting("shutdown_timeout_secs", Number(30), "Seconds in-flight requests get to finish after SIGTERM or Ctrl-C."),
     setting(
         "idempotency_lease_secs",

@@ -16,6 +16,7 @@ mod hygiene;
 mod idempotency;
 mod integrity;
 mod keys;
+mod limits;
 mod openapi;
 mod races;
 mod rate_limits;

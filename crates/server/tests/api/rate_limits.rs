@@ -65,7 +65,10 @@ on_both_backends!(limited_app =>
     every_authenticated_response_carries_the_headers_errors_included,
 );
 on_both_backends!(per_second_app => a_request_after_retry_after_succeeds);
-on_both_backends!(strict_address_app => an_address_without_a_valid_key_is_refused_before_any_lookup);
+on_both_backends!(strict_address_app =>
+    an_address_without_a_valid_key_is_refused_before_any_lookup,
+    a_flooded_address_locks_out_no_good_key_new_rolled_or_on_another_instance,
+);
 on_both_backends!(redis_app => two_servers_enforce_one_limit_through_redis);
 on_both_backends!(redis_down_app => without_redis_each_server_limits_alone_and_says_so);
 
@@ -160,15 +163,17 @@ async fn an_address_without_a_valid_key_is_refused_before_any_lookup(app: TestAp
     }
     let basic = app.client.get(app.url("/api/v1/company")).header("authorization", "Basic dTpw").send().await;
     expect_error(basic.expect("request"), StatusCode::UNAUTHORIZED, "invalid_auth_scheme").await;
-    // From now on, refused without looking the key up...
-    for token in [unknown.as_str(), "cp_live_nonsense", never_used.as_str()] {
+    // From now on, made-up keys are refused without looking them up...
+    for token in [unknown.as_str(), "cp_live_nonsense"] {
         let res = app.get("/api/v1/company", token).await;
         assert!(header(&res, "retry-after").is_some_and(|wait| wait >= 1), "Retry-After");
         expect_error(res, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
     }
     let res = app.request(Method::GET, "/api/v1/company", None).await;
     expect_error(res, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
-    // ...but a key accepted lately is still looked up: a shared address does not lock it out.
+    // ...but a key that exists is looked up, even one never used: a shared address locks out
+    // no good key.
+    assert_eq!(app.get("/api/v1/company", &never_used).await.status(), StatusCode::OK);
     assert_eq!(app.get("/api/v1/company", &tenant.key).await.status(), StatusCode::OK);
     // Until it is refused itself: then it waits like any other.
     let listed: Value = app.get("/api/v1/keys", &tenant.key).await.json().await.expect("json");
@@ -186,6 +191,43 @@ async fn an_address_without_a_valid_key_is_refused_before_any_lookup(app: TestAp
     expect_error(app.get("/api/v1/company", &tenant.key).await, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
     // Routes without a key are not affected.
     assert_eq!(app.request(Method::GET, "/healthz", None).await.status(), StatusCode::OK);
+}
+
+/// What a request with `key` gets from the server at `base`.
+async fn status_at(app: &TestApp, base: &str, key: &str) -> StatusCode {
+    let res = app.client.get(format!("{base}/api/v1/company")).bearer_auth(key).send().await;
+    res.expect("request").status()
+}
+
+/// An address flooded with made-up keys until refused, on this server and on a second one
+/// started afterwards (a fresh process: what a restart is), where no good key was ever seen.
+async fn a_flooded_address_locks_out_no_good_key_new_rolled_or_on_another_instance(app: TestApp) {
+    let tenant = app.tenant("Acme", Plan::Business, KeyMode::Live).await;
+    let other = second_instance(&app).await;
+    for base in [app.base.as_str(), other.as_str()] {
+        for _ in 0..20 {
+            status_at(&app, base, &unknown_key()).await;
+        }
+        assert_eq!(status_at(&app, base, &unknown_key()).await, StatusCode::TOO_MANY_REQUESTS, "{base} refuses");
+    }
+    // The tenant's key, never used on the second server: served at its first attempt there.
+    assert_eq!(status_at(&app, &other, &tenant.key).await, StatusCode::OK);
+    // A key created (on the first server) after the second read the keys: served there at the
+    // first attempt made a refresh interval after its creation.
+    let created = crate::integrity::post_json(&app, &tenant.key, "/api/v1/keys", r#"{"name": "new"}"#).await;
+    let created: Value = created.json().await.expect("json");
+    let new_key = created["data"]["key"].as_str().expect("new key").to_owned();
+    let new_id = created["data"]["id"].as_str().expect("id").to_owned();
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(status_at(&app, &other, &new_key).await, StatusCode::OK, "a new key");
+    // Its replacement after a roll, likewise.
+    let rolled = crate::integrity::post_json(&app, &new_key, &format!("/api/v1/keys/{new_id}/roll"), "{}").await;
+    let rolled: Value = rolled.json().await.expect("json");
+    let replacement = rolled["data"]["key"].as_str().expect("replacement").to_owned();
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(status_at(&app, &other, &replacement).await, StatusCode::OK, "a rolled key's replacement");
+    // Made-up keys are still refused there, without a lookup.
+    assert_eq!(status_at(&app, &other, &unknown_key()).await, StatusCode::TOO_MANY_REQUESTS);
 }
 
 /// A key of the right form and checksum that no one holds.

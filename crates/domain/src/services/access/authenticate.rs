@@ -34,19 +34,23 @@ impl Access {
         if let Some(client) = credentials.client
             && let Some(refused) = self.limiter.client_refused(client)
         {
-            // Checking form and checksum and hashing cost no lookup; a key accepted lately is
-            // let through to be looked up (and judged) again.
-            if !presented.as_ref().is_some_and(|presented| self.limiter.vouched(&presented.hash)) {
+            // Checking form and checksum and hashing cost no lookup; a key that exists is let
+            // through to be looked up (and judged), so a shared address locks out no good key.
+            let exists = match &presented {
+                Some(presented) => self.key_exists(&presented.hash, now).await,
+                None => false,
+            };
+            if !exists {
                 return Err(DomainError::RateLimited(refused));
             }
         }
         let stored = match self.identify(credentials.token, presented.as_ref(), now).await {
             Err(err @ (DomainError::Unauthenticated(_) | DomainError::PlanRequired { .. })) => {
                 if let Some(presented) = &presented {
-                    self.limiter.forget(&presented.hash);
+                    self.known.forget(&presented.hash);
                 }
                 // Looked up, so answered as what it is, even from an address refused since
-                // (a key vouched for got this far).
+                // (a key known to exist got this far).
                 if let Some(client) = credentials.client
                     && self.limiter.client_refused(client).is_none()
                 {
@@ -65,7 +69,7 @@ impl Access {
         {
             return Err(DomainError::RateLimited(status));
         }
-        self.limiter.vouch(&stored.hash);
+        self.known.learn(&stored.hash);
         let stale = stored.last_used_at.is_none_or(|last| now - last >= LAST_USED_GRANULARITY);
         if stale {
             // Best effort: a request is never refused because its key's last use could not be
@@ -98,6 +102,28 @@ impl Access {
         }
         self.limiter.count_client(client, self.rate_quotas.unauthenticated);
         refusal
+    }
+
+    /// Whether a key with this hash exists, as far as the fingerprints of keys tell (see
+    /// `known_keys`): read again, at most once a second, when the hash is not among them. A
+    /// store that cannot be read answers no: the address stays refused.
+    async fn key_exists(&self, hash: &crate::model::KeyHash, now: DateTime<Utc>) -> bool {
+        if self.known.knows(hash) {
+            return true;
+        }
+        let Some(reading) = self.known.start_reading(now) else { return false };
+        let since = match reading {
+            super::known_keys::Reading::All => None,
+            super::known_keys::Reading::Since(since) => Some(since),
+        };
+        match self.keys.key_hashes_since(since).await {
+            Ok(hashes) => self.known.absorb(&hashes),
+            Err(_) => {
+                self.known.reading_failed(reading);
+                return false;
+            }
+        }
+        self.known.knows(hash)
     }
 
     /// The stored key a token names, if it is valid now and has API access.
@@ -202,8 +228,6 @@ mod tests {
         m.limiter.expect_client_refused().returning(|_| None);
         m.limiter.expect_count_client().returning(|_, _| ());
         m.limiter.expect_admit().returning(|_, _| Some(status(9, false)));
-        m.limiter.expect_vouch().returning(|_| ());
-        m.limiter.expect_forget().returning(|_| ());
         m.keys.expect_record_key_use().returning(|_, _, _| Ok(()));
         m
     }
@@ -243,26 +267,56 @@ mod tests {
     }
 
     #[test]
-    fn an_address_out_of_allowance_is_refused_before_any_lookup() {
+    fn from_an_address_out_of_allowance_made_up_keys_cost_one_reading_a_second_and_no_lookup() {
         let mut m = Mocks::default();
         m.limiter.expect_client_refused().returning(|_| Some(status(0, true)));
         m.codec.expect_parse().returning(|_| Some(PresentedKey { mode: KeyMode::Live, hash: KeyHash("h1".into()) }));
-        m.limiter.expect_vouched().returning(|_| false);
+        m.keys.expect_key_hashes_since().times(1).returning(|_| Ok(vec![KeyHash("other".into())]));
         m.keys.expect_find_key_by_hash().never();
-        let result = pollster::block_on(m.into_service().authenticate(with_token(Some("cp_live_good")), now()));
-        assert!(matches!(result, Err(DomainError::RateLimited(s)) if s.retry_after == Some(Duration::from_secs(2))));
+        let services = m.into_service();
+        for _ in 0..20 {
+            let result = pollster::block_on(services.authenticate(with_token(Some("cp_live_good")), now()));
+            assert!(
+                matches!(result, Err(DomainError::RateLimited(s)) if s.retry_after == Some(Duration::from_secs(2)))
+            );
+        }
     }
 
     #[test]
-    fn a_key_accepted_lately_is_still_looked_up_from_a_refused_address() {
+    fn a_key_that_exists_is_looked_up_from_a_refused_address_even_one_never_seen_here() {
         let mut m = mocks_with(Some(stored(Plan::Business, false, Some(now()))));
         m.limiter.checkpoint();
         m.limiter.expect_client_refused().returning(|_| Some(status(0, true)));
-        m.limiter.expect_vouched().withf(|hash| hash.0 == "h1").returning(|_| true);
         m.limiter.expect_admit().returning(|_, _| Some(status(9, false)));
-        m.limiter.expect_vouch().times(1).returning(|_| ());
-        let admission = pollster::block_on(m.into_service().authenticate(with_token(Some("cp_live_good")), now()));
-        assert_eq!(admission.expect("looked up and accepted").principal.key_id.as_str(), "key_a1");
+        // Every key is read once (the process's first reading); the new key is among them.
+        m.keys.expect_key_hashes_since().withf(Option::is_none).times(1).returning(|_| Ok(vec![KeyHash("h1".into())]));
+        let services = m.into_service();
+        for _ in 0..3 {
+            let admission = pollster::block_on(services.authenticate(with_token(Some("cp_live_good")), now()));
+            assert_eq!(admission.expect("looked up and accepted").principal.key_id.as_str(), "key_a1");
+        }
+    }
+
+    #[test]
+    fn a_key_created_after_the_last_reading_is_known_a_second_later() {
+        let mut m = mocks_with(Some(stored(Plan::Business, false, Some(now()))));
+        m.limiter.checkpoint();
+        m.limiter.expect_client_refused().returning(|_| Some(status(0, true)));
+        m.limiter.expect_admit().returning(|_, _| Some(status(9, false)));
+        m.keys.expect_key_hashes_since().withf(Option::is_none).times(1).returning(|_| Ok(vec![]));
+        m.keys
+            .expect_key_hashes_since()
+            .withf(|since| since.is_some_and(|since| since < now()))
+            .times(1)
+            .returning(|_| Ok(vec![KeyHash("h1".into())]));
+        let services = m.into_service();
+        let early = pollster::block_on(services.authenticate(with_token(Some("cp_live_good")), now()));
+        assert!(matches!(early, Err(DomainError::RateLimited(_))), "not yet known");
+        let within = pollster::block_on(services.authenticate(with_token(Some("cp_live_good")), now()));
+        assert!(matches!(within, Err(DomainError::RateLimited(_))), "no second reading within the second");
+        let later = now() + crate::services::access::KNOWN_KEYS_REFRESH;
+        let admission = pollster::block_on(services.authenticate(with_token(Some("cp_live_good")), later));
+        assert_eq!(admission.expect("known now").principal.key_id.as_str(), "key_a1");
     }
 
     #[test]
@@ -272,7 +326,6 @@ mod tests {
         m.keys.expect_find_key_by_hash().returning(|_| Ok(None));
         m.limiter.expect_client_refused().returning(|_| None);
         m.limiter.expect_count_client().times(1).returning(|_, _| ());
-        m.limiter.expect_forget().withf(|hash| hash.0 == "h1").times(1).returning(|_| ());
         let result = pollster::block_on(m.into_service().authenticate(with_token(Some("cp_live_x")), now()));
         assert_eq!(failure(result), Some(AuthFailure::Unknown));
     }
@@ -299,10 +352,8 @@ mod tests {
         let mut m = mocks_with(Some(stored(Plan::Starter, false, Some(now()))));
         m.limiter.checkpoint();
         m.limiter.expect_client_refused().returning(|_| None);
-        m.limiter.expect_forget().returning(|_| ());
         m.limiter.expect_count_client().times(1).returning(|_, _| ());
         m.limiter.expect_admit().never();
-        m.limiter.expect_vouch().never();
         let result = pollster::block_on(m.into_service().authenticate(with_token(Some("cp_live_good")), now()));
         assert!(matches!(result, Err(DomainError::PlanRequired { plan }) if plan == "starter"));
     }
@@ -313,7 +364,6 @@ mod tests {
         let mut m = mocks_with(Some(business_key));
         m.limiter.checkpoint();
         m.limiter.expect_client_refused().returning(|_| None);
-        m.limiter.expect_vouch().returning(|_| ());
         m.limiter.expect_admit().withf(|_, quota| *quota == quotas().partner).times(1).returning(|_, _| None);
         let admission = pollster::block_on(m.into_service().authenticate(with_token(Some("cp_live_good")), now()));
         assert_eq!(admission.expect("accepted").plan, Plan::Business, "API access is still the key's company's");
@@ -331,7 +381,6 @@ mod tests {
             .returning(|_, _, _| Ok(()));
         m.limiter.checkpoint();
         m.limiter.expect_client_refused().returning(|_| None);
-        m.limiter.expect_vouch().withf(|hash| hash.0 == "h1").times(1).returning(|_| ());
         m.limiter
             .expect_admit()
             .withf(|user, quota| user.as_str() == "usr_u1" && *quota == quotas().business)
@@ -352,7 +401,6 @@ mod tests {
         let mut m = mocks_with(Some(stored(Plan::Partner, false, Some(now()))));
         m.limiter.checkpoint();
         m.limiter.expect_client_refused().returning(|_| None);
-        m.limiter.expect_vouch().returning(|_| ());
         m.limiter.expect_admit().withf(|_, quota| *quota == quotas().partner).times(1).returning(|_, _| None);
         let admission = pollster::block_on(m.into_service().authenticate(with_token(Some("cp_live_good")), now()));
         assert_eq!(admission.expect("accepted").rate_limit, None, "limits off: no status");
@@ -363,7 +411,6 @@ mod tests {
         let mut m = mocks_with(Some(stored(Plan::Business, false, None)));
         m.limiter.checkpoint();
         m.limiter.expect_client_refused().returning(|_| None);
-        m.limiter.expect_vouch().returning(|_| ());
         m.limiter.expect_admit().returning(|_, _| Some(status(0, true)));
         m.keys.checkpoint();
         m.keys.expect_find_key_by_hash().returning(|_| Ok(Some(stored(Plan::Business, false, None))));

@@ -5,13 +5,19 @@ use chrono::{DateTime, TimeDelta, Utc};
 use super::Access;
 use crate::DomainError;
 use crate::model::{
-    Acting, Action, ApiKeyId, ApiKeyRecord, CompanyId, GeneratedKey, KeyHolder, KeyMode, NewApiKey, Role, UserId,
+    Acting, Action, ApiKeyId, ApiKeyRecord, CompanyId, GeneratedKey, KeyHolder, KeyMode, KeyQuery, NewApiKey, Role,
+    UserId,
 };
 
 /// How long a rolled key keeps working when the caller does not say.
 pub const DEFAULT_GRACE_HOURS: i64 = 24;
 /// The longest a rolled key may keep working: a week, time enough for any deployment.
 pub const MAX_GRACE_HOURS: i64 = 168;
+/// The most working keys (neither revoked nor expired) a user holds in one data space, unless
+/// the operator sets another: far more than integrations need, few enough to list.
+pub const DEFAULT_KEYS_PER_USER: u32 = 100;
+/// The longest page of keys.
+pub const MAX_KEYS_PAGE: u32 = 100;
 
 impl Access {
     /// The holder of `user`'s keys for the live company `company` in `mode`, for an operator:
@@ -66,13 +72,34 @@ impl Access {
             display_prefix: generated.display_prefix.clone(),
             name,
         };
-        Ok((self.keys.insert_key(new).await?, generated))
+        Ok((self.keys.insert_key(new, self.keys_per_user).await?, generated))
     }
 
-    /// The holder's keys in their data space (live or sandbox), newest first: a Partner acting
-    /// on a client still manages their own keys.
-    pub async fn keys_of(&self, holder: &KeyHolder) -> Result<Vec<ApiKeyRecord>, DomainError> {
-        self.keys.list_keys(&holder.space, &holder.user).await
+    /// Keys in the holder's data space (live or sandbox), newest first, and whether more
+    /// follow: the holder's own, or (owners only) those of `user`, another user of the
+    /// company. A Partner acting on a client still manages their own company's keys.
+    pub async fn keys_of(
+        &self,
+        holder: &KeyHolder,
+        user: Option<&UserId>,
+        mut query: KeyQuery,
+    ) -> Result<(Vec<ApiKeyRecord>, bool), DomainError> {
+        if !(1..=MAX_KEYS_PAGE).contains(&query.limit) {
+            return Err(DomainError::invalid("limit", format!("must be from 1 to {MAX_KEYS_PAGE}")));
+        }
+        let owner = match user {
+            Some(user) if *user != holder.user => {
+                holder.require(Action::ManageKeys)?;
+                user
+            }
+            _ => &holder.user,
+        };
+        let limit = query.limit as usize;
+        query.limit += 1;
+        let mut page = self.keys.list_keys(&holder.space, owner, query).await?;
+        let more = page.len() > limit;
+        page.truncate(limit);
+        Ok((page, more))
     }
 
     /// Replaces one of the holder's keys with a new one of the same name and mode, returned
@@ -107,7 +134,15 @@ impl Access {
         now: DateTime<Utc>,
     ) -> Result<ApiKeyRecord, DomainError> {
         manages_keys(holder)?;
-        self.keys.revoke_key(&holder.space, &holder.user, id, now).await
+        match self.keys.revoke_key(&holder.space, &holder.user, id, now).await {
+            // An owner revokes any key of the company's users in their data space (a leaked
+            // key of someone away, say); to anyone else another user's key does not exist.
+            Err(DomainError::NotFound { .. }) if holder.role.may(Action::ManageKeys) => {
+                let owner = self.keys.key_owner(&holder.space, id).await?.ok_or(DomainError::not_found("API key"))?;
+                self.keys.revoke_key(&holder.space, &owner, id, now).await
+            }
+            other => other,
+        }
     }
 
     /// Every key of a user, in every company, for an operator.
@@ -149,7 +184,7 @@ mod tests {
         }
     }
 
-    fn echo_record(new: NewApiKey) -> Result<ApiKeyRecord, DomainError> {
+    fn echo_record(new: NewApiKey, _cap: u32) -> Result<ApiKeyRecord, DomainError> {
         Ok(ApiKeyRecord {
             id: ApiKeyId::parse("key_new").expect("id"),
             user_id: new.user_id,
@@ -219,7 +254,7 @@ mod tests {
         m.codec.expect_generate().withf(|mode| *mode == KeyMode::Test).returning(generated);
         m.keys
             .expect_insert_key()
-            .withf(|new| new.mode == KeyMode::Test && new.company_id.as_str() == "comp_twin")
+            .withf(|new, cap| new.mode == KeyMode::Test && new.company_id.as_str() == "comp_twin" && *cap == 100)
             .returning(echo_record);
         let caller = principal(KeyMode::Test, "comp_twin");
         let (record, key) = pollster::block_on(m.into_service().issue_key(&caller.key_holder(), "ci")).expect("issued");
@@ -232,9 +267,11 @@ mod tests {
         let mut m = Mocks::default();
         m.keys
             .expect_list_keys()
-            .withf(|company, user| company.as_str() == "comp_twin" && user.as_str() == "usr_u")
+            .withf(|company, user, query| {
+                company.as_str() == "comp_twin" && user.as_str() == "usr_u" && query.limit == 21
+            })
             .times(1)
-            .returning(|_, _| Ok(Vec::new()));
+            .returning(|_, _, _| Ok(Vec::new()));
         m.keys
             .expect_revoke_key()
             .withf(|company, user, id, _| {
@@ -242,9 +279,18 @@ mod tests {
             })
             .times(1)
             .returning(|_, _, _, _| Err(DomainError::not_found("API key")));
+        // The caller is an owner: another user's key of the space would be revoked; there is none.
+        m.keys
+            .expect_key_owner()
+            .withf(|company, id| company.as_str() == "comp_twin" && id.as_str() == "key_new")
+            .times(1)
+            .returning(|_, _| Ok(None));
         let services = m.into_service();
         let sandbox_caller = principal(KeyMode::Test, "comp_twin");
-        assert!(pollster::block_on(services.keys_of(&sandbox_caller.key_holder())).expect("list").is_empty());
+        let page = KeyQuery { after: None, limit: 20 };
+        let (keys, more) =
+            pollster::block_on(services.keys_of(&sandbox_caller.key_holder(), None, page)).expect("list");
+        assert!(keys.is_empty() && !more);
         let id = ApiKeyId::parse("key_new").expect("id");
         let result = pollster::block_on(services.revoke_key(&sandbox_caller.key_holder(), &id, Utc::now()));
         assert!(matches!(result, Err(DomainError::NotFound { .. })));
@@ -302,14 +348,17 @@ mod tests {
     }
 
     fn record_of(mode: KeyMode) -> ApiKeyRecord {
-        echo_record(NewApiKey {
-            user_id: UserId::parse("usr_u").expect("id"),
-            company_id: CompanyId::parse("comp_twin").expect("id"),
-            mode,
-            hash: KeyHash("h".into()),
-            display_prefix: "cp_".into(),
-            name: "ci".into(),
-        })
+        echo_record(
+            NewApiKey {
+                user_id: UserId::parse("usr_u").expect("id"),
+                company_id: CompanyId::parse("comp_twin").expect("id"),
+                mode,
+                hash: KeyHash("h".into()),
+                display_prefix: "cp_".into(),
+                name: "ci".into(),
+            },
+            DEFAULT_KEYS_PER_USER,
+        )
         .expect("record")
     }
 

@@ -3,13 +3,15 @@
 
 mod authenticate;
 mod keys;
+mod known_keys;
 pub mod ports;
 
 use std::fmt;
 use std::sync::Arc;
 
 pub use authenticate::{Credentials, LAST_USED_GRANULARITY};
-pub use keys::{DEFAULT_GRACE_HOURS, MAX_GRACE_HOURS};
+pub use keys::{DEFAULT_GRACE_HOURS, DEFAULT_KEYS_PER_USER, MAX_GRACE_HOURS};
+pub use known_keys::REFRESH_EVERY as KNOWN_KEYS_REFRESH;
 
 use super::tenants::ports::{CompanyRepository, UserRepository};
 use crate::model::RateQuotas;
@@ -25,11 +27,18 @@ pub struct Access {
     companies: Arc<dyn CompanyRepository>,
     limiter: Arc<dyn RateLimiter>,
     rate_quotas: RateQuotas,
+    /// The keys that exist, for requests from addresses refused for bad keys.
+    known: Arc<known_keys::KnownKeys>,
+    /// The most working keys a user may hold in one data space.
+    keys_per_user: u32,
 }
 
 impl fmt::Debug for Access {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Access").field("rate_quotas", &self.rate_quotas).finish_non_exhaustive()
+        f.debug_struct("Access")
+            .field("rate_quotas", &self.rate_quotas)
+            .field("keys_per_user", &self.keys_per_user)
+            .finish_non_exhaustive()
     }
 }
 
@@ -41,8 +50,10 @@ impl Access {
         companies: Arc<dyn CompanyRepository>,
         limiter: Arc<dyn RateLimiter>,
         rate_quotas: RateQuotas,
+        keys_per_user: u32,
     ) -> Self {
-        Self { keys, codec, users, companies, limiter, rate_quotas }
+        let known = Arc::default();
+        Self { keys, codec, users, companies, limiter, rate_quotas, known, keys_per_user: keys_per_user.max(1) }
     }
 }
 
@@ -71,6 +82,7 @@ pub(crate) mod test_support {
                 Arc::new(self.companies),
                 Arc::new(self.limiter),
                 crate::services::testing::quotas(),
+                DEFAULT_KEYS_PER_USER,
             )
         }
     }

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 
 use crate::DomainError;
 use crate::model::{
-    ApiKeyId, ApiKeyRecord, CompanyId, GeneratedKey, KeyHash, KeyMode, LimiterMode, NewApiKey, PresentedKey,
+    ApiKeyId, ApiKeyRecord, CompanyId, GeneratedKey, KeyHash, KeyMode, KeyQuery, LimiterMode, NewApiKey, PresentedKey,
     RateLimitStatus, RateQuota, StoredKey, UserId,
 };
 
@@ -19,8 +19,11 @@ use crate::model::{
 #[cfg_attr(test, mockall::automock)]
 #[async_trait]
 pub trait ApiKeyRepository: Send + Sync {
+    /// Inserts the key, unless its user already has `cap` working keys (neither revoked nor
+    /// expired) in its data space: `LimitReached`, nothing written. Racing inserts of one user
+    /// are counted one after the other. `NotFound` if the user is not a member of the company;
     /// `Conflict` if the hash exists already (a collision of random keys: never in practice).
-    async fn insert_key(&self, new: NewApiKey) -> Result<ApiKeyRecord, DomainError>;
+    async fn insert_key(&self, new: NewApiKey, cap: u32) -> Result<ApiKeyRecord, DomainError>;
 
     /// The key with this hash, with what deciding on it needs (its owner, tenant, plan).
     async fn find_key_by_hash(&self, hash: &KeyHash) -> Result<Option<StoredKey>, DomainError>;
@@ -53,8 +56,23 @@ pub trait ApiKeyRepository: Send + Sync {
         expires_at: DateTime<Utc>,
     ) -> Result<(ApiKeyRecord, ApiKeyRecord), DomainError>;
 
-    /// `owner`'s keys for the tenant `company`, newest first, revoked ones included.
-    async fn list_keys(&self, company: &CompanyId, owner: &UserId) -> Result<Vec<ApiKeyRecord>, DomainError>;
+    /// `owner`'s keys for the tenant `company`, newest first, revoked ones included; at most
+    /// `query.limit`, after the key `query.after` (`Invalid`, field `cursor`, if it names no key
+    /// of `owner`'s there).
+    async fn list_keys(
+        &self,
+        company: &CompanyId,
+        owner: &UserId,
+        query: KeyQuery,
+    ) -> Result<Vec<ApiKeyRecord>, DomainError>;
+
+    /// Who holds the tenant `company`'s key `id`, if it is the tenant's.
+    async fn key_owner(&self, company: &CompanyId, id: &ApiKeyId) -> Result<Option<UserId>, DomainError>;
+
+    /// The hashes of every key not revoked that was created at `since` or later (all of them
+    /// without `since`), whatever its company: what the gate knows to be worth a lookup from an
+    /// address refused for bad keys. Not a tenant read: hashes only, never shown.
+    async fn key_hashes_since(&self, since: Option<DateTime<Utc>>) -> Result<Vec<KeyHash>, DomainError>;
 
     /// Every key of `owner`, in every company, for operators (never reachable by an API key).
     async fn list_user_keys(&self, owner: &UserId) -> Result<Vec<ApiKeyRecord>, DomainError>;
@@ -88,17 +106,6 @@ pub trait RateLimiter: Send + Sync {
 
     /// Counts one unauthenticated request from `client` against its bucket of `quota`.
     fn count_client(&self, client: &str, quota: RateQuota);
-
-    /// Remembers (for a few minutes) that the key with this hash was accepted, so its requests
-    /// are still looked up from an address that others' bad keys got refused: a shared address
-    /// (an office, a proxy, a cloud's egress) must not lock out keys that work.
-    fn vouch(&self, key: &KeyHash);
-
-    /// Whether the key with this hash was accepted a few minutes ago or less.
-    fn vouched(&self, key: &KeyHash) -> bool;
-
-    /// Forgets that the key with this hash was accepted: it was just refused (revoked, expired).
-    fn forget(&self, key: &KeyHash);
 
     /// Where buckets are kept now (a shared limiter that lost its store checks it again).
     async fn mode(&self) -> LimiterMode;

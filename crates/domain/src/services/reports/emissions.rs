@@ -36,9 +36,17 @@ impl Reports {
         Ok(EmissionsReport::from_sums(label, sums, employees))
     }
 
-    /// The tenant's sessions, newest first, with what each has contributed.
-    pub async fn sessions(&self, tenant: &Tenant) -> Result<Vec<SessionSummary>, DomainError> {
-        self.reports.sessions(&tenant.company).await
+    /// A page of the tenant's sessions, newest first, with what each has contributed, and
+    /// whether more follow. (One session per site and reporting period at a time: few enough
+    /// to read whole and cut in memory.)
+    pub async fn sessions(
+        &self,
+        tenant: &Tenant,
+        page: crate::services::paging::Page<SessionId>,
+    ) -> Result<(Vec<SessionSummary>, bool), DomainError> {
+        crate::services::paging::check_limit(page.limit)?;
+        let sessions = self.reports.sessions(&tenant.company).await?;
+        crate::services::paging::cut(sessions, |s| &s.id, &page, "session of this company")
     }
 
     /// Completes one of the tenant's sessions; the site's next upload opens a new one.
