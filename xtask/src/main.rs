@@ -5,10 +5,13 @@
 //! - `bench`: the load benchmark of the release server (see docs/performance.md).
 //! - `bench-upload`: memory and throughput of 20 concurrent 20 MiB uploads.
 //! - `bench-emissions`: `/emissions` latency over 50 sites and 100,000 confirmed bills.
+//! - `bench-connections`: `/healthz` and `/company` from another address while 20,000 idle
+//!   connections are held.
 //! - `bench-limits`: `/company` throughput and server CPU per request with rate limits off, in
 //!   process and in Redis.
 
 mod bench;
+mod connections_bench;
 mod emissions_bench;
 mod layering;
 mod limits_bench;
@@ -26,9 +29,10 @@ fn main() -> ExitCode {
         Some("bench-upload") => upload_bench::run(&args[1..]),
         Some("bench-emissions") => emissions_bench::run(&args[1..]),
         Some("bench-limits") => limits_bench::run(&args[1..]),
+        Some("bench-connections") => connections_bench::run(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask test [extra test-runner args]\n       cargo xtask layering\n       cargo xtask bench [--duration SECS] [--connections N]\n       cargo xtask bench-upload | bench-emissions | bench-limits"
+                "usage: cargo xtask test [extra test-runner args]\n       cargo xtask layering\n       cargo xtask bench [--duration SECS] [--connections N]\n       cargo xtask bench-upload | bench-emissions | bench-limits | bench-connections [--idle N]"
             );
             return ExitCode::from(2);
         }

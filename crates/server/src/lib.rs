@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod cli;
 pub mod connections;
+pub mod prometheus;
 pub mod settings;
 pub mod startup;
 pub mod supervise;

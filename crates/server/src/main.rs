@@ -17,7 +17,8 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    telemetry::init(&settings);
+    // Held to the end of `main`: dropping it sends the traces still buffered.
+    let _telemetry = telemetry::init(&settings);
     match actix_web::rt::System::new().block_on(run(cli.command, settings)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

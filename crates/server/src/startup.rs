@@ -44,6 +44,8 @@ pub enum StartError {
     WebhookClient(String),
     #[error("rate limits: {0}")]
     RateLimits(String),
+    #[error("metrics: {0}")]
+    Metrics(String),
 }
 
 /// Redis keys of rate-limit buckets start with this.
@@ -274,6 +276,11 @@ async fn sweep_leftovers(bills: Bills, grace_secs: u64, interval_secs: u64) {
         every.tick().await;
         match bills.sweep_leftovers(chrono::Utc::now(), grace).await {
             Ok(swept) => {
+                metrics::counter!("carbonpass_sweeper_runs_total", "job" => "leftovers").increment(1);
+                metrics::counter!("carbonpass_sweeper_removed_total", "kind" => "unfinished_uploads")
+                    .increment(swept.unfinished_removed);
+                metrics::counter!("carbonpass_sweeper_removed_total", "kind" => "orphan_files")
+                    .increment(swept.orphans_removed);
                 tracing::info!(
                     unfinished_removed = swept.unfinished_removed,
                     orphans_removed = swept.orphans_removed,
@@ -283,7 +290,10 @@ async fn sweep_leftovers(bills: Bills, grace_secs: u64, interval_secs: u64) {
                     tracing::warn!(reason = %why, "files without a bill were not swept");
                 }
             }
-            Err(err) => tracing::warn!(error = %err, "sweeping crash leftovers failed; trying again later"),
+            Err(err) => {
+                metrics::counter!("carbonpass_sweeper_failures_total", "job" => "leftovers").increment(1);
+                tracing::warn!(error = %err, "sweeping crash leftovers failed; trying again later");
+            }
         }
     }
 }
@@ -293,6 +303,7 @@ pub struct Application {
     server: Server,
     address: SocketAddr,
     services: Services,
+    metrics_address: Option<SocketAddr>,
     /// The webhook worker, when this process delivers.
     delivering: Option<Delivering>,
 }
@@ -306,6 +317,8 @@ impl std::fmt::Debug for Application {
 impl Application {
     /// Opens the store and binds the listener (port 0 picks a free port).
     pub async fn build(settings: &Settings) -> Result<Self, StartError> {
+        // First, so the store and the limiter record from their first use.
+        let metrics_address = settings.metrics_bind.as_deref().map(crate::prometheus::serve).transpose()?;
         let factors = load_factors()?;
         let store = open_store(settings).await?;
         let delivering = settings.webhooks.deliver_in_server.then_some(store.clone());
@@ -354,11 +367,16 @@ impl Application {
         let (swept, grace, every) = (services.bills.clone(), settings.sweep_grace_secs, settings.sweep_interval_secs);
         supervise("leftover sweeper", move || sweep_leftovers(swept.clone(), grace, every));
         let delivering = delivering.map(|store| start_delivering(&store, settings)).transpose()?;
-        Ok(Self { server, address, services, delivering })
+        Ok(Self { server, address, metrics_address, services, delivering })
     }
 
     pub fn address(&self) -> SocketAddr {
         self.address
+    }
+
+    /// Where `GET /metrics` is served, when `metrics_bind` is set.
+    pub fn metrics_address(&self) -> Option<SocketAddr> {
+        self.metrics_address
     }
 
     pub fn services(&self) -> &Services {

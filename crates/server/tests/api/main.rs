@@ -17,6 +17,7 @@ mod idempotency;
 mod integrity;
 mod keys;
 mod limits;
+mod observability;
 mod openapi;
 mod races;
 mod rate_limits;

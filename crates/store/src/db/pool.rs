@@ -150,7 +150,9 @@ impl Connections {
     pub(super) fn checkout(&self) -> Result<r2d2::PooledConnection<Manager>, StoreError> {
         // Every connection in the pool may be dead; after that many, the next one is new.
         for _ in 0..self.pool.max_size() {
+            let waited = std::time::Instant::now();
             let mut pooled = self.pool.get()?;
+            self.record_use(waited.elapsed());
             let epoch = self.dead_seen.load(Ordering::Acquire);
             let suspect = pooled.answered_at < epoch || pooled.idle_too_long();
             if !suspect || pooled.conn.ping().is_ok() {
@@ -161,6 +163,16 @@ impl Connections {
             self.dead_seen.fetch_add(1, Ordering::AcqRel);
         }
         Ok(self.pool.get()?)
+    }
+
+    /// For `/metrics`: how long a checkout waited for a connection, and how many are in use.
+    fn record_use(&self, waited: std::time::Duration) {
+        metrics::histogram!("carbonpass_db_pool_wait_seconds").record(waited.as_secs_f64());
+        let state = self.pool.state();
+        metrics::gauge!("carbonpass_db_pool_connections", "state" => "idle").set(f64::from(state.idle_connections));
+        let in_use = state.connections.saturating_sub(state.idle_connections);
+        metrics::gauge!("carbonpass_db_pool_connections", "state" => "in_use").set(f64::from(in_use));
+        metrics::gauge!("carbonpass_db_pool_size").set(f64::from(self.pool.max_size()));
     }
 
     /// Runs `step` on a pooled connection and, if it fails there because the connection turned

@@ -25,6 +25,7 @@ impl Access {
     /// key was accepted lately); missing, malformed, unknown, revoked and expired keys
     /// (`Unauthenticated`) and keys of companies whose plan has no API access (`PlanRequired`),
     /// each counted against the client address; a user whose bucket is empty (`RateLimited`).
+    #[tracing::instrument(name = "access.authenticate", skip_all)]
     pub async fn authenticate(
         &self,
         credentials: Credentials<'_>,
@@ -158,6 +159,7 @@ impl Access {
     /// it was issued for; only keys of Partner-plan companies may name another, one their user
     /// serves. Anything else is not found, as if the company did not exist. Keys stay the key's
     /// company's (`key_company_id`).
+    #[tracing::instrument(name = "access.act_for", skip_all)]
     pub async fn act_for(&self, admission: &Admission, chosen: &str) -> Result<Principal, DomainError> {
         let key = &admission.principal;
         let not_found = || DomainError::not_found("company");

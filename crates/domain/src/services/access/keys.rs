@@ -23,6 +23,7 @@ impl Access {
     /// The holder of `user`'s keys for the live company `company` in `mode`, for an operator:
     /// the user must be a member; a test key is bound to the company's sandbox twin, so by
     /// construction it can never reach live data.
+    #[tracing::instrument(name = "access.operator_key_holder", skip_all)]
     pub async fn operator_key_holder(
         &self,
         user: &UserId,
@@ -40,6 +41,7 @@ impl Access {
     }
 
     /// The holder of one of `user`'s keys, whatever company it is for, for an operator.
+    #[tracing::instrument(name = "access.operator_holder_of_key", skip_all)]
     pub async fn operator_holder_of_key(&self, user: &UserId, id: &ApiKeyId) -> Result<KeyHolder, DomainError> {
         let keys = self.keys.list_user_keys(user).await?;
         let key = keys.iter().find(|key| &key.id == id).ok_or(DomainError::not_found("API key"))?;
@@ -54,6 +56,7 @@ impl Access {
 
     /// A new key for the holder, of the holder's mode and data space (a test key can never mint
     /// a live one). Returns the plaintext once.
+    #[tracing::instrument(name = "access.issue_key", skip_all)]
     pub async fn issue_key(&self, holder: &KeyHolder, name: &str) -> Result<(ApiKeyRecord, GeneratedKey), DomainError> {
         manages_keys(holder)?;
         // Minting a credential is an owner's: members retire and replace their own keys only.
@@ -78,6 +81,7 @@ impl Access {
     /// Keys in the holder's data space (live or sandbox), newest first, and whether more
     /// follow: the holder's own, or (owners only) those of `user`, another user of the
     /// company. A Partner acting on a client still manages their own company's keys.
+    #[tracing::instrument(name = "access.keys_of", skip_all)]
     pub async fn keys_of(
         &self,
         holder: &KeyHolder,
@@ -105,6 +109,7 @@ impl Access {
     /// Replaces one of the holder's keys with a new one of the same name and mode, returned
     /// once; the old key keeps working for `grace_hours` (default 24, at most 168; 0 ends it
     /// now). Returns the old key (with its expiry) and the new one.
+    #[tracing::instrument(name = "access.roll_key", skip_all)]
     pub async fn roll_key(
         &self,
         holder: &KeyHolder,
@@ -127,6 +132,7 @@ impl Access {
     }
 
     /// Revokes one of the holder's keys in their data space; `NotFound` for any other.
+    #[tracing::instrument(name = "access.revoke_key", skip_all)]
     pub async fn revoke_key(
         &self,
         holder: &KeyHolder,
@@ -146,6 +152,7 @@ impl Access {
     }
 
     /// Every key of a user, in every company, for an operator.
+    #[tracing::instrument(name = "access.list_keys", skip_all)]
     pub async fn list_keys(&self, owner: &UserId) -> Result<Vec<ApiKeyRecord>, DomainError> {
         self.keys.list_user_keys(owner).await
     }

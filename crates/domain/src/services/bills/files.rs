@@ -52,6 +52,7 @@ fn unsupported() -> DomainError {
 impl FileUpload {
     /// Appends a chunk. `TooLarge` past the limit, `UnsupportedFile` as soon as the first bytes
     /// show a kind that is not accepted; after an error, call [`FileUpload::abort`].
+    #[tracing::instrument(name = "bills.write", skip_all)]
     pub async fn write(&mut self, chunk: &[u8]) -> Result<(), DomainError> {
         self.size += chunk.len() as u64;
         if self.size > self.limit {
@@ -91,6 +92,7 @@ impl FileUpload {
     }
 
     /// Completes the file: refuses an empty one, judges a short one by all its bytes.
+    #[tracing::instrument(name = "bills.finish", skip_all)]
     pub async fn finish(mut self) -> Result<UploadedFile, DomainError> {
         if self.size == 0 {
             self.sink.abort().await;
@@ -116,6 +118,7 @@ impl FileUpload {
         Ok(UploadedFile { kind, blob: self.sink.finish().await? })
     }
 
+    #[tracing::instrument(name = "bills.abort", skip_all)]
     pub async fn abort(self) {
         self.sink.abort().await;
     }
@@ -123,6 +126,7 @@ impl FileUpload {
 
 impl Bills {
     /// A page of the caller's bills (newest first) and whether more follow.
+    #[tracing::instrument(name = "bills.bills", skip_all)]
     pub async fn bills(&self, tenant: &Tenant, mut query: BillQuery) -> Result<(Vec<Bill>, bool), DomainError> {
         if !(1..=100).contains(&query.limit) {
             return Err(DomainError::invalid("limit", "must be from 1 to 100"));
@@ -136,6 +140,7 @@ impl Bills {
     }
 
     /// A bill's original file: its content type, size, and a reader of its bytes.
+    #[tracing::instrument(name = "bills.bill_file", skip_all)]
     pub async fn bill_file(
         &self,
         tenant: &Tenant,
@@ -154,6 +159,7 @@ impl Bills {
     }
 
     /// One of the tenant's bills.
+    #[tracing::instrument(name = "bills.bill", skip_all)]
     pub async fn bill(&self, tenant: &Tenant, id: &BillId) -> Result<Bill, DomainError> {
         self.bills.find_bill(&tenant.company, id).await?.ok_or(DomainError::not_found("bill"))
     }
@@ -161,6 +167,7 @@ impl Bills {
     /// Confirms an uploaded bill of the tenant's: checks the activity, calculates it with the
     /// factor set of each reporting period it falls in, and records both with a
     /// `bill.confirmed` event, atomically.
+    #[tracing::instrument(name = "bills.confirm_bill", skip_all)]
     pub async fn confirm_bill(
         &self,
         tenant: &Tenant,
@@ -219,6 +226,7 @@ impl Bills {
     /// Rejects (`uploaded` → `rejected`) or voids (`confirmed` → `voided`) one of the tenant's
     /// bills, with the reason: a voided bill leaves every total at once and stays readable with
     /// its calculation. `Conflict` from any other status.
+    #[tracing::instrument(name = "bills.correct_bill", skip_all)]
     pub async fn correct_bill(
         &self,
         tenant: &Tenant,
@@ -236,6 +244,7 @@ impl Bills {
     }
 
     /// Starts receiving a file of at most `limit` bytes.
+    #[tracing::instrument(name = "bills.begin_file_upload", skip_all)]
     pub async fn begin_file_upload(&self, limit: u64) -> Result<FileUpload, DomainError> {
         Ok(FileUpload {
             sink: self.blobs.create().await?,
@@ -248,6 +257,7 @@ impl Bills {
     }
 
     /// Removes a received file that will not be recorded.
+    #[tracing::instrument(name = "bills.discard_file", skip_all)]
     pub async fn discard_file(&self, file: &UploadedFile) {
         // Best effort: a blob with no bill pointing at it is harmless and can be swept later.
         let _ = self.blobs.delete(&file.blob.key).await;
@@ -256,6 +266,7 @@ impl Bills {
     /// Records a received file as a bill of the tenant's site, in the session in progress for
     /// the reporting period containing `today`, keeping `idempotent`'s response with it. On any
     /// refusal the file is removed.
+    #[tracing::instrument(name = "bills.record_upload", skip_all)]
     pub async fn record_upload(
         &self,
         tenant: &Tenant,

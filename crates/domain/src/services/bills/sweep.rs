@@ -29,6 +29,7 @@ pub struct SweepReport {
 impl Bills {
     /// Removes unfinished uploads and files without a bill that were last written before
     /// `now - grace`. Safe to run from several processes at once: a removal is idempotent.
+    #[tracing::instrument(name = "bills.sweep_leftovers", skip_all)]
     pub async fn sweep_leftovers(&self, now: DateTime<Utc>, grace: TimeDelta) -> Result<SweepReport, DomainError> {
         let cutoff = now - grace;
         let unfinished_removed = self.blobs.remove_unfinished_before(cutoff).await?;

@@ -74,6 +74,7 @@ fn is_an_answer(err: &DomainError) -> bool {
 impl Bills {
     /// Uploads a bill: reads the body with `receive`, records it, and applies the idempotency
     /// policy above when the request has a `key`.
+    #[tracing::instrument(name = "bills.upload_bill", skip_all)]
     pub async fn upload_bill<E>(
         &self,
         tenant: &Tenant,

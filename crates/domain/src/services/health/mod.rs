@@ -30,6 +30,7 @@ impl Health {
     /// Whether the service can do its work now (readiness), and where its rate limits are
     /// kept: a limiter that lost Redis limits per process, which is worth knowing but not a
     /// reason to stop serving.
+    #[tracing::instrument(name = "health.ready", skip_all)]
     pub async fn ready(&self) -> Result<LimiterMode, DomainError> {
         self.probe.check().await?;
         Ok(self.limiter.mode().await)

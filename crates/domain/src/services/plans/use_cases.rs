@@ -27,11 +27,13 @@ pub struct GeneratePlan {
 
 impl Plans {
     /// The tenant's CRP inputs; an empty document if none were ever saved.
+    #[tracing::instrument(name = "plans.crp_inputs", skip_all)]
     pub async fn crp_inputs(&self, tenant: &Tenant) -> Result<Option<StoredInputs>, DomainError> {
         self.plans.crp_inputs(&tenant.company).await
     }
 
     /// Replaces the tenant's CRP inputs with `inputs`, once they pass every rule.
+    #[tracing::instrument(name = "plans.replace_crp_inputs", skip_all)]
     pub async fn replace_crp_inputs(
         &self,
         tenant: &Tenant,
@@ -64,6 +66,7 @@ impl Plans {
 
     /// Generates a draft plan for the reporting period ending in `ask.fy_year`, freezing every
     /// figure and input it uses.
+    #[tracing::instrument(name = "plans.generate_plan", skip_all)]
     pub async fn generate_plan(
         &self,
         tenant: &Tenant,
@@ -133,11 +136,13 @@ impl Plans {
         self.plans.insert_plan(&tenant.company, plan).await
     }
 
+    #[tracing::instrument(name = "plans.plan", skip_all)]
     pub async fn plan(&self, tenant: &Tenant, id: &PlanId) -> Result<CarbonReductionPlan, DomainError> {
         self.plans.find_plan(&tenant.company, id).await?.ok_or(DomainError::not_found("carbon reduction plan"))
     }
 
     /// The tenant's plans, newest first, and whether more follow.
+    #[tracing::instrument(name = "plans.plans", skip_all)]
     pub async fn plans(&self, tenant: &Tenant, mut query: PlanQuery) -> Result<(Vec<PlanSummary>, bool), DomainError> {
         if !(1..=100).contains(&query.limit) {
             return Err(DomainError::invalid("limit", "must be from 1 to 100"));
@@ -152,6 +157,7 @@ impl Plans {
 
     /// Publishes one of the tenant's plans: only with every section present and every check
     /// passed (`PlanIncomplete` otherwise). Publishing a published plan changes nothing.
+    #[tracing::instrument(name = "plans.publish_plan", skip_all)]
     pub async fn publish_plan(
         &self,
         tenant: &Tenant,
@@ -175,6 +181,7 @@ impl Plans {
     }
 
     /// One of the tenant's plans as a PDF, with the plan it shows.
+    #[tracing::instrument(name = "plans.plan_pdf", skip_all)]
     pub async fn plan_pdf(&self, tenant: &Tenant, id: &PlanId) -> Result<(CarbonReductionPlan, Vec<u8>), DomainError> {
         let plan = self.plan(tenant, id).await?;
         let pdf = self.renderer.render_pdf(&plan).await?;

@@ -10,6 +10,7 @@ use crate::model::{Action, EmissionsReport, PeriodSums, SessionId, SessionSummar
 impl Reports {
     /// The tenant's emissions for `period` (default: the latest with confirmed data, else the
     /// current one, with zero totals), company-wide or for one of their sites.
+    #[tracing::instrument(name = "reports.emissions", skip_all)]
     pub async fn emissions(
         &self,
         tenant: &Tenant,
@@ -39,6 +40,7 @@ impl Reports {
     /// A page of the tenant's sessions, newest first, with what each has contributed, and
     /// whether more follow. (One session per site and reporting period at a time: few enough
     /// to read whole and cut in memory.)
+    #[tracing::instrument(name = "reports.sessions", skip_all)]
     pub async fn sessions(
         &self,
         tenant: &Tenant,
@@ -50,6 +52,7 @@ impl Reports {
     }
 
     /// Completes one of the tenant's sessions; the site's next upload opens a new one.
+    #[tracing::instrument(name = "reports.complete_session", skip_all)]
     pub async fn complete_session(
         &self,
         tenant: &Tenant,

@@ -9,12 +9,14 @@ use crate::model::{Company, CompanyId, CompanyOverview, NewCompany, NewSite, Sit
 impl Tenants {
     /// What `GET /company` shows: the tenant's own data space, never another. Served from
     /// memory while no write to the tenant's data has happened since it was read.
+    #[tracing::instrument(name = "tenants.company_overview", skip_all)]
     pub async fn company_overview(&self, tenant: &Tenant) -> Result<Arc<CompanyOverview>, DomainError> {
         self.overviews.of(tenant).await
     }
 
     /// The tenant an operator names at the CLI: the live company `company`, or with `sandbox`
     /// its sandbox twin. `NotFound` if there is no such live company.
+    #[tracing::instrument(name = "tenants.operator_tenant", skip_all)]
     pub async fn operator_tenant(&self, company: &CompanyId, sandbox: bool) -> Result<Tenant, DomainError> {
         self.overviews.operator_tenant(company, sandbox).await
     }
@@ -25,22 +27,26 @@ impl Tenants {
     }
 
     /// Creates a company with its sandbox twin.
+    #[tracing::instrument(name = "tenants.create_company", skip_all)]
     pub async fn create_company(&self, new: NewCompany) -> Result<Company, DomainError> {
         new.validate()?;
         self.companies.create_company(new).await
     }
 
     /// Adds a site to a live company (and its twin to the sandbox).
+    #[tracing::instrument(name = "tenants.add_site", skip_all)]
     pub async fn add_site(&self, company: &CompanyId, new: NewSite) -> Result<Site, DomainError> {
         new.validate()?;
         self.companies.create_site(company, new).await
     }
 
     /// A live company by its passport slug.
+    #[tracing::instrument(name = "tenants.find_company_by_slug", skip_all)]
     pub async fn find_company_by_slug(&self, slug: &str) -> Result<Option<Company>, DomainError> {
         self.companies.find_company_by_slug(slug).await
     }
 
+    #[tracing::instrument(name = "tenants.list_companies", skip_all)]
     pub async fn list_companies(&self) -> Result<Vec<Company>, DomainError> {
         self.companies.list_companies().await
     }

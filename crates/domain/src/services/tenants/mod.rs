@@ -57,6 +57,7 @@ impl Overviews {
     }
 
     /// The tenant's overview, at least as new as the tenant's data version.
+    #[tracing::instrument(name = "tenants.of", skip_all)]
     pub async fn of(&self, tenant: &Tenant) -> Result<Arc<CompanyOverview>, DomainError> {
         if let Some(fresh) = self.cache.get(&tenant.company, tenant.data_version) {
             return Ok(fresh);

@@ -39,6 +39,7 @@ pub struct ChangeEndpoint {
 impl Webhooks {
     /// Creates an endpoint in the tenant's data space, its secret shown this once. The URL's
     /// form is checked before its host is looked up.
+    #[tracing::instrument(name = "webhooks.create_endpoint", skip_all)]
     pub async fn create_endpoint(
         &self,
         tenant: &Tenant,
@@ -56,15 +57,18 @@ impl Webhooks {
         Ok(EndpointWithSecret { endpoint, secret })
     }
 
+    #[tracing::instrument(name = "webhooks.list_endpoints", skip_all)]
     pub async fn list_endpoints(&self, tenant: &Tenant) -> Result<Vec<WebhookEndpoint>, DomainError> {
         self.webhooks.list_endpoints(&tenant.company).await
     }
 
+    #[tracing::instrument(name = "webhooks.endpoint", skip_all)]
     pub async fn endpoint(&self, tenant: &Tenant, id: &EndpointId) -> Result<WebhookEndpoint, DomainError> {
         self.webhooks.find_endpoint(&tenant.company, id).await?.ok_or(DomainError::not_found("webhook endpoint"))
     }
 
     /// Changes an endpoint's URL, events, description or whether it is enabled.
+    #[tracing::instrument(name = "webhooks.change_endpoint", skip_all)]
     pub async fn change_endpoint(
         &self,
         tenant: &Tenant,
@@ -93,12 +97,14 @@ impl Webhooks {
         self.webhooks.update_endpoint(&tenant.company, id, change, now).await
     }
 
+    #[tracing::instrument(name = "webhooks.delete_endpoint", skip_all)]
     pub async fn delete_endpoint(&self, tenant: &Tenant, id: &EndpointId) -> Result<(), DomainError> {
         tenant.require(Action::ManageWebhooks)?;
         self.webhooks.delete_endpoint(&tenant.company, id).await
     }
 
     /// A new secret, shown this once; the old one keeps signing beside it for 24 hours.
+    #[tracing::instrument(name = "webhooks.rotate_endpoint_secret", skip_all)]
     pub async fn rotate_endpoint_secret(
         &self,
         tenant: &Tenant,
@@ -114,6 +120,7 @@ impl Webhooks {
 
     /// Sends a signed `ping` to the endpoint (whatever it subscribes to); disabled endpoints
     /// are refused, since nothing would be sent.
+    #[tracing::instrument(name = "webhooks.ping_endpoint", skip_all)]
     pub async fn ping_endpoint(
         &self,
         tenant: &Tenant,
@@ -131,6 +138,7 @@ impl Webhooks {
     }
 
     /// A page of the endpoint's deliveries, newest first, and whether more follow.
+    #[tracing::instrument(name = "webhooks.deliveries", skip_all)]
     pub async fn deliveries(
         &self,
         tenant: &Tenant,
@@ -148,6 +156,7 @@ impl Webhooks {
         Ok((page, more))
     }
 
+    #[tracing::instrument(name = "webhooks.retry_delivery", skip_all)]
     pub async fn retry_delivery(
         &self,
         tenant: &Tenant,
@@ -159,6 +168,7 @@ impl Webhooks {
     }
 
     /// Sends every failed event of the endpoint since `since` again; how many.
+    #[tracing::instrument(name = "webhooks.recover_failed", skip_all)]
     pub async fn recover_failed(
         &self,
         tenant: &Tenant,
