@@ -79,6 +79,10 @@ pub enum DomainError {
     #[error("the plan is incomplete: missing {missing_sections:?}")]
     PlanIncomplete { missing_sections: Vec<&'static str>, failed_checks: Vec<crate::crp::FailedCheck> },
 
+    /// The company holds as many Carbon Reduction Plans as it may: delete a draft first.
+    #[error("the company already holds {limit} plans")]
+    PlanLimitReached { limit: u32 },
+
     /// A dependency (the database) cannot be reached or timed out. The text is for logs only.
     #[error("dependency unavailable: {0}")]
     Unavailable(String),

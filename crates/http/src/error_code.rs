@@ -26,13 +26,14 @@ pub enum ErrorCode {
     IdempotencyKeyReused,
     FactorSetUnavailable,
     CrpIncomplete,
+    CrpLimitReached,
     RateLimited,
     InternalError,
     ServiceUnavailable,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 23] = [
+    pub const ALL: [ErrorCode; 24] = [
         Self::BadRequest,
         Self::MissingApiKey,
         Self::MalformedApiKey,
@@ -53,6 +54,7 @@ impl ErrorCode {
         Self::IdempotencyKeyReused,
         Self::FactorSetUnavailable,
         Self::CrpIncomplete,
+        Self::CrpLimitReached,
         Self::RateLimited,
         Self::InternalError,
         Self::ServiceUnavailable,
@@ -91,6 +93,7 @@ impl ErrorCode {
             Self::IdempotencyKeyReused => "idempotency_key_reused",
             Self::FactorSetUnavailable => "factor_set_unavailable",
             Self::CrpIncomplete => "crp_incomplete",
+            Self::CrpLimitReached => "crp_limit_reached",
             Self::RateLimited => "rate_limited",
             Self::InternalError => "internal_error",
             Self::ServiceUnavailable => "service_unavailable",
@@ -111,9 +114,11 @@ impl ErrorCode {
             Self::NotFound => S::NOT_FOUND,
             Self::MethodNotAllowed => S::METHOD_NOT_ALLOWED,
             Self::RequestTimeout => S::REQUEST_TIMEOUT,
-            Self::Conflict | Self::DuplicateBill | Self::OverlappingBill | Self::IdempotencyKeyInProgress => {
-                S::CONFLICT
-            }
+            Self::Conflict
+            | Self::DuplicateBill
+            | Self::OverlappingBill
+            | Self::IdempotencyKeyInProgress
+            | Self::CrpLimitReached => S::CONFLICT,
             Self::PayloadTooLarge => S::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => S::UNSUPPORTED_MEDIA_TYPE,
             Self::IdempotencyKeyReused | Self::FactorSetUnavailable | Self::CrpIncomplete => S::UNPROCESSABLE_ENTITY,
@@ -172,6 +177,9 @@ impl ErrorCode {
             Self::CrpIncomplete => {
                 "The plan cannot be published yet: `missingSections` lists the sections it lacks and `failedChecks` the checks it fails, and the message says what each needs. Complete the CRP inputs (or confirm bills), generate a new plan and publish that."
             }
+            Self::CrpLimitReached => {
+                "The company holds as many Carbon Reduction Plans as it may (the message says how many): delete a draft it no longer needs (`DELETE /api/v1/crp/{id}`) and generate again."
+            }
             Self::RateLimited => {
                 "Too many requests: the user's bucket (shared by all their keys) is empty, or this address sent too many requests without a valid key. Wait the `Retry-After` seconds; `X-RateLimit-*` on every response shows what is left."
             }
@@ -179,7 +187,7 @@ impl ErrorCode {
                 "Something failed on our side; it was logged under the response's `X-Request-Id`. Retry later, and quote that id if it persists."
             }
             Self::ServiceUnavailable => {
-                "The service could not reach its database in time. Retry after the `Retry-After` seconds; nothing was changed."
+                "The service could not reach its database in time, or (for a PDF) too many renders of the company's are waiting or none could start in time. Retry after the `Retry-After` seconds; nothing was changed."
             }
         }
     }

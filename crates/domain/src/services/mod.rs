@@ -68,6 +68,8 @@ pub struct Ports {
     pub limiter: Arc<dyn RateLimiter>,
     /// The allowance of each plan, and of requests without a valid key.
     pub rate_quotas: RateQuotas,
+    /// The most Carbon Reduction Plans one company holds.
+    pub plan_limit: u32,
 }
 
 impl fmt::Debug for Ports {
@@ -104,14 +106,14 @@ impl Services {
             tenants: Tenants::new(ports.companies, ports.users, overviews.clone()),
             bills: Bills::new(
                 ports.bills,
-                ports.blobs,
+                ports.blobs.clone(),
                 ports.factors,
                 ports.idempotency,
                 ports.idempotency_lease,
                 overviews.clone(),
             ),
             reports: Reports::new(ports.reports, overviews.clone()),
-            plans: Plans::new(ports.plans, ports.renderer, overviews),
+            plans: Plans::new(ports.plans, ports.renderer, ports.blobs, overviews, ports.plan_limit),
             webhooks: Webhooks::new(ports.webhooks, ports.targets),
             health: Health::new(ports.health, ports.limiter),
         }

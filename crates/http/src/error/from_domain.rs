@@ -115,6 +115,12 @@ pub(super) fn public(err: &DomainError) -> Public {
         DomainError::UnsupportedFile(message) => {
             Public::new(ErrorCode::UnsupportedMediaType, format!("{}.", capitalise(message).trim_end_matches('.')))
         }
+        DomainError::PlanLimitReached { limit } => Public::new(
+            ErrorCode::CrpLimitReached,
+            format!(
+                "The company already holds {limit} Carbon Reduction Plans, the most it may; delete a draft it no longer needs and generate again."
+            ),
+        ),
         DomainError::Unavailable(_) => {
             Public::new(ErrorCode::ServiceUnavailable, "The service is temporarily unavailable. Retry shortly.")
         }
