@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use actix_web::body::{BodySize, MessageBody};
 use actix_web::http::Method;
 use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType, HeaderValue};
 use actix_web::web::Bytes;
@@ -217,6 +218,25 @@ impl AsRef<[u8]> for SharedPdf {
     }
 }
 
+/// The body of a `HEAD` answer about a stored PDF: its size, for `Content-Length`, and no
+/// bytes (actix sends none for `HEAD` anyway).
+struct HeadOf(u64);
+
+impl MessageBody for HeadOf {
+    type Error = std::convert::Infallible;
+
+    fn size(&self) -> BodySize {
+        BodySize::Sized(self.0)
+    }
+
+    fn poll_next(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<Bytes, Self::Error>>> {
+        std::task::Poll::Ready(None)
+    }
+}
+
 /// The strong `ETag` of a PDF: its SHA-256.
 fn etag(sha256: &str) -> String {
     format!("\"{sha256}\"")
@@ -286,10 +306,10 @@ pub(crate) async fn pdf(
         let mut response = HttpResponse::Ok();
         response.content_type("application/pdf");
         pdf_headers(&mut response, &plan.id, tag.as_deref());
-        if let Some(stored) = &stored {
-            response.no_chunking(stored.size_bytes);
-        }
-        return Ok(response.finish());
+        return Ok(match &stored {
+            Some(stored) => response.body(HeadOf(stored.size_bytes)),
+            None => response.finish(),
+        });
     }
     let still_allowed = {
         let (access, principal) = (state.access.clone(), caller.0.clone());
