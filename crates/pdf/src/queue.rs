@@ -221,9 +221,9 @@ mod tests {
         let mut tasks = Vec::new();
         // A queues five, then B one: B must come second, not sixth.
         for (i, tenant) in ["a", "a", "a", "a", "a", "b"].into_iter().enumerate() {
-            let (q, order) = (q.clone(), order.clone());
+            let (mine, order) = (q.clone(), order.clone());
             tasks.push(tokio::spawn(async move {
-                let turn = q.turn(tenant).await.expect("turn");
+                let turn = mine.turn(tenant).await.expect("turn");
                 lock_vec(&order).push(tenant);
                 tokio::time::sleep(Duration::from_millis(5)).await;
                 drop(turn);
