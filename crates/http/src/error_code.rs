@@ -193,7 +193,7 @@ impl ErrorCode {
                 "Something failed on our side; it was logged under the response's `X-Request-Id`. Retry later, and quote that id if it persists."
             }
             Self::ServiceUnavailable => {
-                "The service could not reach its database in time. Retry after the `Retry-After` seconds; nothing was changed."
+                "The service could not reach its database in time, or (for a PDF) too many renders of the company's are waiting or none could start in time. Retry after the `Retry-After` seconds; nothing was changed."
             }
         }
     }

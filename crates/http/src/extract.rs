@@ -50,7 +50,7 @@ fn once<'a>(
 }
 
 /// The `CarbonPass-Company` header's value, if sent. Refused: sent twice, or not readable text.
-fn chosen_company(headers: &HeaderMap) -> Result<Option<String>, DomainError> {
+pub(crate) fn chosen_company(headers: &HeaderMap) -> Result<Option<String>, DomainError> {
     let Some(value) = once(headers, &CARBONPASS_COMPANY, "CarbonPass-Company")? else {
         return Ok(None);
     };

@@ -48,6 +48,7 @@ pub(crate) const BEARER: &str = "bearerAuth";
         crp::list,
         crp::generate,
         crp::show,
+        crp::delete,
         crp::publish,
         crp::pdf,
         keys::list,

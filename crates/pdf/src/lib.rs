@@ -5,30 +5,35 @@
 //! Typst is slow to build, so it lives here alone: the rest of the workspace builds without it.
 
 mod data;
+mod queue;
 mod world;
 
-use std::sync::Arc;
+use std::time::Instant;
 
 use async_trait::async_trait;
 use carbonpass_domain::DomainError;
 use carbonpass_domain::crp::CarbonReductionPlan;
-use carbonpass_domain::ports::PlanRenderer;
-use tokio::sync::Semaphore;
+use carbonpass_domain::model::CompanyId;
+use carbonpass_domain::ports::{PlanRenderer, StillAllowed};
 use typst_layout::PagedDocument;
 
 use data::PlanData;
 use world::PlanWorld;
 
-/// Renders plans to PDF on the blocking threads, a few at a time: a layout takes a core for tens
-/// of milliseconds and some megabytes, so requests beyond `concurrency` wait their turn.
+pub use queue::{FairQueue, QueueConfig, Refused};
+
+/// Renders plans to PDF on the blocking threads, a few at a time, each tenant's renders taking
+/// turns with the others' (`queue`): a layout takes a core for tens of milliseconds (at most
+/// about a second for the largest inputs allowed, docs/performance.md), so requests beyond the
+/// concurrency wait, boundedly.
 #[derive(Debug, Clone)]
 pub struct TypstRenderer {
-    permits: Arc<Semaphore>,
+    queue: FairQueue,
 }
 
 impl TypstRenderer {
-    pub fn new(concurrency: usize) -> Self {
-        Self { permits: Arc::new(Semaphore::new(concurrency.max(1))) }
+    pub fn new(config: QueueConfig) -> Self {
+        Self { queue: FairQueue::new(config) }
     }
 }
 
@@ -67,15 +72,30 @@ impl PlanRenderer for TypstRenderer {
         SCRIPTS
     }
 
-    async fn render_pdf(&self, plan: &CarbonReductionPlan) -> Result<Vec<u8>, DomainError> {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|_| DomainError::Unavailable("the PDF renderer is shut down".into()))?;
+    async fn render_pdf(
+        &self,
+        company: &CompanyId,
+        plan: &CarbonReductionPlan,
+        still_allowed: StillAllowed,
+    ) -> Result<Vec<u8>, DomainError> {
+        let turn = self.queue.turn(company.as_str()).await.map_err(|refused| {
+            metrics::counter!("carbonpass_pdf_refused_total", "reason" => refused.as_str()).increment(1);
+            DomainError::Unavailable(format!("the PDF renderer is busy ({})", refused.as_str()))
+        })?;
+        // The caller may have lost access while it waited (a key revoked, a consultant removed).
+        still_allowed.await?;
         let plan = plan.clone();
-        tokio::task::spawn_blocking(move || render(&plan))
-            .await
-            .map_err(|e| DomainError::Internal(format!("the PDF layout stopped: {e}")))?
+        let started = Instant::now();
+        // The turn moves into the blocking task: the slot is held exactly while a core lays
+        // out, even if the request goes away meanwhile, and never while the bytes are sent.
+        let rendered = tokio::task::spawn_blocking(move || {
+            let pdf = render(&plan);
+            drop(turn);
+            pdf
+        })
+        .await
+        .map_err(|e| DomainError::Internal(format!("the PDF layout stopped: {e}")))?;
+        metrics::histogram!("carbonpass_pdf_render_seconds").record(started.elapsed().as_secs_f64());
+        rendered
     }
 }

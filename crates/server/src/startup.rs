@@ -120,12 +120,13 @@ pub fn services(
         plans: store.clone(),
         webhooks: store,
         targets: Arc::new(Targets::new(webhook_client(settings)?, policy)),
-        renderer: Arc::new(TypstRenderer::new(std::thread::available_parallelism().map_or(2, |n| n.get()))),
+        renderer: Arc::new(TypstRenderer::new(settings.pdf_queue())),
         blobs,
         factors: Arc::new(factors),
         limiter,
         rate_quotas: settings.rate_limits.quotas()?,
         keys_per_user: settings.max_keys_per_user,
+        plan_limit: u32::try_from(settings.max_plans_per_company).unwrap_or(u32::MAX),
     }))
 }
 

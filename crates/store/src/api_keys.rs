@@ -421,19 +421,19 @@ impl ApiKeyRepository for Store {
         Ok(rows.into_iter().map(ApiKeyRecord::try_from).collect::<Result<_, _>>()?)
     }
 
-    async fn key_owner(&self, company: &CompanyId, id: &ApiKeyId) -> Result<Option<UserId>, DomainError> {
+    async fn find_key(&self, company: &CompanyId, id: &ApiKeyId) -> Result<Option<ApiKeyRecord>, DomainError> {
         let (company, id) = (company.as_str().to_owned(), id.as_str().to_owned());
-        let owner = self
+        let row = self
             .read(move |conn| {
                 Ok(api_keys::table
                     .filter(api_keys::id.eq(&id))
                     .filter(api_keys::company_id.eq(&company))
-                    .select(api_keys::user_id)
-                    .first::<String>(conn)
+                    .select(ApiKeyRow::as_select())
+                    .first::<ApiKeyRow>(conn)
                     .optional()?)
             })
             .await?;
-        Ok(owner.map(|owner| UserId::parse(&owner).ok_or_else(|| corrupt("user id", &owner))).transpose()?)
+        Ok(row.map(ApiKeyRecord::try_from).transpose()?)
     }
 
     async fn key_hashes_since(&self, since: Option<DateTime<Utc>>) -> Result<Vec<KeyHash>, DomainError> {

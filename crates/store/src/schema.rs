@@ -155,6 +155,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    crp_plan_pdfs (plan_id, status) {
+        plan_id -> Text,
+        status -> Text,
+        company_id -> Text,
+        blob_key -> Text,
+        sha256 -> Text,
+        size_bytes -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(crp_plan_pdfs -> crp_plans (plan_id));
 diesel::joinable!(sessions -> sites (site_id));
 diesel::joinable!(bills -> sessions (session_id));
 
@@ -204,6 +217,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     events,
     crp_inputs,
     crp_plans,
+    crp_plan_pdfs,
     idempotency_keys,
     emission_totals,
     webhook_endpoints,

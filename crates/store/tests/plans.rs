@@ -77,7 +77,7 @@ async fn a_version_1_plan_reads_back_and_its_content_writes_back_alike((db, stor
     assert_eq!(plan.content.organisation.name, "Acme Widgets Ltd");
 
     let new = NewPlan { fy_year: 2026, target_year: 2045, generated_at: Utc::now(), content: plan.content.clone() };
-    let again = store.insert_plan(&company, new).await.expect("insert");
+    let again = store.insert_plan(&company, new, 100).await.expect("insert");
     let content = db.texts("SELECT content AS text FROM crp_plans WHERE id = $1", &[again.id.as_str()]);
     assert_eq!(content, [marked(CONTENT_V1)]);
     let reread = store.find_plan(&company, &again.id).await.expect("read").expect("stored");

@@ -177,8 +177,8 @@ async fn keys_of_another_tenant_are_out_of_reach((_db, store): (TestDatabase, St
     );
     not_found(store.revoke_key(&theirs, &user.id, &key.id, Utc::now()).await);
     store.record_key_use(&theirs, &key.id, Utc::now()).await.expect("no error, and no change");
-    assert_eq!(store.key_owner(&theirs, &key.id).await.expect("owner"), None, "another tenant's key has no owner here");
-    assert_eq!(store.key_owner(&mine, &key.id).await.expect("owner"), Some(user.id.clone()));
+    assert_eq!(store.find_key(&theirs, &key.id).await.expect("find"), None, "another tenant's key is not found");
+    assert_eq!(store.find_key(&mine, &key.id).await.expect("find").map(|k| k.user_id), Some(user.id.clone()));
     let found = store.find_key_by_hash(&KeyHash("h".into())).await.expect("find").expect("found");
     assert!(!found.revoked && found.last_used_at.is_none(), "unchanged");
 }

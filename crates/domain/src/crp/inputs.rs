@@ -357,7 +357,7 @@ impl CrpInputs {
             })
             .transpose()?;
 
-        Ok(Self {
+        let inputs = Self {
             organisation,
             baseline_period,
             baseline_emissions,
@@ -367,7 +367,14 @@ impl CrpInputs {
             measures,
             scope3_statements,
             declaration,
-        })
+        };
+        // What the plan's PDF may cost to lay out, judged here so no saved input is found too
+        // costly only when a plan is rendered.
+        for (path, text) in inputs.texts() {
+            super::layout::check_text(&path, text)?;
+        }
+        super::layout::check_total(inputs.texts())?;
+        Ok(inputs)
     }
 }
 

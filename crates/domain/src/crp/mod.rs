@@ -4,6 +4,7 @@
 
 mod generate;
 mod inputs;
+pub mod layout;
 mod plan;
 mod scope3;
 mod trajectory;

@@ -9,7 +9,7 @@ use super::scope3::REQUIRED_CATEGORIES;
 use super::trajectory::TrajectoryPoint;
 use crate::model::PlanId;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PlanStatus {
     Draft,
     Published,

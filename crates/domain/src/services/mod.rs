@@ -71,6 +71,8 @@ pub struct Ports {
     pub rate_quotas: RateQuotas,
     /// The most working keys a user holds in one data space.
     pub keys_per_user: u32,
+    /// The most Carbon Reduction Plans one company holds.
+    pub plan_limit: u32,
 }
 
 impl fmt::Debug for Ports {
@@ -108,14 +110,14 @@ impl Services {
             tenants: Tenants::new(ports.companies, ports.users, overviews.clone()),
             bills: Bills::new(
                 ports.bills,
-                ports.blobs,
+                ports.blobs.clone(),
                 ports.factors,
                 ports.idempotency,
                 ports.idempotency_lease,
                 overviews.clone(),
             ),
             reports: Reports::new(ports.reports, overviews.clone()),
-            plans: Plans::new(ports.plans, ports.renderer, overviews),
+            plans: Plans::new(ports.plans, ports.renderer, ports.blobs, overviews, ports.plan_limit),
             webhooks: Webhooks::new(ports.webhooks, ports.targets),
             health: Health::new(ports.health, ports.limiter),
         }

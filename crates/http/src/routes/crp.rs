@@ -1,8 +1,13 @@
 //! `/api/v1/crp-inputs` and `/api/v1/crp`: a company's Carbon Reduction Plan inputs, generating,
 //! publishing and reading plans, and a plan's PDF.
 
+use std::sync::Arc;
+
+use actix_web::body::{BodySize, MessageBody};
+use actix_web::http::Method;
 use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType, HeaderValue};
-use actix_web::{HttpResponse, web};
+use actix_web::web::Bytes;
+use actix_web::{HttpRequest, HttpResponse, web};
 use carbonpass_domain::DomainError;
 use carbonpass_domain::crp::CrpInputs;
 use carbonpass_domain::model::PlanId;
@@ -13,7 +18,7 @@ use chrono::Utc;
 use crate::dto::crp::{CrpInputsIn, CrpInputsOut, CrpOut, GenerateIn, ListQueryIn, ShowQueryIn, year};
 use crate::dto::{self, Envelope, Page};
 use crate::error::ApiError;
-use crate::extract::{Authenticated, JsonObject, QueryParams};
+use crate::extract::{Authenticated, JsonObject, QueryParams, chosen_company};
 use crate::state::HttpState;
 
 /// Largest CRP inputs document. Every field at its longest is about 137,000 characters; written
@@ -81,7 +86,7 @@ pub(crate) async fn replace_inputs(
     tag = "Carbon Reduction Plans",
     operation_id = "generateCrp",
     summary = "Generate a plan",
-    description = "Generates a `draft` Carbon Reduction Plan for the reporting period ending in `fyYear`, from the company's confirmed bills and its CRP inputs, and sends `crp.generated`. The plan freezes every figure and input it uses: later bills or inputs never change it (generate a new plan instead). `sections` says which of the seven it has; `?expand=content` on the plan shows what it lacks.",
+    description = "Generates a `draft` Carbon Reduction Plan for the reporting period ending in `fyYear`, from the company's confirmed bills and its CRP inputs, and sends `crp.generated`. The plan freezes every figure and input it uses: later bills or inputs never change it (generate a new plan instead). `sections` says which of the seven it has; `?expand=content` on the plan shows what it lacks. A company holds at most a configured number of plans (100 unless set); generating past it is 409 `limit_reached`: delete a draft first.",
     request_body(content = GenerateIn, example = json!({"fyYear": "2026", "targetYear": "2050"})),
     security(("bearerAuth" = [])),
     responses((status = 201, description = "The draft plan.", body = Envelope<CrpOut>,
@@ -185,30 +190,142 @@ pub(crate) async fn publish(
 }
 
 #[utoipa::path(
+    delete,
+    path = "/api/v1/crp/{id}",
+    tag = "Carbon Reduction Plans",
+    operation_id = "deleteCrp",
+    summary = "Delete a draft plan",
+    description = "Deletes a `draft` plan and its stored PDFs; no event is sent (a draft was never declared to anyone). A published or superseded plan is the record of what the company declared and is never deleted: 409. A company holds at most a configured number of plans (100 unless set): past it, generating is refused with 409 `limit_reached` until a draft is deleted.",
+    params(("id" = String, Path, description = "The plan's id (`crp_…`).")),
+    security(("bearerAuth" = [])),
+    responses((status = 204, description = "Deleted."))
+)]
+pub(crate) async fn delete(
+    state: web::Data<HttpState>,
+    caller: Authenticated,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    state.plans.delete_plan(&caller.tenant(), &plan_id(&id)?).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// A PDF's bytes, shared with the other responses that send them (never copied per response).
+struct SharedPdf(Arc<Vec<u8>>);
+
+impl AsRef<[u8]> for SharedPdf {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_slice()
+    }
+}
+
+/// The body of a `HEAD` answer about a stored PDF: its size, for `Content-Length`, and no
+/// bytes (actix sends none for `HEAD` anyway).
+struct HeadOf(u64);
+
+impl MessageBody for HeadOf {
+    type Error = std::convert::Infallible;
+
+    fn size(&self) -> BodySize {
+        BodySize::Sized(self.0)
+    }
+
+    fn poll_next(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<Bytes, Self::Error>>> {
+        std::task::Poll::Ready(None)
+    }
+}
+
+/// The strong `ETag` of a PDF: its SHA-256.
+fn etag(sha256: &str) -> String {
+    format!("\"{sha256}\"")
+}
+
+/// Whether `If-None-Match` names `tag` (or is `*`). Weak comparison, as RFC 9110 §13.1.2 asks.
+fn none_match(req: &HttpRequest, tag: &str) -> bool {
+    req.headers().get_all(header::IF_NONE_MATCH).filter_map(|v| v.to_str().ok()).any(|value| {
+        value.split(',').map(str::trim).any(|candidate| candidate == "*" || candidate.trim_start_matches("W/") == tag)
+    })
+}
+
+/// What every answer about a plan's PDF carries.
+fn pdf_headers(response: &mut actix_web::HttpResponseBuilder, plan_id: &PlanId, tag: Option<&str>) {
+    let disposition = ContentDisposition {
+        disposition: DispositionType::Attachment,
+        parameters: vec![DispositionParam::Filename(format!("{plan_id}.pdf"))],
+    };
+    response
+        .insert_header(disposition)
+        .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache")))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")));
+    if let Some(tag) = tag {
+        response.insert_header((header::ETAG, tag.to_owned()));
+    }
+}
+
+#[utoipa::path(
     get,
     path = "/api/v1/crp/{id}/pdf",
     tag = "Carbon Reduction Plans",
     operation_id = "getCrpPdf",
     summary = "A plan as PDF",
-    description = "The plan laid out like the Cabinet Office template (PPN 006): a section each, tables of baseline and current emissions by scope, the scope 3 categories, targets and trajectory, projects, measures and the declaration. Text-selectable, fonts embedded. Drafts are marked DRAFT on every page and list what they lack.",
-    params(("id" = String, Path, description = "The plan's id (`crp_…`).")),
+    description = "The plan laid out like the Cabinet Office template (PPN 006): a section each, tables of baseline and current emissions by scope, the scope 3 categories, targets and trajectory, projects, measures and the declaration. Text-selectable, fonts embedded. Drafts are marked DRAFT on every page and list what they lack.\n\nA plan's PDF is rendered once for each status it is in (draft, published, superseded), kept, and served from storage after that, with a strong `ETag` (its SHA-256): send it back as `If-None-Match` for a 304. Renders wait their turn fairly between companies; when too many of the company's renders wait, or none can start in time, the answer is 503 `service_unavailable` with `Retry-After`. `HEAD` never renders: it answers with the stored PDF's headers (`ETag`, `Content-Length`) when the PDF is stored, and without them when it would still have to be rendered.",
+    params(("id" = String, Path, description = "The plan's id (`crp_…`)."),
+        ("If-None-Match" = Option<String>, Header, description = "The `ETag` of a copy already held: 304 if it is still the plan's PDF.")),
     security(("bearerAuth" = [])),
-    responses((status = 200, description = "The PDF.", content(("application/pdf")),
-        headers(("Content-Disposition" = String, description = "`attachment; filename=\"crp_….pdf\"`."))))
+    responses(
+        (status = 200, description = "The PDF.", content(("application/pdf")),
+            headers(
+                ("Content-Disposition" = String, description = "`attachment; filename=\"crp_….pdf\"`."),
+                ("ETag" = String, description = "The PDF's SHA-256, quoted: a strong validator."),
+                ("X-Content-Type-Options" = String, description = "`nosniff`.")
+            )),
+        (status = 304, description = "The copy named by `If-None-Match` is still the plan's PDF.",
+            headers(("ETag" = String, description = "The PDF's SHA-256, quoted.")))
+    )
 )]
 pub(crate) async fn pdf(
+    req: HttpRequest,
     state: web::Data<HttpState>,
     caller: Authenticated,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let (plan, pdf) = state.plans.plan_pdf(&caller.tenant(), &plan_id(&id)?).await?;
-    let disposition = ContentDisposition {
-        disposition: DispositionType::Attachment,
-        parameters: vec![DispositionParam::Filename(format!("{}.pdf", plan.id))],
+    let id = plan_id(&id)?;
+    if req.method() == Method::HEAD {
+        // Never a render: what storage knows, or the headers known without one.
+        let (plan, stored) = state.plans.stored_plan_pdf(&caller.tenant(), &id).await?;
+        let tag = stored.as_ref().map(|s| etag(&s.sha256));
+        if let Some(tag) = &tag
+            && none_match(&req, tag)
+        {
+            let mut response = HttpResponse::NotModified();
+            pdf_headers(&mut response, &plan.id, Some(tag));
+            return Ok(response.finish());
+        }
+        let mut response = HttpResponse::Ok();
+        response.content_type("application/pdf");
+        pdf_headers(&mut response, &plan.id, tag.as_deref());
+        return Ok(match &stored {
+            Some(stored) => response.body(HeadOf(stored.size_bytes)),
+            None => response.finish(),
+        });
+    }
+    let still_allowed = {
+        let (access, principal) = (state.access.clone(), caller.0.clone());
+        let chosen = chosen_company(req.headers())?;
+        Box::pin(async move { access.still_allowed(&principal, chosen.as_deref(), Utc::now()).await })
     };
-    Ok(HttpResponse::Ok()
-        .content_type("application/pdf")
-        .insert_header(disposition)
-        .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache")))
-        .body(pdf))
+    let pdf = state.plans.plan_pdf(&caller.tenant(), &id, still_allowed).await?;
+    metrics::counter!("carbonpass_pdf_served_total", "source" => pdf.source.as_str()).increment(1);
+    let tag = etag(&pdf.sha256);
+    if none_match(&req, &tag) {
+        let mut response = HttpResponse::NotModified();
+        pdf_headers(&mut response, &pdf.plan.id, Some(&tag));
+        return Ok(response.finish());
+    }
+    let mut response = HttpResponse::Ok();
+    response.content_type("application/pdf");
+    pdf_headers(&mut response, &pdf.plan.id, Some(&tag));
+    Ok(response.body(Bytes::from_owner(SharedPdf(pdf.bytes))))
 }

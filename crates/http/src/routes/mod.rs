@@ -109,9 +109,15 @@ pub(crate) fn endpoints() -> Vec<Endpoint> {
         endpoint(GET, "/api/v1/crp-inputs", crp::inputs, &[]),
         endpoint(PUT, "/api/v1/crp-inputs", crp::replace_inputs, &JSON_BODY_BY_ROLE),
         endpoint(GET, "/api/v1/crp", crp::list, &[BadRequest]),
-        endpoint(POST, "/api/v1/crp", crp::generate, &JSON_BODY_BY_ROLE),
+        endpoint(
+            POST,
+            "/api/v1/crp",
+            crp::generate,
+            &[BadRequest, PayloadTooLarge, UnsupportedMediaType, RequestTimeout, Forbidden, LimitReached],
+        ),
         endpoint(GET, "/api/v1/crp/{id}", crp::show, &[BadRequest, NotFound]),
         endpoint(POST, "/api/v1/crp/{id}/publish", crp::publish, &[NotFound, Conflict, CrpIncomplete, Forbidden]),
+        endpoint(DELETE, "/api/v1/crp/{id}", crp::delete, &[NotFound, Conflict, Forbidden]),
         endpoint(GET, "/api/v1/crp/{id}/pdf", crp::pdf, &[NotFound]),
         endpoint(GET, "/api/v1/keys", keys::list, &[BadRequest, Forbidden]),
         // A rolled key in its grace period manages no keys (409); only owners mint keys (403).

@@ -174,6 +174,14 @@ pub struct Settings {
     pub sweep_grace_secs: u64,
     /// Seconds between sweeps; the first runs at start.
     pub sweep_interval_secs: u64,
+    /// Plan PDFs laid out at once.
+    pub pdf_concurrency: u64,
+    /// Plan PDF renders one company may have waiting for a turn.
+    pub pdf_queue_per_tenant: u64,
+    /// Seconds a plan PDF render may wait for its turn.
+    pub pdf_queue_deadline_secs: u64,
+    /// Carbon Reduction Plans one company may hold.
+    pub max_plans_per_company: u64,
     /// Webhook delivery: targets allowed, who delivers, how many at once.
     pub webhooks: WebhookSettings,
     /// Rate limits per user (by plan) and per address for requests without a valid key.
@@ -255,6 +263,10 @@ impl Settings {
             ("request_body_idle_timeout_secs", self.request_body_idle_timeout_secs, MAX_BODY_TIMEOUT_SECS),
             ("request_body_timeout_secs", self.request_body_timeout_secs, MAX_BODY_TIMEOUT_SECS),
             ("sweep_interval_secs", self.sweep_interval_secs, u64::MAX),
+            ("pdf_concurrency", self.pdf_concurrency, 64),
+            ("pdf_queue_per_tenant", self.pdf_queue_per_tenant, 1_000),
+            ("pdf_queue_deadline_secs", self.pdf_queue_deadline_secs, 600),
+            ("max_plans_per_company", self.max_plans_per_company, 100_000),
             ("webhooks.concurrency", self.webhooks.concurrency, 10_000),
             ("webhooks.per_endpoint_concurrency", self.webhooks.per_endpoint_concurrency, 10_000),
             ("webhooks.poll_interval_ms", self.webhooks.poll_interval_ms, 3_600_000),
@@ -306,6 +318,16 @@ impl Settings {
             }
         }
         Ok(self)
+    }
+
+    /// How plan PDF renders wait their turn.
+    pub fn pdf_queue(&self) -> carbonpass_pdf::QueueConfig {
+        use std::time::Duration;
+        carbonpass_pdf::QueueConfig {
+            concurrency: usize::try_from(self.pdf_concurrency).unwrap_or(usize::MAX),
+            per_tenant: usize::try_from(self.pdf_queue_per_tenant).unwrap_or(usize::MAX),
+            deadline: Duration::from_secs(self.pdf_queue_deadline_secs),
+        }
     }
 
     /// How long request bodies may take to arrive.

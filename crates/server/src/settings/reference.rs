@@ -155,6 +155,26 @@ pub const SETTINGS: &[Setting] = &[
     ),
     setting("sweep_interval_secs", Number(3600), "Seconds between sweeps of crash leftovers; the first runs at start."),
     setting(
+        "pdf_concurrency",
+        Number(2),
+        "Plan PDFs laid out at once (each takes a core and, for the largest inputs allowed, up to about 100 MB while it runs; docs/performance.md) (1–64).",
+    ),
+    setting(
+        "pdf_queue_per_tenant",
+        Number(8),
+        "Plan PDF renders one company may have waiting for a turn; one more is refused at once with 503 and `Retry-After`. Turns go round-robin between the companies waiting (1–1000).",
+    ),
+    setting(
+        "pdf_queue_deadline_secs",
+        Number(10),
+        "Seconds a plan PDF render may wait for its turn before it is refused with 503 and `Retry-After` (1–600).",
+    ),
+    setting(
+        "max_plans_per_company",
+        Number(100),
+        "Carbon Reduction Plans one company may hold; generating past it is refused with 409 `limit_reached` until a draft is deleted (1–100000).",
+    ),
+    setting(
         "tls_cert_file",
         Unset("plain HTTP, for a proxy in front"),
         "PEM certificate chain; with `tls_key_file`, HTTPS (TLS 1.3 and 1.2, HTTP/2 by ALPN, HSTS), reloaded on SIGHUP.",

@@ -7,6 +7,7 @@ mod bills;
 mod company;
 mod confirm;
 mod crp;
+mod crp_pdf;
 mod crp_stored;
 mod emissions;
 mod errors;

@@ -145,6 +145,10 @@ pub fn settings(database_url: &str, data_dir: &std::path::Path, s3: Option<S3Set
         request_body_timeout_secs: 60,
         sweep_grace_secs: 3600,
         sweep_interval_secs: 3600,
+        pdf_concurrency: 2,
+        pdf_queue_per_tenant: 8,
+        pdf_queue_deadline_secs: 10,
+        max_plans_per_company: 100,
         tls_cert_file: None,
         tls_key_file: None,
         // Receivers in tests listen on loopback over plain HTTP.

@@ -133,7 +133,16 @@ impl BillRepository for Store {
         let keys = keys.to_vec();
         let in_use = self
             .read(move |conn| {
-                Ok(bills::table.filter(bills::blob_key.eq_any(&keys)).select(bills::blob_key).load::<String>(conn)?)
+                // A bill's file, or a plan's stored PDF.
+                let mut in_use =
+                    bills::table.filter(bills::blob_key.eq_any(&keys)).select(bills::blob_key).load::<String>(conn)?;
+                in_use.extend(
+                    crate::schema::crp_plan_pdfs::table
+                        .filter(crate::schema::crp_plan_pdfs::blob_key.eq_any(&keys))
+                        .select(crate::schema::crp_plan_pdfs::blob_key)
+                        .load::<String>(conn)?,
+                );
+                Ok(in_use)
             })
             .await?;
         Ok(in_use.into_iter().collect())

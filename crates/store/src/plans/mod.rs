@@ -15,7 +15,7 @@ use carbonpass_domain::crp::{
 use carbonpass_domain::events::Event;
 use carbonpass_domain::model::ids::PlanKind;
 use carbonpass_domain::model::{CompanyId, PlanId};
-use carbonpass_domain::ports::{NewPlan, PlanQuery, PlanRepository};
+use carbonpass_domain::ports::{FinishedBlob, NewPlan, PlanQuery, PlanRepository, StoredPdf};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
@@ -24,7 +24,7 @@ use crate::bills::outbox::{outbox_event, write_event};
 use crate::db::{DbConnection, from_db_time, to_db_time};
 use crate::error::corrupt;
 use crate::ids::mint;
-use crate::schema::{bill_emissions, bills, crp_inputs, crp_plans};
+use crate::schema::{bill_emissions, bills, crp_inputs, crp_plan_pdfs, crp_plans};
 use crate::{Store, StoreError, tenancy};
 
 const CONFIRMED: &str = "confirmed";
@@ -111,6 +111,10 @@ fn find(conn: &mut DbConnection, company: &str, id: &str) -> Result<Option<PlanR
         .select(PlanRow::as_select())
         .first(conn)
         .optional()?)
+}
+
+fn stored_pdf((blob_key, sha256, size): (String, String, i64)) -> StoredPdf {
+    StoredPdf { blob_key, sha256, size_bytes: u64::try_from(size).unwrap_or(0) }
 }
 
 fn plan(row: PlanRow) -> Result<CarbonReductionPlan, DomainError> {
@@ -210,7 +214,12 @@ impl PlanRepository for Store {
             .await?)
     }
 
-    async fn insert_plan(&self, company: &CompanyId, new: NewPlan) -> Result<CarbonReductionPlan, DomainError> {
+    async fn insert_plan(
+        &self,
+        company: &CompanyId,
+        new: NewPlan,
+        at_most: u32,
+    ) -> Result<CarbonReductionPlan, DomainError> {
         let content = stored_content::to_json(&new.content)?;
         let id = mint::<PlanKind>()?;
         let generated_at = to_db_time(new.generated_at);
@@ -235,14 +244,135 @@ impl PlanRepository for Store {
             sections: plan.present_sections().into_iter().map(Section::as_str).collect::<Vec<_>>().join(","),
         };
         let event = outbox_event(self.payloads.as_ref(), Event::CrpGenerated(&plan));
-        self.transaction(move |conn| {
-            let company = row.company_id.clone();
-            diesel::insert_into(crp_plans::table).values(&row).execute(conn)?;
-            write_event(conn, &company, &event, generated_at)
-        })
-        .await?;
+        let inserted = self
+            .transaction(move |conn| {
+                let company = row.company_id.clone();
+                // One generation of the tenant's at a time, so the count below holds on
+                // PostgreSQL too (SQLite's writer is one anyway).
+                tenancy::lock(conn, &company)?;
+                let held: i64 = crp_plans::table.filter(crp_plans::company_id.eq(&company)).count().get_result(conn)?;
+                if held >= i64::from(at_most) {
+                    return Ok(false);
+                }
+                diesel::insert_into(crp_plans::table).values(&row).execute(conn)?;
+                write_event(conn, &company, &event, generated_at)?;
+                Ok(true)
+            })
+            .await?;
+        if !inserted {
+            return Err(DomainError::LimitReached {
+                limit: u64::from(at_most),
+                message: format!(
+                    "the company already holds {at_most} Carbon Reduction Plans, the most it may; delete a draft it no longer needs (DELETE /api/v1/crp/{{id}}) and generate again"
+                ),
+            });
+        }
         self.deliveries_committed();
         Ok(plan)
+    }
+
+    async fn delete_draft(&self, company: &CompanyId, id: &PlanId) -> Result<Vec<String>, DomainError> {
+        let (company, id) = (company.as_str().to_owned(), id.as_str().to_owned());
+        let outcome = self
+            .transaction(move |conn| {
+                // Ordered with publishing: a draft being published is either deleted first
+                // (and the publication finds nothing) or published first (and is kept).
+                tenancy::lock(conn, &company)?;
+                let status: Option<String> = crp_plans::table
+                    .filter(crp_plans::id.eq(&id))
+                    .filter(crp_plans::company_id.eq(&company))
+                    .select(crp_plans::status)
+                    .first(conn)
+                    .optional()?;
+                match status.as_deref() {
+                    None => return Ok(Err(None)),
+                    Some("draft") => {}
+                    Some(other) => return Ok(Err(Some(other.to_owned()))),
+                }
+                let keys: Vec<String> = crp_plan_pdfs::table
+                    .filter(crp_plan_pdfs::plan_id.eq(&id))
+                    .filter(crp_plan_pdfs::company_id.eq(&company))
+                    .select(crp_plan_pdfs::blob_key)
+                    .load(conn)?;
+                diesel::delete(crp_plan_pdfs::table.filter(crp_plan_pdfs::plan_id.eq(&id))).execute(conn)?;
+                diesel::delete(
+                    crp_plans::table.filter(crp_plans::id.eq(&id)).filter(crp_plans::company_id.eq(&company)),
+                )
+                .execute(conn)?;
+                Ok(Ok(keys))
+            })
+            .await?;
+        match outcome {
+            Ok(keys) => Ok(keys),
+            Err(None) => Err(DomainError::not_found("carbon reduction plan")),
+            Err(Some(status)) => {
+                Err(DomainError::Conflict { message: format!("the plan is {status}: only a draft can be deleted") })
+            }
+        }
+    }
+
+    async fn stored_pdf(
+        &self,
+        company: &CompanyId,
+        id: &PlanId,
+        status: PlanStatus,
+    ) -> Result<Option<StoredPdf>, DomainError> {
+        let (company, id) = (company.as_str().to_owned(), id.as_str().to_owned());
+        let row = self
+            .read(move |conn| {
+                Ok(crp_plan_pdfs::table
+                    .filter(crp_plan_pdfs::plan_id.eq(&id))
+                    .filter(crp_plan_pdfs::status.eq(status.as_str()))
+                    .filter(crp_plan_pdfs::company_id.eq(&company))
+                    .select((crp_plan_pdfs::blob_key, crp_plan_pdfs::sha256, crp_plan_pdfs::size_bytes))
+                    .first::<(String, String, i64)>(conn)
+                    .optional()?)
+            })
+            .await?;
+        Ok(row.map(stored_pdf))
+    }
+
+    async fn record_pdf(
+        &self,
+        company: &CompanyId,
+        id: &PlanId,
+        status: PlanStatus,
+        blob: FinishedBlob,
+    ) -> Result<StoredPdf, DomainError> {
+        let (company, id) = (company.as_str().to_owned(), id.as_str().to_owned());
+        let size = i64::try_from(blob.size_bytes).map_err(|_| DomainError::Internal("a PDF of 2^63 bytes".into()))?;
+        let now = to_db_time(Utc::now());
+        let row = self
+            .transaction(move |conn| {
+                // Ordered with deleting the draft, so no record outlives its plan.
+                tenancy::lock(conn, &company)?;
+                if find(conn, &company, &id)?.is_none() {
+                    return Ok(None);
+                }
+                let recorded = crp_plan_pdfs::table
+                    .filter(crp_plan_pdfs::plan_id.eq(&id))
+                    .filter(crp_plan_pdfs::status.eq(status.as_str()))
+                    .select((crp_plan_pdfs::blob_key, crp_plan_pdfs::sha256, crp_plan_pdfs::size_bytes))
+                    .first::<(String, String, i64)>(conn)
+                    .optional()?;
+                if let Some(recorded) = recorded {
+                    return Ok(Some(recorded));
+                }
+                diesel::insert_into(crp_plan_pdfs::table)
+                    .values((
+                        crp_plan_pdfs::plan_id.eq(&id),
+                        crp_plan_pdfs::status.eq(status.as_str()),
+                        crp_plan_pdfs::company_id.eq(&company),
+                        crp_plan_pdfs::blob_key.eq(&blob.key),
+                        crp_plan_pdfs::sha256.eq(&blob.sha256),
+                        crp_plan_pdfs::size_bytes.eq(size),
+                        crp_plan_pdfs::created_at.eq(now),
+                    ))
+                    .execute(conn)?;
+                Ok(Some((blob.key.clone(), blob.sha256.clone(), size)))
+            })
+            .await?;
+        row.map(stored_pdf).ok_or(DomainError::not_found("carbon reduction plan"))
     }
 
     async fn find_plan(&self, company: &CompanyId, id: &PlanId) -> Result<Option<CarbonReductionPlan>, DomainError> {

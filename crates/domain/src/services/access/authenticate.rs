@@ -154,6 +154,42 @@ impl Access {
         Ok(stored)
     }
 
+    /// Whether an admitted request's caller may still act as `principal` (for a request that
+    /// waited, a queued PDF render): its key neither revoked nor expired since, and, when it
+    /// named a company (`chosen`, `CarbonPass-Company`), its user still serving that company.
+    /// Refused as the request would be refused if it came now: 401 for the key, 404 for the
+    /// company. Counts nothing against any allowance.
+    #[tracing::instrument(name = "access.still_allowed", skip_all)]
+    pub async fn still_allowed(
+        &self,
+        principal: &Principal,
+        chosen: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<(), DomainError> {
+        let key = self
+            .keys
+            .find_key(&principal.key_company_id, &principal.key_id)
+            .await?
+            .filter(|k| k.user_id == principal.user_id)
+            .ok_or(DomainError::Unauthenticated(AuthFailure::Unknown))?;
+        if key.revoked_at.is_some() {
+            return Err(DomainError::Unauthenticated(AuthFailure::Revoked));
+        }
+        if key.expires_at.is_some_and(|expiry| expiry <= now) {
+            return Err(DomainError::Unauthenticated(AuthFailure::Expired));
+        }
+        if let Some(chosen) = chosen {
+            let not_found = || DomainError::not_found("company");
+            let chosen = CompanyId::parse(chosen).ok_or_else(not_found)?;
+            let (space, _, _) =
+                self.users.data_space(&principal.user_id, &chosen, principal.mode).await?.ok_or_else(not_found)?;
+            if space != principal.company_id {
+                return Err(not_found());
+            }
+        }
+        Ok(())
+    }
+
     /// The principal of an admitted request that names the live company `chosen`
     /// (`CarbonPass-Company`): its data space for the key's mode. Any key may name the company
     /// it was issued for; only keys of Partner-plan companies may name another, one their user

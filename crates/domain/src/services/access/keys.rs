@@ -144,8 +144,8 @@ impl Access {
             // An owner revokes any key of the company's users in their data space (a leaked
             // key of someone away, say); to anyone else another user's key does not exist.
             Err(DomainError::NotFound { .. }) if holder.role.may(Action::ManageKeys) => {
-                let owner = self.keys.key_owner(&holder.space, id).await?.ok_or(DomainError::not_found("API key"))?;
-                self.keys.revoke_key(&holder.space, &owner, id, now).await
+                let key = self.keys.find_key(&holder.space, id).await?.ok_or(DomainError::not_found("API key"))?;
+                self.keys.revoke_key(&holder.space, &key.user_id, id, now).await
             }
             other => other,
         }
@@ -288,7 +288,7 @@ mod tests {
             .returning(|_, _, _, _| Err(DomainError::not_found("API key")));
         // The caller is an owner: another user's key of the space would be revoked; there is none.
         m.keys
-            .expect_key_owner()
+            .expect_find_key()
             .withf(|company, id| company.as_str() == "comp_twin" && id.as_str() == "key_new")
             .times(1)
             .returning(|_, _| Ok(None));

@@ -66,8 +66,8 @@ pub trait ApiKeyRepository: Send + Sync {
         query: KeyQuery,
     ) -> Result<Vec<ApiKeyRecord>, DomainError>;
 
-    /// Who holds the tenant `company`'s key `id`, if it is the tenant's.
-    async fn key_owner(&self, company: &CompanyId, id: &ApiKeyId) -> Result<Option<UserId>, DomainError>;
+    /// The tenant `company`'s key `id` (whoever holds it), if it is the tenant's.
+    async fn find_key(&self, company: &CompanyId, id: &ApiKeyId) -> Result<Option<ApiKeyRecord>, DomainError>;
 
     /// The hashes of every key not revoked that was created at `since` or later (all of them
     /// without `since`), whatever its company: what the gate knows to be worth a lookup from an

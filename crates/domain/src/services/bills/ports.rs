@@ -37,8 +37,9 @@ pub trait BillRepository: Send + Sync {
     /// store is tied to it, so the sweep never judges another database's files.
     async fn deployment_id(&self) -> Result<String, DomainError>;
 
-    /// Which of `keys` some bill, of any company, holds as its file. Not a tenant's read: the
-    /// sweep of files without a bill works across the whole store, and learns nothing but keys.
+    /// Which of `keys` some bill, of any company, holds as its file, or some plan as its stored
+    /// PDF. Not a tenant's read: the sweep of files without a bill works across the whole
+    /// store, and learns nothing but keys.
     async fn blob_keys_in_use(&self, keys: &[String]) -> Result<std::collections::HashSet<String>, DomainError>;
 
     /// The tenant's bills, newest first, filtered by `query`; at most `query.limit`.
@@ -84,6 +85,7 @@ pub struct FinishedBlob {
 }
 
 /// Where uploaded files live (a local folder, or an S3-compatible store).
+#[cfg_attr(test, mockall::automock)]
 #[async_trait]
 pub trait BlobStore: Send + Sync {
     /// Reads a blob back, chunk by chunk. `NotFound` if there is none under `key`.

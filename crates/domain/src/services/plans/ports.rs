@@ -6,12 +6,29 @@
 //! return [`DomainError::Unavailable`] when its backend cannot be reached; other variants are
 //! listed on the methods that return them.
 
+use std::future::Future;
+use std::pin::Pin;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::DomainError;
-use crate::crp::{CarbonReductionPlan, CrpInputs, PeriodBills, PlanContent, PlanSummary, StoredInputs};
+use crate::crp::{CarbonReductionPlan, CrpInputs, PeriodBills, PlanContent, PlanStatus, PlanSummary, StoredInputs};
 use crate::model::{CompanyId, PlanId};
+use crate::ports::FinishedBlob;
+
+/// Whether the caller may still read the tenant's data, asked again when a render that waited
+/// gets its turn (a key revoked, or a consultant removed from the client, while it waited). It
+/// runs only when awaited.
+pub type StillAllowed = Pin<Box<dyn Future<Output = Result<(), DomainError>> + Send>>;
+
+/// A plan's PDF as stored: in which blob, and its SHA-256 (lowercase hex), for its `ETag`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredPdf {
+    pub blob_key: String,
+    pub sha256: String,
+    pub size_bytes: u64,
+}
 
 /// A plan to record as generated.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,9 +65,39 @@ pub trait PlanRepository: Send + Sync {
     /// types and calculations, all read from one snapshot.
     async fn period_bills(&self, company: &CompanyId, periods: Vec<String>) -> Result<Vec<PeriodBills>, DomainError>;
 
-    /// In one transaction: records the plan as a `draft` with a new id and writes a
-    /// `crp.generated` event.
-    async fn insert_plan(&self, company: &CompanyId, plan: NewPlan) -> Result<CarbonReductionPlan, DomainError>;
+    /// In one transaction, one generation of the tenant's at a time: records the plan as a
+    /// `draft` with a new id and writes a `crp.generated` event. `LimitReached` if the
+    /// tenant already holds `at_most` plans.
+    async fn insert_plan(
+        &self,
+        company: &CompanyId,
+        plan: NewPlan,
+        at_most: u32,
+    ) -> Result<CarbonReductionPlan, DomainError>;
+
+    /// In one transaction: removes a draft plan and the records of its stored PDFs, and returns
+    /// those PDFs' blob keys (for the caller to delete). `Conflict` for a published or
+    /// superseded plan; `NotFound` if the plan is not the tenant's.
+    async fn delete_draft(&self, company: &CompanyId, id: &PlanId) -> Result<Vec<String>, DomainError>;
+
+    /// The PDF stored for the plan as it looks in `status`, if one is.
+    async fn stored_pdf(
+        &self,
+        company: &CompanyId,
+        id: &PlanId,
+        status: PlanStatus,
+    ) -> Result<Option<StoredPdf>, DomainError>;
+
+    /// Records `blob` as the plan's PDF in `status`, unless one is recorded already (another
+    /// process rendered it first): returns the one recorded. `NotFound` if the plan is not the
+    /// tenant's (deleted while it was rendered).
+    async fn record_pdf(
+        &self,
+        company: &CompanyId,
+        id: &PlanId,
+        status: PlanStatus,
+        blob: FinishedBlob,
+    ) -> Result<StoredPdf, DomainError>;
 
     async fn find_plan(&self, company: &CompanyId, id: &PlanId) -> Result<Option<CarbonReductionPlan>, DomainError>;
 
@@ -75,8 +122,16 @@ pub trait PlanRepository: Send + Sync {
 #[cfg_attr(test, mockall::automock)]
 #[async_trait]
 pub trait PlanRenderer: Send + Sync {
-    /// The plan as a PDF: every section, drafts marked as drafts.
-    async fn render_pdf(&self, plan: &CarbonReductionPlan) -> Result<Vec<u8>, DomainError>;
+    /// The plan as a PDF: every section, drafts marked as drafts. Renders wait their turn
+    /// fairly between tenants (`company`); when the turn comes, `still_allowed` is awaited and
+    /// its refusal returned instead of rendering. `Unavailable` when the tenant has too many
+    /// renders waiting, or no turn came in time.
+    async fn render_pdf(
+        &self,
+        company: &CompanyId,
+        plan: &CarbonReductionPlan,
+        still_allowed: StillAllowed,
+    ) -> Result<Vec<u8>, DomainError>;
 
     /// The first character of `text` the document's typeface has no glyph for, if any: text a
     /// plan would print as blanks is refused when it is saved, not lost in the PDF.

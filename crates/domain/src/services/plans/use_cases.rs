@@ -1,10 +1,13 @@
 //! Carbon Reduction Plans: the inputs (`/crp-inputs`), generating a plan from them and the
 //! confirmed bills, publishing it, reading it, and its PDF.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 
 use super::Plans;
-use super::ports::{NewPlan, PlanQuery};
+use super::flights::Joined;
+use super::ports::{NewPlan, PlanQuery, StillAllowed, StoredPdf};
 use crate::DomainError;
 use crate::calculation::ReportingPeriod;
 use crate::crp::{
@@ -133,7 +136,7 @@ impl Plans {
             target_year,
         })?;
         let plan = NewPlan { fy_year: ask.fy_year, target_year, generated_at: now, content };
-        self.plans.insert_plan(&tenant.company, plan).await
+        self.plans.insert_plan(&tenant.company, plan, self.plan_limit).await
     }
 
     #[tracing::instrument(name = "plans.plan", skip_all)]
@@ -180,13 +183,164 @@ impl Plans {
         Ok(published)
     }
 
-    /// One of the tenant's plans as a PDF, with the plan it shows.
-    #[tracing::instrument(name = "plans.plan_pdf", skip_all)]
-    pub async fn plan_pdf(&self, tenant: &Tenant, id: &PlanId) -> Result<(CarbonReductionPlan, Vec<u8>), DomainError> {
-        let plan = self.plan(tenant, id).await?;
-        let pdf = self.renderer.render_pdf(&plan).await?;
-        Ok((plan, pdf))
+    /// Deletes one of the tenant's draft plans and its stored PDFs. `Conflict` for a published
+    /// or superseded plan (they are the record of what the company declared).
+    #[tracing::instrument(name = "plans.delete_plan", skip_all)]
+    pub async fn delete_plan(&self, tenant: &Tenant, id: &PlanId) -> Result<(), DomainError> {
+        tenant.require(Action::Plan)?;
+        let blob_keys = self.plans.delete_draft(&tenant.company, id).await?;
+        for key in blob_keys {
+            // The records are gone; a file left behind here is one the sweep of files nobody
+            // refers to removes.
+            let _best_effort = self.blobs.delete(&key).await;
+        }
+        Ok(())
     }
+
+    /// One of the tenant's plans with its PDF as stored, if it is: what `HEAD` can say without
+    /// rendering.
+    #[tracing::instrument(name = "plans.stored_plan_pdf", skip_all)]
+    pub async fn stored_plan_pdf(
+        &self,
+        tenant: &Tenant,
+        id: &PlanId,
+    ) -> Result<(CarbonReductionPlan, Option<StoredPdf>), DomainError> {
+        let plan = self.plan(tenant, id).await?;
+        let stored = self.plans.stored_pdf(&tenant.company, id, plan.status).await?;
+        Ok((plan, stored))
+    }
+
+    /// One of the tenant's plans as a PDF: the one stored for its status, or rendered now (once,
+    /// however many ask at the same time), stored and served. `still_allowed` is asked again
+    /// when a render that had to wait gets its turn, and by requests that waited for another's
+    /// render, before they get its bytes.
+    #[tracing::instrument(name = "plans.plan_pdf", skip_all)]
+    pub async fn plan_pdf(
+        &self,
+        tenant: &Tenant,
+        id: &PlanId,
+        still_allowed: StillAllowed,
+    ) -> Result<PlanPdf, DomainError> {
+        let plan = self.plan(tenant, id).await?;
+        let key = (tenant.company.clone(), plan.id.clone(), plan.status);
+        let mut still_allowed = Some(still_allowed);
+        loop {
+            if let Some(stored) = self.plans.stored_pdf(&tenant.company, id, plan.status).await?
+                && let Some(bytes) = self.read_stored(&stored).await?
+            {
+                return Ok(PlanPdf { plan, bytes, sha256: stored.sha256, source: PdfSource::Stored });
+            }
+            match self.flights.join(key.clone()) {
+                Joined::Leader(leader) => {
+                    let check = still_allowed.take().ok_or_else(|| DomainError::Internal("checked twice".into()))?;
+                    let outcome = self.render_and_store(tenant, &plan, check).await;
+                    leader.land(match &outcome {
+                        Ok((bytes, sha256)) => Shared::Pdf(bytes.clone(), sha256.clone()),
+                        Err(DomainError::Unavailable(why)) => Shared::Unavailable(why.clone()),
+                        Err(_) => Shared::TryAgain,
+                    });
+                    let (bytes, sha256) = outcome?;
+                    return Ok(PlanPdf { plan, bytes, sha256, source: PdfSource::Rendered });
+                }
+                Joined::Follower(follow) => match follow.await {
+                    Some(Shared::Pdf(bytes, sha256)) => {
+                        if let Some(check) = still_allowed.take() {
+                            check.await?;
+                        }
+                        return Ok(PlanPdf { plan, bytes, sha256, source: PdfSource::Rendered });
+                    }
+                    Some(Shared::Unavailable(why)) => return Err(DomainError::Unavailable(why)),
+                    // The leader was refused for itself (its key revoked) or went away: this
+                    // request renders for itself.
+                    Some(Shared::TryAgain) | None => {}
+                },
+            }
+        }
+    }
+
+    /// The bytes of a stored PDF; `None` if its file is gone (it is rendered again).
+    async fn read_stored(&self, stored: &StoredPdf) -> Result<Option<Arc<Vec<u8>>>, DomainError> {
+        let mut reader = match self.blobs.open(&stored.blob_key).await {
+            Ok(reader) => reader,
+            Err(DomainError::NotFound { .. }) => return Ok(None),
+            Err(err) => return Err(err),
+        };
+        let mut bytes = Vec::with_capacity(usize::try_from(reader.size()).unwrap_or(0));
+        while let Some(chunk) = reader.next_chunk().await? {
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(Some(Arc::new(bytes)))
+    }
+
+    /// Renders the plan (waiting its turn), stores the PDF and records it for the plan's status.
+    async fn render_and_store(
+        &self,
+        tenant: &Tenant,
+        plan: &CarbonReductionPlan,
+        still_allowed: StillAllowed,
+    ) -> Result<(Arc<Vec<u8>>, String), DomainError> {
+        let bytes = Arc::new(self.renderer.render_pdf(&tenant.company, plan, still_allowed).await?);
+        let mut sink = self.blobs.create().await?;
+        if let Err(err) = sink.write(&bytes).await {
+            sink.abort().await;
+            return Err(err);
+        }
+        let blob = sink.finish().await?;
+        let written = blob.key.clone();
+        match self.plans.record_pdf(&tenant.company, &plan.id, plan.status, blob).await {
+            Ok(stored) => {
+                if stored.blob_key != written {
+                    // Another process recorded its copy first: serve that one, keep no second.
+                    let _best_effort = self.blobs.delete(&written).await;
+                    if let Some(theirs) = self.read_stored(&stored).await? {
+                        return Ok((theirs, stored.sha256));
+                    }
+                }
+                Ok((bytes, stored.sha256))
+            }
+            Err(err) => {
+                let _best_effort = self.blobs.delete(&written).await;
+                Err(err)
+            }
+        }
+    }
+}
+
+/// A plan's PDF, with where it came from.
+#[derive(Debug, Clone)]
+pub struct PlanPdf {
+    pub plan: CarbonReductionPlan,
+    /// Shared with other requests for the same PDF, never copied per response.
+    pub bytes: Arc<Vec<u8>>,
+    /// Lowercase hex SHA-256 of `bytes`: the PDF's strong `ETag`.
+    pub sha256: String,
+    pub source: PdfSource,
+}
+
+/// Where a served PDF came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PdfSource {
+    Stored,
+    Rendered,
+}
+
+impl PdfSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PdfSource::Stored => "stored",
+            PdfSource::Rendered => "rendered",
+        }
+    }
+}
+
+/// What a render's followers get from it.
+#[derive(Clone)]
+pub(super) enum Shared {
+    Pdf(Arc<Vec<u8>>, String),
+    /// The renderer refused (queue full, deadline) or storage failed: so would theirs.
+    Unavailable(String),
+    /// Refused for reasons of the leader's own (its access), or failed: they render for themselves.
+    TryAgain,
 }
 
 #[cfg(test)]
@@ -293,7 +447,7 @@ mod tests {
             .expect_period_bills()
             .with(eq(tenant().company), eq(vec!["2025-26".to_owned(), "2023-24".to_owned()]))
             .returning(|_, _| Ok(vec![vec![], vec![]]));
-        mocks.plans.expect_insert_plan().returning(|_, new| {
+        mocks.plans.expect_insert_plan().returning(|_, new, _| {
             Ok(CarbonReductionPlan {
                 id: PlanId::parse("crp_new").expect("id"),
                 status: PlanStatus::Draft,

@@ -1,0 +1,1 @@
+DROP TABLE crp_plan_pdfs;
