@@ -41,7 +41,7 @@ pub(super) fn public(err: &DomainError) -> Public {
             let unit = if wait == 1 { "second" } else { "seconds" };
             Public::new(
                 ErrorCode::RateLimited,
-                format!("Too many requests. Retry after {wait} {unit}; X-RateLimit-* headers show what is left."),
+                format!("Too many requests. Retry after {wait} {unit}."),
             )
         }
         DomainError::NotFound { entity } => {

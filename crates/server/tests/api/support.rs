@@ -138,6 +138,7 @@ pub fn settings(database_url: &str, data_dir: &std::path::Path, s3: Option<S3Set
         request_body_timeout_secs: 60,
         sweep_grace_secs: 3600,
         sweep_interval_secs: 3600,
+        webhook_retention_days: 30,
         tls_cert_file: None,
         tls_key_file: None,
         // Receivers in tests listen on loopback over plain HTTP.
@@ -146,6 +147,11 @@ pub fn settings(database_url: &str, data_dir: &std::path::Path, s3: Option<S3Set
             deliver_in_server: true,
             concurrency: 16,
             per_endpoint_concurrency: 4,
+            per_tenant_concurrency: 8,
+            // Generous, like the rate limits: only the tests of these limits run into them.
+            sends_per_minute: 1_000_000,
+            manual_per_minute: 1_000_000,
+            circuit_failures: 5,
             lease_secs: 20,
             poll_interval_ms: 1000,
         },

@@ -8,8 +8,9 @@ use super::Webhooks;
 use crate::DomainError;
 use crate::model::{DeliveryId, EndpointId, Tenant};
 use crate::webhooks::endpoint::{description, subscribed_events, target_url};
+use crate::model::RateLimitStatus;
 use crate::webhooks::model::{
-    Delivery, DeliveryQuery, EndpointChange, EndpointWithSecret, NewEndpoint, WebhookEndpoint,
+    Creator, Delivery, DeliveryQuery, EndpointChange, EndpointWithSecret, ManualTarget, NewEndpoint, WebhookEndpoint,
 };
 
 /// How long a replaced secret keeps signing, so receivers can switch without losing events.
@@ -37,11 +38,12 @@ pub struct ChangeEndpoint {
 }
 
 impl Webhooks {
-    /// Creates an endpoint in the tenant's data space, its secret shown this once. The URL's
-    /// form is checked before its host is looked up.
+    /// Creates an endpoint in the tenant's data space, its secret shown this once, recording who
+    /// made it (`by`). The URL's form is checked before its host is looked up.
     pub async fn create_endpoint(
         &self,
         tenant: &Tenant,
+        by: Creator,
         request: CreateEndpoint,
         now: DateTime<Utc>,
     ) -> Result<EndpointWithSecret, DomainError> {
@@ -50,7 +52,7 @@ impl Webhooks {
         let description = description(request.description.as_deref())?;
         self.targets.check(&url).await?;
         let secret = self.targets.mint_secret();
-        let new = NewEndpoint { url, description, events, secret: secret.clone(), created_at: now };
+        let new = NewEndpoint { url, description, events, secret: secret.clone(), created_by: by, created_at: now };
         let endpoint = self.webhooks.create_endpoint(&tenant.company, new).await?;
         Ok(EndpointWithSecret { endpoint, secret })
     }
@@ -95,7 +97,9 @@ impl Webhooks {
         self.webhooks.delete_endpoint(&tenant.company, id).await
     }
 
-    /// A new secret, shown this once; the old one keeps signing beside it for 24 hours.
+    /// A new secret, shown this once; the old one keeps signing beside it for 24 hours. One
+    /// rotation per endpoint at a time: while the old one still signs, another rotation is a
+    /// `Conflict` (it would silence a secret just shown).
     pub async fn rotate_endpoint_secret(
         &self,
         tenant: &Tenant,
@@ -122,6 +126,7 @@ impl Webhooks {
                 message: "the endpoint is disabled: enable it (PATCH enabled: true) to test it".into(),
             });
         }
+        self.count_manual(tenant, ManualTarget::Endpoint(id.clone()), now).await?;
         self.webhooks.enqueue_ping(&tenant.company, id, now).await
     }
 
@@ -149,6 +154,7 @@ impl Webhooks {
         id: &DeliveryId,
         now: DateTime<Utc>,
     ) -> Result<Delivery, DomainError> {
+        self.count_manual(tenant, ManualTarget::Delivery(id.clone()), now).await?;
         self.webhooks.retry_delivery(&tenant.company, id, now).await
     }
 
@@ -163,7 +169,25 @@ impl Webhooks {
         if since > now {
             return Err(DomainError::invalid("since", "is in the future"));
         }
+        self.count_manual(tenant, ManualTarget::Endpoint(endpoint.clone()), now).await?;
         self.webhooks.recover_failed(&tenant.company, endpoint, since, now).await
+    }
+
+    /// Counts a manual operation against its endpoint's allowance (every process shares the
+    /// count): past it, `RateLimited` with how long until the minute's window renews. Manual
+    /// operations each send at once, whatever the schedule: unbounded, a few calls would make
+    /// hundreds of requests to one target.
+    async fn count_manual(&self, tenant: &Tenant, target: ManualTarget, now: DateTime<Utc>) -> Result<(), DomainError> {
+        let per_minute = self.limits.manual_per_minute;
+        match self.webhooks.count_manual(&tenant.company, &target, now, per_minute).await? {
+            None => Ok(()),
+            Some(wait) => Err(DomainError::RateLimited(RateLimitStatus {
+                limit: per_minute,
+                remaining: 0,
+                reset_after: wait,
+                retry_after: Some(wait),
+            })),
+        }
     }
 }
 
@@ -193,7 +217,7 @@ mod tests {
         let targets = strict_targets();
         let repo = crate::services::webhooks::ports::MockWebhookRepository::new();
         let services = Mocks { webhooks: repo, targets }.into_service();
-        let refused = pollster::block_on(services.create_endpoint(&company(), request("http://x.test/"), Utc::now()));
+        let refused = pollster::block_on(services.create_endpoint(&company(), Creator::default(), request("http://x.test/"), Utc::now()));
         assert!(matches!(refused, Err(DomainError::Invalid { field: "url", .. })), "{refused:?}");
     }
 
@@ -205,7 +229,7 @@ mod tests {
         repo.expect_create_endpoint().never();
         let services = Mocks { webhooks: repo, targets }.into_service();
         let refused =
-            pollster::block_on(services.create_endpoint(&company(), request("https://internal.test/"), Utc::now()));
+            pollster::block_on(services.create_endpoint(&company(), Creator::default(), request("https://internal.test/"), Utc::now()));
         assert!(matches!(refused, Err(DomainError::Invalid { field: "url", .. })), "{refused:?}");
     }
 
@@ -226,12 +250,13 @@ mod tests {
                     enabled: true,
                     disabled_reason: None,
                     failing_since: None,
+                    created_by: new.created_by,
                     created_at: new.created_at,
                     updated_at: new.created_at,
                 })
             });
         let services = Mocks { webhooks: repo, targets }.into_service();
-        let created = pollster::block_on(services.create_endpoint(&company(), request("https://h.test/"), Utc::now()))
+        let created = pollster::block_on(services.create_endpoint(&company(), Creator::default(), request("https://h.test/"), Utc::now()))
             .expect("created");
         assert_eq!(created.secret, "whsec_AAAA");
     }
