@@ -379,9 +379,7 @@ impl Application {
         let (swept, hooks) = (services.bills.clone(), services.webhooks.clone());
         let (grace, every, retention) =
             (settings.sweep_grace_secs, settings.sweep_interval_secs, settings.webhook_retention_days);
-        supervise("leftover sweeper", move || {
-            sweep_leftovers(swept.clone(), hooks.clone(), grace, every, retention)
-        });
+        supervise("leftover sweeper", move || sweep_leftovers(swept.clone(), hooks.clone(), grace, every, retention));
         let delivering = delivering.map(|store| start_delivering(&store, settings)).transpose()?;
         Ok(Self { server, address, services, delivering })
     }

@@ -139,13 +139,15 @@ impl Dispatcher {
                             } else {
                                 self.config.per_endpoint
                             };
-                            if in_flight.to(&claim.endpoint) >= cap || in_flight.of(&claim.company) >= self.config.per_tenant
+                            if in_flight.to(&claim.endpoint) >= cap
+                                || in_flight.of(&claim.company) >= self.config.per_tenant
                             {
                                 give_back.push(claim);
                                 continue;
                             }
                             let claim = Arc::new(claim);
-                            let attempt = attempt(self.queue.clone(), self.client.clone(), claim.clone(), self.config.breaker);
+                            let attempt =
+                                attempt(self.queue.clone(), self.client.clone(), claim.clone(), self.config.breaker);
                             in_flight.start(claim, cap, attempt);
                         }
                         let gave_back = !give_back.is_empty();
@@ -218,7 +220,12 @@ impl Dispatcher {
 
     /// The tenants with no free slot in this process.
     fn full_tenants(&self, in_flight: &InFlight) -> Vec<CompanyId> {
-        in_flight.tenant_room(self.config.per_tenant).into_iter().filter(|(_, room)| *room == 0).map(|(c, _)| c).collect()
+        in_flight
+            .tenant_room(self.config.per_tenant)
+            .into_iter()
+            .filter(|(_, room)| *room == 0)
+            .map(|(c, _)| c)
+            .collect()
     }
 
     /// The queue's depth by state, for operators; a failure to read it is no reason to stop.
@@ -291,7 +298,12 @@ fn outcome_label(attempt: &Attempt) -> &'static str {
 }
 
 /// Judges an attempt's outcome and records both under the claim's lease.
-async fn record(queue: Arc<dyn DeliveryQueue>, claim: Arc<DueDelivery>, outcome: AttemptOutcome, breaker: CircuitBreaker) {
+async fn record(
+    queue: Arc<dyn DeliveryQueue>,
+    claim: Arc<DueDelivery>,
+    outcome: AttemptOutcome,
+    breaker: CircuitBreaker,
+) {
     let verdict = judge(&outcome, claim.attempts_made, claim.failing_since, rand::random::<f64>());
     match queue.record_attempt(&claim, &outcome, &verdict, breaker).await {
         Ok(true) => {

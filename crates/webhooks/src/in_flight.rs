@@ -195,7 +195,11 @@ mod tests {
         let company = claim("a", "one").company.clone();
         assert_eq!(in_flight.of(&company), 2);
         assert_eq!(in_flight.tenant_room(3), vec![(company, 1)]);
-        assert_eq!(in_flight.at_least(8), vec![claim("b", "two").endpoint.clone()], "a half-open endpoint is full at one");
+        assert_eq!(
+            in_flight.at_least(8),
+            vec![claim("b", "two").endpoint.clone()],
+            "a half-open endpoint is full at one"
+        );
     }
 
     #[tokio::test]

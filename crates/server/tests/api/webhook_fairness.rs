@@ -68,7 +68,14 @@ async fn plain(backend: carbonpass_testkit::Backend) -> Option<TestApp> {
     crate::support::spawn(backend).await
 }
 
-async fn send(app: &TestApp, base: &str, method: Method, path: &str, key: &str, body: Option<Value>) -> reqwest::Response {
+async fn send(
+    app: &TestApp,
+    base: &str,
+    method: Method,
+    path: &str,
+    key: &str,
+    body: Option<Value>,
+) -> reqwest::Response {
     let mut req = app.client.request(method, format!("{base}{path}")).bearer_auth(key);
     if let Some(body) = body {
         req = req.header("content-type", "application/json").body(body.to_string());
@@ -77,7 +84,8 @@ async fn send(app: &TestApp, base: &str, method: Method, path: &str, key: &str, 
 }
 
 async fn created(app: &TestApp, key: &str, url: &str, events: &[&str]) -> (String, String) {
-    let res = post_json(app, key, "/api/v1/webhook-endpoints", &json!({"url": url, "events": events}).to_string()).await;
+    let res =
+        post_json(app, key, "/api/v1/webhook-endpoints", &json!({"url": url, "events": events}).to_string()).await;
     let status = res.status();
     let body: Value = res.json().await.expect("json");
     assert_eq!(status, StatusCode::CREATED, "{body}");
@@ -202,15 +210,9 @@ async fn manual_operations_are_limited_per_endpoint_across_processes(app: TestAp
         }
     }
     assert_eq!((accepted.len(), refused), (3, 7));
-    let retry = send(
-        &app,
-        &app.base,
-        Method::POST,
-        &format!("/api/v1/webhook-deliveries/{}/retry", accepted[0]),
-        &t.key,
-        None,
-    )
-    .await;
+    let retry =
+        send(&app, &app.base, Method::POST, &format!("/api/v1/webhook-deliveries/{}/retry", accepted[0]), &t.key, None)
+            .await;
     assert_eq!(retry.status(), StatusCode::TOO_MANY_REQUESTS, "a retry counts against its endpoint");
     let recover = send(
         &app,
@@ -277,7 +279,12 @@ async fn an_endpoint_that_keeps_failing_is_left_alone(app: TestApp) {
         receiver.wait_for(n, WAIT).await;
         // Its record (the failure counted) before the next.
         let deadline = Instant::now() + WAIT;
-        while deliveries(&app, &t.key, &endpoint).await.iter().map(|d| d["attempts"].as_array().map_or(0, Vec::len)).sum::<usize>() < n
+        while deliveries(&app, &t.key, &endpoint)
+            .await
+            .iter()
+            .map(|d| d["attempts"].as_array().map_or(0, Vec::len))
+            .sum::<usize>()
+            < n
         {
             assert!(Instant::now() < deadline, "attempt {n} was not recorded");
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -352,15 +359,19 @@ async fn endpoints_record_who_made_them(app: TestApp) {
     let keys: Value = app.get("/api/v1/keys", &t.key).await.json().await.expect("json");
     let key_id = keys["data"][0]["id"].as_str().expect("key id").to_owned();
     let expected = json!({"userId": user.id.to_string(), "keyId": key_id});
-    let one: Value = app.get(&format!("/api/v1/webhook-endpoints/{endpoint}"), &t.key).await.json().await.expect("json");
+    let one: Value =
+        app.get(&format!("/api/v1/webhook-endpoints/{endpoint}"), &t.key).await.json().await.expect("json");
     assert_eq!(one["data"]["createdBy"], expected, "{one}");
     let list: Value = app.get("/api/v1/webhook-endpoints", &t.key).await.json().await.expect("json");
     assert_eq!(list["data"][0]["createdBy"], expected, "{list}");
 
     let tenant = app.services.tenants.operator_tenant(&t.company.id, false).await.expect("tenant");
     let by = Creator { user: Some(user.id.clone()), key: None };
-    let request =
-        CreateEndpoint { url: "http://127.0.0.1:9/operator".into(), events: vec!["bill.uploaded".into()], description: None };
+    let request = CreateEndpoint {
+        url: "http://127.0.0.1:9/operator".into(),
+        events: vec!["bill.uploaded".into()],
+        description: None,
+    };
     let made = app.services.webhooks.create_endpoint(&tenant, by, request, chrono::Utc::now()).await.expect("created");
     let one: Value =
         app.get(&format!("/api/v1/webhook-endpoints/{}", made.endpoint.id), &t.key).await.json().await.expect("json");

@@ -11,8 +11,7 @@ use carbonpass_domain::model::{CompanyId, DeliveryId, EndpointId};
 use carbonpass_domain::ports::WebhookRepository;
 use carbonpass_domain::services::webhooks::MAX_ENDPOINTS;
 use carbonpass_domain::webhooks::model::{
-    AttemptRecord, Delivery, DeliveryQuery, EndpointChange, HistoryRemoved, ManualTarget, NewEndpoint,
-    WebhookEndpoint,
+    AttemptRecord, Delivery, DeliveryQuery, EndpointChange, HistoryRemoved, ManualTarget, NewEndpoint, WebhookEndpoint,
 };
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -311,11 +310,13 @@ impl WebhookRepository for Store {
                 // the overlap set (READ COMMITTED checks the condition again on the row it
                 // waited for), so exactly one wins; SQLite's writer is alone. The loser would
                 // otherwise push a secret just shown out of both slots: shown, never signing.
-                let changed = diesel::update(target.filter(
-                    webhook_endpoints::previous_secret_expires_at
-                        .is_null()
-                        .or(webhook_endpoints::previous_secret_expires_at.le(at)),
-                ))
+                let changed = diesel::update(
+                    target.filter(
+                        webhook_endpoints::previous_secret_expires_at
+                            .is_null()
+                            .or(webhook_endpoints::previous_secret_expires_at.le(at)),
+                    ),
+                )
                 .set((
                     webhook_endpoints::previous_secret.eq(webhook_endpoints::secret.nullable()),
                     webhook_endpoints::previous_secret_expires_at.eq(Some(expires)),

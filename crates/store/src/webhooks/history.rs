@@ -37,7 +37,12 @@ pub(super) enum Kind {
 }
 
 /// Removes one batch of `kind` older than `before`; how many rows.
-pub(super) fn remove(conn: &mut DbConnection, kind: Kind, before: NaiveDateTime, batch: u32) -> Result<u64, StoreError> {
+pub(super) fn remove(
+    conn: &mut DbConnection,
+    kind: Kind,
+    before: NaiveDateTime,
+    batch: u32,
+) -> Result<u64, StoreError> {
     let sql = match kind {
         Kind::Attempts => ATTEMPTS,
         Kind::Deliveries => DELIVERIES,

@@ -425,7 +425,9 @@ fn record(
             let pause = in_a_row.and_then(|n| breaker.pause_after(u32::try_from(n).unwrap_or(0)));
             if let Some(pause) = pause {
                 let until = to_db_time(Utc::now()) + pause;
-                diesel::update(endpoint_row).set(webhook_endpoints::circuit_open_until.eq(Some(until))).execute(conn)?;
+                diesel::update(endpoint_row)
+                    .set(webhook_endpoints::circuit_open_until.eq(Some(until)))
+                    .execute(conn)?;
                 metrics::counter!("carbonpass_webhook_circuit_opened_total").increment(1);
                 tracing::info!(endpoint, company, until = %until, "webhook endpoint's circuit opened");
             }

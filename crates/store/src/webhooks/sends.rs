@@ -27,7 +27,12 @@ fn dialect(conn: &DbConnection, sql: &str) -> String {
 
 /// How many more attempts `company` may have claimed in the window at `now`, its window's row
 /// held until the transaction ends.
-pub(super) fn room(conn: &mut DbConnection, company: &str, now: NaiveDateTime, per_minute: u32) -> Result<u32, StoreError> {
+pub(super) fn room(
+    conn: &mut DbConnection,
+    company: &str,
+    now: NaiveDateTime,
+    per_minute: u32,
+) -> Result<u32, StoreError> {
     let insert = dialect(
         conn,
         "INSERT INTO webhook_send_windows (company_id, window_start, sent) VALUES (?1, ?2, 0) \
@@ -58,12 +63,22 @@ pub(super) fn room(conn: &mut DbConnection, company: &str, now: NaiveDateTime, p
 }
 
 /// Counts `claimed` attempts in `company`'s window, starting a new window if its ran out.
-pub(super) fn add(conn: &mut DbConnection, company: &str, now: NaiveDateTime, claimed: usize) -> Result<(), StoreError> {
+pub(super) fn add(
+    conn: &mut DbConnection,
+    company: &str,
+    now: NaiveDateTime,
+    claimed: usize,
+) -> Result<(), StoreError> {
     change(conn, company, now, i32::try_from(claimed).unwrap_or(i32::MAX))
 }
 
 /// Takes back `returned` claims given back unattempted.
-pub(super) fn take_back(conn: &mut DbConnection, company: &str, now: NaiveDateTime, returned: usize) -> Result<(), StoreError> {
+pub(super) fn take_back(
+    conn: &mut DbConnection,
+    company: &str,
+    now: NaiveDateTime,
+    returned: usize,
+) -> Result<(), StoreError> {
     change(conn, company, now, -i32::try_from(returned).unwrap_or(i32::MAX))
 }
 

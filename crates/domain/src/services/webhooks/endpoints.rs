@@ -6,9 +6,9 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use super::Webhooks;
 use crate::DomainError;
+use crate::model::RateLimitStatus;
 use crate::model::{DeliveryId, EndpointId, Tenant};
 use crate::webhooks::endpoint::{description, subscribed_events, target_url};
-use crate::model::RateLimitStatus;
 use crate::webhooks::model::{
     Creator, Delivery, DeliveryQuery, EndpointChange, EndpointWithSecret, ManualTarget, NewEndpoint, WebhookEndpoint,
 };
@@ -217,7 +217,12 @@ mod tests {
         let targets = strict_targets();
         let repo = crate::services::webhooks::ports::MockWebhookRepository::new();
         let services = Mocks { webhooks: repo, targets }.into_service();
-        let refused = pollster::block_on(services.create_endpoint(&company(), Creator::default(), request("http://x.test/"), Utc::now()));
+        let refused = pollster::block_on(services.create_endpoint(
+            &company(),
+            Creator::default(),
+            request("http://x.test/"),
+            Utc::now(),
+        ));
         assert!(matches!(refused, Err(DomainError::Invalid { field: "url", .. })), "{refused:?}");
     }
 
@@ -228,8 +233,12 @@ mod tests {
         let mut repo = crate::services::webhooks::ports::MockWebhookRepository::new();
         repo.expect_create_endpoint().never();
         let services = Mocks { webhooks: repo, targets }.into_service();
-        let refused =
-            pollster::block_on(services.create_endpoint(&company(), Creator::default(), request("https://internal.test/"), Utc::now()));
+        let refused = pollster::block_on(services.create_endpoint(
+            &company(),
+            Creator::default(),
+            request("https://internal.test/"),
+            Utc::now(),
+        ));
         assert!(matches!(refused, Err(DomainError::Invalid { field: "url", .. })), "{refused:?}");
     }
 
@@ -256,8 +265,13 @@ mod tests {
                 })
             });
         let services = Mocks { webhooks: repo, targets }.into_service();
-        let created = pollster::block_on(services.create_endpoint(&company(), Creator::default(), request("https://h.test/"), Utc::now()))
-            .expect("created");
+        let created = pollster::block_on(services.create_endpoint(
+            &company(),
+            Creator::default(),
+            request("https://h.test/"),
+            Utc::now(),
+        ))
+        .expect("created");
         assert_eq!(created.secret, "whsec_AAAA");
     }
 
