@@ -43,6 +43,8 @@ struct Claimed {
 struct TenantDue {
     #[diesel(sql_type = Text)]
     company_id: String,
+    #[diesel(sql_type = BigInt)]
+    due: i64,
 }
 
 /// Numbered placeholders in the backend's dialect (numbered in both, so a value can be used twice
@@ -85,7 +87,7 @@ fn tenants_sql(pg: bool, busy: usize, full: usize) -> String {
     let not_full =
         if full.is_empty() { String::new() } else { format!(" AND d.company_id NOT IN ({})", full.join(", ")) };
     format!(
-        "SELECT d.company_id AS company_id FROM webhook_deliveries d \
+        "SELECT d.company_id AS company_id, COUNT(*) AS due FROM webhook_deliveries d \
          JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.company_id = d.company_id \
          WHERE {claimable}{not_busy}{not_full} \
          AND NOT EXISTS (SELECT 1 FROM webhook_send_windows w WHERE w.company_id = d.company_id \
@@ -115,13 +117,13 @@ fn claim_sql(pg: bool, busy: usize) -> String {
     )
 }
 
-/// The tenants with claimable deliveries, oldest due first.
+/// The tenants with claimable deliveries, oldest due first, and how many each has.
 fn tenants_due(
     conn: &mut DbConnection,
     request: &Request,
     busy: &[EndpointId],
     full: &[CompanyId],
-) -> Result<Vec<String>, StoreError> {
+) -> Result<Vec<(String, u32)>, StoreError> {
     macro_rules! run {
         ($conn:expr, $backend:ty, $pg:expr) => {{
             let mut query = diesel::sql_query(tenants_sql($pg, busy.len(), full.len()))
@@ -143,7 +145,7 @@ fn tenants_due(
         DbConnection::Pg(pg) => run!(pg, diesel::pg::Pg, true),
         DbConnection::Sqlite(lite) => run!(lite, diesel::sqlite::Sqlite, false),
     };
-    Ok(due.into_iter().map(|t| t.company_id).collect())
+    Ok(due.into_iter().map(|t| (t.company_id, u32::try_from(t.due).unwrap_or(u32::MAX))).collect())
 }
 
 /// Claims up to `limit` of `company`'s deliveries; the ids claimed.
@@ -185,10 +187,10 @@ struct Request {
     sends_per_minute: i32,
 }
 
-/// Shares `limit` slots between `tenants` (oldest due first) in turns, one slot each per turn,
-/// none beyond a tenant's `room`.
-fn share(tenants: &[String], room: impl Fn(&str) -> u32, limit: u32) -> Vec<u32> {
-    let rooms: Vec<u32> = tenants.iter().map(|t| room(t)).collect();
+/// Shares `limit` slots between `tenants` (oldest due first, with how many each has due) in
+/// turns, one slot each per turn, none beyond a tenant's `room` or what it has due.
+fn share(tenants: &[(String, u32)], room: impl Fn(&str) -> u32, limit: u32) -> Vec<u32> {
+    let rooms: Vec<u32> = tenants.iter().map(|(t, due)| room(t).min(*due)).collect();
     let mut shares = vec![0u32; tenants.len()];
     let mut left = limit;
     while left > 0 {
@@ -230,7 +232,8 @@ fn claim_fairly(
             .map_or(claim_request.per_tenant, |(_, room)| *room)
     };
     let shares = share(&tenants, room, claim_request.limit);
-    let mut turns: Vec<(&String, u32)> = tenants.iter().zip(shares).filter(|(_, n)| *n > 0).collect();
+    let mut turns: Vec<(&String, u32)> =
+        tenants.iter().map(|(company, _)| company).zip(shares).filter(|(_, n)| *n > 0).collect();
     turns.sort_by(|a, b| a.0.cmp(b.0));
     let mut ids = Vec::new();
     let mut throttled = Vec::new();

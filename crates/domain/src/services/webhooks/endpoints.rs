@@ -285,6 +285,27 @@ mod tests {
     }
 
     #[test]
+    fn a_manual_operation_past_the_endpoint_s_allowance_is_rate_limited_and_not_done() {
+        let mut repo = crate::services::webhooks::ports::MockWebhookRepository::new();
+        repo.expect_count_manual()
+            .withf(|_, target, _, per_minute| {
+                matches!(target, ManualTarget::Delivery(id) if id.as_str() == "dlv_1") && *per_minute == 6
+            })
+            .returning(|_, _, _, _| Ok(Some(std::time::Duration::from_secs(42))));
+        repo.expect_retry_delivery().never();
+        let services = Mocks { webhooks: repo, ..Mocks::default() }.into_service();
+        let id = DeliveryId::parse("dlv_1").expect("id");
+        let refused = pollster::block_on(services.retry_delivery(&company(), &id, Utc::now()));
+        match refused {
+            Err(DomainError::RateLimited(status)) => {
+                assert_eq!((status.limit, status.remaining), (6, 0));
+                assert_eq!(status.retry_after, Some(std::time::Duration::from_secs(42)));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
     fn recovering_from_the_future_is_refused() {
         let services = Mocks::default().into_service();
         let id = EndpointId::parse("ep_1").expect("id");
