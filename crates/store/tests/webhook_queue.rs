@@ -78,8 +78,12 @@ async fn claims_take_tenants_in_turns_within_their_room_and_minute((_db, store):
     endpoint_with_pings(&store, &a, 10, now - TimeDelta::seconds(10)).await;
     endpoint_with_pings(&store, &b, 1, now).await;
 
+    let depth = store.depth(now).await.expect("depth");
+    assert_eq!((depth.due, depth.in_flight, depth.scheduled, depth.circuit_open), (11, 0, 0, 0));
     let batch = store.claim_due(request(now, 4, 3, 1000)).await.expect("claim");
     assert_eq!((of(&batch.claims, &a), of(&batch.claims, &b)), (3, 1), "B's turn comes though A is older");
+    let depth = store.depth(now).await.expect("depth");
+    assert_eq!((depth.due, depth.in_flight), (7, 4), "the queue's depth by state");
     store.release(batch.claims).await.expect("release");
 
     let mut full = request(now, 4, 3, 1000);
@@ -130,6 +134,8 @@ async fn failures_in_a_row_open_the_circuit_and_a_success_closes_it((_db, store)
     }
     let open = store.claim_due(request(now + TimeDelta::seconds(10), 8, 8, 1000)).await.expect("claim");
     assert!(open.claims.is_empty(), "the circuit is open: nothing is claimed, though all three are due");
+    let depth = store.depth(now + TimeDelta::seconds(10)).await.expect("depth");
+    assert_eq!(depth.circuit_open, 3, "{depth:?}");
 
     let after_pause = Utc::now() + TimeDelta::seconds(31);
     let half_open = store.claim_due(request(after_pause, 1, 8, 1000)).await.expect("claim");

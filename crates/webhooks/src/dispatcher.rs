@@ -230,15 +230,20 @@ impl Dispatcher {
 
     /// The queue's depth by state, for operators; a failure to read it is no reason to stop.
     async fn record_depth(&self) {
-        if let Ok(depth) = self.queue.depth(Utc::now()).await {
-            for (state, n) in [
-                ("due", depth.due),
-                ("scheduled", depth.scheduled),
-                ("in_flight", depth.in_flight),
-                ("circuit_open", depth.circuit_open),
-            ] {
-                metrics::gauge!("carbonpass_webhook_queue_depth", "state" => state).set(n as f64);
+        let depth = match self.queue.depth(Utc::now()).await {
+            Ok(depth) => depth,
+            Err(err) => {
+                tracing::debug!(error = %err, "cannot read the webhook queue's depth");
+                return;
             }
+        };
+        for (state, n) in [
+            ("due", depth.due),
+            ("scheduled", depth.scheduled),
+            ("in_flight", depth.in_flight),
+            ("circuit_open", depth.circuit_open),
+        ] {
+            metrics::gauge!("carbonpass_webhook_queue_depth", "state" => state).set(n as f64);
         }
     }
 
