@@ -6,9 +6,9 @@
 //! endpoint (one while its circuit is half open), so one tenant's slow or hanging receivers
 //! (15 s a timeout) hold only that tenant's share of the slots and never delay another tenant's
 //! events. The queue shares each claim between tenants in turns, and bounds each tenant's sends
-//! per minute across every worker. It wakes when a delivery commits (the store's signal), when an attempt
-//! ends and frees a slot, or when the next retry falls due; `poll` bounds every sleep, as a safety
-//! net should a signal be lost. An attempt that panics frees its slot like any other, and is
+//! per minute across every worker. It wakes when a delivery commits (the store's signal), when an
+//! attempt ends and frees a slot, or when the next retry falls due; `poll` bounds every sleep, as
+//! a safety net should a signal be lost. An attempt that panics frees its slot like any other, and is
 //! recorded as failed (tried again on the schedule).
 
 use std::sync::Arc;

@@ -220,9 +220,14 @@ fn claim_fairly(
 ) -> Result<ClaimBatch, StoreError> {
     let full: Vec<CompanyId> =
         claim_request.tenant_room.iter().filter(|(_, room)| *room == 0).map(|(c, _)| c.clone()).collect();
+    // Named so the worker does not look for their deliveries again before the poll: they wait.
+    let mut throttled = sends::saturated(conn, request.now, claim_request.sends_per_minute)?
+        .iter()
+        .map(|company| CompanyId::parse(company).ok_or_else(|| corrupt("company id", company)))
+        .collect::<Result<Vec<_>, _>>()?;
     let tenants = tenants_due(conn, request, &claim_request.full_endpoints, &full)?;
     if tenants.is_empty() {
-        return Ok(ClaimBatch::default());
+        return Ok(ClaimBatch { claims: Vec::new(), throttled });
     }
     let room = |company: &str| {
         claim_request
@@ -236,7 +241,6 @@ fn claim_fairly(
         tenants.iter().map(|(company, _)| company).zip(shares).filter(|(_, n)| *n > 0).collect();
     turns.sort_by(|a, b| a.0.cmp(b.0));
     let mut ids = Vec::new();
-    let mut throttled = Vec::new();
     for (company, wanted) in turns {
         let allowed = sends::room(conn, company, request.now, claim_request.sends_per_minute)?.min(wanted);
         if allowed == 0 {

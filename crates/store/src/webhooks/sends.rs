@@ -112,3 +112,30 @@ fn change(conn: &mut DbConnection, company: &str, now: NaiveDateTime, by: i32) -
     };
     Ok(())
 }
+
+#[derive(QueryableByName)]
+struct Saturated {
+    #[diesel(sql_type = Text)]
+    company_id: String,
+}
+
+/// The tenants that have used up the window at `now`: their deliveries wait for the next one.
+pub(super) fn saturated(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    per_minute: u32,
+) -> Result<Vec<String>, StoreError> {
+    let sql = dialect(conn, "SELECT company_id FROM webhook_send_windows WHERE window_start > ?1 AND sent >= ?2");
+    let floor = now - WINDOW;
+    let max = i32::try_from(per_minute).unwrap_or(i32::MAX);
+    macro_rules! run {
+        ($conn:expr) => {
+            diesel::sql_query(sql).bind::<Timestamp, _>(floor).bind::<Integer, _>(max).load::<Saturated>($conn)?
+        };
+    }
+    let rows = match conn {
+        DbConnection::Pg(pg) => run!(pg),
+        DbConnection::Sqlite(lite) => run!(lite),
+    };
+    Ok(rows.into_iter().map(|r| r.company_id).collect())
+}
