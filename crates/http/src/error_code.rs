@@ -187,7 +187,7 @@ impl ErrorCode {
                 "The plan cannot be published yet: `missingSections` lists the sections it lacks and `failedChecks` the checks it fails, and the message says what each needs. Complete the CRP inputs (or confirm bills), generate a new plan and publish that."
             }
             Self::RateLimited => {
-                "Too many requests: the user's bucket (shared by all their keys) is empty, or this address sent too many requests without a valid key. Wait the `Retry-After` seconds; `X-RateLimit-*` on every response shows what is left."
+                "Too many requests: the user's bucket (shared by all their keys) is empty, or this address sent too many requests without a valid key, or a webhook endpoint had its manual operations for the minute (`test`, `retry`, `recover`). Wait the `Retry-After` seconds; `X-RateLimit-*` on every response shows what is left of the user's bucket."
             }
             Self::InternalError => {
                 "Something failed on our side; it was logged under the response's `X-Request-Id`. Retry later, and quote that id if it persists."

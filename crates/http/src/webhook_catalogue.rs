@@ -66,13 +66,13 @@ pub(crate) fn section() -> Value {
     let headers = json!([
         header(
             "X-CarbonPass-Signature",
-            "Lowercase hex HMAC-SHA256 of the raw body, keyed with the endpoint's whole secret string (`whsec_…`)."
+            "Lowercase hex HMAC-SHA256 of the raw body, keyed with the endpoint's whole secret string (`whsec_…`). It covers the body only, so it is the same on every attempt and cannot stop a replay by itself: de-duplicate by the event `id` and refuse stale events, or better, check `webhook-signature` with `webhook-timestamp`."
         ),
         header("webhook-id", "The event's id, the same on every attempt: de-duplicate by it."),
         header("webhook-timestamp", "The attempt's Unix seconds: refuse one more than 5 minutes off your clock."),
         header(
             "webhook-signature",
-            "Standard Webhooks: `v1,` and the base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret; one per live secret, space-separated, during a rotation."
+            "Standard Webhooks: `v1,` and the base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret; one per live secret, space-separated, during a rotation. The stronger check: it covers the attempt's time, so with `webhook-timestamp` and `webhook-id` it refuses replays."
         ),
     ]);
     let mut section = serde_json::Map::new();

@@ -90,7 +90,11 @@ async fn setup(db: &TestDatabase) -> (Services, Vec<Receiver>, Vec<EndpointId>, 
         let receiver = Receiver::start().await;
         let request =
             CreateEndpoint { url: receiver.url.clone(), events: vec!["bill.confirmed".into()], description: None };
-        let created = services.webhooks.create_endpoint(&tenant, request, Utc::now()).await.expect("endpoint");
+        let created = services
+            .webhooks
+            .create_endpoint(&tenant, Default::default(), request, Utc::now())
+            .await
+            .expect("endpoint");
         endpoints.push(created.endpoint.id);
         receivers.push(receiver);
     }

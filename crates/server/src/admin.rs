@@ -284,10 +284,15 @@ pub async fn webhook(services: &Services, command: WebhookCommand) -> Result<(),
     };
     let endpoint = |raw: &str| EndpointId::parse(raw).ok_or(DomainError::not_found("webhook endpoint"));
     match command {
-        WebhookCommand::Create { space: s, url, events, description } => {
+        WebhookCommand::Create { space: s, url, events, description, email } => {
+            let user = match email {
+                Some(email) => Some(user_by_email(services, &email).await?.id),
+                None => None,
+            };
+            let by = carbonpass_domain::webhooks::model::Creator { user, key: None };
             let created = services
                 .webhooks
-                .create_endpoint(&space(&s).await?, CreateEndpoint { url, events, description }, Utc::now())
+                .create_endpoint(&space(&s).await?, by, CreateEndpoint { url, events, description }, Utc::now())
                 .await?;
             println!("{}", endpoint_to_json(&created.endpoint, Some(&created.secret)));
         }

@@ -319,6 +319,9 @@ pub enum WebhookCommand {
         events: Vec<String>,
         #[arg(long)]
         description: Option<String>,
+        /// The user the endpoint is recorded as made by (no key: made by an operator).
+        #[arg(long)]
+        email: Option<String>,
     },
     /// List the endpoints.
     List {

@@ -12,7 +12,7 @@ use carbonpass_blobs::{LocalBlobs, S3Blobs, S3Config};
 use carbonpass_domain::DomainError;
 use carbonpass_domain::calculation::{FactorLibrary, FactorsError};
 use carbonpass_domain::ports::{BlobStore, DeliveryQueue, RateLimiter};
-use carbonpass_domain::services::{Bills, Ports, Services};
+use carbonpass_domain::services::{Bills, Ports, Services, Webhooks};
 use carbonpass_domain::webhooks::TargetPolicy;
 use carbonpass_http::{HttpState, build_app};
 use carbonpass_pdf::TypstRenderer;
@@ -120,6 +120,7 @@ pub fn services(
         plans: store.clone(),
         webhooks: store,
         targets: Arc::new(Targets::new(webhook_client(settings)?, policy)),
+        webhook_limits: settings.webhooks.limits(),
         renderer: Arc::new(TypstRenderer::new(settings.pdf_queue())),
         blobs,
         factors: Arc::new(factors),
@@ -157,7 +158,13 @@ pub fn start_delivering(store: &Store, settings: &Settings) -> Result<Delivering
         store.delivery_wake().signal(),
         settings.webhooks.dispatcher(),
     );
-    tracing::info!(concurrency = settings.webhooks.concurrency, "delivering webhooks");
+    tracing::info!(
+        concurrency = settings.webhooks.concurrency,
+        per_tenant = settings.webhooks.per_tenant_concurrency,
+        per_endpoint = settings.webhooks.per_endpoint_concurrency,
+        sends_per_minute = settings.webhooks.sends_per_minute,
+        "delivering webhooks"
+    );
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let grace = Duration::from_secs(settings.shutdown_timeout_secs);
     let worker = supervise("webhook dispatcher", move || dispatcher.clone().run(stopped.clone(), grace));
@@ -266,21 +273,24 @@ async fn reload_on_hangup(certificate: Arc<ReloadingCertificate>) {
     }
 }
 
-/// Sweeps crash leftovers at start and then every `interval_secs`, logging what it removed. A
-/// failed sweep (the database or the blob store away) is logged and tried again next time.
-async fn sweep_leftovers(bills: Bills, grace_secs: u64, interval_secs: u64) {
+/// Sweeps crash leftovers and the webhook history past its retention at start and then every
+/// `interval_secs`, logging what it removed. A failed sweep (the database or the blob store away)
+/// is logged and tried again next time.
+async fn sweep_leftovers(bills: Bills, webhooks: Webhooks, grace_secs: u64, interval_secs: u64, retention_days: u64) {
     let grace =
         chrono::TimeDelta::try_seconds(i64::try_from(grace_secs).unwrap_or(i64::MAX)).unwrap_or(chrono::TimeDelta::MAX);
+    let retention = chrono::TimeDelta::try_days(i64::try_from(retention_days).unwrap_or(i64::MAX))
+        .unwrap_or(chrono::TimeDelta::MAX);
     let mut every = tokio::time::interval(Duration::from_secs(interval_secs));
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         every.tick().await;
+        metrics::counter!("carbonpass_sweeper_runs_total", "job" => "leftovers").increment(1);
         match bills.sweep_leftovers(chrono::Utc::now(), grace).await {
             Ok(swept) => {
-                metrics::counter!("carbonpass_sweeper_runs_total", "job" => "leftovers").increment(1);
-                metrics::counter!("carbonpass_sweeper_removed_total", "kind" => "unfinished_uploads")
+                metrics::counter!("carbonpass_sweeper_removed_total", "kind" => "unfinished_upload")
                     .increment(swept.unfinished_removed);
-                metrics::counter!("carbonpass_sweeper_removed_total", "kind" => "orphan_files")
+                metrics::counter!("carbonpass_sweeper_removed_total", "kind" => "orphan_file")
                     .increment(swept.orphans_removed);
                 tracing::info!(
                     unfinished_removed = swept.unfinished_removed,
@@ -295,6 +305,26 @@ async fn sweep_leftovers(bills: Bills, grace_secs: u64, interval_secs: u64) {
                 metrics::counter!("carbonpass_sweeper_failures_total", "job" => "leftovers").increment(1);
                 tracing::warn!(error = %err, "sweeping crash leftovers failed; trying again later");
             }
+        }
+        metrics::counter!("carbonpass_sweeper_runs_total", "job" => "webhook_history").increment(1);
+        match webhooks.sweep_history(chrono::Utc::now(), retention).await {
+            Ok(removed) => {
+                for (kind, n) in [
+                    ("webhook_event", removed.events),
+                    ("webhook_delivery", removed.deliveries),
+                    ("webhook_attempt", removed.attempts),
+                ] {
+                    metrics::counter!("carbonpass_sweeper_removed_total", "kind" => kind).increment(n);
+                }
+                tracing::info!(
+                    events_removed = removed.events,
+                    deliveries_removed = removed.deliveries,
+                    attempts_removed = removed.attempts,
+                    retention_days,
+                    "swept webhook history"
+                );
+            }
+            Err(err) => tracing::warn!(error = %err, "sweeping webhook history failed; trying again later"),
         }
     }
 }
@@ -365,8 +395,10 @@ impl Application {
             }
             None => server.listen(listener).map_err(listening)?.run(),
         };
-        let (swept, grace, every) = (services.bills.clone(), settings.sweep_grace_secs, settings.sweep_interval_secs);
-        supervise("leftover sweeper", move || sweep_leftovers(swept.clone(), grace, every));
+        let (swept, hooks) = (services.bills.clone(), services.webhooks.clone());
+        let (grace, every, retention) =
+            (settings.sweep_grace_secs, settings.sweep_interval_secs, settings.webhook_retention_days);
+        supervise("leftover sweeper", move || sweep_leftovers(swept.clone(), hooks.clone(), grace, every, retention));
         let delivering = delivering.map(|store| start_delivering(&store, settings)).transpose()?;
         Ok(Self { server, address, metrics_address, services, delivering })
     }

@@ -617,6 +617,8 @@ fn operators_manage_webhook_endpoints_from_the_command_line() {
     let company = created.split_whitespace().nth(2).expect("company id").to_owned();
     let json = |out: String| -> serde_json::Value { serde_json::from_str(&out).expect("json") };
 
+    stdout(&carbonpass(data, &["user", "create", "--email", "ops@hook.example", "--name", "Ops"]));
+
     // Production rules by default: https and a public address only.
     let refused = carbonpass(
         data,
@@ -638,9 +640,14 @@ fn operators_manage_webhook_endpoints_from_the_command_line() {
             "bill.confirmed,crp.generated",
             "--description",
             "Accounts",
+            "--email",
+            "ops@hook.example",
         ],
     )));
     let id = endpoint["id"].as_str().expect("id").to_owned();
+    // Recorded as made by that user, with no key: an operator made it.
+    assert!(endpoint["createdBy"]["userId"].as_str().is_some_and(|u| u.starts_with("usr_")), "{endpoint}");
+    assert_eq!(endpoint["createdBy"]["keyId"], serde_json::Value::Null);
     assert!(endpoint["secret"].as_str().is_some_and(|s| s.starts_with("whsec_")), "shown once: {endpoint}");
     assert_eq!(endpoint["events"], serde_json::json!(["bill.confirmed", "crp.generated"]));
 

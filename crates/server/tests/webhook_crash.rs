@@ -84,6 +84,8 @@ fn serve(database: &str, data: &Path, log: &Path) -> (Child, String, String) {
         ("CARBONPASS_WEBHOOKS__LEASE_SECS", LEASE_SECS),
         ("CARBONPASS_WEBHOOKS__CONCURRENCY", "4"),
         ("CARBONPASS_WEBHOOKS__PER_ENDPOINT_CONCURRENCY", "4"),
+        // Pings in bulk to one endpoint: past the default allowance of manual operations.
+        ("CARBONPASS_WEBHOOKS__MANUAL_PER_MINUTE", "1000000"),
     ];
     let server = DemoServer::start(BIN, data, &env, log.into());
     (server.child, server.address, server.key)

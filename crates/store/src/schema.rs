@@ -221,6 +221,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     emission_totals,
     webhook_endpoints,
+    webhook_send_windows,
     webhook_deliveries,
     webhook_attempts
 );
@@ -240,6 +241,20 @@ diesel::table! {
         previous_secret_expires_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        created_by_user -> Nullable<Text>,
+        created_by_key -> Nullable<Text>,
+        consecutive_failures -> Integer,
+        circuit_open_until -> Nullable<Timestamp>,
+        manual_window_start -> Nullable<Timestamp>,
+        manual_count -> Integer,
+    }
+}
+
+diesel::table! {
+    webhook_send_windows (company_id) {
+        company_id -> Text,
+        window_start -> Timestamp,
+        sent -> Integer,
     }
 }
 

@@ -232,7 +232,7 @@ async fn the_sweep_sees_every_tenants_files_in_use((_db, store): (TestDatabase, 
 /// and changes nothing; the owner's endpoint and delivery stay as they were.
 async fn webhook_endpoints_of_another_tenant_are_out_of_reach((_db, store): (TestDatabase, Store)) {
     use carbonpass_domain::webhooks::EventType;
-    use carbonpass_domain::webhooks::model::{DeliveryQuery, EndpointChange, NewEndpoint};
+    use carbonpass_domain::webhooks::model::{DeliveryQuery, EndpointChange, ManualTarget, NewEndpoint};
     let (ours, _) = company(&store, "ours").await;
     let (theirs, _) = company(&store, "theirs").await;
     let now = Utc::now();
@@ -241,6 +241,7 @@ async fn webhook_endpoints_of_another_tenant_are_out_of_reach((_db, store): (Tes
         description: String::new(),
         events: vec![EventType::BillConfirmed],
         secret: "whsec_AAAA".into(),
+        created_by: Default::default(),
         created_at: now,
     };
     let endpoint = store.create_endpoint(&ours, new).await.expect("endpoint");
@@ -257,6 +258,9 @@ async fn webhook_endpoints_of_another_tenant_are_out_of_reach((_db, store): (Tes
     assert!(not_found(store.list_deliveries(&theirs, &endpoint.id, query.clone()).await.map(|_| ())));
     assert!(not_found(store.retry_delivery(&theirs, &ping.id, now).await.map(|_| ())));
     assert!(not_found(store.recover_failed(&theirs, &endpoint.id, now - TimeDelta::days(1), now).await.map(|_| ())));
+    for target in [ManualTarget::Endpoint(endpoint.id.clone()), ManualTarget::Delivery(ping.id.clone())] {
+        assert!(not_found(store.count_manual(&theirs, &target, now, 10).await.map(|_| ())), "{target:?}");
+    }
     assert!(not_found(store.delete_endpoint(&theirs, &endpoint.id).await));
 
     let kept = store.find_endpoint(&ours, &endpoint.id).await.expect("read").expect("still there");

@@ -1,19 +1,23 @@
 //! The delivery worker: claims due deliveries from the queue, sends each signed attempt through
 //! the guarded client, and records the outcome with the domain's verdict.
 //!
-//! Parallel across endpoints, bounded twice: at most `concurrency` attempts at once in the
-//! process, and at most `per_endpoint` to one endpoint, so one slow receiver (15 s a timeout)
-//! cannot hold every slot. It wakes when a delivery commits (the store's signal), when an attempt
-//! ends and frees a slot, or when the next retry falls due; `poll` bounds every sleep, as a safety
-//! net should a signal be lost. An attempt that panics frees its slot like any other, and is
+//! Parallel across endpoints, bounded three times: at most `concurrency` attempts at once in the
+//! process, at most `per_tenant` of one tenant (data space), and at most `per_endpoint` to one
+//! endpoint (one while its circuit is half open), so one tenant's slow or hanging receivers
+//! (15 s a timeout) hold only that tenant's share of the slots and never delay another tenant's
+//! events. The queue shares each claim between tenants in turns, and bounds each tenant's sends
+//! per minute across every worker. It wakes when a delivery commits (the store's signal), when an
+//! attempt ends and frees a slot, or when the next retry falls due; `poll` bounds every sleep, as
+//! a safety net should a signal be lost. An attempt that panics frees its slot like any other, and is
 //! recorded as failed (tried again on the schedule).
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use carbonpass_domain::model::EndpointId;
+use carbonpass_domain::model::{CompanyId, EndpointId};
 use carbonpass_domain::ports::DeliveryQueue;
-use carbonpass_domain::webhooks::model::DueDelivery;
+use carbonpass_domain::webhooks::circuit::CircuitBreaker;
+use carbonpass_domain::webhooks::model::{ClaimRequest, DueDelivery};
 use carbonpass_domain::webhooks::verdict::{AttemptOutcome, judge};
 use chrono::{DateTime, TimeDelta, Utc};
 use reqwest::header::{HeaderName, HeaderValue};
@@ -31,6 +35,12 @@ pub struct DispatcherConfig {
     pub concurrency: usize,
     /// Attempts in flight at once to one endpoint.
     pub per_endpoint: usize,
+    /// Attempts in flight at once of one tenant (data space), over all its endpoints.
+    pub per_tenant: usize,
+    /// Attempts one tenant may have claimed in a minute, by every worker together.
+    pub sends_per_minute: u32,
+    /// When an endpoint that keeps failing is left alone.
+    pub breaker: CircuitBreaker,
     /// How long a claim keeps a delivery from other workers: longer than an attempt can take.
     pub lease: Duration,
     /// The longest the worker sleeps without looking at the queue.
@@ -39,7 +49,15 @@ pub struct DispatcherConfig {
 
 impl Default for DispatcherConfig {
     fn default() -> Self {
-        Self { concurrency: 64, per_endpoint: 8, lease: Duration::from_secs(30), poll: Duration::from_secs(1) }
+        Self {
+            concurrency: 64,
+            per_endpoint: 8,
+            per_tenant: 16,
+            sends_per_minute: 600,
+            breaker: CircuitBreaker::default(),
+            lease: Duration::from_secs(30),
+            poll: Duration::from_secs(1),
+        }
     }
 }
 
@@ -74,6 +92,8 @@ impl Dispatcher {
         let config = DispatcherConfig {
             concurrency: config.concurrency.max(1),
             per_endpoint: config.per_endpoint.max(1),
+            per_tenant: config.per_tenant.max(1),
+            sends_per_minute: config.sends_per_minute.max(1),
             ..config
         };
         Self { queue, client: Arc::new(client), wake, config }
@@ -83,26 +103,52 @@ impl Dispatcher {
     pub async fn run(self, mut stop: watch::Receiver<bool>, grace: Duration) {
         let mut in_flight = InFlight::default();
         let lease = TimeDelta::from_std(self.config.lease).unwrap_or(TimeDelta::seconds(30));
+        let mut depth_read: Option<std::time::Instant> = None;
         while !*stop.borrow() {
             while let Some(ended) = in_flight.try_next() {
                 self.ended(&mut in_flight, ended);
             }
+            if depth_read.is_none_or(|at| at.elapsed() >= self.config.poll) {
+                depth_read = Some(std::time::Instant::now());
+                self.record_depth().await;
+            }
             let free = self.config.concurrency.saturating_sub(in_flight.attempts());
             let mut wait = self.config.poll;
             if free > 0 {
-                let limit = u32::try_from(free).unwrap_or(u32::MAX);
-                match self.queue.claim_due(Utc::now(), limit, lease, self.full(&in_flight)).await {
-                    Ok(claims) => {
-                        let claimed = claims.len();
+                let request = ClaimRequest {
+                    now: Utc::now(),
+                    limit: u32::try_from(free).unwrap_or(u32::MAX),
+                    lease,
+                    full_endpoints: self.full(&in_flight),
+                    per_tenant: u32::try_from(self.config.per_tenant).unwrap_or(u32::MAX),
+                    tenant_room: in_flight
+                        .tenant_room(self.config.per_tenant)
+                        .into_iter()
+                        .map(|(c, room)| (c, u32::try_from(room).unwrap_or(u32::MAX)))
+                        .collect(),
+                    sends_per_minute: self.config.sends_per_minute,
+                };
+                match self.queue.claim_due(request).await {
+                    Ok(batch) => {
+                        let claimed = batch.claims.len();
+                        let throttled = batch.throttled;
                         let mut give_back = Vec::new();
-                        for claim in claims {
-                            if in_flight.to(&claim.endpoint) >= self.config.per_endpoint {
+                        for claim in batch.claims {
+                            let cap = if self.config.breaker.half_open(claim.consecutive_failures) {
+                                1
+                            } else {
+                                self.config.per_endpoint
+                            };
+                            if in_flight.to(&claim.endpoint) >= cap
+                                || in_flight.of(&claim.company) >= self.config.per_tenant
+                            {
                                 give_back.push(claim);
                                 continue;
                             }
                             let claim = Arc::new(claim);
-                            let attempt = attempt(self.queue.clone(), self.client.clone(), claim.clone());
-                            in_flight.start(claim, attempt);
+                            let attempt =
+                                attempt(self.queue.clone(), self.client.clone(), claim.clone(), self.config.breaker);
+                            in_flight.start(claim, cap, attempt);
                         }
                         let gave_back = !give_back.is_empty();
                         if let Err(err) = self.queue.release(give_back).await {
@@ -110,9 +156,12 @@ impl Dispatcher {
                         }
                         // A full batch may leave more due: the loop looks again when a slot frees.
                         if claimed == 0 || gave_back {
-                            // Deliveries of endpoints with no free slot wait for an attempt to end
-                            // (which wakes this loop), not for a timer.
-                            wait = self.until_next_due(self.full(&in_flight)).await;
+                            // Deliveries of endpoints or tenants with no free slot wait for an
+                            // attempt to end (which wakes this loop), not for a timer; tenants
+                            // out of sends for the minute wait for the poll.
+                            let mut waiting = throttled;
+                            waiting.extend(self.full_tenants(&in_flight));
+                            wait = self.until_next_due(self.full(&in_flight), waiting).await;
                         }
                     }
                     Err(err) => {
@@ -165,7 +214,37 @@ impl Dispatcher {
             excerpt: String::new(),
             retry_after: None,
         };
-        in_flight.run(record(self.queue.clone(), claim, outcome));
+        metrics::counter!("carbonpass_webhook_attempts_total", "outcome" => "panicked").increment(1);
+        in_flight.run(record(self.queue.clone(), claim, outcome, self.config.breaker));
+    }
+
+    /// The tenants with no free slot in this process.
+    fn full_tenants(&self, in_flight: &InFlight) -> Vec<CompanyId> {
+        in_flight
+            .tenant_room(self.config.per_tenant)
+            .into_iter()
+            .filter(|(_, room)| *room == 0)
+            .map(|(c, _)| c)
+            .collect()
+    }
+
+    /// The queue's depth by state, for operators; a failure to read it is no reason to stop.
+    async fn record_depth(&self) {
+        let depth = match self.queue.depth(Utc::now()).await {
+            Ok(depth) => depth,
+            Err(err) => {
+                tracing::debug!(error = %err, "cannot read the webhook queue's depth");
+                return;
+            }
+        };
+        for (state, n) in [
+            ("due", depth.due),
+            ("scheduled", depth.scheduled),
+            ("in_flight", depth.in_flight),
+            ("circuit_open", depth.circuit_open),
+        ] {
+            metrics::gauge!("carbonpass_webhook_queue_depth", "state" => state).set(n as f64);
+        }
     }
 
     /// The endpoints with no free slot in this process.
@@ -174,8 +253,8 @@ impl Dispatcher {
     }
 
     /// How long until the next delivery falls due, within the polling bound.
-    async fn until_next_due(&self, busy: Vec<EndpointId>) -> Duration {
-        match self.queue.next_due(busy).await {
+    async fn until_next_due(&self, busy: Vec<EndpointId>, waiting: Vec<CompanyId>) -> Duration {
+        match self.queue.next_due(busy, waiting).await {
             Ok(Some(at)) => (at - Utc::now()).to_std().unwrap_or(MIN_SLEEP).clamp(MIN_SLEEP, self.config.poll),
             Ok(None) => self.config.poll,
             Err(_) => AFTER_QUEUE_ERROR,
@@ -191,9 +270,17 @@ const MIN_SLEEP: Duration = Duration::from_millis(20);
 pub const PANICKED: &str = "internal error: the attempt panicked";
 
 /// One attempt: sign, send, judge, record. Its slot is freed when its task ends.
-async fn attempt(queue: Arc<dyn DeliveryQueue>, client: Arc<dyn Transport>, claim: Arc<DueDelivery>) {
+async fn attempt(
+    queue: Arc<dyn DeliveryQueue>,
+    client: Arc<dyn Transport>,
+    claim: Arc<DueDelivery>,
+    breaker: CircuitBreaker,
+) {
     let started = Utc::now();
+    let clock = std::time::Instant::now();
     let result = send(client.as_ref(), &claim, started.timestamp()).await;
+    metrics::histogram!("carbonpass_webhook_attempt_seconds").record(clock.elapsed().as_secs_f64());
+    metrics::counter!("carbonpass_webhook_attempts_total", "outcome" => outcome_label(&result)).increment(1);
     let outcome = AttemptOutcome {
         at: started,
         status_code: result.status,
@@ -202,13 +289,28 @@ async fn attempt(queue: Arc<dyn DeliveryQueue>, client: Arc<dyn Transport>, clai
         excerpt: result.excerpt,
         retry_after: result.retry_after,
     };
-    record(queue, claim, outcome).await;
+    record(queue, claim, outcome, breaker).await;
+}
+
+/// The attempt's outcome in a word, for the attempts counter (a bounded set of labels).
+fn outcome_label(attempt: &Attempt) -> &'static str {
+    match (attempt.status, &attempt.error) {
+        (Some(code), _) if crate::client::delivered(code) => "delivered",
+        (Some(_), _) => "failed",
+        (None, Some(error)) if error.starts_with("no answer within") => "timeout",
+        (None, _) => "error",
+    }
 }
 
 /// Judges an attempt's outcome and records both under the claim's lease.
-async fn record(queue: Arc<dyn DeliveryQueue>, claim: Arc<DueDelivery>, outcome: AttemptOutcome) {
+async fn record(
+    queue: Arc<dyn DeliveryQueue>,
+    claim: Arc<DueDelivery>,
+    outcome: AttemptOutcome,
+    breaker: CircuitBreaker,
+) {
     let verdict = judge(&outcome, claim.attempts_made, claim.failing_since, rand::random::<f64>());
-    match queue.record_attempt(&claim, &outcome, &verdict).await {
+    match queue.record_attempt(&claim, &outcome, &verdict, breaker).await {
         Ok(true) => {
             tracing::debug!(delivery = claim.id.as_str(), status = ?outcome.status_code, next = ?verdict.next, "webhook attempt")
         }

@@ -4,6 +4,9 @@
 //! - the Standard Webhooks headers `webhook-id`, `webhook-timestamp` and `webhook-signature`
 //!   (`v1,<base64>` of HMAC-SHA256 over `{id}.{timestamp}.{body}`, keyed with the base64-decoded
 //!   part of the secret), so that that ecosystem's published verifiers accept our deliveries.
+//!
+//! Only the second covers the attempt's time: the first is the same on every attempt, so it
+//! cannot tell a replay from a retry (the receivers' guide says so).
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;

@@ -66,6 +66,8 @@ pub struct Ports {
     pub webhooks: Arc<dyn WebhookRepository>,
     /// Secrets and the reachability of targets, from the webhooks adapter.
     pub targets: Arc<dyn WebhookTargets>,
+    /// Webhook limits that are settings (manual operations per endpoint).
+    pub webhook_limits: webhooks::WebhookLimits,
     pub limiter: Arc<dyn RateLimiter>,
     /// The allowance of each plan, and of requests without a valid key.
     pub rate_quotas: RateQuotas,
@@ -118,7 +120,7 @@ impl Services {
             ),
             reports: Reports::new(ports.reports, overviews.clone()),
             plans: Plans::new(ports.plans, ports.renderer, ports.blobs, overviews, ports.plan_limit),
-            webhooks: Webhooks::new(ports.webhooks, ports.targets),
+            webhooks: Webhooks::new(ports.webhooks, ports.targets, ports.webhook_limits),
             health: Health::new(ports.health, ports.limiter),
         }
     }

@@ -3,6 +3,7 @@
 //! API shows. Signing, the network and the worker are the webhooks adapter's.
 
 mod catalogue;
+pub mod circuit;
 pub mod endpoint;
 pub mod model;
 pub mod schedule;

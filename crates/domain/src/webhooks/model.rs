@@ -1,10 +1,10 @@
 //! Webhook endpoints, deliveries and attempts as the domain knows them: what the API shows and
 //! what the delivery worker acts on.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 
 use super::EventType;
-use crate::model::{CompanyId, DeliveryId, EndpointId, EventId};
+use crate::model::{ApiKeyId, CompanyId, DeliveryId, EndpointId, EventId, UserId};
 
 /// A receiver of a tenant's events. Its secrets are never part of it: they are shown once, when
 /// created or rotated.
@@ -20,8 +20,17 @@ pub struct WebhookEndpoint {
     pub disabled_reason: Option<String>,
     /// Since when every attempt to it has failed; `None` once one succeeds.
     pub failing_since: Option<DateTime<Utc>>,
+    /// Who made it; empty for endpoints made before this was recorded.
+    pub created_by: Creator,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// Who made an endpoint: the user, and the key they used (none for an operator at the CLI).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Creator {
+    pub user: Option<UserId>,
+    pub key: Option<ApiKeyId>,
 }
 
 /// An endpoint to create, checked.
@@ -32,6 +41,7 @@ pub struct NewEndpoint {
     pub events: Vec<EventType>,
     /// `whsec_…`, minted by the webhooks adapter.
     pub secret: String,
+    pub created_by: Creator,
     pub created_at: DateTime<Utc>,
 }
 
@@ -136,4 +146,61 @@ pub struct DueDelivery {
     /// Attempts made before this one (in this run: a retry by hand starts again from 0).
     pub attempts_made: u32,
     pub failing_since: Option<DateTime<Utc>>,
+    /// Failed attempts in a row to the endpoint when claimed (the circuit breaker's count).
+    pub consecutive_failures: u32,
+}
+
+/// What a worker asks the queue for: due deliveries, shared fairly between tenants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimRequest {
+    pub now: DateTime<Utc>,
+    /// Free slots: the most deliveries claimed in all.
+    pub limit: u32,
+    /// How long each claim keeps its delivery from other claims.
+    pub lease: TimeDelta,
+    /// Endpoints this worker has no free slot for.
+    pub full_endpoints: Vec<EndpointId>,
+    /// The most one tenant may have in flight in this worker.
+    pub per_tenant: u32,
+    /// Free slots of the tenants with attempts in flight in this worker (others have
+    /// `per_tenant`); a tenant with none is not claimed for.
+    pub tenant_room: Vec<(CompanyId, u32)>,
+    /// Attempts a tenant may have claimed in a minute, by every worker together.
+    pub sends_per_minute: u32,
+}
+
+/// What a claim took, and the tenants left waiting for their minute's sends to renew.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClaimBatch {
+    pub claims: Vec<DueDelivery>,
+    pub throttled: Vec<CompanyId>,
+}
+
+/// Pending deliveries by where they stand (the queue's depth, for operators).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct QueueDepth {
+    /// Due now and waiting for a worker.
+    pub due: u64,
+    /// Waiting for a later attempt (a retry on the schedule).
+    pub scheduled: u64,
+    /// In an attempt now (claimed, the lease running).
+    pub in_flight: u64,
+    /// Due, but their endpoint's circuit is open.
+    pub circuit_open: u64,
+}
+
+/// What a manual operation (a test ping, a retry, a recovery) is counted against: its endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ManualTarget {
+    Endpoint(EndpointId),
+    /// The delivery's endpoint.
+    Delivery(DeliveryId),
+}
+
+/// What one retention sweep removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HistoryRemoved {
+    pub events: u64,
+    pub deliveries: u64,
+    pub attempts: u64,
 }

@@ -1,7 +1,9 @@
 //! What an attempt's outcome means for its delivery and its endpoint (SPEC 5): delivered on a
 //! 2xx; `410 Gone` fails it and disables the endpoint; otherwise tried again on the schedule
 //! (no sooner than a 429/503's `Retry-After` says), failed after the last attempt; an endpoint failing
-//! for five days is disabled, with the reason recorded.
+//! for five days is disabled, with the reason recorded. (Failures in a row also open the
+//! endpoint's circuit, `circuit`: that only postpones attempts, by an hour at most, so this rule
+//! still sees them and disables a dead endpoint on the same day.)
 
 use std::time::Duration;
 

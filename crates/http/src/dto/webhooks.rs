@@ -77,10 +77,25 @@ pub(crate) struct EndpointOut {
     /// Since when every attempt has failed; `null` once one succeeds.
     #[schema(format = DateTime)]
     pub failing_since: Option<String>,
+    /// Who made it.
+    pub created_by: CreatedByOut,
     #[schema(format = DateTime)]
     pub created_at: String,
     #[schema(format = DateTime)]
     pub updated_at: String,
+}
+
+/// Who made an endpoint: the user, and the API key they made it with. `keyId` is `null` for an
+/// endpoint an operator made on the command line; both are `null` for endpoints made before
+/// this was recorded.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = WebhookEndpointCreator)]
+pub(crate) struct CreatedByOut {
+    #[schema(example = "usr_3Fq8LmN2pR7sT1vW")]
+    pub user_id: Option<String>,
+    #[schema(example = "key_8Hj2kL5mN9pQ3rS6")]
+    pub key_id: Option<String>,
 }
 
 impl From<&WebhookEndpoint> for EndpointOut {
@@ -93,6 +108,10 @@ impl From<&WebhookEndpoint> for EndpointOut {
             enabled: e.enabled,
             disabled_reason: e.disabled_reason.clone(),
             failing_since: e.failing_since.map(rfc3339),
+            created_by: CreatedByOut {
+                user_id: e.created_by.user.as_ref().map(ToString::to_string),
+                key_id: e.created_by.key.as_ref().map(ToString::to_string),
+            },
             created_at: rfc3339(e.created_at),
             updated_at: rfc3339(e.updated_at),
         }

@@ -39,10 +39,7 @@ pub(super) fn public(err: &DomainError) -> Public {
         DomainError::RateLimited(status) => {
             let wait = crate::middleware::rate_limit::seconds(status.retry_after.unwrap_or_default()).max(1);
             let unit = if wait == 1 { "second" } else { "seconds" };
-            Public::new(
-                ErrorCode::RateLimited,
-                format!("Too many requests. Retry after {wait} {unit}; X-RateLimit-* headers show what is left."),
-            )
+            Public::new(ErrorCode::RateLimited, format!("Too many requests. Retry after {wait} {unit}."))
         }
         DomainError::NotFound { entity } => {
             let mut first = entity.chars();

@@ -195,6 +195,12 @@ impl ResponseError for ApiError {
             ApiError::Domain(DomainError::Unavailable(_)) => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
             }
+            // Said here too, not only by the rate-limit headers: a limit other than the caller's
+            // bucket (an endpoint's manual operations) refuses a caller whose bucket is not empty.
+            ApiError::Domain(DomainError::RateLimited(status)) => {
+                let wait = crate::middleware::rate_limit::seconds(status.retry_after.unwrap_or_default()).max(1);
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(wait));
+            }
             // The rest of that body may still be on its way: the connection cannot be reused.
             ApiError::BodyTimeout => response.head_mut().set_connection_type(ConnectionType::Close),
             _ => {}

@@ -7,7 +7,7 @@ use actix_web::{HttpResponse, web};
 use carbonpass_domain::DomainError;
 use carbonpass_domain::model::{DeliveryId, EndpointId};
 use carbonpass_domain::services::webhooks::{ChangeEndpoint, CreateEndpoint};
-use carbonpass_domain::webhooks::model::DeliveryQuery;
+use carbonpass_domain::webhooks::model::{Creator, DeliveryQuery};
 use chrono::Utc;
 
 use crate::dto::webhooks::{
@@ -29,7 +29,7 @@ fn endpoint_id(raw: &str) -> Result<EndpointId, DomainError> {
     tag = "Webhooks",
     operation_id = "createWebhookEndpoint",
     summary = "Add a webhook endpoint",
-    description = "Events of the caller's data space (live, or the sandbox for a test key) that the endpoint subscribes to are POSTed to its URL, signed with its secret, which this response shows once. The URL must be `https` and its host must resolve to public addresses only (private, loopback, link-local, shared and metadata addresses are refused, and checked again at every delivery). At most 20 endpoints per data space.",
+    description = "Events of the caller's data space (live, or the sandbox for a test key) that the endpoint subscribes to are POSTed to its URL, signed with its secret, which this response shows once. The endpoint records who made it (`createdBy`: the user and the key). The URL must be `https` and its host must resolve to public addresses only (private, loopback, link-local, shared and metadata addresses are refused, and checked again at every delivery). At most 20 endpoints per data space.",
     request_body(content = CreateEndpointIn, example = json!({
         "url": "https://hooks.example.com/carbonpass",
         "events": ["bill.confirmed", "crp.generated"],
@@ -50,7 +50,8 @@ pub(crate) async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let CreateEndpointIn { url, events, description } = body.0;
     let request = CreateEndpoint { url, events, description };
-    let created = state.webhooks.create_endpoint(&caller.tenant(), request, Utc::now()).await?;
+    let by = Creator { user: Some(caller.0.user_id.clone()), key: Some(caller.0.key_id.clone()) };
+    let created = state.webhooks.create_endpoint(&caller.tenant(), by, request, Utc::now()).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/webhook-endpoints/{}", created.endpoint.id)))
         .json(Envelope::of(EndpointWithSecretOut::from(&created))))
@@ -141,7 +142,7 @@ pub(crate) async fn delete(
     tag = "Webhooks",
     operation_id = "rotateWebhookSecret",
     summary = "Rotate an endpoint's secret",
-    description = "Mints a new secret, shown this once. For 24 hours the old secret signs too: `webhook-signature` carries one signature per secret (newest first) and `X-CarbonPass-Signature` uses the new one, so receivers can switch without losing an event.",
+    description = "Mints a new secret, shown this once. For 24 hours the old secret signs too: `webhook-signature` carries one signature per secret (newest first) and `X-CarbonPass-Signature` uses the new one, so receivers can switch without losing an event. One rotation at a time: a rotation within a minute of the last is refused with 409 `conflict` (rotations at once give one 200); a later one replaces the secret before the old one at once.",
     params(("id" = String, Path, description = "The endpoint's id (`ep_…`).")),
     security(("bearerAuth" = [])),
     responses((status = 200, description = "The endpoint with its new secret.", body = Envelope<EndpointWithSecretOut>))
@@ -161,7 +162,7 @@ pub(crate) async fn rotate_secret(
     tag = "Webhooks",
     operation_id = "testWebhookEndpoint",
     summary = "Send a test ping",
-    description = "Sends a signed `ping` event to this endpoint alone, whatever it subscribes to, on the usual schedule. Its delivery appears in the endpoint's delivery log. 409 if the endpoint is disabled.",
+    description = "Sends a signed `ping` event to this endpoint alone, whatever it subscribes to, on the usual schedule. Its delivery appears in the endpoint's delivery log. 409 if the endpoint is disabled. Manual operations (`test`, `retry`, `recover`) are limited per endpoint (6 a minute by default, counted together): past it, 429 `rate_limited` with `Retry-After`.",
     params(("id" = String, Path, description = "The endpoint's id (`ep_…`).")),
     security(("bearerAuth" = [])),
     responses((status = 202, description = "The ping's delivery, on its way.", body = Envelope<DeliveryOut>))
@@ -206,7 +207,7 @@ pub(crate) async fn deliveries(
     tag = "Webhooks",
     operation_id = "recoverWebhookDeliveries",
     summary = "Send failed events again",
-    description = "Puts every failed delivery of the endpoint whose event happened at or after `since` back on its way, each with a fresh schedule. 409 if the endpoint is disabled (enable it first).",
+    description = "Puts every failed delivery of the endpoint whose event happened at or after `since` back on its way, each with a fresh schedule. 409 if the endpoint is disabled (enable it first). Counted against the endpoint's manual operations (429 `rate_limited` with `Retry-After` past them).",
     params(("id" = String, Path, description = "The endpoint's id (`ep_…`).")),
     request_body(content = RecoverIn, example = json!({"since": "2026-11-28T00:00:00Z"})),
     security(("bearerAuth" = [])),
@@ -230,7 +231,7 @@ pub(crate) async fn recover(
     tag = "Webhooks",
     operation_id = "retryWebhookDelivery",
     summary = "Send one delivery again",
-    description = "Puts one delivery (failed, pending or even delivered) back on its way now, with a fresh schedule; the event keeps its id. 409 if its endpoint is disabled or an attempt is in progress.",
+    description = "Puts one delivery (failed, pending or even delivered) back on its way now, with a fresh schedule; the event keeps its id. 409 if its endpoint is disabled or an attempt is in progress. Counted against the endpoint's manual operations (429 `rate_limited` with `Retry-After` past them).",
     params(("id" = String, Path, description = "The delivery's id (`dlv_…`).")),
     security(("bearerAuth" = [])),
     responses((status = 202, description = "The delivery, on its way.", body = Envelope<DeliveryOut>))

@@ -45,6 +45,10 @@ pub struct WebhookSettings {
     pub deliver_in_server: bool,
     pub concurrency: u64,
     pub per_endpoint_concurrency: u64,
+    pub per_tenant_concurrency: u64,
+    pub sends_per_minute: u64,
+    pub manual_per_minute: u64,
+    pub circuit_failures: u64,
     pub lease_secs: u64,
     pub poll_interval_ms: u64,
 }
@@ -55,8 +59,20 @@ impl WebhookSettings {
         carbonpass_webhooks::DispatcherConfig {
             concurrency: usize::try_from(self.concurrency).unwrap_or(usize::MAX),
             per_endpoint: usize::try_from(self.per_endpoint_concurrency).unwrap_or(usize::MAX),
+            per_tenant: usize::try_from(self.per_tenant_concurrency).unwrap_or(usize::MAX),
+            sends_per_minute: u32::try_from(self.sends_per_minute).unwrap_or(u32::MAX),
+            breaker: carbonpass_domain::webhooks::circuit::CircuitBreaker {
+                failures: u32::try_from(self.circuit_failures).unwrap_or(u32::MAX),
+            },
             lease: Duration::from_secs(self.lease_secs),
             poll: Duration::from_millis(self.poll_interval_ms),
+        }
+    }
+
+    /// The limits the webhooks area applies to requests.
+    pub fn limits(&self) -> carbonpass_domain::services::webhooks::WebhookLimits {
+        carbonpass_domain::services::webhooks::WebhookLimits {
+            manual_per_minute: u32::try_from(self.manual_per_minute).unwrap_or(u32::MAX),
         }
     }
 }
@@ -184,6 +200,9 @@ pub struct Settings {
     pub max_plans_per_company: u64,
     /// Webhook delivery: targets allowed, who delivers, how many at once.
     pub webhooks: WebhookSettings,
+    /// Days webhook events, deliveries and attempts are kept once finished; the sweeper removes
+    /// older ones.
+    pub webhook_retention_days: u64,
     /// Rate limits per user (by plan) and per address for requests without a valid key.
     pub rate_limits: RateLimitSettings,
     /// `redis://host:port/db`: where `rate_limits.store = "redis"` keeps its buckets.
@@ -269,6 +288,11 @@ impl Settings {
             ("max_plans_per_company", self.max_plans_per_company, 100_000),
             ("webhooks.concurrency", self.webhooks.concurrency, 10_000),
             ("webhooks.per_endpoint_concurrency", self.webhooks.per_endpoint_concurrency, 10_000),
+            ("webhooks.per_tenant_concurrency", self.webhooks.per_tenant_concurrency, 10_000),
+            ("webhooks.sends_per_minute", self.webhooks.sends_per_minute, 1_000_000),
+            ("webhooks.manual_per_minute", self.webhooks.manual_per_minute, 1_000_000),
+            ("webhooks.circuit_failures", self.webhooks.circuit_failures, 1_000_000),
+            ("webhook_retention_days", self.webhook_retention_days, 36_500),
             ("webhooks.poll_interval_ms", self.webhooks.poll_interval_ms, 3_600_000),
             ("max_keys_per_user", u64::from(self.max_keys_per_user), 10_000),
             ("max_connections", self.max_connections, 1_000_000),

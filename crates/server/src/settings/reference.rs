@@ -197,6 +197,26 @@ pub const SETTINGS: &[Setting] = &[
         "Webhook attempts in flight at once to one endpoint, per process, so one slow receiver cannot hold every slot.",
     ),
     setting(
+        "webhooks.per_tenant_concurrency",
+        Number(16),
+        "Webhook attempts in flight at once for one data space (all its endpoints), per process: a tenant whose receivers hang holds at most this many slots, and the others share the rest (claims take tenants in turns).",
+    ),
+    setting(
+        "webhooks.sends_per_minute",
+        Number(600),
+        "Webhook requests one data space may be sent in a minute, by all workers together (counted in the database). Past it, its deliveries wait for the next minute; none is dropped or failed.",
+    ),
+    setting(
+        "webhooks.manual_per_minute",
+        Number(6),
+        "Manual operations (`test`, `retry`, `recover`) one endpoint may have in a minute, counted in the database for all processes; past it, 429 `rate_limited` with `Retry-After`.",
+    ),
+    setting(
+        "webhooks.circuit_failures",
+        Number(5),
+        "Failed attempts in a row after which an endpoint's circuit opens: nothing is sent to it for 30 s, doubling at each further failure up to an hour, then one attempt at a time until one succeeds.",
+    ),
+    setting(
         "webhooks.lease_secs",
         Number(30),
         "Seconds a claimed delivery is kept from other workers: longer than an attempt can take (15 s). A worker that dies leaves its deliveries to be sent again after this.",
@@ -205,6 +225,11 @@ pub const SETTINGS: &[Setting] = &[
         "webhooks.poll_interval_ms",
         Number(1000),
         "The longest a worker sleeps without looking at the queue: a safety net, since commits wake it at once.",
+    ),
+    setting(
+        "webhook_retention_days",
+        Number(30),
+        "Days finished webhook deliveries (delivered or failed), their attempts and their events are kept; the sweeper removes older ones in batches of 1,000 rows, every `sweep_interval_secs`. Pending deliveries are never removed (1–36500).",
     ),
     setting(
         "rate_limits.enabled",

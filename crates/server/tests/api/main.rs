@@ -27,6 +27,7 @@ mod sandbox;
 mod seed;
 mod support;
 mod tls;
+mod webhook_fairness;
 mod webhook_panics;
 mod webhook_payloads;
 mod webhooks;

@@ -149,6 +149,7 @@ pub fn settings(database_url: &str, data_dir: &std::path::Path, s3: Option<S3Set
         pdf_queue_per_tenant: 8,
         pdf_queue_deadline_secs: 10,
         max_plans_per_company: 100,
+        webhook_retention_days: 30,
         tls_cert_file: None,
         tls_key_file: None,
         // Receivers in tests listen on loopback over plain HTTP.
@@ -157,6 +158,11 @@ pub fn settings(database_url: &str, data_dir: &std::path::Path, s3: Option<S3Set
             deliver_in_server: true,
             concurrency: 16,
             per_endpoint_concurrency: 4,
+            per_tenant_concurrency: 8,
+            // Generous, like the rate limits: only the tests of these limits run into them.
+            sends_per_minute: 1_000_000,
+            manual_per_minute: 1_000_000,
+            circuit_failures: 5,
             lease_secs: 20,
             poll_interval_ms: 1000,
         },

@@ -64,6 +64,7 @@ async fn a_panicking_attempt_frees_its_slot_and_is_recorded_as_failed(app: TestA
         per_endpoint: 1,
         lease: Duration::from_secs(20),
         poll: Duration::from_millis(50),
+        ..DispatcherConfig::default()
     };
     let dispatcher = Dispatcher::new(Arc::new(store), transport, Arc::new(tokio::sync::Notify::new()), config);
     let (stop, stopped) = tokio::sync::watch::channel(false);

@@ -11,12 +11,14 @@ use carbonpass_domain::model::{CompanyId, DeliveryId, EndpointId};
 use carbonpass_domain::ports::WebhookRepository;
 use carbonpass_domain::services::webhooks::MAX_ENDPOINTS;
 use carbonpass_domain::webhooks::model::{
-    AttemptRecord, Delivery, DeliveryQuery, EndpointChange, NewEndpoint, WebhookEndpoint,
+    AttemptRecord, Delivery, DeliveryQuery, EndpointChange, HistoryRemoved, ManualTarget, NewEndpoint, WebhookEndpoint,
 };
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use super::fanout::{announce, insert_delivery};
+use super::history::{self, Kind};
+use super::manual;
 use super::rows::{AttemptRow, DeliveryRow, EndpointRow, delivery, events_column};
 use crate::bills::outbox::{insert_event, outbox_event};
 use crate::db::{DbConnection, to_db_time};
@@ -155,6 +157,10 @@ fn disabled() -> DomainError {
     }
 }
 
+/// The least time between two rotations of an endpoint's secret: rotations closer together are
+/// the same rotation asked twice (one wins), and each secret shown signs for at least this long.
+const ROTATION_SPACING: chrono::TimeDelta = chrono::TimeDelta::minutes(1);
+
 #[async_trait]
 impl WebhookRepository for Store {
     async fn create_endpoint(&self, company: &CompanyId, new: NewEndpoint) -> Result<WebhookEndpoint, DomainError> {
@@ -181,6 +187,8 @@ impl WebhookRepository for Store {
                         webhook_endpoints::events.eq(events_column(&new.events)),
                         webhook_endpoints::enabled.eq(true),
                         webhook_endpoints::secret.eq(&new.secret),
+                        webhook_endpoints::created_by_user.eq(new.created_by.user.as_ref().map(|u| u.as_str())),
+                        webhook_endpoints::created_by_key.eq(new.created_by.key.as_ref().map(|k| k.as_str())),
                         webhook_endpoints::created_at.eq(at),
                         webhook_endpoints::updated_at.eq(at),
                     ))
@@ -252,6 +260,8 @@ impl WebhookRepository for Store {
                                 webhook_endpoints::enabled.eq(true),
                                 webhook_endpoints::disabled_reason.eq(None::<String>),
                                 webhook_endpoints::failing_since.eq(None::<NaiveDateTime>),
+                                webhook_endpoints::consecutive_failures.eq(0),
+                                webhook_endpoints::circuit_open_until.eq(None::<NaiveDateTime>),
                             ))
                             .execute(conn)?;
                     }
@@ -294,26 +304,45 @@ impl WebhookRepository for Store {
     ) -> Result<WebhookEndpoint, DomainError> {
         let (company, id) = (company.as_str().to_owned(), id.as_str().to_owned());
         let (at, expires) = (to_db_time(at), to_db_time(old_expires_at));
-        let row = self
+        let rotated = self
             .transaction(move |conn| {
                 let target = webhook_endpoints::table
                     .filter(webhook_endpoints::id.eq(&id))
                     .filter(webhook_endpoints::company_id.eq(&company));
-                // The secret replaced becomes the previous one, in the same statement: two
-                // rotations at once leave one secret current and the other previous, never a
-                // secret nobody was shown.
-                let changed = diesel::update(target)
-                    .set((
-                        webhook_endpoints::previous_secret.eq(webhook_endpoints::secret.nullable()),
-                        webhook_endpoints::previous_secret_expires_at.eq(Some(expires)),
-                        webhook_endpoints::secret.eq(&secret),
-                        webhook_endpoints::updated_at.eq(at),
-                    ))
-                    .execute(conn)?;
-                if changed == 0 { Ok(None) } else { find(conn, &company, &id) }
+                // Compare-and-set in one statement: only if the last rotation is at least
+                // ROTATION_SPACING old (its old secret's expiry is set a day after it). On
+                // PostgreSQL a racing rotation waits for this row and then sees the new expiry
+                // (READ COMMITTED checks the condition again on the row it waited for), so of
+                // rotations at once exactly one wins; SQLite's writer is alone. The losers would
+                // otherwise push a secret just shown out of both slots: shown, never signing. A
+                // rotation a minute later may: a leaked secret is never stuck for a day.
+                let latest_allowed = expires - ROTATION_SPACING;
+                let changed = diesel::update(
+                    target.filter(
+                        webhook_endpoints::previous_secret_expires_at
+                            .is_null()
+                            .or(webhook_endpoints::previous_secret_expires_at.le(latest_allowed)),
+                    ),
+                )
+                .set((
+                    webhook_endpoints::previous_secret.eq(webhook_endpoints::secret.nullable()),
+                    webhook_endpoints::previous_secret_expires_at.eq(Some(expires)),
+                    webhook_endpoints::secret.eq(&secret),
+                    webhook_endpoints::updated_at.eq(at),
+                ))
+                .execute(conn)?;
+                match (changed, find(conn, &company, &id)?) {
+                    (_, None) => Ok(Err(DomainError::not_found("webhook endpoint"))),
+                    (0, Some(_)) => Ok(Err(DomainError::Conflict {
+                        message: "the secret was rotated less than a minute ago (by a request at the same time, \
+                                  most likely): read the endpoint and rotate again in a minute if you still need to"
+                            .into(),
+                    })),
+                    (_, Some(row)) => Ok(Ok(row)),
+                }
             })
             .await?;
-        endpoint(row.ok_or(DomainError::not_found("webhook endpoint"))?)
+        endpoint(rotated?)
     }
 
     async fn enqueue_ping(
@@ -472,5 +501,47 @@ impl WebhookRepository for Store {
             .await?;
         self.deliveries_committed();
         recovered
+    }
+
+    async fn count_manual(
+        &self,
+        company: &CompanyId,
+        target: &ManualTarget,
+        at: DateTime<Utc>,
+        per_minute: u32,
+    ) -> Result<Option<std::time::Duration>, DomainError> {
+        let company = company.as_str().to_owned();
+        let entity = match target {
+            ManualTarget::Endpoint(_) => "webhook endpoint",
+            ManualTarget::Delivery(_) => "webhook delivery",
+        };
+        let target = target.clone();
+        let at = to_db_time(at);
+        let counted = self
+            .transaction(move |conn| {
+                let endpoint = match &target {
+                    ManualTarget::Endpoint(id) => Some(id.as_str().to_owned()),
+                    ManualTarget::Delivery(id) => manual::endpoint_of(conn, &company, id.as_str())?,
+                };
+                let Some(endpoint) = endpoint else { return Ok(None) };
+                manual::count(conn, &company, &endpoint, at, per_minute)
+            })
+            .await?;
+        counted.ok_or(DomainError::not_found(entity))
+    }
+
+    async fn remove_history_before(&self, before: DateTime<Utc>, batch: u32) -> Result<HistoryRemoved, DomainError> {
+        let before = to_db_time(before);
+        let mut removed = HistoryRemoved::default();
+        for kind in [Kind::Attempts, Kind::Deliveries, Kind::Events] {
+            // Each batch its own transaction: no lock outlives one bounded statement.
+            let n = self.transaction(move |conn| history::remove(conn, kind, before, batch)).await?;
+            match kind {
+                Kind::Attempts => removed.attempts = n,
+                Kind::Deliveries => removed.deliveries = n,
+                Kind::Events => removed.events = n,
+            }
+        }
+        Ok(removed)
     }
 }

@@ -5,6 +5,9 @@
 
 mod endpoints;
 pub(crate) mod fanout;
+mod history;
+mod manual;
 mod queue;
 mod rows;
+mod sends;
 pub mod wake;

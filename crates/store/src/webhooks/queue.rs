@@ -7,20 +7,27 @@
 //! its attempt runs; SQLite's single writer serialises claims. A worker that dies leaves its lease
 //! to run out, and the delivery is claimed again (at least once: a duplicate, never a loss). An
 //! attempt is recorded only under the lease that claimed it.
+//!
+//! Fair between tenants: a claim first finds the tenants with due deliveries, shares the free
+//! slots between them in turns (none beyond the room the worker gives it, nor beyond its minute's
+//! sends), then claims each tenant's oldest due. A tenant whose endpoints hang holds at most its
+//! share of the slots, so another tenant's events never queue behind its timeouts.
 
 use async_trait::async_trait;
 use carbonpass_domain::DomainError;
 use carbonpass_domain::model::{CompanyId, DeliveryId, EndpointId, EventId};
 use carbonpass_domain::ports::{DeliveryQueue, EventPayloads};
-use carbonpass_domain::webhooks::model::DueDelivery;
+use carbonpass_domain::webhooks::circuit::CircuitBreaker;
+use carbonpass_domain::webhooks::model::{ClaimBatch, ClaimRequest, DueDelivery, QueueDepth};
 use carbonpass_domain::webhooks::verdict::{AttemptOutcome, NextStep, Verdict};
-use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text, Timestamp};
+use diesel::sql_types::{BigInt, Integer, Text, Timestamp};
 use rand::RngExt;
 use rand::distr::Alphanumeric;
 
 use super::endpoints::fail_pending;
+use super::sends;
 use crate::db::{DbConnection, from_db_time, to_db_time};
 use crate::error::corrupt;
 use crate::schema::{events, webhook_attempts, webhook_deliveries, webhook_endpoints};
@@ -32,17 +39,71 @@ struct Claimed {
     id: String,
 }
 
-/// The claim, in each backend's dialect: the oldest due deliveries of enabled endpoints, not
-/// leased or with their lease run out, skipping endpoints this worker has no room for.
+#[derive(QueryableByName)]
+struct TenantDue {
+    #[diesel(sql_type = Text)]
+    company_id: String,
+    #[diesel(sql_type = BigInt)]
+    due: i64,
+}
+
+/// Numbered placeholders in the backend's dialect (numbered in both, so a value can be used twice
+/// and the order of binds is fixed).
+struct Params {
+    pg: bool,
+    n: usize,
+}
+
+impl Params {
+    fn next(&mut self) -> String {
+        self.n += 1;
+        if self.pg { format!("${}", self.n) } else { format!("?{}", self.n) }
+    }
+
+    fn list(&mut self, count: usize) -> Vec<String> {
+        (0..count).map(|_| self.next()).collect()
+    }
+}
+
+/// What makes a delivery claimable at `now`: pending, due, not leased (or its lease run out), of
+/// an enabled endpoint whose circuit is closed.
+fn claimable(now: &str) -> String {
+    format!(
+        "d.status = 'pending' AND d.next_attempt_at <= {now} \
+         AND (d.leased_until IS NULL OR d.leased_until <= {now}) AND e.enabled \
+         AND (e.circuit_open_until IS NULL OR e.circuit_open_until <= {now})"
+    )
+}
+
+/// The tenants with claimable deliveries, oldest due first, leaving out the endpoints and tenants
+/// this worker has no room for and the tenants whose minute of sends is used up.
+fn tenants_sql(pg: bool, busy: usize, full: usize) -> String {
+    let mut p = Params { pg, n: 0 };
+    let (now, floor, max, limit) = (p.next(), p.next(), p.next(), p.next());
+    let busy = p.list(busy);
+    let full = p.list(full);
+    let not_busy =
+        if busy.is_empty() { String::new() } else { format!(" AND d.endpoint_id NOT IN ({})", busy.join(", ")) };
+    let not_full =
+        if full.is_empty() { String::new() } else { format!(" AND d.company_id NOT IN ({})", full.join(", ")) };
+    format!(
+        "SELECT d.company_id AS company_id, COUNT(*) AS due FROM webhook_deliveries d \
+         JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.company_id = d.company_id \
+         WHERE {claimable}{not_busy}{not_full} \
+         AND NOT EXISTS (SELECT 1 FROM webhook_send_windows w WHERE w.company_id = d.company_id \
+         AND w.window_start > {floor} AND w.sent >= {max}) \
+         GROUP BY d.company_id ORDER BY MIN(d.next_attempt_at), d.company_id LIMIT {limit}",
+        claimable = claimable(&now)
+    )
+}
+
+/// The claim of one tenant's deliveries, in each backend's dialect: its oldest due, skipping
+/// endpoints this worker has no room for. On PostgreSQL `SKIP LOCKED` passes over rows another
+/// process is claiming.
 fn claim_sql(pg: bool, busy: usize) -> String {
-    let mut n = 0;
-    let mut param = || {
-        n += 1;
-        // Numbered in both dialects, so `now` can be used twice and the order of binds is fixed.
-        if pg { format!("${n}") } else { format!("?{n}") }
-    };
-    let (lease, until, now, limit) = (param(), param(), param(), param());
-    let busy: Vec<String> = (0..busy).map(|_| param()).collect();
+    let mut p = Params { pg, n: 0 };
+    let (lease, until, now, limit, company) = (p.next(), p.next(), p.next(), p.next(), p.next());
+    let busy = p.list(busy);
     let not_busy =
         if busy.is_empty() { String::new() } else { format!(" AND d.endpoint_id NOT IN ({})", busy.join(", ")) };
     let lock = if pg { " FOR UPDATE OF d SKIP LOCKED" } else { "" };
@@ -50,18 +111,48 @@ fn claim_sql(pg: bool, busy: usize) -> String {
         "UPDATE webhook_deliveries SET lease = {lease}, leased_until = {until} WHERE id IN (\
          SELECT d.id FROM webhook_deliveries d \
          JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.company_id = d.company_id \
-         WHERE d.status = 'pending' AND d.next_attempt_at <= {now} \
-         AND (d.leased_until IS NULL OR d.leased_until <= {now}) AND e.enabled{not_busy} \
-         ORDER BY d.next_attempt_at LIMIT {limit}{lock}) RETURNING id"
+         WHERE d.company_id = {company} AND {claimable}{not_busy} \
+         ORDER BY d.next_attempt_at LIMIT {limit}{lock}) RETURNING id",
+        claimable = claimable(&now)
     )
 }
 
-/// Runs the claim; the ids claimed.
+/// The tenants with claimable deliveries, oldest due first, and how many each has.
+fn tenants_due(
+    conn: &mut DbConnection,
+    request: &Request,
+    busy: &[EndpointId],
+    full: &[CompanyId],
+) -> Result<Vec<(String, u32)>, StoreError> {
+    macro_rules! run {
+        ($conn:expr, $backend:ty, $pg:expr) => {{
+            let mut query = diesel::sql_query(tenants_sql($pg, busy.len(), full.len()))
+                .into_boxed::<$backend>()
+                .bind::<Timestamp, _>(request.now)
+                .bind::<Timestamp, _>(request.now - sends::WINDOW)
+                .bind::<Integer, _>(request.sends_per_minute)
+                .bind::<BigInt, _>(request.limit);
+            for endpoint in busy {
+                query = query.bind::<Text, _>(endpoint.as_str());
+            }
+            for company in full {
+                query = query.bind::<Text, _>(company.as_str());
+            }
+            query.load::<TenantDue>($conn)?
+        }};
+    }
+    let due = match conn {
+        DbConnection::Pg(pg) => run!(pg, diesel::pg::Pg, true),
+        DbConnection::Sqlite(lite) => run!(lite, diesel::sqlite::Sqlite, false),
+    };
+    Ok(due.into_iter().map(|t| (t.company_id, u32::try_from(t.due).unwrap_or(u32::MAX))).collect())
+}
+
+/// Claims up to `limit` of `company`'s deliveries; the ids claimed.
 fn claim(
     conn: &mut DbConnection,
-    lease: &str,
-    until: NaiveDateTime,
-    now: NaiveDateTime,
+    request: &Request,
+    company: &str,
     limit: i64,
     busy: &[EndpointId],
 ) -> Result<Vec<String>, StoreError> {
@@ -69,10 +160,11 @@ fn claim(
         ($conn:expr, $backend:ty, $pg:expr) => {{
             let mut query = diesel::sql_query(claim_sql($pg, busy.len()))
                 .into_boxed::<$backend>()
-                .bind::<Text, _>(lease)
-                .bind::<Timestamp, _>(until)
-                .bind::<Timestamp, _>(now)
-                .bind::<BigInt, _>(limit);
+                .bind::<Text, _>(&request.token)
+                .bind::<Timestamp, _>(request.until)
+                .bind::<Timestamp, _>(request.now)
+                .bind::<BigInt, _>(limit)
+                .bind::<Text, _>(company);
             for endpoint in busy {
                 query = query.bind::<Text, _>(endpoint.as_str());
             }
@@ -86,9 +178,89 @@ fn claim(
     Ok(claimed.into_iter().map(|c| c.id).collect())
 }
 
+/// A claim's fixed values, in the database's terms.
+struct Request {
+    token: String,
+    now: NaiveDateTime,
+    until: NaiveDateTime,
+    limit: i64,
+    sends_per_minute: i32,
+}
+
+/// Shares `limit` slots between `tenants` (oldest due first, with how many each has due) in
+/// turns, one slot each per turn, none beyond a tenant's `room` or what it has due.
+fn share(tenants: &[(String, u32)], room: impl Fn(&str) -> u32, limit: u32) -> Vec<u32> {
+    let rooms: Vec<u32> = tenants.iter().map(|(t, due)| room(t).min(*due)).collect();
+    let mut shares = vec![0u32; tenants.len()];
+    let mut left = limit;
+    while left > 0 {
+        let mut gave = false;
+        for (share, room) in shares.iter_mut().zip(&rooms) {
+            if left > 0 && *share < *room {
+                *share += 1;
+                left -= 1;
+                gave = true;
+            }
+        }
+        if !gave {
+            break;
+        }
+    }
+    shares
+}
+
+/// The whole claim, in one transaction: which tenants have work, each one's share, each share
+/// bounded by its minute of sends, then each tenant's oldest due deliveries. Tenants are claimed
+/// for in the order of their ids, so two processes lock their send windows in the same order.
+fn claim_fairly(
+    conn: &mut DbConnection,
+    payloads: &dyn EventPayloads,
+    request: &Request,
+    claim_request: &ClaimRequest,
+) -> Result<ClaimBatch, StoreError> {
+    let full: Vec<CompanyId> =
+        claim_request.tenant_room.iter().filter(|(_, room)| *room == 0).map(|(c, _)| c.clone()).collect();
+    // Named so the worker does not look for their deliveries again before the poll: they wait.
+    let mut throttled = sends::saturated(conn, request.now, claim_request.sends_per_minute)?
+        .iter()
+        .map(|company| CompanyId::parse(company).ok_or_else(|| corrupt("company id", company)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let tenants = tenants_due(conn, request, &claim_request.full_endpoints, &full)?;
+    if tenants.is_empty() {
+        return Ok(ClaimBatch { claims: Vec::new(), throttled });
+    }
+    let room = |company: &str| {
+        claim_request
+            .tenant_room
+            .iter()
+            .find(|(c, _)| c.as_str() == company)
+            .map_or(claim_request.per_tenant, |(_, room)| *room)
+    };
+    let shares = share(&tenants, room, claim_request.limit);
+    let mut turns: Vec<(&String, u32)> =
+        tenants.iter().map(|(company, _)| company).zip(shares).filter(|(_, n)| *n > 0).collect();
+    turns.sort_by(|a, b| a.0.cmp(b.0));
+    let mut ids = Vec::new();
+    for (company, wanted) in turns {
+        let allowed = sends::room(conn, company, request.now, claim_request.sends_per_minute)?.min(wanted);
+        if allowed == 0 {
+            throttled.push(CompanyId::parse(company).ok_or_else(|| corrupt("company id", company))?);
+            continue;
+        }
+        let claimed = claim(conn, request, company, i64::from(allowed), &claim_request.full_endpoints)?;
+        sends::add(conn, company, request.now, claimed.len())?;
+        ids.extend(claimed);
+    }
+    if ids.is_empty() {
+        return Ok(ClaimBatch { claims: Vec::new(), throttled });
+    }
+    let claims = load_due(conn, payloads, &ids, &request.token, request.now)?;
+    Ok(ClaimBatch { claims, throttled })
+}
+
 type DueRow = (
     (String, String, String, String, i32),
-    (String, String, Option<String>, Option<NaiveDateTime>, Option<NaiveDateTime>),
+    (String, String, Option<String>, Option<NaiveDateTime>, Option<NaiveDateTime>, i32),
     (String, String, NaiveDateTime),
 );
 
@@ -122,6 +294,7 @@ fn load_due(
                 webhook_endpoints::previous_secret,
                 webhook_endpoints::previous_secret_expires_at,
                 webhook_endpoints::failing_since,
+                webhook_endpoints::consecutive_failures,
             ),
             (events::event_type, events::data, events::created_at),
         ))
@@ -130,7 +303,7 @@ fn load_due(
         .map(
             |(
                 (id, company, endpoint, event, attempts),
-                (url, secret, previous, expires, failing),
+                (url, secret, previous, expires, failing, in_a_row),
                 (kind, data, at),
             )| {
                 let mut secrets = vec![secret];
@@ -150,6 +323,7 @@ fn load_due(
                     event_id: EventId::parse(&event).ok_or_else(|| corrupt("event id", &event))?,
                     attempts_made: u32::try_from(attempts).unwrap_or(0),
                     failing_since: failing.map(from_db_time),
+                    consecutive_failures: u32::try_from(in_a_row).unwrap_or(0),
                 })
             },
         )
@@ -184,6 +358,7 @@ fn record(
     claim: &DueDelivery,
     outcome: &AttemptOutcome,
     verdict: &Verdict,
+    breaker: CircuitBreaker,
 ) -> Result<bool, StoreError> {
     let company = claim.company.as_str();
     let endpoint = claim.endpoint.as_str();
@@ -234,14 +409,35 @@ fn record(
         .filter(webhook_endpoints::company_id.eq(company));
     match verdict.failing_since {
         None => {
+            // A success closes the circuit.
             diesel::update(endpoint_row)
-                .set(webhook_endpoints::failing_since.eq(None::<NaiveDateTime>))
+                .set((
+                    webhook_endpoints::failing_since.eq(None::<NaiveDateTime>),
+                    webhook_endpoints::consecutive_failures.eq(0),
+                    webhook_endpoints::circuit_open_until.eq(None::<NaiveDateTime>),
+                ))
                 .execute(conn)?;
         }
         Some(since) => {
             diesel::update(endpoint_row.filter(webhook_endpoints::failing_since.is_null()))
                 .set(webhook_endpoints::failing_since.eq(Some(to_db_time(since))))
                 .execute(conn)?;
+            // Counted on the row (under the lock taken above), so attempts recorded by several
+            // workers at once all count.
+            let in_a_row = diesel::update(endpoint_row)
+                .set(webhook_endpoints::consecutive_failures.eq(webhook_endpoints::consecutive_failures + 1))
+                .returning(webhook_endpoints::consecutive_failures)
+                .get_result::<i32>(conn)
+                .optional()?;
+            let pause = in_a_row.and_then(|n| breaker.pause_after(u32::try_from(n).unwrap_or(0)));
+            if let Some(pause) = pause {
+                let until = to_db_time(Utc::now()) + pause;
+                diesel::update(endpoint_row)
+                    .set(webhook_endpoints::circuit_open_until.eq(Some(until)))
+                    .execute(conn)?;
+                metrics::counter!("carbonpass_webhook_circuit_opened_total").increment(1);
+                tracing::info!(endpoint, company, until = %until, "webhook endpoint's circuit opened");
+            }
         }
     }
     if let Some(reason) = &verdict.disable
@@ -255,6 +451,7 @@ fn record(
             ))
             .execute(conn)?;
         fail_pending(conn, company, endpoint, at)?;
+        metrics::counter!("carbonpass_webhook_endpoints_disabled_total").increment(1);
         tracing::warn!(endpoint, company, reason = %reason, "webhook endpoint disabled");
     }
     Ok(true)
@@ -262,26 +459,17 @@ fn record(
 
 #[async_trait]
 impl DeliveryQueue for Store {
-    async fn claim_due(
-        &self,
-        now: DateTime<Utc>,
-        limit: u32,
-        lease: TimeDelta,
-        busy: Vec<EndpointId>,
-    ) -> Result<Vec<DueDelivery>, DomainError> {
-        let now = to_db_time(now);
-        let until = now.checked_add_signed(lease).unwrap_or(now);
-        let token = new_lease();
+    async fn claim_due(&self, request: ClaimRequest) -> Result<ClaimBatch, DomainError> {
+        let now = to_db_time(request.now);
+        let fixed = Request {
+            token: new_lease(),
+            now,
+            until: now.checked_add_signed(request.lease).unwrap_or(now),
+            limit: i64::from(request.limit.max(1)),
+            sends_per_minute: i32::try_from(request.sends_per_minute).unwrap_or(i32::MAX),
+        };
         let payloads = self.payloads.clone();
-        Ok(self
-            .transaction(move |conn| {
-                let ids = claim(conn, &token, until, now, i64::from(limit.max(1)), &busy)?;
-                if ids.is_empty() {
-                    return Ok(Vec::new());
-                }
-                load_due(conn, payloads.as_ref(), &ids, &token, now)
-            })
-            .await?)
+        Ok(self.transaction(move |conn| claim_fairly(conn, payloads.as_ref(), &fixed, &request)).await?)
     }
 
     async fn release(&self, claims: Vec<DueDelivery>) -> Result<(), DomainError> {
@@ -302,6 +490,15 @@ impl DeliveryQueue for Store {
                 ))
                 .execute(conn)?;
             }
+            // Not sent: they do not count against their tenants' minute.
+            let now = to_db_time(Utc::now());
+            let mut by_company: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+            for claim in &claims {
+                *by_company.entry(claim.company.as_str()).or_default() += 1;
+            }
+            for (company, returned) in by_company {
+                sends::take_back(conn, company, now, returned)?;
+            }
             Ok(())
         })
         .await?;
@@ -313,13 +510,20 @@ impl DeliveryQueue for Store {
         claim: &DueDelivery,
         outcome: &AttemptOutcome,
         verdict: &Verdict,
+        breaker: CircuitBreaker,
     ) -> Result<bool, DomainError> {
         let (claim, outcome, verdict) = (claim.clone(), outcome.clone(), verdict.clone());
-        Ok(self.transaction(move |conn| record(conn, &claim, &outcome, &verdict)).await?)
+        Ok(self.transaction(move |conn| record(conn, &claim, &outcome, &verdict, breaker)).await?)
     }
 
-    async fn next_due(&self, busy: Vec<EndpointId>) -> Result<Option<DateTime<Utc>>, DomainError> {
+    async fn next_due(
+        &self,
+        busy: Vec<EndpointId>,
+        waiting: Vec<CompanyId>,
+    ) -> Result<Option<DateTime<Utc>>, DomainError> {
         let busy: Vec<String> = busy.into_iter().map(EndpointId::into_string).collect();
+        let waiting: Vec<String> = waiting.into_iter().map(CompanyId::into_string).collect();
+        let now = to_db_time(Utc::now());
         let next = self
             .read(move |conn| {
                 let pending = || {
@@ -327,7 +531,13 @@ impl DeliveryQueue for Store {
                         .inner_join(webhook_endpoints::table)
                         .filter(webhook_deliveries::status.eq("pending"))
                         .filter(webhook_endpoints::enabled.eq(true))
+                        .filter(
+                            webhook_endpoints::circuit_open_until
+                                .is_null()
+                                .or(webhook_endpoints::circuit_open_until.le(now)),
+                        )
                         .filter(diesel::dsl::not(webhook_deliveries::endpoint_id.eq_any(busy.clone())))
+                        .filter(diesel::dsl::not(webhook_deliveries::company_id.eq_any(waiting.clone())))
                 };
                 let unleased = pending()
                     .filter(webhook_deliveries::leased_until.is_null())
@@ -342,4 +552,46 @@ impl DeliveryQueue for Store {
             .await?;
         Ok(next.map(from_db_time))
     }
+
+    async fn depth(&self, now: DateTime<Utc>) -> Result<QueueDepth, DomainError> {
+        let now = to_db_time(now);
+        let rows = self
+            .read(move |conn| {
+                let sql = "SELECT CASE \
+                     WHEN d.leased_until IS NOT NULL AND d.leased_until > ?1 THEN 'in_flight' \
+                     WHEN d.next_attempt_at > ?1 THEN 'scheduled' \
+                     WHEN e.circuit_open_until IS NOT NULL AND e.circuit_open_until > ?1 THEN 'circuit_open' \
+                     ELSE 'due' END AS state, COUNT(*) AS n \
+                     FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id \
+                     WHERE d.status = 'pending' GROUP BY 1";
+                Ok(match conn {
+                    DbConnection::Pg(pg) => {
+                        diesel::sql_query(sql.replace('?', "$")).bind::<Timestamp, _>(now).load::<StateCount>(pg)?
+                    }
+                    DbConnection::Sqlite(lite) => {
+                        diesel::sql_query(sql).bind::<Timestamp, _>(now).load::<StateCount>(lite)?
+                    }
+                })
+            })
+            .await?;
+        let mut depth = QueueDepth::default();
+        for row in rows {
+            let n = u64::try_from(row.n).unwrap_or(0);
+            match row.state.as_str() {
+                "in_flight" => depth.in_flight = n,
+                "scheduled" => depth.scheduled = n,
+                "circuit_open" => depth.circuit_open = n,
+                _ => depth.due = n,
+            }
+        }
+        Ok(depth)
+    }
+}
+
+#[derive(QueryableByName)]
+struct StateCount {
+    #[diesel(sql_type = Text)]
+    state: String,
+    #[diesel(sql_type = BigInt)]
+    n: i64,
 }

@@ -1,8 +1,8 @@
 //! Webhook rows and their mapping to the domain's types.
 
-use carbonpass_domain::model::{DeliveryId, EndpointId, EventId};
+use carbonpass_domain::model::{ApiKeyId, DeliveryId, EndpointId, EventId, UserId};
 use carbonpass_domain::webhooks::EventType;
-use carbonpass_domain::webhooks::model::{AttemptRecord, Delivery, DeliveryStatus, WebhookEndpoint};
+use carbonpass_domain::webhooks::model::{AttemptRecord, Creator, Delivery, DeliveryStatus, WebhookEndpoint};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -22,6 +22,8 @@ pub(super) struct EndpointRow {
     pub enabled: bool,
     pub disabled_reason: Option<String>,
     pub failing_since: Option<NaiveDateTime>,
+    pub created_by_user: Option<String>,
+    pub created_by_key: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
@@ -50,6 +52,16 @@ impl TryFrom<EndpointRow> for WebhookEndpoint {
             enabled: row.enabled,
             disabled_reason: row.disabled_reason,
             failing_since: row.failing_since.map(from_db_time),
+            created_by: Creator {
+                user: row
+                    .created_by_user
+                    .map(|id| UserId::parse(&id).ok_or_else(|| corrupt("user id", &id)))
+                    .transpose()?,
+                key: row
+                    .created_by_key
+                    .map(|id| ApiKeyId::parse(&id).ok_or_else(|| corrupt("key id", &id)))
+                    .transpose()?,
+            },
             created_at: from_db_time(row.created_at),
             updated_at: from_db_time(row.updated_at),
         })

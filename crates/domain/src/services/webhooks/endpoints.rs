@@ -6,10 +6,11 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use super::Webhooks;
 use crate::DomainError;
+use crate::model::RateLimitStatus;
 use crate::model::{Action, DeliveryId, EndpointId, Tenant};
 use crate::webhooks::endpoint::{description, subscribed_events, target_url};
 use crate::webhooks::model::{
-    Delivery, DeliveryQuery, EndpointChange, EndpointWithSecret, NewEndpoint, WebhookEndpoint,
+    Creator, Delivery, DeliveryQuery, EndpointChange, EndpointWithSecret, ManualTarget, NewEndpoint, WebhookEndpoint,
 };
 
 /// How long a replaced secret keeps signing, so receivers can switch without losing events.
@@ -37,12 +38,13 @@ pub struct ChangeEndpoint {
 }
 
 impl Webhooks {
-    /// Creates an endpoint in the tenant's data space, its secret shown this once. The URL's
-    /// form is checked before its host is looked up.
+    /// Creates an endpoint in the tenant's data space, its secret shown this once, recording who
+    /// made it (`by`). The URL's form is checked before its host is looked up.
     #[tracing::instrument(name = "webhooks.create_endpoint", skip_all)]
     pub async fn create_endpoint(
         &self,
         tenant: &Tenant,
+        by: Creator,
         request: CreateEndpoint,
         now: DateTime<Utc>,
     ) -> Result<EndpointWithSecret, DomainError> {
@@ -52,7 +54,7 @@ impl Webhooks {
         let description = description(request.description.as_deref())?;
         self.targets.check(&url).await?;
         let secret = self.targets.mint_secret();
-        let new = NewEndpoint { url, description, events, secret: secret.clone(), created_at: now };
+        let new = NewEndpoint { url, description, events, secret: secret.clone(), created_by: by, created_at: now };
         let endpoint = self.webhooks.create_endpoint(&tenant.company, new).await?;
         Ok(EndpointWithSecret { endpoint, secret })
     }
@@ -103,7 +105,9 @@ impl Webhooks {
         self.webhooks.delete_endpoint(&tenant.company, id).await
     }
 
-    /// A new secret, shown this once; the old one keeps signing beside it for 24 hours.
+    /// A new secret, shown this once; the old one keeps signing beside it for 24 hours. One
+    /// rotation per endpoint at a time: within a minute of the last, another rotation is a
+    /// `Conflict` (it would silence a secret just shown).
     #[tracing::instrument(name = "webhooks.rotate_endpoint_secret", skip_all)]
     pub async fn rotate_endpoint_secret(
         &self,
@@ -134,6 +138,7 @@ impl Webhooks {
                 message: "the endpoint is disabled: enable it (PATCH enabled: true) to test it".into(),
             });
         }
+        self.count_manual(tenant, ManualTarget::Endpoint(id.clone()), now).await?;
         self.webhooks.enqueue_ping(&tenant.company, id, now).await
     }
 
@@ -164,6 +169,7 @@ impl Webhooks {
         now: DateTime<Utc>,
     ) -> Result<Delivery, DomainError> {
         tenant.require(Action::ManageWebhooks)?;
+        self.count_manual(tenant, ManualTarget::Delivery(id.clone()), now).await?;
         self.webhooks.retry_delivery(&tenant.company, id, now).await
     }
 
@@ -180,7 +186,25 @@ impl Webhooks {
         if since > now {
             return Err(DomainError::invalid("since", "is in the future"));
         }
+        self.count_manual(tenant, ManualTarget::Endpoint(endpoint.clone()), now).await?;
         self.webhooks.recover_failed(&tenant.company, endpoint, since, now).await
+    }
+
+    /// Counts a manual operation against its endpoint's allowance (every process shares the
+    /// count): past it, `RateLimited` with how long until the minute's window renews. Manual
+    /// operations each send at once, whatever the schedule: unbounded, a few calls would make
+    /// hundreds of requests to one target.
+    async fn count_manual(&self, tenant: &Tenant, target: ManualTarget, now: DateTime<Utc>) -> Result<(), DomainError> {
+        let per_minute = self.limits.manual_per_minute;
+        match self.webhooks.count_manual(&tenant.company, &target, now, per_minute).await? {
+            None => Ok(()),
+            Some(wait) => Err(DomainError::RateLimited(RateLimitStatus {
+                limit: per_minute,
+                remaining: 0,
+                reset_after: wait,
+                retry_after: Some(wait),
+            })),
+        }
     }
 }
 
@@ -215,7 +239,12 @@ mod tests {
         let targets = strict_targets();
         let repo = crate::services::webhooks::ports::MockWebhookRepository::new();
         let services = Mocks { webhooks: repo, targets }.into_service();
-        let refused = pollster::block_on(services.create_endpoint(&company(), request("http://x.test/"), Utc::now()));
+        let refused = pollster::block_on(services.create_endpoint(
+            &company(),
+            Creator::default(),
+            request("http://x.test/"),
+            Utc::now(),
+        ));
         assert!(matches!(refused, Err(DomainError::Invalid { field: "url", .. })), "{refused:?}");
     }
 
@@ -226,8 +255,12 @@ mod tests {
         let mut repo = crate::services::webhooks::ports::MockWebhookRepository::new();
         repo.expect_create_endpoint().never();
         let services = Mocks { webhooks: repo, targets }.into_service();
-        let refused =
-            pollster::block_on(services.create_endpoint(&company(), request("https://internal.test/"), Utc::now()));
+        let refused = pollster::block_on(services.create_endpoint(
+            &company(),
+            Creator::default(),
+            request("https://internal.test/"),
+            Utc::now(),
+        ));
         assert!(matches!(refused, Err(DomainError::Invalid { field: "url", .. })), "{refused:?}");
     }
 
@@ -248,13 +281,19 @@ mod tests {
                     enabled: true,
                     disabled_reason: None,
                     failing_since: None,
+                    created_by: new.created_by,
                     created_at: new.created_at,
                     updated_at: new.created_at,
                 })
             });
         let services = Mocks { webhooks: repo, targets }.into_service();
-        let created = pollster::block_on(services.create_endpoint(&company(), request("https://h.test/"), Utc::now()))
-            .expect("created");
+        let created = pollster::block_on(services.create_endpoint(
+            &company(),
+            Creator::default(),
+            request("https://h.test/"),
+            Utc::now(),
+        ))
+        .expect("created");
         assert_eq!(created.secret, "whsec_AAAA");
     }
 
@@ -265,6 +304,27 @@ mod tests {
         let refused =
             pollster::block_on(services.change_endpoint(&company(), &id, ChangeEndpoint::default(), Utc::now()));
         assert!(matches!(refused, Err(DomainError::Invalid { field: "body", .. })), "{refused:?}");
+    }
+
+    #[test]
+    fn a_manual_operation_past_the_endpoint_s_allowance_is_rate_limited_and_not_done() {
+        let mut repo = crate::services::webhooks::ports::MockWebhookRepository::new();
+        repo.expect_count_manual()
+            .withf(|_, target, _, per_minute| {
+                matches!(target, ManualTarget::Delivery(id) if id.as_str() == "dlv_1") && *per_minute == 6
+            })
+            .returning(|_, _, _, _| Ok(Some(std::time::Duration::from_secs(42))));
+        repo.expect_retry_delivery().never();
+        let services = Mocks { webhooks: repo, ..Mocks::default() }.into_service();
+        let id = DeliveryId::parse("dlv_1").expect("id");
+        let refused = pollster::block_on(services.retry_delivery(&company(), &id, Utc::now()));
+        match refused {
+            Err(DomainError::RateLimited(status)) => {
+                assert_eq!((status.limit, status.remaining), (6, 0));
+                assert_eq!(status.retry_after, Some(std::time::Duration::from_secs(42)));
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

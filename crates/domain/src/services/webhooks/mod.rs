@@ -2,12 +2,27 @@
 //! retries. (The worker that delivers lives in the webhooks adapter, over [`ports::DeliveryQueue`].)
 
 mod endpoints;
+mod history;
 pub mod ports;
 
 use std::fmt;
 use std::sync::Arc;
 
 pub use endpoints::{ChangeEndpoint, CreateEndpoint, MAX_ENDPOINTS, OLD_SECRET_SIGNS_FOR};
+pub use history::HISTORY_BATCH;
+
+/// The limits of the webhooks area that are settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WebhookLimits {
+    /// Manual operations (test pings, retries, recoveries) one endpoint may have in a minute.
+    pub manual_per_minute: u32,
+}
+
+impl Default for WebhookLimits {
+    fn default() -> Self {
+        Self { manual_per_minute: 6 }
+    }
+}
 
 use ports::{WebhookRepository, WebhookTargets};
 
@@ -16,6 +31,7 @@ pub struct Webhooks {
     webhooks: Arc<dyn WebhookRepository>,
     /// Secrets and the reachability of targets, from the webhooks adapter.
     targets: Arc<dyn WebhookTargets>,
+    limits: WebhookLimits,
 }
 
 impl fmt::Debug for Webhooks {
@@ -25,8 +41,8 @@ impl fmt::Debug for Webhooks {
 }
 
 impl Webhooks {
-    pub fn new(webhooks: Arc<dyn WebhookRepository>, targets: Arc<dyn WebhookTargets>) -> Self {
-        Self { webhooks, targets }
+    pub fn new(webhooks: Arc<dyn WebhookRepository>, targets: Arc<dyn WebhookTargets>, limits: WebhookLimits) -> Self {
+        Self { webhooks, targets, limits }
     }
 }
 
@@ -44,7 +60,7 @@ pub(crate) mod test_support {
 
     impl Mocks {
         pub fn into_service(self) -> Webhooks {
-            Webhooks::new(Arc::new(self.webhooks), Arc::new(self.targets))
+            Webhooks::new(Arc::new(self.webhooks), Arc::new(self.targets), WebhookLimits::default())
         }
     }
 }

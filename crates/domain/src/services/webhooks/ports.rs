@@ -7,12 +7,16 @@
 //! listed on the methods that return them.
 
 use async_trait::async_trait;
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 
 use crate::DomainError;
 use crate::events::Event;
 use crate::model::{CompanyId, DeliveryId, EndpointId};
-use crate::webhooks::model::{Delivery, DeliveryQuery, DueDelivery, EndpointChange, NewEndpoint, WebhookEndpoint};
+use crate::webhooks::circuit::CircuitBreaker;
+use crate::webhooks::model::{
+    ClaimBatch, ClaimRequest, Delivery, DeliveryQuery, DueDelivery, EndpointChange, HistoryRemoved, ManualTarget,
+    NewEndpoint, QueueDepth, WebhookEndpoint,
+};
 use crate::webhooks::verdict::{AttemptOutcome, Verdict};
 
 /// A tenant's webhook endpoints and the log of their deliveries. Every method keeps to the
@@ -44,7 +48,9 @@ pub trait WebhookRepository: Send + Sync {
     async fn delete_endpoint(&self, company: &CompanyId, id: &EndpointId) -> Result<(), DomainError>;
 
     /// Makes `secret` the endpoint's signing secret; the one it replaces keeps signing until
-    /// `old_expires_at`. `NotFound` if not the tenant's.
+    /// `old_expires_at`. One rotation at a time: `Conflict` within a minute of the last rotation
+    /// (racing rotations: the first wins), so every secret ever shown signs. `NotFound` if not
+    /// the tenant's.
     async fn rotate_secret(
         &self,
         company: &CompanyId,
@@ -91,6 +97,24 @@ pub trait WebhookRepository: Send + Sync {
         since: DateTime<Utc>,
         at: DateTime<Utc>,
     ) -> Result<u64, DomainError>;
+
+    /// Counts one manual operation against the endpoint of `target` in the current one-minute
+    /// window, shared by every process: `Ok(None)` if admitted, `Ok(Some(wait))` if the endpoint
+    /// has had `per_minute` already (nothing counted; `wait` until the window renews).
+    /// `NotFound` if the endpoint (or delivery) is not the tenant's.
+    async fn count_manual(
+        &self,
+        company: &CompanyId,
+        target: &ManualTarget,
+        at: DateTime<Utc>,
+        per_minute: u32,
+    ) -> Result<Option<std::time::Duration>, DomainError>;
+
+    /// Removes, for every tenant, at most `batch` each of: attempts of finished (delivered or
+    /// failed) deliveries made before `before`, finished deliveries last changed before it,
+    /// and events written before it that no delivery refers to. A delivery still pending (or in
+    /// an attempt) is never touched, nor its attempts or event. What it removed.
+    async fn remove_history_before(&self, before: DateTime<Utc>, batch: u32) -> Result<HistoryRemoved, DomainError>;
 }
 
 /// The queue of deliveries the worker draws from. Not a tenant's read: the worker serves every
@@ -98,31 +122,38 @@ pub trait WebhookRepository: Send + Sync {
 #[cfg_attr(test, mockall::automock)]
 #[async_trait]
 pub trait DeliveryQueue: Send + Sync {
-    /// Claims up to `limit` pending deliveries due at `now` of enabled endpoints not in `busy`,
-    /// oldest due first, each for `lease`: no other claim takes them until it runs out (several
-    /// processes never make the same attempt at once).
-    async fn claim_due(
-        &self,
-        now: DateTime<Utc>,
-        limit: u32,
-        lease: TimeDelta,
-        busy: Vec<EndpointId>,
-    ) -> Result<Vec<DueDelivery>, DomainError>;
+    /// Claims up to `request.limit` pending deliveries due at `request.now` of enabled endpoints
+    /// whose circuit is closed, not in `full_endpoints`, each for `lease`: no other claim takes
+    /// them until it runs out (several processes never make the same attempt at once). Tenants
+    /// take turns (round-robin, oldest due first within each), each at most its room, and at
+    /// most `sends_per_minute` in a minute across every process; tenants over that are named in
+    /// `throttled` and their deliveries wait.
+    async fn claim_due(&self, request: ClaimRequest) -> Result<ClaimBatch, DomainError>;
 
     /// Gives claims back unattempted (the endpoint had no free slot), due as they were.
     async fn release(&self, claims: Vec<DueDelivery>) -> Result<(), DomainError>;
 
     /// Records an attempt and its verdict, if the claim's lease is still held (`false` if it
     /// ran out and another claim may have the delivery: nothing is written).
+    /// A failure counts towards the endpoint's circuit `breaker` (opening it), a success closes it.
     async fn record_attempt(
         &self,
         claim: &DueDelivery,
         outcome: &AttemptOutcome,
         verdict: &Verdict,
+        breaker: CircuitBreaker,
     ) -> Result<bool, DomainError>;
 
-    /// When the next pending delivery of an enabled endpoint not in `busy` falls due, if any.
-    async fn next_due(&self, busy: Vec<EndpointId>) -> Result<Option<DateTime<Utc>>, DomainError>;
+    /// When the next pending delivery of an enabled endpoint with a closed circuit, not in
+    /// `busy` and not of a tenant in `waiting`, falls due, if any.
+    async fn next_due(
+        &self,
+        busy: Vec<EndpointId>,
+        waiting: Vec<CompanyId>,
+    ) -> Result<Option<DateTime<Utc>>, DomainError>;
+
+    /// Pending deliveries by where they stand at `now`.
+    async fn depth(&self, now: DateTime<Utc>) -> Result<QueueDepth, DomainError>;
 }
 
 /// What managing endpoints needs of the webhooks adapter: fresh secrets, and whether a target may

@@ -1,0 +1,11 @@
+DROP INDEX events_by_age;
+DROP INDEX webhook_attempts_by_age;
+DROP INDEX webhook_deliveries_by_event;
+DROP INDEX webhook_deliveries_finished;
+DROP TABLE webhook_send_windows;
+ALTER TABLE webhook_endpoints DROP COLUMN manual_count;
+ALTER TABLE webhook_endpoints DROP COLUMN manual_window_start;
+ALTER TABLE webhook_endpoints DROP COLUMN circuit_open_until;
+ALTER TABLE webhook_endpoints DROP COLUMN consecutive_failures;
+ALTER TABLE webhook_endpoints DROP COLUMN created_by_key;
+ALTER TABLE webhook_endpoints DROP COLUMN created_by_user;
