@@ -140,7 +140,7 @@ pub(crate) fn endpoints() -> Vec<Endpoint> {
             webhooks::create,
             &[BadRequest, Conflict, PayloadTooLarge, UnsupportedMediaType, RequestTimeout, Forbidden],
         ),
-        endpoint(GET, "/api/v1/webhook-endpoints", webhooks::list, &[]),
+        endpoint(GET, "/api/v1/webhook-endpoints", webhooks::list, &[BadRequest]),
         endpoint(GET, "/api/v1/webhook-endpoints/{id}", webhooks::show, &[NotFound]),
         endpoint(
             PATCH,

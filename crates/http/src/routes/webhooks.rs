@@ -63,13 +63,19 @@ pub(crate) async fn create(
     tag = "Webhooks",
     operation_id = "listWebhookEndpoints",
     summary = "Your webhook endpoints",
-    description = "Every endpoint of the caller's data space, oldest first (at most 20). Secrets are never shown here.",
+    description = "The endpoints of the caller's data space, oldest first (at most 20 in all), a page at a time like every list: pass a page's `nextCursor` as `cursor` for the next. Secrets are never shown here.",
+    params(dto::PageQueryIn),
     security(("bearerAuth" = [])),
-    responses((status = 200, description = "The endpoints.", body = Envelope<Vec<EndpointOut>>))
+    responses((status = 200, description = "A page of endpoints.", body = Page<EndpointOut>))
 )]
-pub(crate) async fn list(state: web::Data<HttpState>, caller: Authenticated) -> Result<HttpResponse, ApiError> {
-    let endpoints = state.webhooks.list_endpoints(&caller.tenant()).await?;
-    Ok(HttpResponse::Ok().json(Envelope::of(endpoints.iter().map(EndpointOut::from).collect::<Vec<_>>())))
+pub(crate) async fn list(
+    state: web::Data<HttpState>,
+    caller: Authenticated,
+    QueryParams(query): QueryParams<dto::PageQueryIn>,
+) -> Result<HttpResponse, ApiError> {
+    let page = query.page(EndpointId::parse)?;
+    let (endpoints, more) = state.webhooks.endpoints_page(&caller.tenant(), page).await?;
+    Ok(HttpResponse::Ok().json(Page::of(&endpoints, more, |e| e.id.to_string(), EndpointOut::from)))
 }
 
 #[utoipa::path(

@@ -64,6 +64,19 @@ impl Webhooks {
         self.webhooks.list_endpoints(&tenant.company).await
     }
 
+    /// A page of the tenant's endpoints, oldest first, and whether more follow (a data space
+    /// holds few: read whole, cut in memory).
+    #[tracing::instrument(name = "webhooks.endpoints_page", skip_all)]
+    pub async fn endpoints_page(
+        &self,
+        tenant: &Tenant,
+        page: crate::services::paging::Page<EndpointId>,
+    ) -> Result<(Vec<WebhookEndpoint>, bool), DomainError> {
+        crate::services::paging::check_limit(page.limit)?;
+        let endpoints = self.webhooks.list_endpoints(&tenant.company).await?;
+        crate::services::paging::cut(endpoints, |e| &e.id, &page, "webhook endpoint of this company")
+    }
+
     #[tracing::instrument(name = "webhooks.endpoint", skip_all)]
     pub async fn endpoint(&self, tenant: &Tenant, id: &EndpointId) -> Result<WebhookEndpoint, DomainError> {
         self.webhooks.find_endpoint(&tenant.company, id).await?.ok_or(DomainError::not_found("webhook endpoint"))
