@@ -49,6 +49,7 @@ struct Counted {
 
 impl Drop for Counted {
     fn drop(&mut self) {
+        metrics::gauge!("carbonpass_connections_open").decrement(1.0);
         let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(count) = open.get_mut(&self.address) {
             *count = count.saturating_sub(1);
@@ -77,6 +78,7 @@ impl PerClient {
             *count += 1;
             *count > self.limit
         };
+        metrics::gauge!("carbonpass_connections_open").increment(1.0);
         extensions.insert(Counted { address, open: self.open.clone() });
         if over {
             metrics::counter!("carbonpass_connections_refused_total", "reason" => "per_client").increment(1);
