@@ -7,6 +7,7 @@
 //! - `bench-emissions`: `/emissions` latency over 50 sites and 100,000 confirmed bills.
 //! - `bench-connections`: `/healthz` and `/company` from another address while 20,000 idle
 //!   connections are held.
+//! - `bench-pdf`: the server's memory over bursts of 50 worst-case plan renders.
 //! - `bench-limits`: `/company` throughput and server CPU per request with rate limits off, in
 //!   process and in Redis.
 
@@ -15,6 +16,7 @@ mod connections_bench;
 mod emissions_bench;
 mod layering;
 mod limits_bench;
+mod pdf_bench;
 mod test;
 mod upload_bench;
 
@@ -30,9 +32,10 @@ fn main() -> ExitCode {
         Some("bench-emissions") => emissions_bench::run(&args[1..]),
         Some("bench-limits") => limits_bench::run(&args[1..]),
         Some("bench-connections") => connections_bench::run(&args[1..]),
+        Some("bench-pdf") => pdf_bench::run(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask test [extra test-runner args]\n       cargo xtask layering\n       cargo xtask bench [--duration SECS] [--connections N]\n       cargo xtask bench-upload | bench-emissions | bench-limits | bench-connections [--idle N]"
+                "usage: cargo xtask test [extra test-runner args]\n       cargo xtask layering\n       cargo xtask bench [--duration SECS] [--connections N]\n       cargo xtask bench-upload | bench-emissions | bench-limits | bench-connections [--idle N] | bench-pdf [--bursts N] [--burst-size N]"
             );
             return ExitCode::from(2);
         }
