@@ -114,7 +114,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     );
     println!();
     println!(
-        "server descriptors while held: {server_fds} (the {} connections past the per-address limit were closed at accept)",
+        "server descriptors while {} connections were held: {server_fds} (those past the per-address limit are closed at accept)",
         held.len()
     );
     let worst = rows.iter().skip(1).map(|(_, _, took)| *took).max().unwrap_or_default();

@@ -52,6 +52,7 @@ fn worst_case_inputs() -> Value {
     let statements: Vec<Value> = [4, 5, 6, 7, 9].iter().map(|c| json!({"category": c, "reason": marked(20)})).collect();
     json!({
         "organisation": {"registeredAddress": marked(120), "companyNumber": "01234567"},
+        "baselinePeriod": "2024-25",
         "baselineEmissions": {"scope1": "999999999.999", "scope2": "999999999.999", "scope3": "999999999.999", "source": marked(150)},
         "netZeroYear": 2045,
         "interimTarget": {"year": 2035, "reductionPercent": "42.5"},
