@@ -40,9 +40,11 @@ fn attaches(c: char) -> bool {
     )
 }
 
-/// Where a line may break: after a space or a hyphen.
+/// Where a line may break: after a space or a hyphen. The no-break spaces (U+00A0, U+2007,
+/// U+202F) are whitespace that forbids a break: they join a run, not end it.
 fn breaks(c: char) -> bool {
-    c.is_whitespace() || matches!(c, '-' | '\u{2010}' | '\u{2013}' | '\u{2014}' | '/')
+    (c.is_whitespace() && !matches!(c, '\u{00A0}' | '\u{2007}' | '\u{202F}'))
+        || matches!(c, '-' | '\u{2010}' | '\u{2013}' | '\u{2014}' | '/')
 }
 
 /// Refuses a text at `path` that is costly to lay out: a letter with more than
@@ -118,6 +120,11 @@ mod tests {
         let run = "x".repeat(MAX_UNBROKEN_RUN);
         assert!(check_text("t", &format!("{run} {run}-{run}")).is_ok());
         assert!(refused_at(check_text("t", &format!("{run}x"))).is_some());
+        // A no-break space joins the run it sits in.
+        for joiner in ['\u{00A0}', '\u{2007}', '\u{202F}'] {
+            let half = "x".repeat(MAX_UNBROKEN_RUN / 2);
+            assert!(refused_at(check_text("t", &format!("{half}{joiner}{half}x"))).is_some(), "{joiner:?}");
+        }
     }
 
     #[test]

@@ -308,7 +308,9 @@ pub(crate) async fn pdf(
         pdf_headers(&mut response, &plan.id, tag.as_deref());
         return Ok(match &stored {
             Some(stored) => response.body(HeadOf(stored.size_bytes)),
-            None => response.finish(),
+            // No `Content-Length` at all: its length is not known before a render (a length
+            // of 0 would be a lie about the GET).
+            None => response.body(actix_web::body::None::new()),
         });
     }
     let still_allowed = {

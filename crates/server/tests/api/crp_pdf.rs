@@ -77,6 +77,7 @@ async fn a_pdf_is_rendered_once_per_status_and_served_from_storage(app: TestApp)
     let head = app.request(Method::HEAD, &path, Some(&tenant.key)).await;
     assert_eq!(head.status(), StatusCode::OK);
     assert_eq!(header(&head, "etag"), None, "HEAD does not render: nothing stored, no ETag");
+    assert_eq!(header(&head, "content-length"), None, "no length is known before a render (0 would be a lie)");
     assert_eq!(stored_pdfs(&app, &id), 0, "HEAD rendered nothing");
 
     let first = join_all((0..PARALLEL).map(|_| pdf(&app, &tenant.key, &id))).await;
