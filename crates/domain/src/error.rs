@@ -69,6 +69,19 @@ pub enum DomainError {
     #[error("no factor set for reporting period {period} (shipped: {available:?})")]
     FactorSetUnavailable { period: String, available: Vec<i32> },
 
+    /// An activity type that the set of a period it falls in does not hold (refrigerants
+    /// before 2022, say), in the record's unit: never calculated with another set's rows.
+    #[error(
+        "the {set_year} factor set used for {period} has no {activity_type} in {unit} (sets that have it: {available:?})"
+    )]
+    ActivityTypeUnavailable {
+        activity_type: String,
+        unit: &'static str,
+        period: String,
+        set_year: i32,
+        available: Vec<i32>,
+    },
+
     /// Another request holds this idempotency key and has not finished.
     #[error("a request with this idempotency key is in progress")]
     IdempotencyKeyInProgress,

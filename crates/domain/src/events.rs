@@ -4,7 +4,7 @@
 //! happened and never how it is spelled.
 
 use crate::crp::CarbonReductionPlan;
-use crate::model::{Bill, EndpointId};
+use crate::model::{ActivityRecord, Bill, EndpointId};
 use crate::webhooks::EventType;
 
 /// What happened, with what it happened to.
@@ -18,6 +18,10 @@ pub enum Event<'a> {
     BillRejected(&'a Bill),
     /// A confirmed bill was voided and left every total.
     BillVoided(&'a Bill),
+    /// An activity was recorded and calculated.
+    ActivityRecorded(&'a ActivityRecord),
+    /// An activity record was voided and left every total.
+    ActivityVoided(&'a ActivityRecord),
     /// A plan was generated, as a draft.
     CrpGenerated(&'a CarbonReductionPlan),
     /// A plan was published.
@@ -33,6 +37,8 @@ impl Event<'_> {
             Event::BillConfirmed(_) => EventType::BillConfirmed,
             Event::BillRejected(_) => EventType::BillRejected,
             Event::BillVoided(_) => EventType::BillVoided,
+            Event::ActivityRecorded(_) => EventType::ActivityRecorded,
+            Event::ActivityVoided(_) => EventType::ActivityVoided,
             Event::CrpGenerated(_) => EventType::CrpGenerated,
             Event::CrpPublished(_) => EventType::CrpPublished,
             Event::Ping(_) => EventType::Ping,

@@ -4,6 +4,7 @@
 //!
 //! This crate names no web framework, database or runtime: the compiler keeps the hexagon.
 
+pub mod activities;
 pub mod calculation;
 pub mod crp;
 pub mod error;
@@ -18,6 +19,7 @@ pub use error::{AuthFailure, DomainError};
 /// service of its area (`services::<area>::ports`).
 pub mod ports {
     pub use crate::services::access::ports::*;
+    pub use crate::services::activities::ports::*;
     pub use crate::services::bills::ports::*;
     pub use crate::services::health::ports::*;
     pub use crate::services::plans::ports::*;

@@ -181,7 +181,7 @@ impl ErrorCode {
                 "This `Idempotency-Key` was used with a different request. Use a new key for a new request."
             }
             Self::FactorSetUnavailable => {
-                "No DESNZ factor set covers the bill's reporting period (before 2019). Check `periodStart`."
+                "No DESNZ factor set covers the bill's reporting period (before 2019), or the set of a period an activity falls in has no factor for its type and unit (refrigerants before 2022, say). Check `periodStart` and `activityType`."
             }
             Self::CrpIncomplete => {
                 "The plan cannot be published yet: `missingSections` lists the sections it lacks and `failedChecks` the checks it fails, and the message says what each needs. Complete the CRP inputs (or confirm bills), generate a new plan and publish that."

@@ -16,7 +16,7 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Header, ObjectBuilder, Ref, RefOr, Response, ResponseBuilder, Type};
 
 use crate::error_code::ErrorCode;
-use crate::routes::{self, bills, company, crp, docs, emissions, health, keys, webhooks};
+use crate::routes::{self, activities, bills, company, crp, docs, emissions, health, keys, webhooks};
 
 /// Where the document is served.
 pub(crate) const PATH: &str = "/api/v1/openapi.json";
@@ -43,6 +43,12 @@ pub(crate) const BEARER: &str = "bearerAuth";
         bills::confirm,
         bills::reject,
         bills::void,
+        activities::types,
+        activities::show_type,
+        activities::record,
+        activities::list,
+        activities::show,
+        activities::void,
         crp::inputs,
         crp::replace_inputs,
         crp::list,
@@ -73,6 +79,7 @@ pub(crate) const BEARER: &str = "bearerAuth";
     tags(
         (name = "Company", description = "Your company, its plan and sites."),
         (name = "Bills", description = "Utility bills: upload, confirm, correct, read."),
+        (name = "Activities", description = "Activities beyond bills (vehicles, refrigerants, heat, travel, commuting, freight, waste): the types you can record."),
         (name = "Emissions", description = "Scope 1, 2 and 3 totals in tCO2e."),
         (name = "Sessions", description = "Footprint-collection sessions: one site's bills for one reporting period."),
         (name = "Carbon Reduction Plans", description = "PPN 006 Carbon Reduction Plans: their inputs, generating, publishing, reading and the PDF."),

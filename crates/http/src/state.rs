@@ -1,6 +1,6 @@
 //! What every handler can reach: the service of each area, and settings the server hands down.
 
-use carbonpass_domain::services::{Access, Bills, Health, Plans, Reports, Services, Tenants, Webhooks};
+use carbonpass_domain::services::{Access, Activities, Bills, Health, Plans, Reports, Services, Tenants, Webhooks};
 
 pub use crate::middleware::body_deadline::BodyDeadlines;
 
@@ -9,6 +9,7 @@ pub struct HttpState {
     pub access: Access,
     pub tenants: Tenants,
     pub bills: Bills,
+    pub activities: Activities,
     pub reports: Reports,
     pub plans: Plans,
     pub webhooks: Webhooks,
@@ -32,11 +33,12 @@ impl HttpState {
         body_deadlines: BodyDeadlines,
         tls: bool,
     ) -> Self {
-        let Services { access, tenants, bills, reports, plans, webhooks, health } = services;
+        let Services { access, tenants, bills, activities, reports, plans, webhooks, health } = services;
         Self {
             access,
             tenants,
             bills,
+            activities,
             reports,
             plans,
             webhooks,

@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::Schema;
 
-use crate::dto::events::{BillEventData, PingEventData, PlanEventData};
+use crate::dto::events::{ActivityEventData, BillEventData, PingEventData, PlanEventData};
 
 /// A wire type's schema with every schema it refers to written in place, so the section stands
 /// on its own whatever the components hold.
@@ -52,6 +52,7 @@ fn data_schema(event: EventType) -> Value {
             }
             schema
         }
+        EventType::ActivityRecorded | EventType::ActivityVoided => inline_schema::<ActivityEventData<'static>>(),
         EventType::CrpGenerated | EventType::CrpPublished => inline_schema::<PlanEventData<'static>>(),
         EventType::Ping => inline_schema::<PingEventData<'static>>(),
     }

@@ -10,6 +10,7 @@ use actix_web::dev::{Server, ServerHandle};
 use carbonpass_auth::CarbonPassKeys;
 use carbonpass_blobs::{LocalBlobs, S3Blobs, S3Config};
 use carbonpass_domain::DomainError;
+use carbonpass_domain::activities::ActivityCatalogue;
 use carbonpass_domain::calculation::{FactorLibrary, FactorsError};
 use carbonpass_domain::ports::{BlobStore, DeliveryQueue, RateLimiter};
 use carbonpass_domain::services::{Bills, Ports, Services, Webhooks};
@@ -99,7 +100,7 @@ fn webhook_client(settings: &Settings) -> Result<GuardedClient, StartError> {
 pub fn services(
     store: Store,
     blobs: Arc<dyn BlobStore>,
-    factors: FactorLibrary,
+    factors: Factors,
     settings: &Settings,
     limiter: Arc<dyn RateLimiter>,
 ) -> Result<Services, StartError> {
@@ -118,12 +119,14 @@ pub fn services(
         idempotency_lease: chrono::TimeDelta::try_seconds(lease_secs).unwrap_or(chrono::TimeDelta::MAX),
         reports: store.clone(),
         plans: store.clone(),
-        webhooks: store,
+        webhooks: store.clone(),
         targets: Arc::new(Targets::new(webhook_client(settings)?, policy)),
         webhook_limits: settings.webhooks.limits(),
         renderer: Arc::new(TypstRenderer::new(settings.pdf_queue())),
         blobs,
-        factors: Arc::new(factors),
+        factors: factors.library,
+        catalogue: factors.catalogue,
+        activities: store,
         limiter,
         rate_quotas: settings.rate_limits.quotas()?,
         keys_per_user: settings.max_keys_per_user,
@@ -209,11 +212,26 @@ async fn stopped() {
     }
 }
 
-/// The shipped DESNZ factor sets, checked before anything is served.
-pub fn load_factors() -> Result<FactorLibrary, StartError> {
-    let factors = FactorLibrary::official()?;
-    tracing::info!(years = ?factors.years(), "conversion factor sets loaded");
+/// The shipped DESNZ factor sets and the activity types built from them, checked before
+/// anything is served. Parsed once per process (they are the same for every server in it: the
+/// test suite starts hundreds).
+pub fn load_factors() -> Result<Factors, StartError> {
+    static LOADED: std::sync::OnceLock<Result<Factors, FactorsError>> = std::sync::OnceLock::new();
+    let loaded = LOADED.get_or_init(|| {
+        let library = FactorLibrary::official()?;
+        let catalogue = ActivityCatalogue::build(&library)?;
+        Ok(Factors { library: Arc::new(library), catalogue: Arc::new(catalogue) })
+    });
+    let factors = loaded.clone()?;
+    tracing::info!(years = ?factors.library.years(), activity_types = factors.catalogue.len(), "conversion factor sets loaded");
     Ok(factors)
+}
+
+/// The factor sets, and the activity types built from them.
+#[derive(Debug, Clone)]
+pub struct Factors {
+    pub library: Arc<FactorLibrary>,
+    pub catalogue: Arc<ActivityCatalogue>,
 }
 
 /// Opens the configured blob store: the local folder (created if needed), or S3.

@@ -2,6 +2,7 @@
 //! default). Implements the domain's repository ports; every blocking database call runs on one of
 //! the store's own database threads, never on the async executor's threads.
 
+mod activities;
 mod api_keys;
 mod bills;
 mod companies;

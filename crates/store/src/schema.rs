@@ -199,6 +199,54 @@ diesel::table! {
 }
 
 diesel::table! {
+    activities (id) {
+        id -> Text,
+        company_id -> Text,
+        activity_type -> Text,
+        family -> Text,
+        quantity -> Text,
+        unit -> Text,
+        period_start -> Date,
+        period_end -> Date,
+        site_id -> Nullable<Text>,
+        direction -> Nullable<Text>,
+        radiative_forcing -> Nullable<Bool>,
+        reference -> Nullable<Text>,
+        note -> Nullable<Text>,
+        status -> Text,
+        calculation -> Text,
+        recorded_at -> Timestamp,
+        void_reason -> Nullable<Text>,
+        voided_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    activity_emissions (activity_id, reporting_period, scope, category) {
+        activity_id -> Text,
+        company_id -> Text,
+        reporting_period -> Text,
+        scope -> Integer,
+        category -> Integer,
+        micrograms -> BigInt,
+    }
+}
+
+diesel::table! {
+    activity_totals (company_id, reporting_period, site_id, family, scope, category) {
+        company_id -> Text,
+        reporting_period -> Text,
+        site_id -> Text,
+        family -> Text,
+        scope -> Integer,
+        category -> Integer,
+        kilograms -> BigInt,
+        micrograms -> BigInt,
+        contributions -> BigInt,
+    }
+}
+
+diesel::table! {
     deployment (singleton) {
         singleton -> Integer,
         id -> Text,
@@ -220,6 +268,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     crp_plan_pdfs,
     idempotency_keys,
     emission_totals,
+    activities,
+    activity_emissions,
+    activity_totals,
     webhook_endpoints,
     webhook_send_windows,
     webhook_deliveries,

@@ -160,6 +160,32 @@ impl Calculation {
     }
 }
 
+impl Calculation {
+    /// Micrograms of CO2e for each (reporting period, scope, scope 3 category) with any line,
+    /// rounded half away from zero once per triple: what an activity record adds to the totals
+    /// (its scope amount is the sum of its categories').
+    pub fn micrograms_by_category(&self) -> Result<Vec<(String, Scope, Option<u8>, i64)>, DomainError> {
+        let mut out: Vec<(String, Scope, Option<u8>, i64)> = Vec::new();
+        for part in &self.parts {
+            let mut keys: Vec<(Scope, Option<u8>)> = part.lines.iter().map(|l| (l.scope, l.category)).collect();
+            keys.sort_unstable();
+            keys.dedup();
+            for (scope, category) in keys {
+                let kg: Decimal =
+                    part.lines.iter().filter(|l| l.scope == scope && l.category == category).map(|l| l.kg_co2e).sum();
+                let micrograms = kg
+                    .checked_mul(Decimal::from(1_000_000_000_i64))
+                    .map(|v| v.round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero))
+                    .and_then(|v| i64::try_from(v).ok())
+                    .filter(|v| (0..=MAX_PART_MICROGRAMS).contains(v))
+                    .ok_or_else(|| DomainError::Internal(format!("{kg} kg is outside the bounds the limits allow")))?;
+                out.push((part.period.clone(), scope, category, micrograms));
+            }
+        }
+        Ok(out)
+    }
+}
+
 impl Scope {
     pub fn number(self) -> u8 {
         match self {

@@ -64,7 +64,7 @@ const OFFICIAL: [(i32, &str); 7] = [
     (2025, include_str!("../../factors/desnz-2025.csv")),
 ];
 
-#[derive(Debug, Error, PartialEq, Eq)]
+#[derive(Debug, Clone, Error, PartialEq, Eq)]
 pub enum FactorsError {
     #[error("factor set {year}, line {line}: {problem}")]
     Malformed { year: i32, line: usize, problem: String },
@@ -82,8 +82,14 @@ pub struct FactorRow {
     pub id: String,
     /// The row's DESNZ levels, joined: "Fuels / Liquid fuels / Diesel (average biofuel blend)".
     pub description: String,
+    /// Its four levels as published ("" where a level is empty): what the activity catalogue
+    /// derives its type names from.
+    pub levels: [String; 4],
+    /// DESNZ's `Column Text` ("Diesel", "With RF", "Closed-loop", …), often empty.
+    pub column_text: String,
     /// DESNZ's unit of measure for the row ("kWh", "litres", "cubic metres", …).
     pub unit: String,
+    /// Zero for some rows (a battery car's tailpipe), never negative.
     pub kg_co2e_per_unit: Decimal,
 }
 
@@ -108,59 +114,69 @@ impl FactorSet {
         self.rows.get(id.0)
     }
 
+    /// A row by its DESNZ ID as text (the activity catalogue's rows are data, not constants).
+    pub fn row_by_id(&self, id: &str) -> Option<&FactorRow> {
+        self.rows.get(id)
+    }
+
+    /// Every row of the set, in no particular order.
+    pub fn rows(&self) -> impl Iterator<Item = &FactorRow> {
+        self.rows.values()
+    }
+
     fn parse(year: i32, text: &str) -> Result<Self, FactorsError> {
         let malformed = |line: usize, problem: String| FactorsError::Malformed { year, line, problem };
         let mut source = String::new();
         let (mut edition, mut gwp_basis, mut ids) = (None, None, None);
+        // The comment lines come first; the CSV (header, then rows) after them.
+        let mut comment_lines = 0;
+        for line in text.lines() {
+            let Some(comment) = line.strip_prefix('#') else { break };
+            comment_lines += 1;
+            let comment = comment.trim();
+            match comment.split_once(':') {
+                Some(("edition", value)) => edition = Some(value.trim().to_owned()),
+                Some(("gwp", value)) => gwp_basis = Some(value.trim().to_owned()),
+                Some(("ids", value)) => ids = Some(value.trim().to_owned()),
+                _ if source.is_empty() => source = comment.to_owned(),
+                _ => {}
+            }
+        }
+        let body: String = text.lines().skip(comment_lines).flat_map(|line| [line, "\n"]).collect();
+        let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(body.as_bytes());
+        let header_line = comment_lines + 1;
+        match reader.headers() {
+            Ok(header) if header.get(0) == Some("ID") && header.len() == 10 => {}
+            _ => return Err(malformed(header_line, "the header row (ID, …, 10 columns) must come first".into())),
+        }
         let mut rows = HashMap::new();
-        let mut header_seen = false;
-        for (index, line) in text.lines().enumerate() {
-            let number = index + 1;
-            if let Some(comment) = line.strip_prefix('#') {
-                let comment = comment.trim();
-                match comment.split_once(':') {
-                    Some(("edition", value)) => edition = Some(value.trim().to_owned()),
-                    Some(("gwp", value)) => gwp_basis = Some(value.trim().to_owned()),
-                    Some(("ids", value)) => ids = Some(value.trim().to_owned()),
-                    _ if source.is_empty() => source = comment.to_owned(),
-                    _ => {}
-                }
-                continue;
+        for record in reader.records() {
+            let record = record.map_err(|e| malformed(header_line, format!("not CSV: {e}")))?;
+            let number = comment_lines + record.position().map_or(0, |p| p.line() as usize);
+            if record.len() != 10 {
+                return Err(malformed(number, format!("{} fields, expected 10", record.len())));
             }
-            if line.trim().is_empty() {
-                continue;
-            }
-            if line.contains('"') {
-                return Err(malformed(number, "quoted fields are not expected".into()));
-            }
-            let fields: Vec<&str> = line.split(',').collect();
-            if fields.len() != 10 {
-                return Err(malformed(number, format!("{} fields, expected 10", fields.len())));
-            }
-            if !header_seen {
-                if fields[0] != "ID" {
-                    return Err(malformed(number, "the header row must come first".into()));
-                }
-                header_seen = true;
-                continue;
-            }
-            if fields[8] != "kg CO2e" {
-                return Err(malformed(number, format!("GHG/Unit {:?}, expected kg CO2e", fields[8])));
+            let field = |i: usize| record.get(i).unwrap_or_default();
+            if field(8) != "kg CO2e" {
+                return Err(malformed(number, format!("GHG/Unit {:?}, expected kg CO2e", field(8))));
             }
             let value: Decimal =
-                fields[9].parse().map_err(|_| malformed(number, format!("factor {:?} is not a number", fields[9])))?;
-            if value <= Decimal::ZERO || value.scale() > 5 {
-                return Err(malformed(number, format!("factor {value} must be positive with at most 5 decimals")));
+                field(9).parse().map_err(|_| malformed(number, format!("factor {:?} is not a number", field(9))))?;
+            if value < Decimal::ZERO || value.scale() > 5 {
+                return Err(malformed(number, format!("factor {value} must be 0 or more with at most 5 decimals")));
             }
-            let description = fields[2..6].iter().filter(|f| !f.is_empty()).copied().collect::<Vec<_>>().join(" / ");
+            let levels = [field(2), field(3), field(4), field(5)].map(str::to_owned);
+            let description = levels.iter().filter(|f| !f.is_empty()).cloned().collect::<Vec<_>>().join(" / ");
             let row = FactorRow {
-                id: fields[0].to_owned(),
+                id: field(0).to_owned(),
                 description,
-                unit: fields[7].to_owned(),
+                levels,
+                column_text: field(6).to_owned(),
+                unit: field(7).to_owned(),
                 kg_co2e_per_unit: value,
             };
             if rows.insert(row.id.clone(), row).is_some() {
-                return Err(malformed(number, format!("row {} appears twice", fields[0])));
+                return Err(malformed(number, format!("row {} appears twice", field(0))));
             }
         }
         let missing = |key| FactorsError::MissingMetadata { year, key };
@@ -197,8 +213,10 @@ pub struct FactorLibrary {
 
 impl FactorLibrary {
     /// The sets shipped with CarbonPass, validated. Call once at start-up and fail if it fails.
+    /// Parsed once per process and cloned after (the sets are constants of the build).
     pub fn official() -> Result<Self, FactorsError> {
-        Self::from_sources(&OFFICIAL)
+        static PARSED: std::sync::OnceLock<Result<FactorLibrary, FactorsError>> = std::sync::OnceLock::new();
+        PARSED.get_or_init(|| Self::from_sources(&OFFICIAL)).clone()
     }
 
     pub fn from_sources(sources: &[(i32, &str)]) -> Result<Self, FactorsError> {
@@ -226,6 +244,11 @@ impl FactorLibrary {
     /// One shipped year's set.
     pub fn set(&self, year: i32) -> Option<&FactorSet> {
         self.sets.get(&year)
+    }
+
+    /// Every shipped set, oldest first.
+    pub fn sets(&self) -> impl DoubleEndedIterator<Item = &FactorSet> {
+        self.sets.values()
     }
 
     pub fn years(&self) -> Vec<i32> {

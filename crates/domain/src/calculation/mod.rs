@@ -15,5 +15,5 @@ pub use engine::{
     Activity, Calculation, CalculationLine, CalculationPart, EARLIEST_BILLING_DATE, ENGINE_VERSION, FactorSetUsed,
     GasConversion, MAX_BILLING_DAYS, MAX_MONTHS_AHEAD, Scope, calculate,
 };
-pub use factors::{FactorId, FactorLibrary, FactorSet, FactorsError, SetChoice};
+pub use factors::{FactorId, FactorLibrary, FactorRow, FactorSet, FactorsError, SetChoice};
 pub use period::ReportingPeriod;

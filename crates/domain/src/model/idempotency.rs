@@ -57,19 +57,25 @@ pub struct IdempotencyLease {
     pub token: ClaimToken,
 }
 
-/// Renders the response a created bill gets, so that it is kept with the bill in one transaction.
-pub type RenderCreated = Arc<dyn Fn(&Bill) -> (u16, String) + Send + Sync>;
+/// Renders the response a created bill (or activity record) gets, so that it is kept with it in
+/// one transaction.
+pub type RenderCreated<T = Bill> = Arc<dyn Fn(&T) -> (u16, String) + Send + Sync>;
 
-/// What a keyed upload keeps with its bill: the claim it holds, the request's identity, and how
-/// its response is rendered.
-#[derive(Clone)]
-pub struct IdempotentRecord {
+/// What a keyed request keeps with what it creates: the claim it holds, the request's identity,
+/// and how its response is rendered.
+pub struct IdempotentRecord<T = Bill> {
     pub lease: IdempotencyLease,
     pub fingerprint: String,
-    pub render: RenderCreated,
+    pub render: RenderCreated<T>,
 }
 
-impl std::fmt::Debug for IdempotentRecord {
+impl<T> Clone for IdempotentRecord<T> {
+    fn clone(&self) -> Self {
+        Self { lease: self.lease.clone(), fingerprint: self.fingerprint.clone(), render: Arc::clone(&self.render) }
+    }
+}
+
+impl<T> std::fmt::Debug for IdempotentRecord<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("IdempotentRecord").field("lease", &self.lease).field("fingerprint", &self.fingerprint).finish()
     }

@@ -23,6 +23,8 @@ pub struct ApiKeyKind;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct BillKind;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ActivityKind;
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct SessionKind;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct EventKind;
@@ -49,6 +51,9 @@ impl IdKind for ApiKeyKind {
 impl IdKind for BillKind {
     const PREFIX: &'static str = "bill_";
 }
+impl IdKind for ActivityKind {
+    const PREFIX: &'static str = "act_";
+}
 impl IdKind for SessionKind {
     const PREFIX: &'static str = "sess_";
 }
@@ -70,6 +75,7 @@ pub type CompanyId = Id<CompanyKind>;
 pub type EndpointId = Id<EndpointKind>;
 pub type DeliveryId = Id<DeliveryKind>;
 pub type BillId = Id<BillKind>;
+pub type ActivityId = Id<ActivityKind>;
 pub type SessionId = Id<SessionKind>;
 pub type EventId = Id<EventKind>;
 pub type PlanId = Id<PlanKind>;

@@ -1,5 +1,6 @@
 //! Domain values and entities. Each is parsed once at the edge; past that, code sees valid values.
 
+pub mod activity;
 pub mod api_key;
 pub mod bill;
 pub mod company;
@@ -16,6 +17,7 @@ pub mod text;
 pub mod user;
 pub mod version;
 
+pub use activity::{ActivityInput, ActivityQuery, ActivityRecord, ActivityStatus, NewActivityRecord};
 pub use api_key::{
     Admission, ApiKeyRecord, GeneratedKey, KeyHash, KeyMode, KeyQuery, NewApiKey, PresentedKey, Principal, StoredKey,
 };
@@ -31,8 +33,8 @@ pub use idempotency::{
     IdempotentRecord, RenderCreated, StoredResponse,
 };
 pub use ids::{
-    ApiKeyId, BillId, CompanyId, DeliveryId, EndpointId, EventId, ID_RANDOM_LEN, Id, IdKind, PlanId, SessionId, SiteId,
-    UserId,
+    ActivityId, ApiKeyId, BillId, CompanyId, DeliveryId, EndpointId, EventId, ID_RANDOM_LEN, Id, IdKind, PlanId,
+    SessionId, SiteId, UserId,
 };
 pub use meter_point::MeterPoint;
 pub use rate_limit::{LimiterMode, RateLimitStatus, RateQuota, RateQuotas};

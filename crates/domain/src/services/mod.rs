@@ -8,6 +8,7 @@
 //! [`KeyHolder`](crate::model::KeyHolder).
 
 pub mod access;
+pub mod activities;
 pub mod bills;
 mod cache;
 mod demo;
@@ -25,6 +26,7 @@ use std::fmt;
 use std::sync::Arc;
 
 pub use access::Access;
+pub use activities::Activities;
 pub use bills::Bills;
 pub use cache::CacheStats;
 pub use demo::{DEMO_COMPANY_SLUG, DEMO_USER_EMAIL, DemoAccount, ensure_demo};
@@ -34,9 +36,11 @@ pub use reports::Reports;
 pub use tenants::{Overviews, Tenants};
 pub use webhooks::Webhooks;
 
+use crate::activities::ActivityCatalogue;
 use crate::calculation::FactorLibrary;
 use crate::model::RateQuotas;
 use access::ports::{ApiKeyCodec, ApiKeyRepository, RateLimiter};
+use activities::ports::ActivityRepository;
 use bills::ports::{BillRepository, BlobStore, IdempotencyStore};
 use health::ports::HealthProbe;
 use plans::ports::{PlanRenderer, PlanRepository};
@@ -56,6 +60,9 @@ pub struct Ports {
     pub blobs: Arc<dyn BlobStore>,
     /// The DESNZ factor sets, loaded and validated at start-up.
     pub factors: Arc<FactorLibrary>,
+    /// The activity types built from those sets.
+    pub catalogue: Arc<ActivityCatalogue>,
+    pub activities: Arc<dyn ActivityRepository>,
     pub idempotency: Arc<dyn IdempotencyStore>,
     /// How long an idempotency claim shields a request in flight (see `bills::uploads`).
     pub idempotency_lease: chrono::TimeDelta,
@@ -90,6 +97,7 @@ pub struct Services {
     pub access: Access,
     pub tenants: Tenants,
     pub bills: Bills,
+    pub activities: Activities,
     pub reports: Reports,
     pub plans: Plans,
     pub webhooks: Webhooks,
@@ -110,6 +118,16 @@ impl Services {
                 ports.keys_per_user,
             ),
             tenants: Tenants::new(ports.companies, ports.users, overviews.clone()),
+            activities: Activities::new(
+                activities::ActivityPorts {
+                    catalogue: ports.catalogue,
+                    factors: ports.factors.clone(),
+                    records: ports.activities,
+                    idempotency: ports.idempotency.clone(),
+                    idempotency_lease: ports.idempotency_lease,
+                },
+                overviews.clone(),
+            ),
             bills: Bills::new(
                 ports.bills,
                 ports.blobs.clone(),

@@ -7,6 +7,8 @@ pub enum EventType {
     BillConfirmed,
     BillRejected,
     BillVoided,
+    ActivityRecorded,
+    ActivityVoided,
     CrpGenerated,
     CrpPublished,
     /// Sent only by `POST /webhook-endpoints/{id}/test`, to the one endpoint.
@@ -14,11 +16,13 @@ pub enum EventType {
 }
 
 impl EventType {
-    pub const ALL: [EventType; 7] = [
+    pub const ALL: [EventType; 9] = [
         EventType::BillUploaded,
         EventType::BillConfirmed,
         EventType::BillRejected,
         EventType::BillVoided,
+        EventType::ActivityRecorded,
+        EventType::ActivityVoided,
         EventType::CrpGenerated,
         EventType::CrpPublished,
         EventType::Ping,
@@ -30,6 +34,8 @@ impl EventType {
             EventType::BillConfirmed => "bill.confirmed",
             EventType::BillRejected => "bill.rejected",
             EventType::BillVoided => "bill.voided",
+            EventType::ActivityRecorded => "activity.recorded",
+            EventType::ActivityVoided => "activity.voided",
             EventType::CrpGenerated => "crp.generated",
             EventType::CrpPublished => "crp.published",
             EventType::Ping => "ping",
@@ -47,6 +53,10 @@ impl EventType {
             EventType::BillConfirmed => "A bill's activity was confirmed and calculated; it counts in the emissions.",
             EventType::BillRejected => "An uploaded bill was rejected; it never counted.",
             EventType::BillVoided => "A confirmed bill was voided and left every total.",
+            EventType::ActivityRecorded => {
+                "An activity (vehicle, refrigerant, heat, travel, commuting, freight, waste) was recorded and calculated; it counts in the emissions."
+            }
+            EventType::ActivityVoided => "An activity record was voided and left every total.",
             EventType::CrpGenerated => "A Carbon Reduction Plan was generated as a draft.",
             EventType::CrpPublished => "A Carbon Reduction Plan was published (the one before it is superseded).",
             EventType::Ping => "A test delivery asked for with POST /api/v1/webhook-endpoints/{id}/test.",

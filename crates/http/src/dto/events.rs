@@ -6,7 +6,7 @@
 use carbonpass_domain::calculation::Scope;
 use carbonpass_domain::crp::CarbonReductionPlan;
 use carbonpass_domain::events::Event;
-use carbonpass_domain::model::Bill;
+use carbonpass_domain::model::{ActivityRecord, Bill};
 use carbonpass_domain::ports::EventPayloads;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -44,6 +44,22 @@ pub(crate) struct EventEmissions {
     pub scope1: Tonnes,
     pub scope2: Tonnes,
     pub scope3: Tonnes,
+}
+
+/// `data` of `activity.recorded` and `activity.voided`: the record, and its scope totals (for
+/// `activity.voided`, what left the totals).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ActivityEventData<'a> {
+    #[schema(pattern = "^act_[0-9A-Za-z]+$")]
+    pub id: &'a str,
+    #[schema(pattern = "^(recorded|voided)$")]
+    pub status: &'a str,
+    /// The record's type, as `GET /api/v1/activity-types` lists it.
+    pub activity_type: &'a str,
+    #[schema(pattern = "^site_[0-9A-Za-z]+$")]
+    pub site_id: Option<&'a str>,
+    pub emissions: EventEmissions,
 }
 
 /// `data` of `crp.generated` and `crp.published`.
@@ -99,6 +115,23 @@ fn bill_data(bill: &Bill) -> BillEventData<'_> {
     }
 }
 
+fn activity_data(record: &ActivityRecord) -> Result<String, serde_json::Error> {
+    let calc = &record.calculation;
+    let (s1, s2, s3) = (calc.total(Scope::One), calc.total(Scope::Two), calc.total(Scope::Three));
+    serde_json::to_string(&ActivityEventData {
+        id: record.id.as_str(),
+        status: record.status.as_str(),
+        activity_type: &record.input.activity_type,
+        site_id: record.input.site_id.as_ref().map(|s| s.as_str()),
+        emissions: EventEmissions {
+            total_tco2e: Tonnes::of_kilograms(s1 + s2 + s3),
+            scope1: Tonnes::of_kilograms(s1),
+            scope2: Tonnes::of_kilograms(s2),
+            scope3: Tonnes::of_kilograms(s3),
+        },
+    })
+}
+
 fn plan_data(plan: &CarbonReductionPlan) -> Result<String, serde_json::Error> {
     serde_json::to_string(&PlanEventData {
         id: plan.id.as_str(),
@@ -119,6 +152,7 @@ impl EventPayloads for WirePayloads {
             | Event::BillConfirmed(bill)
             | Event::BillRejected(bill)
             | Event::BillVoided(bill) => serde_json::to_string(&bill_data(bill)),
+            Event::ActivityRecorded(record) | Event::ActivityVoided(record) => activity_data(record),
             Event::CrpGenerated(plan) | Event::CrpPublished(plan) => plan_data(plan),
             Event::Ping(endpoint) => serde_json::to_string(&PingEventData {
                 endpoint_id: endpoint.as_str(),

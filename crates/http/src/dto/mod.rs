@@ -1,6 +1,7 @@
 //! Wire shapes: what the API sends (`…Out`) and accepts (`…In`), converted from and into domain
 //! types here and nowhere else. Field names follow the public contract (camelCase).
 
+pub(crate) mod activities;
 pub(crate) mod bills;
 pub(crate) mod calculation;
 pub(crate) mod company;

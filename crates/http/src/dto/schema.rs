@@ -2,6 +2,7 @@
 //! words (built from the domain's own lists, so the document cannot fall behind them), exact
 //! decimals, and amounts that may be sent as numbers or strings.
 
+use carbonpass_domain::activities::{ActivityUnit, Family};
 use carbonpass_domain::calculation::{BillType, Unit};
 use carbonpass_domain::crp::{PLAN_CHECKS, PlanStatus, ProjectStatus, Section};
 use carbonpass_domain::model::{BillStatus, KeyMode, Plan};
@@ -49,6 +50,31 @@ pub(crate) fn bill_type() -> Object {
 
 pub(crate) fn unit() -> Object {
     words(Unit::ALL.map(Unit::as_str))
+}
+
+pub(crate) fn activity_unit() -> Object {
+    words(ActivityUnit::ALL.map(ActivityUnit::as_str))
+}
+
+pub(crate) fn activity_units() -> Array {
+    Array::new(activity_unit())
+}
+
+pub(crate) fn activity_status() -> Object {
+    words(carbonpass_domain::model::ActivityStatus::ALL.map(carbonpass_domain::model::ActivityStatus::as_str))
+}
+
+/// `upstream`, `downstream`, or `null`.
+pub(crate) fn direction_or_null() -> RefOr<Schema> {
+    use carbonpass_domain::activities::Direction;
+    OneOfBuilder::new()
+        .item(words([Direction::Upstream.as_str(), Direction::Downstream.as_str()]))
+        .item(ObjectBuilder::new().schema_type(Type::Null))
+        .into()
+}
+
+pub(crate) fn activity_family() -> Object {
+    words(Family::ALL.map(Family::as_str))
 }
 
 pub(crate) fn key_mode() -> Object {

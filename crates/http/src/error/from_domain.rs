@@ -106,6 +106,21 @@ pub(super) fn public(err: &DomainError) -> Public {
                 )
             }
         }
+        DomainError::ActivityTypeUnavailable { activity_type, unit, period, set_year, available } => {
+            let years: Vec<String> = available.iter().map(ToString::to_string).collect();
+            let sets = if years.is_empty() { "none".to_owned() } else { years.join(", ") };
+            Public {
+                param: Some(Cow::Borrowed("activityType")),
+                ..Public::new(
+                    ErrorCode::FactorSetUnavailable,
+                    format!(
+                        "The DESNZ {set_year} set, used for reporting period {period}, has no factor for {activity_type} \
+                         in {unit}; the sets that have it are: {sets}. A period is never calculated with another \
+                         year's factors."
+                    ),
+                )
+            }
+        }
         DomainError::IdempotencyKeyInProgress => Public::new(
             ErrorCode::IdempotencyKeyInProgress,
             "A request with this Idempotency-Key is still being processed; retry when it has finished.",

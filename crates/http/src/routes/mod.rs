@@ -2,6 +2,7 @@
 //! with beyond those every route shares. Handlers live one area per file; each carries its
 //! `#[utoipa::path]` description, and the OpenAPI document is checked against this table.
 
+pub(crate) mod activities;
 pub(crate) mod bills;
 pub(crate) mod company;
 pub(crate) mod crp;
@@ -106,6 +107,27 @@ pub(crate) fn endpoints() -> Vec<Endpoint> {
         ),
         endpoint(POST, "/api/v1/bills/{id}/reject", bills::reject, &CORRECTION),
         endpoint(POST, "/api/v1/bills/{id}/void", bills::void, &CORRECTION),
+        endpoint(GET, "/api/v1/activity-types", activities::types, &[BadRequest]),
+        endpoint(GET, "/api/v1/activity-types/{activityType}", activities::show_type, &[BadRequest, NotFound]),
+        endpoint(
+            POST,
+            "/api/v1/activities",
+            activities::record,
+            &[
+                BadRequest,
+                NotFound,
+                PayloadTooLarge,
+                UnsupportedMediaType,
+                RequestTimeout,
+                IdempotencyKeyInProgress,
+                IdempotencyKeyReused,
+                FactorSetUnavailable,
+                Forbidden,
+            ],
+        ),
+        endpoint(GET, "/api/v1/activities", activities::list, &[BadRequest]),
+        endpoint(GET, "/api/v1/activities/{id}", activities::show, &[NotFound]),
+        endpoint(POST, "/api/v1/activities/{id}/void", activities::void, &CORRECTION),
         endpoint(GET, "/api/v1/crp-inputs", crp::inputs, &[]),
         endpoint(PUT, "/api/v1/crp-inputs", crp::replace_inputs, &JSON_BODY_BY_ROLE),
         endpoint(GET, "/api/v1/crp", crp::list, &[BadRequest]),

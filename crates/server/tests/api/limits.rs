@@ -105,7 +105,14 @@ async fn keys_are_paged_and_owners_manage_their_users_keys(app: TestApp) {
 
 async fn lists_refuse_parameters_they_do_not_know_and_page_alike(app: TestApp) {
     let tenant = app.tenant("Acme", Plan::Business, KeyMode::Live).await;
-    for list in ["/api/v1/keys", "/api/v1/sessions", "/api/v1/bills", "/api/v1/crp", "/api/v1/webhook-endpoints"] {
+    for list in [
+        "/api/v1/keys",
+        "/api/v1/sessions",
+        "/api/v1/bills",
+        "/api/v1/crp",
+        "/api/v1/webhook-endpoints",
+        "/api/v1/activity-types",
+    ] {
         let res = app.get(&format!("{list}?colour=green"), &tenant.key).await;
         let body = expect_error(res, StatusCode::BAD_REQUEST, "bad_request").await;
         assert!(body["message"].as_str().is_some_and(|m| m.contains("colour")), "{list}: {body}");

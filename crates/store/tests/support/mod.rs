@@ -21,6 +21,9 @@ impl EventPayloads for NamedPayloads {
             | Event::BillVoided(bill) => {
                 format!(r#"{{"id":"{}","status":"{}"}}"#, bill.id, bill.status.as_str())
             }
+            Event::ActivityRecorded(record) | Event::ActivityVoided(record) => {
+                format!(r#"{{"id":"{}","status":"{}"}}"#, record.id, record.status.as_str())
+            }
             Event::CrpGenerated(plan) | Event::CrpPublished(plan) => {
                 format!(r#"{{"id":"{}","status":"{}"}}"#, plan.id, plan.status.as_str())
             }

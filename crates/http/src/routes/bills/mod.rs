@@ -2,7 +2,7 @@
 //! confirming, rejecting and voiding bills, and their files.
 
 mod multipart;
-mod upload;
+pub(crate) mod upload;
 
 pub(crate) use upload::{__path_upload, upload};
 

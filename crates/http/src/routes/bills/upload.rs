@@ -91,9 +91,9 @@ impl UploadResponses for WireUpload {
     }
 }
 
-const IDEMPOTENT_REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
+pub(crate) const IDEMPOTENT_REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
 
-fn idempotency_key(req: &HttpRequest) -> Result<Option<IdempotencyKey>, ApiError> {
+pub(crate) fn idempotency_key(req: &HttpRequest) -> Result<Option<IdempotencyKey>, ApiError> {
     let mut values = req.headers().get_all("idempotency-key");
     let Some(value) = values.next() else { return Ok(None) };
     if values.next().is_some() {
@@ -103,7 +103,7 @@ fn idempotency_key(req: &HttpRequest) -> Result<Option<IdempotencyKey>, ApiError
     Ok(Some(IdempotencyKey::parse(text)?))
 }
 
-fn json_response(status: u16, body: String) -> HttpResponse {
+pub(crate) fn json_response(status: u16, body: String) -> HttpResponse {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
     HttpResponse::build(status).content_type("application/json").body(body)
 }
