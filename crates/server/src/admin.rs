@@ -1,21 +1,28 @@
 //! Operator commands: bootstrap companies, sites, users and keys without a web console.
 //! Each prints what it did to stdout; a new key is printed alone on its line.
 
+use std::sync::Arc;
+
 use carbonpass_domain::DomainError;
+use carbonpass_domain::activities::{ActivityUnit, Direction, Family};
 use carbonpass_domain::calculation::{Scope, Unit};
 use carbonpass_domain::model::Tenant;
 use carbonpass_domain::model::company::slug_from_name;
 use carbonpass_domain::model::{
+    ActivityId, ActivityInput, ActivityQuery, ActivityRecord, BillCorrection, BillId, ConfirmBill, SessionId, SiteId,
+    parse_date, parse_decimal,
+};
+use carbonpass_domain::model::{
     ApiKeyId, CompanyId, KeyMode, MembershipRole, NewCompany, NewSite, NewUser, Passport, Plan, ReportingYearStart,
     User,
 };
-use carbonpass_domain::model::{BillCorrection, BillId, ConfirmBill, SessionId, parse_date, parse_decimal};
 use carbonpass_domain::services::Services;
+use carbonpass_domain::services::activities::{RecordReply, RecordResponses};
 use chrono::Utc;
 
 use crate::cli::{
-    BillCommand, CompanyCommand, CrpInputsCommand, KeyCommand, ModeArg, PlanArg, RoleArg, SessionCommand, SiteCommand,
-    UserCommand, WebhookCommand, WebhookSpace,
+    ActivityCommand, BillCommand, CompanyCommand, CrpInputsCommand, KeyCommand, ModeArg, PlanArg, RoleArg,
+    SessionCommand, SiteCommand, UserCommand, WebhookCommand, WebhookSpace,
 };
 
 fn company_id(raw: &str) -> Result<CompanyId, DomainError> {
@@ -167,6 +174,100 @@ pub async fn bill(services: &Services, command: BillCommand) -> Result<(), Domai
     let bill = services.bills.correct_bill(&live(services, &company).await?, &id, action, &reason, Utc::now()).await?;
     println!("{} {}", bill.status.as_str(), bill.id);
     Ok(())
+}
+
+pub async fn activity(services: &Services, command: ActivityCommand) -> Result<(), DomainError> {
+    match command {
+        ActivityCommand::Record {
+            company,
+            activity_type,
+            quantity,
+            unit,
+            from,
+            to,
+            site,
+            direction,
+            without_radiative_forcing,
+            reference,
+            note,
+        } => {
+            let input = ActivityInput {
+                activity_type,
+                quantity: parse_decimal("quantity", &quantity)?,
+                unit: unit.parse::<ActivityUnit>()?,
+                period_start: parse_date("from", &from)?,
+                period_end: parse_date("to", &to)?,
+                site_id: site.map(|s| SiteId::parse(&s).ok_or(DomainError::not_found("site"))).transpose()?,
+                direction: direction.as_deref().map(str::parse::<Direction>).transpose()?,
+                radiative_forcing: without_radiative_forcing.then_some(false),
+                reference,
+                note,
+            };
+            let tenant = live(services, &company).await?;
+            let reply = services.activities.record(&tenant, input, None, String::new(), Arc::new(Plain), Utc::now());
+            let RecordReply::Created(record) = reply.await? else {
+                return Err(DomainError::Internal("a record without a key was replayed".into()));
+            };
+            println!("recorded {} ({})", record.id, record.input.activity_type);
+            for part in &record.calculation.parts {
+                println!("  {}: {} days, {} factor set", part.period, part.days, part.factor_set.year);
+            }
+            for scope in [Scope::One, Scope::Two, Scope::Three] {
+                println!("  scope {}: {} kg CO2e", scope.number(), record.total(scope).normalize());
+            }
+        }
+        ActivityCommand::List { company, limit } => {
+            let tenant = live(services, &company).await?;
+            let query = ActivityQuery { category: None, site: None, period: None, after: None, limit };
+            let (records, more) = services.activities.list(&tenant, query).await?;
+            for r in &records {
+                let total: rust_decimal::Decimal =
+                    [Scope::One, Scope::Two, Scope::Three].iter().map(|s| r.total(*s)).sum();
+                println!(
+                    "{}\t{}\t{}\t{} {}\t{} to {}\t{} kg CO2e",
+                    r.id,
+                    r.status.as_str(),
+                    r.input.activity_type,
+                    r.input.quantity,
+                    r.input.unit,
+                    r.input.period_start,
+                    r.input.period_end,
+                    total.normalize()
+                );
+            }
+            if more {
+                println!("(more: raise --limit or use the API's cursor)");
+            }
+        }
+        ActivityCommand::Void { company, id, reason } => {
+            let id = ActivityId::parse(&id).ok_or(DomainError::not_found("activity"))?;
+            let record = services.activities.void(&live(services, &company).await?, &id, &reason, Utc::now()).await?;
+            println!("{} {}", record.status.as_str(), record.id);
+        }
+        ActivityCommand::Types { family } => {
+            let family = family
+                .map(|f| Family::parse(&f).ok_or(DomainError::invalid("family", format!("unknown family {f:?}"))))
+                .transpose()?;
+            for t in services.activities.catalogue().types().filter(|t| family.is_none_or(|f| t.family == f)) {
+                let units: Vec<&str> = t.units.iter().map(|u| u.as_str()).collect();
+                println!("{}\t{}\t{}", t.id, units.join(","), t.name);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The CLI has no wire form to keep: it never sends an idempotency key.
+struct Plain;
+
+impl RecordResponses for Plain {
+    fn created(&self, record: &ActivityRecord) -> (u16, String) {
+        (201, record.id.to_string())
+    }
+
+    fn refused(&self, error: &DomainError) -> (u16, String) {
+        (400, error.to_string())
+    }
 }
 
 async fn confirm_bill(services: &Services, command: BillCommand) -> Result<(), DomainError> {

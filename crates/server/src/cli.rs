@@ -45,6 +45,10 @@ pub enum Command {
     /// Work on bills (as an operator, on a company's live data).
     #[command(subcommand)]
     Bill(BillCommand),
+    /// Record, list and void activities: vehicles, refrigerants, heat, travel, commuting,
+    /// freight, waste (as an operator, on a company's live data).
+    #[command(subcommand)]
+    Activity(ActivityCommand),
     /// Work on footprint-collection sessions (as an operator, on a company's live data).
     #[command(subcommand)]
     Session(SessionCommand),
@@ -146,6 +150,66 @@ pub enum BillCommand {
         /// Why it is voided (kept with the bill).
         #[arg(long)]
         reason: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ActivityCommand {
+    /// Record an activity of the catalogue; prints its id and scope totals.
+    Record {
+        #[arg(long, value_name = "comp_…")]
+        company: String,
+        /// A type of `carbonpass activity types` (`business_travel.air.long_haul.economy`).
+        #[arg(long = "type", value_name = "TYPE")]
+        activity_type: String,
+        /// How much, in the unit given (an exact decimal).
+        #[arg(long)]
+        quantity: String,
+        /// One of the type's units (km, miles, passenger_km, tonne_km, tonnes, kg, kWh, …).
+        #[arg(long)]
+        unit: String,
+        /// First day of the period, YYYY-MM-DD.
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        from: String,
+        /// Last day of the period, YYYY-MM-DD.
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        to: String,
+        #[arg(long, value_name = "site_…")]
+        site: Option<String>,
+        /// Freight: upstream or downstream.
+        #[arg(long)]
+        direction: Option<String>,
+        /// Flights: leave radiative forcing out (it counts by default, as DESNZ advises).
+        #[arg(long)]
+        without_radiative_forcing: bool,
+        #[arg(long)]
+        reference: Option<String>,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// List a company's activity records, newest first.
+    List {
+        #[arg(long, value_name = "comp_…")]
+        company: String,
+        /// At most this many (1–100).
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+    },
+    /// Void a recorded activity: it leaves every total, and stays readable with the reason.
+    Void {
+        #[arg(long, value_name = "comp_…")]
+        company: String,
+        #[arg(long, value_name = "act_…")]
+        id: String,
+        /// Why it is voided (kept with the record).
+        #[arg(long)]
+        reason: String,
+    },
+    /// The activity types, by id (of one family if given).
+    Types {
+        /// vehicle, refrigerant, heat, business_travel.air, …, freight, waste.
+        #[arg(long)]
+        family: Option<String>,
     },
 }
 

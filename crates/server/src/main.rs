@@ -63,6 +63,7 @@ async fn run(command: Command, settings: Settings) -> Result<(), Box<dyn std::er
         Command::User(c) => admin::user(&services(&settings).await?, c).await?,
         Command::Key(c) => admin::key(&services(&settings).await?, c).await?,
         Command::Bill(c) => admin::bill(&services(&settings).await?, c).await?,
+        Command::Activity(c) => admin::activity(&services(&settings).await?, c).await?,
         Command::Session(c) => admin::session(&services(&settings).await?, c).await?,
         Command::CrpInputs(c) => admin::crp_inputs(&services(&settings).await?, c).await?,
         Command::Webhook(c) => admin::webhook(&services(&settings).await?, c).await?,

@@ -6,20 +6,22 @@ use std::collections::{BTreeMap, HashMap};
 
 use async_trait::async_trait;
 use carbonpass_domain::DomainError;
+use carbonpass_domain::activities::Family;
 use carbonpass_domain::calculation::BillType;
 use carbonpass_domain::model::{
     CompanyId, Micrograms, PeriodSums, SessionContribution, SessionId, SessionSummary, SiteId,
 };
 use carbonpass_domain::ports::EmissionsRepository;
 use chrono::{DateTime, NaiveDateTime, Utc};
-use diesel::dsl::max;
+use diesel::dsl::{max, sql};
 use diesel::prelude::*;
+use diesel::sql_types::BigInt;
 
 use crate::bills::sessions::{COMPLETED, IN_PROGRESS};
 use crate::bills::totals::{amount, summed_kilograms, summed_micrograms};
 use crate::db::{DbConnection, from_db_time, to_db_time};
 use crate::error::corrupt;
-use crate::schema::{emission_totals, sessions, sites};
+use crate::schema::{activity_totals, emission_totals, sessions, sites};
 use crate::{Store, StoreError, tenancy};
 
 type SessionRow = (String, String, String, String, NaiveDateTime, Option<NaiveDateTime>);
@@ -90,14 +92,50 @@ pub(crate) fn latest_period(
     company: &str,
     site: Option<&str>,
 ) -> Result<Option<String>, StoreError> {
-    let mut query = emission_totals::table
+    let mut bills = emission_totals::table
         .filter(emission_totals::company_id.eq(company.to_owned()))
         .select(max(emission_totals::reporting_period))
         .into_boxed();
+    let mut activities = activity_totals::table
+        .filter(activity_totals::company_id.eq(company.to_owned()))
+        .select(max(activity_totals::reporting_period))
+        .into_boxed();
     if let Some(site) = site {
-        query = query.filter(emission_totals::site_id.eq(site.to_owned()));
+        bills = bills.filter(emission_totals::site_id.eq(site.to_owned()));
+        activities = activities.filter(activity_totals::site_id.eq(site.to_owned()));
     }
-    Ok(query.first::<Option<String>>(conn)?)
+    // Labels (`2025-26`) order as their periods do.
+    Ok(bills.first::<Option<String>>(conn)?.max(activities.first::<Option<String>>(conn)?))
+}
+
+/// The period's activity totals by scope and family (of one site if given).
+fn family_sums(
+    conn: &mut DbConnection,
+    company: &str,
+    period: &str,
+    site: Option<&str>,
+) -> Result<Vec<(u8, Family, Micrograms)>, StoreError> {
+    let mut grouped = activity_totals::table
+        .filter(activity_totals::company_id.eq(company.to_owned()))
+        .filter(activity_totals::reporting_period.eq(period.to_owned()))
+        .group_by((activity_totals::scope, activity_totals::family))
+        .select((
+            activity_totals::scope,
+            activity_totals::family,
+            sql::<BigInt>("CAST(SUM(kilograms) AS BIGINT)"),
+            sql::<BigInt>("CAST(SUM(micrograms) AS BIGINT)"),
+        ))
+        .into_boxed();
+    if let Some(site) = site {
+        grouped = grouped.filter(activity_totals::site_id.eq(site.to_owned()));
+    }
+    let mut sums = Vec::new();
+    for (scope, family, kg, ug) in grouped.load::<(i32, String, i64, i64)>(conn)? {
+        let scope = u8::try_from(scope).map_err(|_| corrupt("scope", &scope.to_string()))?;
+        let family = Family::parse(&family).ok_or_else(|| corrupt("activity family", &family))?;
+        sums.push((scope, family, amount((kg, ug))));
+    }
+    Ok(sums)
 }
 
 #[async_trait]
@@ -133,8 +171,9 @@ impl EmissionsRepository for Store {
                         summed_micrograms(),
                     ))
                     .into_boxed();
-                if let Some(site) = site {
-                    grouped = grouped.filter(emission_totals::site_id.eq(site.into_string()));
+                let site_filter = site.map(SiteId::into_string);
+                if let Some(site) = &site_filter {
+                    grouped = grouped.filter(emission_totals::site_id.eq(site.clone()));
                 }
                 let mut by_type: BTreeMap<(u8, BillType), Micrograms> = BTreeMap::new();
                 let mut contributions: HashMap<String, Micrograms> = HashMap::new();
@@ -147,6 +186,7 @@ impl EmissionsRepository for Store {
                 }
                 let by_scope_and_type =
                     by_type.into_iter().map(|((scope, bill_type), total)| (scope, bill_type, total)).collect();
+                let by_scope_and_family = family_sums(conn, &company, &period, site_filter.as_deref())?;
                 let ids: Vec<&String> = contributions.keys().collect();
                 let rows: Vec<(String, String, NaiveDateTime, String)> = sessions::table
                     .inner_join(sites::table)
@@ -166,7 +206,7 @@ impl EmissionsRepository for Store {
                         created_at: from_db_time(created_at),
                     });
                 }
-                Ok(Some((period, PeriodSums { by_scope_and_type, sessions })))
+                Ok(Some((period, PeriodSums { by_scope_and_type, by_scope_and_family, sessions })))
             })
             .await?)
     }

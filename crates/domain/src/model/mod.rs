@@ -38,7 +38,7 @@ pub use ids::{
 };
 pub use meter_point::MeterPoint;
 pub use rate_limit::{LimiterMode, RateLimitStatus, RateQuota, RateQuotas};
-pub use report::{EmissionsReport, PeriodSums, ScopeTotal, SessionContribution, SessionSummary};
+pub use report::{EmissionsReport, PeriodSums, ScopeTotal, SessionContribution, SessionSummary, Source};
 pub use site::{NewSite, Site};
 pub use tenant::{Acting, Action, KeyHolder, Role, Tenant};
 pub use text::plain_text;

@@ -5,13 +5,32 @@ use chrono::{DateTime, Utc};
 
 use super::emissions::Micrograms;
 use super::ids::{SessionId, SiteId};
+use crate::activities::Family;
 use crate::calculation::BillType;
 
-/// One scope's total and its split by bill type (empty when the scope has no data).
+/// Where an amount came from: a type of bill, or a family of activities.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Source {
+    Bill(BillType),
+    Activity(Family),
+}
+
+impl Source {
+    /// Its key in a breakdown: the bill type (`electricity`) or the family (`business_travel.air`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Bill(bill_type) => bill_type.as_str(),
+            Source::Activity(family) => family.as_str(),
+        }
+    }
+}
+
+/// One scope's total and its split by source, bills' types first (empty when the scope has no
+/// data).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ScopeTotal {
     pub total: Micrograms,
-    pub breakdown: Vec<(BillType, Micrograms)>,
+    pub breakdown: Vec<(Source, Micrograms)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +47,8 @@ pub struct SessionContribution {
 pub struct PeriodSums {
     /// (scope 1–3, bill type, amount), one row per pair with data.
     pub by_scope_and_type: Vec<(u8, BillType, Micrograms)>,
+    /// (scope 1–3, activity family, amount), one row per pair with data.
+    pub by_scope_and_family: Vec<(u8, Family, Micrograms)>,
     pub sessions: Vec<SessionContribution>,
 }
 
@@ -45,9 +66,12 @@ pub struct EmissionsReport {
 impl EmissionsReport {
     pub fn from_sums(reporting_period: String, sums: PeriodSums, employees: u32) -> Self {
         let scope = |n: u8| {
-            let mut breakdown: Vec<(BillType, Micrograms)> =
-                sums.by_scope_and_type.iter().filter(|(s, _, _)| *s == n).map(|(_, t, a)| (*t, *a)).collect();
-            breakdown.sort_by_key(|(t, _)| *t);
+            let bills =
+                sums.by_scope_and_type.iter().filter(|(s, _, _)| *s == n).map(|(_, t, a)| (Source::Bill(*t), *a));
+            let activities =
+                sums.by_scope_and_family.iter().filter(|(s, _, _)| *s == n).map(|(_, f, a)| (Source::Activity(*f), *a));
+            let mut breakdown: Vec<(Source, Micrograms)> = bills.chain(activities).collect();
+            breakdown.sort_by_key(|(source, _)| *source);
             ScopeTotal { total: Micrograms(breakdown.iter().map(|(_, a)| a.0).sum()), breakdown }
         };
         Self {

@@ -38,12 +38,14 @@ pub(crate) struct EmissionsOut<'a> {
     pub sessions: Vec<SessionContributionOut<'a>>,
 }
 
-/// One scope's total and its share by bill type.
+/// One scope's total and its share by source: bill types and activity families.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(as = ScopeEmissions)]
 pub(crate) struct ScopeOut {
     pub total: Tonnes,
-    /// Each bill type's share of the scope, in tCO2e; `null` when the scope has no data.
+    /// Each source's share of the scope, in tCO2e: bill types (`electricity`, `gas`, …) and
+    /// activity families (`vehicle`, `business_travel.air`, `freight`, `waste`, …); `null` when
+    /// the scope has no data.
     #[schema(value_type = Option<BTreeMap<String, Tonnes>>)]
     pub breakdown: Option<BTreeMap<&'static str, Tonnes>>,
 }
@@ -65,11 +67,7 @@ pub(crate) struct SessionContributionOut<'a> {
 impl From<&ScopeTotal> for ScopeOut {
     fn from(scope: &ScopeTotal) -> Self {
         let breakdown = (!scope.breakdown.is_empty()).then(|| {
-            scope
-                .breakdown
-                .iter()
-                .map(|(bill_type, amount)| (bill_type.as_str(), Tonnes::of_micrograms(*amount)))
-                .collect()
+            scope.breakdown.iter().map(|(source, amount)| (source.as_str(), Tonnes::of_micrograms(*amount))).collect()
         });
         Self { total: Tonnes::of_micrograms(scope.total), breakdown }
     }

@@ -1,6 +1,7 @@
 //! HTTP integration tests: the real server over HTTP, each case on SQLite and on PostgreSQL.
 
 mod access;
+mod activities;
 mod activity_types;
 mod auth;
 mod bill_reads;

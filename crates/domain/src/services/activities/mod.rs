@@ -48,6 +48,11 @@ impl Activities {
         Self { catalogue, factors, records, idempotency, idempotency_lease, overviews }
     }
 
+    /// The catalogue itself, for the operator's command line.
+    pub fn catalogue(&self) -> &ActivityCatalogue {
+        &self.catalogue
+    }
+
     /// The factor sets the catalogue was built from (what a type's rows are read from).
     pub fn factors(&self) -> &FactorLibrary {
         &self.factors

@@ -1,0 +1,328 @@
+//! Activity records: recorded and calculated with the bills' engine, read, listed and voided,
+//! counted in `/emissions` by family, refused field by field with nothing written, kept to
+//! their tenant and data space, idempotent, and safe under racing voids on both backends.
+
+use std::time::Duration;
+
+use carbonpass_domain::model::{KeyMode, Plan};
+use carbonpass_testkit::{Receiver, on_both_backends};
+use futures_util::future::join_all;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::integrity::post_json;
+use crate::support::{Tenant, TestApp, expect_error, spawn};
+
+on_both_backends!(spawn =>
+    a_flight_is_recorded_calculated_counted_and_voided,
+    bad_records_are_refused_by_field_and_write_nothing,
+    a_type_the_periods_set_lacks_is_422_naming_it,
+    records_stay_with_their_tenant_and_data_space,
+    a_keyed_record_is_made_once_and_replayed,
+    racing_voids_void_once_and_totals_stay_exact,
+    listing_filters_by_category_site_and_period,
+    activity_events_reach_subscribed_endpoints,
+);
+
+fn flight(extra: Value) -> Value {
+    let mut body = json!({
+        "activityType": "business_travel.air.long_haul.economy",
+        "quantity": "10000",
+        "unit": "passenger_km",
+        "periodStart": "2025-05-01",
+        "periodEnd": "2025-05-01",
+        "reference": "Trip to Toronto"
+    });
+    if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+        body.extend(extra.clone());
+    }
+    body
+}
+
+async fn record(app: &TestApp, tenant: &Tenant, body: &Value) -> reqwest::Response {
+    post_json(app, &tenant.key, "/api/v1/activities", &body.to_string()).await
+}
+
+async fn status_json(res: reqwest::Response, status: StatusCode) -> Value {
+    let got = res.status();
+    let body: Value = res.json().await.expect("json");
+    assert_eq!(got, status, "{body}");
+    body
+}
+
+async fn emissions(app: &TestApp, tenant: &Tenant, period: &str) -> Value {
+    status_json(app.get(&format!("/api/v1/emissions?period={period}"), &tenant.key).await, StatusCode::OK).await["data"]
+        .clone()
+}
+
+async fn a_flight_is_recorded_calculated_counted_and_voided(app: TestApp) {
+    let tenant = app.tenant("Acme", Plan::Business, KeyMode::Live).await;
+    let res = record(&app, &tenant, &flight(json!({}))).await;
+    let location = res.headers().get("location").and_then(|l| l.to_str().ok()).map(str::to_owned);
+    let created = status_json(res, StatusCode::CREATED).await;
+    let data = &created["data"];
+    let id = data["id"].as_str().expect("id").to_owned();
+    assert!(id.starts_with("act_"), "{id}");
+    assert_eq!(location.as_deref(), Some(format!("/api/v1/activities/{id}").as_str()));
+    assert_eq!(data["status"], "recorded");
+    assert_eq!(data["family"], "business_travel.air");
+    assert_eq!(data["radiativeForcing"], true, "with RF by default, stated in the record");
+    let line = &data["calculation"]["parts"][0]["lines"][0];
+    // 10,000 passenger-km × 0.11704 kg (2025, long-haul economy, with RF) = 1,170.4 kg.
+    assert_eq!((line["factorId"].as_str(), line["kgCo2e"].as_str()), (Some("21_316_3170_11_1"), Some("1170.40000")));
+    assert_eq!(data["calculation"]["parts"][0]["factorSet"]["year"], 2025);
+    let wtt = &data["calculation"]["parts"][0]["lines"][1];
+    assert_eq!((wtt["scope"].as_u64(), wtt["category"].as_u64()), (Some(3), Some(6)));
+    let scope3 = data["calculation"]["scope3"].as_f64().expect("scope 3");
+
+    let shown = status_json(app.get(&format!("/api/v1/activities/{id}"), &tenant.key).await, StatusCode::OK).await;
+    assert_eq!(shown["data"], created["data"]);
+    let year = emissions(&app, &tenant, "2025-26").await;
+    assert_eq!(year["scope3"]["breakdown"]["business_travel.air"].as_f64(), Some(scope3), "{year}");
+    assert_eq!(year["scope3"]["total"].as_f64(), Some(scope3));
+    let latest = status_json(app.get("/api/v1/emissions", &tenant.key).await, StatusCode::OK).await;
+    assert_eq!(latest["data"]["reportingPeriod"], "2025-26", "a period with only activities is the latest with data");
+
+    let void_path = format!("/api/v1/activities/{id}/void");
+    let void = post_json(&app, &tenant.key, &void_path, r#"{"reason": "Trip cancelled"}"#);
+    let voided = status_json(void.await, StatusCode::OK).await;
+    assert_eq!(
+        (voided["data"]["status"].as_str(), voided["data"]["voided"]["reason"].as_str()),
+        (Some("voided"), Some("Trip cancelled"))
+    );
+    let after = emissions(&app, &tenant, "2025-26").await;
+    assert_eq!(after["scope3"]["total"], json!(0.0));
+    assert_eq!(after["scope3"]["breakdown"], Value::Null);
+    let again = post_json(&app, &tenant.key, &format!("/api/v1/activities/{id}/void"), r#"{"reason": "twice"}"#).await;
+    expect_error(again, StatusCode::CONFLICT, "conflict").await;
+}
+
+async fn bad_records_are_refused_by_field_and_write_nothing(app: TestApp) {
+    let tenant = app.tenant("Acme", Plan::Business, KeyMode::Live).await;
+    let cases = [
+        (json!({"activityType": "business_travel.air.to_the_moon"}), "activityType"),
+        (json!({"unit": "km"}), "unit"),
+        (json!({"unit": "parsecs"}), "unit"),
+        (json!({"quantity": "0"}), "quantity"),
+        (json!({"quantity": "-5"}), "quantity"),
+        (json!({"quantity": "1e400"}), "quantity"),
+        (json!({"quantity": "1000000001"}), "quantity"),
+        (json!({"periodEnd": "2025-04-30"}), "periodEnd"),
+        (json!({"periodStart": "2025-13-01"}), "periodStart"),
+        (json!({"periodEnd": "2027-12-31"}), "periodEnd"),
+        (json!({"direction": "upstream"}), "direction"),
+        (json!({"direction": "sideways"}), "direction"),
+        (json!({"reference": "x".repeat(201)}), "reference"),
+        (json!({"note": "\u{0007}bell"}), "note"),
+        (json!({"colour": "green"}), "colour"),
+    ];
+    for (extra, param) in cases {
+        let res = record(&app, &tenant, &flight(extra.clone())).await;
+        let status = res.status();
+        let body: Value = res.json().await.expect("json");
+        assert!(status == StatusCode::BAD_REQUEST, "{extra}: {status} {body}");
+        assert_eq!(body["error"], "bad_request", "{extra}: {body}");
+        assert!(
+            body["param"] == param || body["message"].as_str().is_some_and(|m| m.contains(param)),
+            "{extra}: {body}"
+        );
+    }
+    let freight = json!({"activityType": "freight.hgv_all_diesel.all_rigids.average_laden", "unit": "tonne_km"});
+    let body =
+        expect_error(record(&app, &tenant, &flight(freight)).await, StatusCode::BAD_REQUEST, "bad_request").await;
+    assert_eq!(body["param"], "direction", "freight needs a direction: {body}");
+    let list = status_json(app.get("/api/v1/activities", &tenant.key).await, StatusCode::OK).await;
+    assert_eq!(list["data"], json!([]), "nothing half-written");
+    let company = status_json(app.get("/api/v1/emissions?period=2025-26", &tenant.key).await, StatusCode::OK).await;
+    assert_eq!(company["data"]["totalTco2e"], json!(0.0));
+}
+
+async fn a_type_the_periods_set_lacks_is_422_naming_it(app: TestApp) {
+    let tenant = app.tenant("Acme", Plan::Business, KeyMode::Live).await;
+    let gas = json!({
+        "activityType": "refrigerant.r410a", "quantity": "2.5", "unit": "kg",
+        "periodStart": "2022-03-01", "periodEnd": "2022-06-30"
+    });
+    let body =
+        expect_error(record(&app, &tenant, &gas).await, StatusCode::UNPROCESSABLE_ENTITY, "factor_set_unavailable")
+            .await;
+    assert_eq!(body["param"], "activityType");
+    let message = body["message"].as_str().expect("message");
+    assert!(message.contains("refrigerant.r410a") && message.contains("2021-22"), "{message}");
+    let list = status_json(app.get("/api/v1/activities", &tenant.key).await, StatusCode::OK).await;
+    assert_eq!(list["data"], json!([]), "not even the 2022-23 part, whose set has the type, is kept");
+    let mut later = gas.clone();
+    later["periodStart"] = json!("2024-05-01");
+    later["periodEnd"] = json!("2024-05-01");
+    let made = status_json(record(&app, &tenant, &later).await, StatusCode::CREATED).await;
+    // 2.5 kg of R410A × its 2024 GWP-weighted factor, all scope 1.
+    assert_eq!(made["data"]["calculation"]["scope2"], json!(0.0));
+    assert!(made["data"]["calculation"]["scope1"].as_f64().is_some_and(|t| t > 4.0), "{made}");
+}
+
+async fn records_stay_with_their_tenant_and_data_space(app: TestApp) {
+    let a = app.tenant("Acme", Plan::Business, KeyMode::Live).await;
+    let b = app.tenant("Other", Plan::Business, KeyMode::Live).await;
+    let made =
+        status_json(record(&app, &a, &flight(json!({"siteId": a.site.id.as_str()}))).await, StatusCode::CREATED).await;
+    let id = made["data"]["id"].as_str().expect("id");
+    expect_error(app.get(&format!("/api/v1/activities/{id}"), &b.key).await, StatusCode::NOT_FOUND, "not_found").await;
+    let void = post_json(&app, &b.key, &format!("/api/v1/activities/{id}/void"), r#"{"reason": "not mine"}"#).await;
+    expect_error(void, StatusCode::NOT_FOUND, "not_found").await;
+    assert_eq!(status_json(app.get("/api/v1/activities", &b.key).await, StatusCode::OK).await["data"], json!([]));
+    assert_eq!(emissions(&app, &b, "2025-26").await["totalTco2e"], json!(0.0));
+    // Another tenant's site is not a site of this one.
+    let theirs = record(&app, &b, &flight(json!({"siteId": a.site.id.as_str()}))).await;
+    expect_error(theirs, StatusCode::NOT_FOUND, "not_found").await;
+    // The same company's sandbox sees none of its live records.
+    let test_key = app.issue(&a.email, &a.company, KeyMode::Test).await;
+    assert_eq!(status_json(app.get("/api/v1/activities", &test_key).await, StatusCode::OK).await["data"], json!([]));
+    expect_error(app.get(&format!("/api/v1/activities/{id}"), &test_key).await, StatusCode::NOT_FOUND, "not_found")
+        .await;
+    // Still A's, untouched.
+    let mine = status_json(app.get(&format!("/api/v1/activities/{id}"), &a.key).await, StatusCode::OK).await;
+    assert_eq!(mine["data"]["status"], "recorded");
+    assert_eq!(mine["data"]["siteId"], a.site.id.as_str());
+    let site = status_json(
+        app.get(&format!("/api/v1/emissions?period=2025-26&siteId={}", a.site.id.as_str()), &a.key).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(site["data"]["scope3"]["total"], mine["data"]["calculation"]["scope3"], "counted for its site");
+}
+
+async fn a_keyed_record_is_made_once_and_replayed(app: TestApp) {
+    let tenant = app.tenant("Acme", Plan::Business, KeyMode::Live).await;
+    let send = |body: Value, key: &'static str| {
+        let (http, url, bearer) = (app.client.clone(), app.url("/api/v1/activities"), tenant.key.clone());
+        async move {
+            http.post(url).bearer_auth(bearer).header("Idempotency-Key", key).json(&body).send().await.expect("request")
+        }
+    };
+    let firsts = join_all((0..12).map(|_| send(flight(json!({})), "trip-42"))).await;
+    let mut ids = Vec::new();
+    for res in firsts {
+        let status = res.status();
+        let replayed = res.headers().contains_key("idempotent-replayed");
+        let body: Value = res.json().await.expect("json");
+        match status {
+            StatusCode::CREATED => ids.push((body["data"]["id"].as_str().expect("id").to_owned(), replayed)),
+            StatusCode::CONFLICT => assert_eq!(body["error"], "idempotency_key_in_progress", "{body}"),
+            other => panic!("{other}: {body}"),
+        }
+    }
+    let first = ids.iter().find(|(_, replayed)| !replayed).map(|(id, _)| id.clone()).expect("one made it");
+    assert!(ids.iter().all(|(id, _)| *id == first), "one key, one record: {ids:?}");
+    let again = send(flight(json!({})), "trip-42").await;
+    assert_eq!(again.headers().get("idempotent-replayed").and_then(|v| v.to_str().ok()), Some("true"));
+    assert_eq!(status_json(again, StatusCode::CREATED).await["data"]["id"], first.as_str());
+    let other = send(flight(json!({"quantity": "20000"})), "trip-42").await;
+    expect_error(other, StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused").await;
+    let list = status_json(app.get("/api/v1/activities", &tenant.key).await, StatusCode::OK).await;
+    assert_eq!(list["data"].as_array().map(Vec::len), Some(1));
+    // A refusal under a key is kept and replayed too.
+    let bad = send(flight(json!({"quantity": "0"})), "bad-1").await;
+    expect_error(bad, StatusCode::BAD_REQUEST, "bad_request").await;
+    let bad_again = send(flight(json!({"quantity": "0"})), "bad-1").await;
+    assert_eq!(bad_again.headers().get("idempotent-replayed").and_then(|v| v.to_str().ok()), Some("true"));
+}
+
+async fn racing_voids_void_once_and_totals_stay_exact(app: TestApp) {
+    let tenant = app.tenant("Acme", Plan::Business, KeyMode::Live).await;
+    let keep = status_json(record(&app, &tenant, &flight(json!({}))).await, StatusCode::CREATED).await;
+    let gone =
+        status_json(record(&app, &tenant, &flight(json!({"quantity": "5000"}))).await, StatusCode::CREATED).await;
+    let id = gone["data"]["id"].as_str().expect("id").to_owned();
+    let voids = join_all((0..12).map(|i| {
+        let (http, url, key) =
+            (app.client.clone(), app.url(&format!("/api/v1/activities/{id}/void")), tenant.key.clone());
+        async move {
+            let res = http.post(url).bearer_auth(key).json(&json!({"reason": format!("racer {i}")})).send().await;
+            res.expect("request").status()
+        }
+    }))
+    .await;
+    assert_eq!(voids.iter().filter(|s| **s == StatusCode::OK).count(), 1, "{voids:?}");
+    assert!(voids.iter().all(|s| *s == StatusCode::OK || *s == StatusCode::CONFLICT), "{voids:?}");
+    // Racing records of the same figures all count, each once.
+    let one = flight(json!({"quantity": "1"}));
+    let made = join_all((0..12).map(|_| record(&app, &tenant, &one))).await;
+    assert!(made.iter().all(|r| r.status() == StatusCode::CREATED));
+    let year = emissions(&app, &tenant, "2025-26").await;
+    // The voided 5,000 left; 10,000 + 12 × 1 passenger-km remain, at 0.11704 (with RF) + 0.02461
+    // (its WTT) kg each in 2025: 10,012 × 0.14165 = 1,418.2 kg.
+    assert_eq!(keep["data"]["calculation"]["scope3"], json!(1.417), "{keep}");
+    assert_eq!(year["scope3"]["breakdown"]["business_travel.air"], json!(1.418), "{year}");
+}
+
+async fn listing_filters_by_category_site_and_period(app: TestApp) {
+    let tenant = app.tenant("Acme", Plan::Business, KeyMode::Live).await;
+    let waste = json!({"activityType": "waste.glass.closed_loop", "quantity": "2", "unit": "tonnes",
+        "periodStart": "2024-05-01", "periodEnd": "2024-05-31", "siteId": tenant.site.id.as_str()});
+    status_json(record(&app, &tenant, &waste).await, StatusCode::CREATED).await;
+    status_json(record(&app, &tenant, &flight(json!({}))).await, StatusCode::CREATED).await;
+    let ids = |page: &Value| -> Vec<String> {
+        page["data"]
+            .as_array()
+            .expect("data")
+            .iter()
+            .map(|r| r["activityType"].as_str().expect("type").to_owned())
+            .collect()
+    };
+    let get = |query: &str| {
+        let path = format!("/api/v1/activities?{query}");
+        let (http, url, key) = (app.client.clone(), app.url(&path), tenant.key.clone());
+        async move { http.get(url).bearer_auth(key).send().await.expect("request") }
+    };
+    assert_eq!(ids(&status_json(get("category=5").await, StatusCode::OK).await), ["waste.glass.closed_loop"]);
+    assert_eq!(
+        ids(&status_json(get("category=6").await, StatusCode::OK).await),
+        ["business_travel.air.long_haul.economy"]
+    );
+    assert_eq!(ids(&status_json(get("period=2024-25").await, StatusCode::OK).await), ["waste.glass.closed_loop"]);
+    let site = format!("siteId={}", tenant.site.id.as_str());
+    assert_eq!(ids(&status_json(get(&site).await, StatusCode::OK).await), ["waste.glass.closed_loop"]);
+    let first = status_json(get("limit=1").await, StatusCode::OK).await;
+    assert_eq!(ids(&first), ["business_travel.air.long_haul.economy"], "newest first");
+    let cursor = first["nextCursor"].as_str().expect("a cursor");
+    let second = status_json(get(&format!("limit=1&cursor={cursor}")).await, StatusCode::OK).await;
+    assert_eq!((ids(&second), second["nextCursor"].clone()), (vec!["waste.glass.closed_loop".to_owned()], Value::Null));
+    for (query, param) in [
+        ("category=0", "category"),
+        ("period=2025-99", "period"),
+        ("cursor=act_nope", "cursor"),
+        ("limit=101", "limit"),
+        ("colour=red", "colour"),
+    ] {
+        let body = expect_error(get(query).await, StatusCode::BAD_REQUEST, "bad_request").await;
+        assert!(
+            body["param"] == param || body["message"].as_str().is_some_and(|m| m.contains(param)),
+            "{query}: {body}"
+        );
+    }
+}
+
+async fn activity_events_reach_subscribed_endpoints(app: TestApp) {
+    let tenant = app.tenant("Acme", Plan::Business, KeyMode::Live).await;
+    let receiver = Receiver::start().await;
+    let endpoint = json!({"url": receiver.url, "events": ["activity.recorded", "activity.voided"]}).to_string();
+    status_json(post_json(&app, &tenant.key, "/api/v1/webhook-endpoints", &endpoint).await, StatusCode::CREATED).await;
+    let made = status_json(record(&app, &tenant, &flight(json!({}))).await, StatusCode::CREATED).await;
+    let id = made["data"]["id"].as_str().expect("id");
+    post_json(&app, &tenant.key, &format!("/api/v1/activities/{id}/void"), r#"{"reason": "cancelled"}"#).await;
+    let got = receiver.wait_for(2, Duration::from_secs(10)).await;
+    let events: Vec<(String, String)> = got
+        .iter()
+        .map(|r| {
+            (
+                r.json()["event"].as_str().unwrap_or_default().to_owned(),
+                r.json()["data"]["status"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    assert!(events.contains(&("activity.recorded".into(), "recorded".into())), "{events:?}");
+    assert!(events.contains(&("activity.voided".into(), "voided".into())), "{events:?}");
+    let recorded = got.iter().find(|r| r.json()["event"] == "activity.recorded").expect("recorded");
+    assert_eq!(recorded.json()["data"]["activityType"], "business_travel.air.long_haul.economy");
+    assert_eq!(recorded.json()["data"]["emissions"]["scope3"], made["data"]["calculation"]["scope3"]);
+}
