@@ -57,11 +57,20 @@ async fn every_event_delivered_matches_the_published_schema(app: TestApp) {
     let plan = generate(&app, &t.key).await["id"].as_str().expect("plan id").to_owned();
     let res = post_json(&app, &t.key, &format!("/api/v1/crp/{plan}/publish"), "").await;
     assert_eq!(res.status(), StatusCode::OK, "{}", res.text().await.unwrap_or_default());
+    // activity.recorded and activity.voided on one record.
+    let flight = json!({"activityType": "business_travel.air.domestic.average", "quantity": "800", "unit": "passenger_km", "periodStart": "2025-05-01", "periodEnd": "2025-05-02"});
+    let res = post_json(&app, &t.key, "/api/v1/activities", &flight.to_string()).await;
+    let recorded: Value = res.json().await.expect("json");
+    let activity = recorded["data"]["id"].as_str().unwrap_or_else(|| panic!("activity: {recorded}")).to_owned();
+    let res =
+        post_json(&app, &t.key, &format!("/api/v1/activities/{activity}/void"), r#"{"reason":"cancelled"}"#).await;
+    assert_eq!(res.status(), StatusCode::OK);
     // ping.
     let ping = app.request(Method::POST, &format!("/api/v1/webhook-endpoints/{endpoint}/test"), Some(&t.key)).await;
     assert_eq!(ping.status(), StatusCode::ACCEPTED);
 
-    let expected = 2 + 1 + 1 + 1 + 1 + 1 + 1; // uploaded ×2, confirmed, voided, rejected, generated, published, ping
+    // uploaded ×2, confirmed, voided, rejected, activity recorded and voided, generated, published, ping
+    let expected = 2 + 1 + 1 + 1 + 2 + 1 + 1 + 1;
     let got = receiver.wait_for(expected, WAIT).await;
     let document: Value =
         app.client.get(app.url("/api/v1/openapi.json")).send().await.expect("doc").json().await.expect("json");

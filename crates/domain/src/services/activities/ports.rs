@@ -11,6 +11,7 @@ use crate::model::{
     ActivityId, ActivityQuery, ActivityRecord, CompanyId, Correction, IdempotentRecord, NewActivityRecord,
 };
 
+/// Activity records with their maintained totals and events, each change in one transaction.
 #[cfg_attr(test, mockall::automock)]
 #[async_trait]
 pub trait ActivityRepository: Send + Sync {
