@@ -160,12 +160,22 @@ impl Calculation {
     }
 }
 
+/// What one record puts in one reporting period, scope and scope 3 category, in micrograms.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CategoryAmount {
+    pub period: String,
+    pub scope: Scope,
+    /// `None` in scopes 1 and 2.
+    pub category: Option<u8>,
+    pub micrograms: i64,
+}
+
 impl Calculation {
     /// Micrograms of CO2e for each (reporting period, scope, scope 3 category) with any line,
     /// rounded half away from zero once per triple: what an activity record adds to the totals
     /// (its scope amount is the sum of its categories').
-    pub fn micrograms_by_category(&self) -> Result<Vec<(String, Scope, Option<u8>, i64)>, DomainError> {
-        let mut out: Vec<(String, Scope, Option<u8>, i64)> = Vec::new();
+    pub fn micrograms_by_category(&self) -> Result<Vec<CategoryAmount>, DomainError> {
+        let mut out = Vec::new();
         for part in &self.parts {
             let mut keys: Vec<(Scope, Option<u8>)> = part.lines.iter().map(|l| (l.scope, l.category)).collect();
             keys.sort_unstable();
@@ -179,7 +189,7 @@ impl Calculation {
                     .and_then(|v| i64::try_from(v).ok())
                     .filter(|v| (0..=MAX_PART_MICROGRAMS).contains(v))
                     .ok_or_else(|| DomainError::Internal(format!("{kg} kg is outside the bounds the limits allow")))?;
-                out.push((part.period.clone(), scope, category, micrograms));
+                out.push(CategoryAmount { period: part.period.clone(), scope, category, micrograms });
             }
         }
         Ok(out)

@@ -12,8 +12,8 @@ mod period;
 pub use apportion::{SHARE_DECIMALS, apportion};
 pub use bill_type::{BillType, Unit};
 pub use engine::{
-    Activity, Calculation, CalculationLine, CalculationPart, EARLIEST_BILLING_DATE, ENGINE_VERSION, FactorSetUsed,
-    GasConversion, MAX_BILLING_DAYS, MAX_MONTHS_AHEAD, Scope, calculate,
+    Activity, Calculation, CalculationLine, CalculationPart, CategoryAmount, EARLIEST_BILLING_DATE, ENGINE_VERSION,
+    FactorSetUsed, GasConversion, MAX_BILLING_DAYS, MAX_MONTHS_AHEAD, Scope, calculate,
 };
 pub use factors::{FactorId, FactorLibrary, FactorRow, FactorSet, FactorsError, SetChoice};
 pub use period::ReportingPeriod;

@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use super::bill::Correction;
 use super::ids::{ActivityId, SiteId};
 use crate::activities::{ActivityUnit, Direction, Family};
-use crate::calculation::{Calculation, Scope};
+use crate::calculation::{Calculation, CategoryAmount, Scope};
 
 /// What a record states, checked against the catalogue (`activities::check`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,8 +58,8 @@ pub struct NewActivityRecord {
     pub input: ActivityInput,
     pub family: Family,
     pub calculation: Calculation,
-    /// Micrograms per (reporting period, scope, scope 3 category): what the totals add.
-    pub amounts: Vec<(String, Scope, Option<u8>, i64)>,
+    /// Micrograms per reporting period, scope and scope 3 category: what the totals add.
+    pub amounts: Vec<CategoryAmount>,
     pub recorded_at: DateTime<Utc>,
 }
 

@@ -115,8 +115,9 @@ impl ActivityRepository for Store {
                 };
                 diesel::insert_into(activities::table).values(&row).execute(conn)?;
                 let site = row.site_id.clone().unwrap_or_default();
-                for (period, scope, category, micrograms) in &record.amounts {
-                    let (scope, category) = (i32::from(scope.number()), i32::from(category.unwrap_or(0)));
+                for amount in &record.amounts {
+                    let (period, micrograms) = (&amount.period, &amount.micrograms);
+                    let (scope, category) = (i32::from(amount.scope.number()), i32::from(amount.category.unwrap_or(0)));
                     let key = TotalKey { company: &company, period, site: &site, family: &row.family, scope, category };
                     totals::add(conn, &key, *micrograms)?;
                     diesel::insert_into(activity_emissions::table)
