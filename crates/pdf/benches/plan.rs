@@ -11,7 +11,7 @@ use carbonpass_domain::crp::{
     CarbonReductionPlan, CrpInputs, Declaration, InterimTarget, Measure, Organisation, PlanSources, PlanStatus,
     Project, ProjectStatus, Scope3Statement, plan_content,
 };
-use carbonpass_domain::model::{Company, CompanyId, Passport, Plan, PlanId, ReportingYearStart};
+use carbonpass_domain::model::{Company, CompanyId, Passport, Plan, PlanId, ReportingYearStart, Source};
 use chrono::{Datelike, NaiveDate, TimeZone, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
 use rust_decimal::Decimal;
@@ -62,7 +62,7 @@ fn inputs() -> CrpInputs {
 }
 
 /// A monthly bill of each type for each site, for the year starting `year`-04.
-fn bills(year: i32) -> Vec<(BillType, Calculation)> {
+fn bills(year: i32) -> Vec<(Source, Calculation)> {
     let library = FactorLibrary::official().expect("factors");
     let mut out = Vec::new();
     for site in 0..SITES {
@@ -86,7 +86,10 @@ fn bills(year: i32) -> Vec<(BillType, Calculation)> {
                     volume_correction: None,
                     sewerage_volume: None,
                 };
-                out.push((bill_type, calculate(&library, ReportingYearStart::APRIL, &activity).expect("calculation")));
+                out.push((
+                    Source::Bill(bill_type),
+                    calculate(&library, ReportingYearStart::APRIL, &activity).expect("calculation"),
+                ));
             }
         }
     }

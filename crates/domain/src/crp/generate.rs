@@ -1,5 +1,5 @@
-//! Generating a plan's content from the company, its CRP inputs and its confirmed bills: pure,
-//! so the same data always gives the same plan.
+//! Generating a plan's content from the company, its CRP inputs, its confirmed bills and its
+//! recorded activities: pure, so the same data always gives the same plan.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -10,11 +10,12 @@ use super::plan::{Baseline, CategoryFigure, EmissionFigures, Figure, Organisatio
 use super::scope3::{REQUIRED_CATEGORIES, Scope3Category, scope3_by_category};
 use super::trajectory::trajectory;
 use crate::DomainError;
-use crate::calculation::{BillType, Calculation, ReportingPeriod, Scope};
-use crate::model::{Company, Micrograms};
+use crate::calculation::{Calculation, ReportingPeriod, Scope};
+use crate::model::{Company, Micrograms, Source};
 
-/// A reporting period's confirmed bills: each bill's type and calculation.
-pub type PeriodBills = Vec<(BillType, Calculation)>;
+/// A reporting period's confirmed bills and recorded activities: each one's source (bill type
+/// or activity family) and calculation.
+pub type PeriodRecords = Vec<(Source, Calculation)>;
 
 /// What a plan is generated from.
 #[derive(Debug)]
@@ -22,9 +23,9 @@ pub struct PlanSources<'a> {
     pub company: &'a Company,
     pub inputs: &'a CrpInputs,
     pub period: ReportingPeriod,
-    pub current: &'a [(BillType, Calculation)],
-    /// The baseline period and its bills, when the inputs choose one.
-    pub baseline: Option<(ReportingPeriod, &'a [(BillType, Calculation)])>,
+    pub current: &'a [(Source, Calculation)],
+    /// The baseline period and its records, when the inputs choose one.
+    pub baseline: Option<(ReportingPeriod, &'a [(Source, Calculation)])>,
     pub target_year: i32,
 }
 
@@ -36,23 +37,24 @@ fn tonnes(amount: i128) -> Decimal {
     Micrograms(amount).tonnes().normalize()
 }
 
-/// The period's figures from its confirmed bills; `None` without any.
+/// The period's figures from its confirmed bills and recorded activities; `None` without any.
 fn calculated(
     period: ReportingPeriod,
-    bills: &[(BillType, Calculation)],
+    bills: &[(Source, Calculation)],
 ) -> Result<Option<EmissionFigures>, DomainError> {
     let label = period.label();
     let mut scopes = [0_i128; 3];
-    let mut types: [BTreeSet<BillType>; 3] = Default::default();
+    let mut types: [BTreeSet<Source>; 3] = Default::default();
     let mut count = 0_usize;
     let mut sets = BTreeSet::new();
-    for (bill_type, calculation) in bills {
+    let only_bills = bills.iter().all(|(source, _)| matches!(source, Source::Bill(_)));
+    for (source, calculation) in bills {
         let mut counted = false;
         for (part_period, scope, amount) in calculation.micrograms()? {
             if part_period == label {
                 let i = usize::from(scope.number() - 1);
                 scopes[i] += i128::from(amount);
-                types[i].insert(*bill_type);
+                types[i].insert(*source);
                 counted = true;
             }
         }
@@ -62,7 +64,12 @@ fn calculated(
     if count == 0 {
         return Ok(None);
     }
-    let bills_word = if count == 1 { "bill" } else { "bills" };
+    let bills_word = match (only_bills, count == 1) {
+        (true, true) => "bill",
+        (true, false) => "bills",
+        (false, true) => "record",
+        (false, false) => "bills and activity records",
+    };
     // A zero is explained by what the bills are: none of the scope's kinds, or some whose
     // emissions come to less than the gram a figure shows.
     let figure = |scope: Scope, none_of_its_kinds: String| {
@@ -72,7 +79,7 @@ fn calculated(
             if types[i].is_empty() {
                 none_of_its_kinds
             } else {
-                format!("The confirmed bills of {label} for this scope come to less than a gram of CO2e.")
+                format!("The confirmed {bills_word} of {label} for this scope come to less than a gram of CO2e.")
             }
         });
         Figure { tco2e, note }
@@ -82,13 +89,13 @@ fn calculated(
         scope1: figure(
             Scope::One,
             format!(
-                "No gas, fuel or vehicle use was recorded for {label}: none of its {count} confirmed {bills_word} is for gas, heating oil, gas oil, diesel, petrol or LPG."
+                "No gas, fuel or vehicle use was recorded for {label}: none of its {count} confirmed {bills_word} is for gas, heating oil, gas oil, diesel, petrol, LPG, a company vehicle or a refrigerant."
             ),
         ),
         scope2: figure(
             Scope::Two,
             format!(
-                "No purchased electricity was recorded for {label}: none of its {count} confirmed {bills_word} is for electricity."
+                "No purchased electricity or heat was recorded for {label}: none of its {count} confirmed {bills_word} is for electricity or heat."
             ),
         ),
         scope3: figure(
@@ -191,7 +198,7 @@ mod tests {
     use chrono::NaiveDate;
 
     use super::*;
-    use crate::calculation::{Activity, FactorLibrary, Unit, calculate};
+    use crate::calculation::{Activity, BillType, FactorLibrary, Unit, calculate};
     use crate::crp::inputs::{Scope3Statement, StatedBaseline};
     use crate::model::{CompanyId, Passport, Plan, ReportingYearStart};
 
@@ -215,7 +222,7 @@ mod tests {
         quantity: impl Into<Decimal>,
         from: (i32, u32, u32),
         to: (i32, u32, u32),
-    ) -> (BillType, Calculation) {
+    ) -> (Source, Calculation) {
         let date = |(y, m, d): (i32, u32, u32)| NaiveDate::from_ymd_opt(y, m, d).expect("date");
         let activity = Activity {
             bill_type,
@@ -228,7 +235,7 @@ mod tests {
             sewerage_volume: None,
         };
         let library = FactorLibrary::official().expect("factors");
-        (bill_type, calculate(&library, ReportingYearStart::APRIL, &activity).expect("calculation"))
+        (Source::Bill(bill_type), calculate(&library, ReportingYearStart::APRIL, &activity).expect("calculation"))
     }
 
     #[test]

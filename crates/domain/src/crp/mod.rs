@@ -9,7 +9,7 @@ mod plan;
 mod scope3;
 mod trajectory;
 
-pub use generate::{PeriodBills, PlanSources, plan_content};
+pub use generate::{PeriodRecords, PlanSources, plan_content};
 pub use inputs::{
     CrpInputs, Declaration, EARLIEST_YEAR, InterimTarget, LATEST_NET_ZERO_YEAR, MAX_ITEMS, MAX_TONNES, Measure,
     Organisation, Project, ProjectStatus, Scope3Statement, StatedBaseline, StoredInputs,

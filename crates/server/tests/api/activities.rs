@@ -22,6 +22,7 @@ on_both_backends!(spawn =>
     racing_voids_void_once_and_totals_stay_exact,
     listing_filters_by_category_site_and_period,
     activity_events_reach_subscribed_endpoints,
+    a_plan_counts_activities_in_their_scopes_and_categories,
 );
 
 fn flight(extra: Value) -> Value {
@@ -325,4 +326,45 @@ async fn activity_events_reach_subscribed_endpoints(app: TestApp) {
     let recorded = got.iter().find(|r| r.json()["event"] == "activity.recorded").expect("recorded");
     assert_eq!(recorded.json()["data"]["activityType"], "business_travel.air.long_haul.economy");
     assert_eq!(recorded.json()["data"]["emissions"]["scope3"], made["data"]["calculation"]["scope3"]);
+}
+
+async fn a_plan_counts_activities_in_their_scopes_and_categories(app: TestApp) {
+    let tenant = crate::crp::ready_tenant(&app, "Planner Ltd").await;
+    let period = crate::crp::last_period();
+    let day = period.start().checked_add_days(chrono::Days::new(40)).expect("date").to_string();
+    let at = |extra: Value| {
+        let mut body = extra;
+        body["periodStart"] = json!(day);
+        body["periodEnd"] = json!(day);
+        body
+    };
+    let trip =
+        at(json!({"activityType": "business_travel.rail.national_rail", "quantity": "1000", "unit": "passenger_km"}));
+    let van =
+        at(json!({"activityType": "vehicle.vans.average_up_to_3_5_tonnes.diesel", "quantity": "500", "unit": "km"}));
+    let shipped = at(
+        json!({"activityType": "freight.hgv_all_diesel.all_hgvs.average_laden", "quantity": "2000", "unit": "tonne_km", "direction": "upstream"}),
+    );
+    for body in [&trip, &van, &shipped] {
+        status_json(record(&app, &tenant, body).await, StatusCode::CREATED).await;
+    }
+    let plan = crate::crp::generate(&app, &tenant.key).await;
+    let id = plan["id"].as_str().expect("id");
+    let read =
+        status_json(app.get(&format!("/api/v1/crp/{id}?expand=content"), &tenant.key).await, StatusCode::OK).await;
+    let content = &read["data"]["content"];
+    let category = |n: u64| {
+        content["scope3Categories"]
+            .as_array()
+            .expect("categories")
+            .iter()
+            .find(|c| c["category"] == n)
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert!(category(6)["tco2e"].as_f64().is_some_and(|t| t > 0.0), "rail travel in category 6: {content}");
+    assert!(category(4)["tco2e"].as_f64().is_some_and(|t| t > 0.0), "upstream freight in category 4: {content}");
+    assert!(content["currentEmissions"]["scope1"]["tco2e"].as_f64().is_some_and(|t| t > 0.0), "the van in scope 1");
+    let source = content["currentEmissions"]["source"].as_str().expect("source");
+    assert!(source.contains("bills and activity records"), "{source}");
 }

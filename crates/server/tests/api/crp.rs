@@ -27,7 +27,7 @@ carbonpass_testkit::on_both_backends!(spawn =>
 );
 
 /// The last reporting period that has ended (the plan's period), for an April start.
-fn last_period() -> ReportingPeriod {
+pub(crate) fn last_period() -> ReportingPeriod {
     let current = ReportingPeriod::containing(Utc::now().date_naive(), ReportingYearStart::APRIL);
     ReportingPeriod::ending_in(current.end_year() - 1, ReportingYearStart::APRIL)
 }

@@ -8,13 +8,14 @@ mod version;
 
 use async_trait::async_trait;
 use carbonpass_domain::DomainError;
+use carbonpass_domain::activities::Family;
 use carbonpass_domain::calculation::BillType;
 use carbonpass_domain::crp::{
-    CarbonReductionPlan, CrpInputs, PeriodBills, PlanStatus, PlanSummary, Section, StoredInputs,
+    CarbonReductionPlan, CrpInputs, PeriodRecords, PlanStatus, PlanSummary, Section, StoredInputs,
 };
 use carbonpass_domain::events::Event;
 use carbonpass_domain::model::ids::PlanKind;
-use carbonpass_domain::model::{CompanyId, PlanId};
+use carbonpass_domain::model::{ActivityStatus, CompanyId, PlanId, Source};
 use carbonpass_domain::ports::{FinishedBlob, NewPlan, PlanQuery, PlanRepository, StoredPdf};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -24,7 +25,7 @@ use crate::bills::outbox::{outbox_event, write_event};
 use crate::db::{DbConnection, from_db_time, to_db_time};
 use crate::error::corrupt;
 use crate::ids::mint;
-use crate::schema::{bill_emissions, bills, crp_inputs, crp_plan_pdfs, crp_plans};
+use crate::schema::{activities, activity_emissions, bill_emissions, bills, crp_inputs, crp_plan_pdfs, crp_plans};
 use crate::{Store, StoreError, tenancy};
 
 const CONFIRMED: &str = "confirmed";
@@ -181,7 +182,11 @@ impl PlanRepository for Store {
         Ok(StoredInputs { inputs, updated_at: from_db_time(when) })
     }
 
-    async fn period_bills(&self, company: &CompanyId, periods: Vec<String>) -> Result<Vec<PeriodBills>, DomainError> {
+    async fn period_records(
+        &self,
+        company: &CompanyId,
+        periods: Vec<String>,
+    ) -> Result<Vec<PeriodRecords>, DomainError> {
         let company = company.as_str().to_owned();
         Ok(self
             .snapshot(move |conn| {
@@ -205,7 +210,23 @@ impl PlanRepository for Store {
                         let (Some(calculation), Some(start)) = (calculation, start) else {
                             return Err(corrupt("confirmed bill", "without its calculation"));
                         };
-                        found.push((bill_type, from_stored(&calculation, start)?));
+                        found.push((Source::Bill(bill_type), from_stored(&calculation, start)?));
+                    }
+                    let recorded = activity_emissions::table
+                        .filter(activity_emissions::company_id.eq(&company))
+                        .filter(activity_emissions::reporting_period.eq(period))
+                        .select(activity_emissions::activity_id)
+                        .distinct();
+                    let rows: Vec<(String, String, NaiveDate)> = activities::table
+                        .filter(activities::company_id.eq(&company))
+                        .filter(activities::status.eq(ActivityStatus::Recorded.as_str()))
+                        .filter(activities::id.eq_any(recorded))
+                        .order(activities::id.asc())
+                        .select((activities::family, activities::calculation, activities::period_start))
+                        .load(conn)?;
+                    for (family, calculation, start) in rows {
+                        let family = Family::parse(&family).ok_or_else(|| corrupt("activity family", &family))?;
+                        found.push((Source::Activity(family), from_stored(&calculation, start)?));
                     }
                     out.push(found);
                 }

@@ -13,7 +13,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::DomainError;
-use crate::crp::{CarbonReductionPlan, CrpInputs, PeriodBills, PlanContent, PlanStatus, PlanSummary, StoredInputs};
+use crate::crp::{CarbonReductionPlan, CrpInputs, PeriodRecords, PlanContent, PlanStatus, PlanSummary, StoredInputs};
 use crate::model::{CompanyId, PlanId};
 use crate::ports::FinishedBlob;
 
@@ -61,9 +61,14 @@ pub trait PlanRepository: Send + Sync {
         at: DateTime<Utc>,
     ) -> Result<StoredInputs, DomainError>;
 
-    /// For each of `periods` (labels), the tenant's confirmed bills with a part in it: their
-    /// types and calculations, all read from one snapshot.
-    async fn period_bills(&self, company: &CompanyId, periods: Vec<String>) -> Result<Vec<PeriodBills>, DomainError>;
+    /// For each of `periods` (labels), the tenant's confirmed bills and recorded activities with
+    /// a part in it: their sources (bill type, activity family) and calculations, all read from
+    /// one snapshot.
+    async fn period_records(
+        &self,
+        company: &CompanyId,
+        periods: Vec<String>,
+    ) -> Result<Vec<PeriodRecords>, DomainError>;
 
     /// In one transaction, one generation of the tenant's at a time: records the plan as a
     /// `draft` with a new id and writes a `crp.generated` event. `LimitReached` if the

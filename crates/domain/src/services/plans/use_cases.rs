@@ -124,7 +124,7 @@ impl Plans {
         if let Some(baseline) = baseline_period.filter(|_| inputs.baseline_emissions.is_none()) {
             periods.push(baseline.label());
         }
-        let mut bills = self.plans.period_bills(&tenant.company, periods).await?.into_iter();
+        let mut bills = self.plans.period_records(&tenant.company, periods).await?.into_iter();
         let current = bills.next().unwrap_or_default();
         let baseline_bills = bills.next().unwrap_or_default();
         let content = plan_content(&PlanSources {
@@ -444,7 +444,7 @@ mod tests {
             .returning(move |_| Ok(Some(StoredInputs { inputs: inputs.clone(), updated_at: now() })));
         mocks
             .plans
-            .expect_period_bills()
+            .expect_period_records()
             .with(eq(tenant().company), eq(vec!["2025-26".to_owned(), "2023-24".to_owned()]))
             .returning(|_, _| Ok(vec![vec![], vec![]]));
         mocks.plans.expect_insert_plan().returning(|_, new, _| {
