@@ -51,7 +51,11 @@ fn inputs() -> CrpInputs {
             .collect(),
         measures: (0..5).map(|i| Measure { title: format!("Measure {i}"), description: "ISO 14001".into() }).collect(),
         scope3_statements: [4, 5, 6, 7, 9]
-            .map(|category| Scope3Statement { category, reason: "Not yet measured; a survey is planned.".into() })
+            .map(|category| Scope3Statement {
+                category,
+                status: carbonpass_domain::crp::StatementStatus::NotQuantified,
+                reason: "Not yet measured; a survey is planned.".into(),
+            })
             .to_vec(),
         declaration: Some(Declaration {
             signatory_name: "Ada Lovelace".into(),

@@ -64,7 +64,13 @@ fn inputs(kind: &str) -> CrpInputs {
             })
             .collect(),
         measures: (0..MAX_ITEMS).map(|_| Measure { title: short.clone(), description: long.clone() }).collect(),
-        scope3_statements: (1..=15).map(|category| Scope3Statement { category, reason: long.clone() }).collect(),
+        scope3_statements: (1..=15)
+            .map(|category| Scope3Statement {
+                category,
+                status: carbonpass_domain::crp::StatementStatus::NotApplicable,
+                reason: long.clone(),
+            })
+            .collect(),
         declaration: Some(Declaration {
             signatory_name: short.clone(),
             signatory_role: short,

@@ -3,7 +3,7 @@
 //! template only places text. Values are JSON strings: typst shows a string as text and never
 //! reads it as markup.
 
-use carbonpass_domain::crp::{CarbonReductionPlan, EmissionFigures, Figure, PlanStatus, Section};
+use carbonpass_domain::crp::{CarbonReductionPlan, EmissionFigures, Figure, PlanStatus, Section, StatementStatus};
 use chrono::NaiveDate;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
@@ -155,7 +155,13 @@ impl PlanData {
                     number: f.category.to_string(),
                     name: f.name.clone(),
                     figure: f.tco2e.map(tonnes).unwrap_or_else(|| "not quantified".to_owned()),
-                    statement: f.statement.clone().unwrap_or_default(),
+                    // A plan generated before statuses existed prints its statement as it did then.
+                    statement: match (&f.statement, f.status) {
+                        (Some(reason), Some(StatementStatus::NotApplicable)) => format!("Not applicable: {reason}"),
+                        (Some(reason), Some(StatementStatus::NotQuantified)) => format!("Not quantified: {reason}"),
+                        (Some(reason), None) => reason.clone(),
+                        (None, _) => String::new(),
+                    },
                 })
                 .collect(),
             interim_target: c

@@ -60,6 +60,7 @@ fn plan(status: PlanStatus) -> CarbonReductionPlan {
                     required: false,
                     tco2e: Some(Decimal::new(20_005, 4)),
                     statement: None,
+                    status: None,
                 },
                 CategoryFigure {
                     category: 4,
@@ -67,6 +68,7 @@ fn plan(status: PlanStatus) -> CarbonReductionPlan {
                     required: true,
                     tco2e: None,
                     statement: Some(HOSTILE.into()),
+                    status: Some(carbonpass_domain::crp::StatementStatus::NotQuantified),
                 },
             ],
             interim_target: Some(InterimTarget { year: 2030, reduction_percent: Decimal::new(425, 1) }),

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use rust_decimal::Decimal;
 
-use super::inputs::CrpInputs;
+use super::inputs::{CrpInputs, StatementStatus};
 use super::plan::{Baseline, CategoryFigure, EmissionFigures, Figure, OrganisationDetails, PeriodSpan, PlanContent};
 use super::scope3::{REQUIRED_CATEGORIES, Scope3Category, scope3_by_category};
 use super::trajectory::trajectory;
@@ -132,8 +132,8 @@ fn stated(inputs: &CrpInputs) -> Option<EmissionFigures> {
 fn categories(sources: &PlanSources<'_>) -> Vec<CategoryFigure> {
     let figures: BTreeMap<u8, Micrograms> =
         scope3_by_category(sources.current.iter().map(|(_, c)| c), &sources.period.label());
-    let statements: BTreeMap<u8, &str> =
-        sources.inputs.scope3_statements.iter().map(|s| (s.category, s.reason.as_str())).collect();
+    let statements: BTreeMap<u8, &super::inputs::Scope3Statement> =
+        sources.inputs.scope3_statements.iter().map(|s| (s.category, s)).collect();
     let numbers: BTreeSet<u8> =
         REQUIRED_CATEGORIES.into_iter().chain(figures.keys().copied()).chain(statements.keys().copied()).collect();
     numbers
@@ -141,12 +141,18 @@ fn categories(sources: &PlanSources<'_>) -> Vec<CategoryFigure> {
         .filter_map(Scope3Category::new)
         .map(|category| {
             let n = category.number();
+            let statement = statements.get(&n);
+            // A figure from bills and activities wins over any statement; a category stated not
+            // applicable, with none, is 0.
+            let not_applicable = statement.is_some_and(|s| s.status == StatementStatus::NotApplicable);
+            let tco2e = figures.get(&n).map(|m| tonnes(m.0)).or(not_applicable.then_some(Decimal::ZERO));
             CategoryFigure {
                 category: n,
                 name: category.name().to_owned(),
                 required: category.required(),
-                tco2e: figures.get(&n).map(|m| tonnes(m.0)),
-                statement: statements.get(&n).map(|s| (*s).to_owned()),
+                tco2e,
+                statement: statement.map(|s| s.reason.clone()),
+                status: statement.map(|s| s.status),
             }
         })
         .collect()
@@ -261,7 +267,11 @@ mod tests {
     fn figures_add_up_and_a_zero_scope_says_why() {
         let company = company();
         let inputs = CrpInputs {
-            scope3_statements: vec![Scope3Statement { category: 6, reason: "No business travel".into() }],
+            scope3_statements: vec![Scope3Statement {
+                category: 6,
+                status: crate::crp::StatementStatus::NotApplicable,
+                reason: "No business travel".into(),
+            }],
             ..CrpInputs::default()
         };
         let current = vec![
@@ -290,7 +300,8 @@ mod tests {
         let five = content.scope3_categories.iter().find(|c| c.category == 5).expect("5");
         assert!(five.tco2e.is_some() && five.required);
         let six = content.scope3_categories.iter().find(|c| c.category == 6).expect("6");
-        assert_eq!((six.tco2e, six.statement.as_deref()), (None, Some("No business travel")));
+        // Stated not applicable, with no figure: 0, with its reason.
+        assert_eq!((six.tco2e, six.statement.as_deref()), (Some(Decimal::ZERO), Some("No business travel")));
     }
 
     #[test]

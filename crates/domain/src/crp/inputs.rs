@@ -107,7 +107,34 @@ pub struct Measure {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scope3Statement {
     pub category: u8,
+    pub status: StatementStatus,
     pub reason: String,
+}
+
+/// What a statement says of its category.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StatementStatus {
+    /// The activity does not happen: the category is 0 tCO2e, printed as 0 with the reason.
+    NotApplicable,
+    /// The activity happens but is not measured: no figure, and the plan cannot be published
+    /// while a required category is left so. Statements saved before statuses existed are this.
+    #[default]
+    NotQuantified,
+}
+
+impl StatementStatus {
+    pub const ALL: [StatementStatus; 2] = [StatementStatus::NotApplicable, StatementStatus::NotQuantified];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StatementStatus::NotApplicable => "not_applicable",
+            StatementStatus::NotQuantified => "not_quantified",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        StatementStatus::ALL.into_iter().find(|x| x.as_str() == s)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -332,6 +359,7 @@ impl CrpInputs {
                 seen.push(s.category);
                 Ok(Scope3Statement {
                     category: s.category,
+                    status: s.status,
                     reason: required_text(&format!("scope3Statements[{i}].reason"), &s.reason, LONG_TEXT)?,
                 })
             })
@@ -413,7 +441,11 @@ mod tests {
                 estimated_saving_tco2e: Decimal::new(125, 1),
             }],
             measures: vec![Measure { title: "ISO 14001".into(), description: String::new() }],
-            scope3_statements: vec![Scope3Statement { category: 4, reason: "No deliveries".into() }],
+            scope3_statements: vec![Scope3Statement {
+                category: 4,
+                status: StatementStatus::NotApplicable,
+                reason: "No deliveries".into(),
+            }],
             declaration: Some(Declaration {
                 signatory_name: "Ada Lovelace".into(),
                 signatory_role: "Director".into(),
@@ -465,7 +497,11 @@ mod tests {
         i.projects[0].estimated_saving_tco2e = Decimal::new(1, 7);
         assert_eq!(error_path(i), "projects[0].estimatedSavingTco2e");
         let mut i = complete();
-        i.scope3_statements.push(Scope3Statement { category: 4, reason: "again".into() });
+        i.scope3_statements.push(Scope3Statement {
+            category: 4,
+            status: StatementStatus::NotQuantified,
+            reason: "again".into(),
+        });
         assert_eq!(error_path(i), "scope3Statements[1].category");
         let mut i = complete();
         i.scope3_statements[0].category = 16;

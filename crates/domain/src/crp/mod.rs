@@ -12,7 +12,7 @@ mod trajectory;
 pub use generate::{PeriodRecords, PlanSources, plan_content};
 pub use inputs::{
     CrpInputs, Declaration, EARLIEST_YEAR, InterimTarget, LATEST_NET_ZERO_YEAR, MAX_ITEMS, MAX_TONNES, Measure,
-    Organisation, Project, ProjectStatus, Scope3Statement, StatedBaseline, StoredInputs,
+    Organisation, Project, ProjectStatus, Scope3Statement, StatedBaseline, StatementStatus, StoredInputs,
 };
 pub use plan::{
     Baseline, CarbonReductionPlan, CategoryFigure, EmissionFigures, FailedCheck, Figure, OrganisationDetails,

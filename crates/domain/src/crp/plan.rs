@@ -132,8 +132,12 @@ pub struct CategoryFigure {
     pub category: u8,
     pub name: String,
     pub required: bool,
+    /// From the period's bills and activities; 0 for a category stated not applicable without
+    /// any; `None` when nothing measures it.
     pub tco2e: Option<Decimal>,
     pub statement: Option<String>,
+    /// What the statement says of the category, when there is one.
+    pub status: Option<super::inputs::StatementStatus>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -161,8 +165,9 @@ pub struct PlanContent {
 }
 
 /// The codes of the checks beyond the sections (`failedChecks`).
-pub const PLAN_CHECKS: [&str; 5] = [
+pub const PLAN_CHECKS: [&str; 6] = [
     "scope3_category_uncovered",
+    "scope3_category_not_quantified",
     "periods_misaligned",
     "baseline_after_reporting_period",
     "reporting_period_not_ended",
@@ -274,6 +279,16 @@ impl CarbonReductionPlan {
                 ),
             });
         }
+        for figure in c.scope3_categories.iter().filter(|f| f.required && f.tco2e.is_none() && f.statement.is_some()) {
+            let name = super::scope3::Scope3Category::new(figure.category).map_or("", |c| c.name());
+            failed.push(FailedCheck {
+                check: "scope3_category_not_quantified",
+                message: format!(
+                    "Scope 3 category {} ({name}) is stated but not quantified; record its activities, or state it not_applicable if it does not happen",
+                    figure.category
+                ),
+            });
+        }
         let current = &c.reporting_period;
         if let Some(baseline) = &c.baseline {
             let months = |p: &PeriodSpan| (p.start.format("%m").to_string(), p.end.format("%m").to_string());
@@ -367,8 +382,9 @@ pub(crate) mod tests {
             category: n,
             name: String::new(),
             required: REQUIRED_CATEGORIES.contains(&n),
-            tco2e: None,
+            tco2e: Some(Decimal::ZERO),
             statement: Some("none".into()),
+            status: Some(crate::crp::StatementStatus::NotApplicable),
         };
         CarbonReductionPlan {
             id: PlanId::parse("crp_p1").expect("id"),
@@ -458,6 +474,20 @@ pub(crate) mod tests {
         assert_eq!(missing(&plan), vec!["currentEmissions"]);
         assert_eq!(checks(&plan), vec!["scope3_category_uncovered"]);
         assert!(plan.failed_checks()[0].message.contains("category 6 (Business travel)"));
+    }
+
+    #[test]
+    fn a_required_category_stated_but_not_quantified_fails_its_own_check() {
+        let mut plan = complete_plan();
+        let travel = plan.content.scope3_categories.iter_mut().find(|c| c.category == 6).expect("category 6");
+        travel.tco2e = None;
+        travel.status = Some(crate::crp::StatementStatus::NotQuantified);
+        assert_eq!(checks(&plan), vec!["scope3_category_not_quantified"]);
+        assert!(plan.failed_checks()[0].message.contains("category 6 (Business travel)"));
+        // A plan generated before statuses existed kept a statement without one: not quantified too.
+        let travel = plan.content.scope3_categories.iter_mut().find(|c| c.category == 6).expect("category 6");
+        travel.status = None;
+        assert_eq!(checks(&plan), vec!["scope3_category_not_quantified"]);
     }
 
     #[test]

@@ -60,6 +60,15 @@ pub(crate) fn activity_units() -> Array {
     Array::new(activity_unit())
 }
 
+pub(crate) fn statement_status() -> Object {
+    use carbonpass_domain::crp::StatementStatus;
+    words(StatementStatus::ALL.map(StatementStatus::as_str))
+}
+
+pub(crate) fn statement_status_or_null() -> RefOr<Schema> {
+    OneOfBuilder::new().item(statement_status()).item(ObjectBuilder::new().schema_type(Type::Null)).into()
+}
+
 pub(crate) fn activity_status() -> Object {
     words(carbonpass_domain::model::ActivityStatus::ALL.map(carbonpass_domain::model::ActivityStatus::as_str))
 }

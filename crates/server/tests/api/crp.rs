@@ -24,6 +24,7 @@ carbonpass_testkit::on_both_backends!(spawn =>
     another_company_or_the_sandbox_never_sees_a_plan,
     racing_publications_leave_one_published_plan,
     racing_first_saves_of_the_inputs_all_succeed,
+    scope3_statements_say_whether_a_category_happens,
 );
 
 /// The last reporting period that has ended (the plan's period), for an April start.
@@ -48,11 +49,11 @@ pub(crate) fn complete_inputs() -> Value {
         "projects": [{"title": "LED lighting", "description": "All sites", "status": "completed", "year": year - 1, "estimatedSavingTco2e": 12.5}],
         "measures": [{"title": "ISO 14001 certification"}],
         "scope3Statements": [
-            {"category": 4, "reason": "Suppliers deliver at their cost."},
-            {"category": 5, "reason": "Solid waste goes with the landlord's collection; not yet measured."},
-            {"category": 6, "reason": "No business travel."},
-            {"category": 7, "reason": "Commuting survey planned."},
-            {"category": 9, "reason": "Customers collect."}
+            {"category": 4, "status": "not_applicable", "reason": "Suppliers deliver at their cost."},
+            {"category": 5, "status": "not_applicable", "reason": "Solid waste goes with the landlord's collection."},
+            {"category": 6, "status": "not_applicable", "reason": "No business travel."},
+            {"category": 7, "status": "not_applicable", "reason": "Staff live on site."},
+            {"category": 9, "status": "not_applicable", "reason": "Customers collect."}
         ],
         "declaration": {"signatoryName": "Ada Lovelace", "signatoryRole": "Director", "signedOn": Utc::now().date_naive().to_string()}
     })
@@ -445,4 +446,66 @@ async fn racing_first_saves_of_the_inputs_all_succeed(app: TestApp) {
     assert!(results.iter().all(|s| *s == StatusCode::OK), "{results:?}");
     let read = json_of(app.get("/api/v1/crp-inputs", &tenant.key).await, StatusCode::OK).await;
     assert!(read["data"]["organisation"]["registeredAddress"].as_str().is_some_and(|a| a.ends_with("High Street")));
+}
+
+/// `not_applicable` is a figure (0, with its reason); `not_quantified` (the default) keeps a plan
+/// from being published; bills and activities of a category give its figure whatever is stated.
+async fn scope3_statements_say_whether_a_category_happens(app: TestApp) {
+    let tenant = ready_tenant(&app, "Statements Ltd").await;
+    let mut inputs = complete_inputs();
+    inputs["scope3Statements"][3] = json!({"category": 7, "reason": "Commuting survey planned."});
+    let saved = json_of(put(&app, &tenant.key, "/api/v1/crp-inputs", &inputs).await, StatusCode::OK).await;
+    let statements = &saved["data"]["scope3Statements"];
+    assert_eq!(statements[0]["status"], "not_applicable");
+    assert_eq!(statements[3]["status"], "not_quantified", "the default: {statements}");
+
+    let plan = generate(&app, &tenant.key).await;
+    let id = plan["id"].as_str().expect("id");
+    let content =
+        json_of(app.get(&format!("/api/v1/crp/{id}?expand=content"), &tenant.key).await, StatusCode::OK).await;
+    let content = &content["data"]["content"];
+    let category = |n: u64| {
+        content["scope3Categories"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .find(|c| c["category"] == n)
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert_eq!((category(4)["tco2e"].clone(), category(4)["status"].clone()), (json!(0.0), json!("not_applicable")));
+    assert_eq!((category(7)["tco2e"].clone(), category(7)["status"].clone()), (Value::Null, json!("not_quantified")));
+    let checks: Vec<&str> =
+        content["failedChecks"].as_array().expect("checks").iter().filter_map(|c| c["check"].as_str()).collect();
+    assert_eq!(checks, ["scope3_category_not_quantified"], "{content}");
+    let refused = post_json(&app, &tenant.key, &format!("/api/v1/crp/{id}/publish"), "").await;
+    let body = expect_error(refused, StatusCode::UNPROCESSABLE_ENTITY, "crp_incomplete").await;
+    assert!(body["message"].as_str().is_some_and(|m| m.contains("category 7")), "{body}");
+
+    // Commuting recorded for the period: its figure wins over the statement, and the plan passes.
+    let period = last_period();
+    let commute = json!({"activityType": "commuting.rail.national_rail", "quantity": "20000", "unit": "passenger_km",
+        "periodStart": period.start().to_string(), "periodEnd": period.end().to_string()});
+    json_of(post_json(&app, &tenant.key, "/api/v1/activities", &commute.to_string()).await, StatusCode::CREATED).await;
+    let plan = generate(&app, &tenant.key).await;
+    let id = plan["id"].as_str().expect("id");
+    let content =
+        json_of(app.get(&format!("/api/v1/crp/{id}?expand=content"), &tenant.key).await, StatusCode::OK).await;
+    let seven = content["data"]["content"]["scope3Categories"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|c| c["category"] == 7)
+        .cloned();
+    assert!(seven.as_ref().is_some_and(|c| c["tco2e"].as_f64().is_some_and(|t| t > 0.0)), "{seven:?}");
+    assert_eq!(content["data"]["content"]["failedChecks"], json!([]));
+    let published = post_json(&app, &tenant.key, &format!("/api/v1/crp/{id}/publish"), "").await;
+    assert_eq!(json_of(published, StatusCode::OK).await["data"]["status"], "published");
+
+    let mut bad = complete_inputs();
+    bad["scope3Statements"][0]["status"] = json!("maybe");
+    let error =
+        expect_error(put(&app, &tenant.key, "/api/v1/crp-inputs", &bad).await, StatusCode::BAD_REQUEST, "bad_request")
+            .await;
+    assert_eq!(error["param"], "scope3Statements[0].status", "{error}");
 }

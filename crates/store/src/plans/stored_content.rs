@@ -7,7 +7,8 @@
 //! missing) or a document of another shape.
 
 use carbonpass_domain::crp::{
-    Baseline, CategoryFigure, EmissionFigures, Figure, OrganisationDetails, PeriodSpan, PlanContent, TrajectoryPoint,
+    Baseline, CategoryFigure, EmissionFigures, Figure, OrganisationDetails, PeriodSpan, PlanContent, StatementStatus,
+    TrajectoryPoint,
 };
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -83,6 +84,9 @@ struct StoredCategory {
     required: bool,
     tco2e: Option<Decimal>,
     statement: Option<String>,
+    /// `not_applicable` or `not_quantified`; absent in plans generated before statuses existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    status: Option<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -129,6 +133,7 @@ impl From<&PlanContent> for ContentDocument {
                     required: f.required,
                     tco2e: f.tco2e,
                     statement: f.statement.clone(),
+                    status: f.status.map(|s| s.as_str().to_owned()),
                 })
                 .collect(),
             interim_target: c.interim_target.as_ref().map(StoredInterimTarget::from),
@@ -159,14 +164,21 @@ impl TryFrom<ContentDocument> for PlanContent {
             scope3_categories: d
                 .scope3_categories
                 .into_iter()
-                .map(|f| CategoryFigure {
-                    category: f.category,
-                    name: f.name,
-                    required: f.required,
-                    tco2e: f.tco2e,
-                    statement: f.statement,
+                .map(|f| {
+                    let status = f
+                        .status
+                        .map(|s| StatementStatus::parse(&s).ok_or_else(|| corrupt("statement status", &s)))
+                        .transpose()?;
+                    Ok(CategoryFigure {
+                        category: f.category,
+                        name: f.name,
+                        required: f.required,
+                        tco2e: f.tco2e,
+                        statement: f.statement,
+                        status,
+                    })
                 })
-                .collect(),
+                .collect::<Result<_, StoreError>>()?,
             interim_target: d.interim_target.map(Into::into),
             trajectory: d.trajectory.into_iter().map(|p| TrajectoryPoint { year: p.year, tco2e: p.tco2e }).collect(),
             projects: d.projects.into_iter().map(Into::into).collect(),

@@ -8,7 +8,7 @@
 
 use carbonpass_domain::crp::{
     CrpInputs, Declaration, InterimTarget, Measure, Organisation, Project, ProjectStatus, Scope3Statement,
-    StatedBaseline,
+    StatedBaseline, StatementStatus,
 };
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -88,7 +88,19 @@ pub(super) struct StoredMeasure {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct StoredScope3Statement {
     category: u8,
+    /// Written only when `not_applicable`: absent, as in every document saved before statuses
+    /// existed, it is `not_quantified` (so those documents keep their text).
+    #[serde(default = "not_quantified", skip_serializing_if = "is_not_quantified")]
+    status: String,
     reason: String,
+}
+
+fn not_quantified() -> String {
+    StatementStatus::NotQuantified.as_str().to_owned()
+}
+
+fn is_not_quantified(status: &str) -> bool {
+    status == StatementStatus::NotQuantified.as_str()
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -132,7 +144,11 @@ impl From<&CrpInputs> for InputsDocument {
             scope3_statements: inputs
                 .scope3_statements
                 .iter()
-                .map(|s| StoredScope3Statement { category: s.category, reason: s.reason.clone() })
+                .map(|s| StoredScope3Statement {
+                    category: s.category,
+                    status: s.status.as_str().to_owned(),
+                    reason: s.reason.clone(),
+                })
                 .collect(),
             declaration: inputs.declaration.as_ref().map(StoredDeclaration::from),
         }
@@ -161,8 +177,12 @@ impl TryFrom<InputsDocument> for CrpInputs {
             scope3_statements: document
                 .scope3_statements
                 .into_iter()
-                .map(|s| Scope3Statement { category: s.category, reason: s.reason })
-                .collect(),
+                .map(|s| {
+                    let status =
+                        StatementStatus::parse(&s.status).ok_or_else(|| corrupt("statement status", &s.status))?;
+                    Ok(Scope3Statement { category: s.category, status, reason: s.reason })
+                })
+                .collect::<Result<_, StoreError>>()?,
             declaration: document.declaration.map(Declaration::from),
         })
     }

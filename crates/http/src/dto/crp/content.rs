@@ -96,8 +96,13 @@ pub(crate) struct CategoryOut<'a> {
     pub category: u8,
     pub name: &'a str,
     pub required: bool,
+    /// From the period's bills and activities; 0 for a category stated `not_applicable` without
+    /// any; `null` when nothing measures it.
     pub tco2e: Option<Tonnes>,
     pub statement: Option<&'a str>,
+    /// The statement's status (`not_applicable`, `not_quantified`), when there is a statement.
+    #[schema(schema_with = crate::dto::schema::statement_status_or_null)]
+    pub status: Option<&'static str>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -142,6 +147,8 @@ fn category_out(c: &CategoryFigure) -> CategoryOut<'_> {
         required: c.required,
         tco2e: c.tco2e.map(Tonnes::of_tonnes),
         statement: c.statement.as_deref(),
+        // A statement kept by a plan generated before statuses existed is not quantified.
+        status: c.statement.as_ref().map(|_| c.status.unwrap_or_default().as_str()),
     }
 }
 

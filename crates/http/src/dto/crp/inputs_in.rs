@@ -3,7 +3,7 @@
 use carbonpass_domain::DomainError;
 use carbonpass_domain::crp::{
     CrpInputs, Declaration, InterimTarget, Measure, Organisation, Project, ProjectStatus, Scope3Statement,
-    StatedBaseline,
+    StatedBaseline, StatementStatus,
 };
 use carbonpass_domain::model::parse_date;
 use rust_decimal::Decimal;
@@ -112,6 +112,12 @@ pub(crate) struct Scope3StatementIn {
     /// A GHG Protocol scope 3 category, 1–15.
     #[schema(minimum = 1, maximum = 15, example = 4)]
     pub category: u8,
+    /// `not_applicable`: the activity does not happen, and the category is 0 tCO2e with this
+    /// reason; `not_quantified` (the default): it happens but is not measured, and a plan with a
+    /// required category left so cannot be published. Bills and activities of the category give
+    /// its figure whatever this says.
+    #[schema(schema_with = crate::dto::schema::statement_status)]
+    pub status: Option<String>,
     #[schema(min_length = 1, max_length = 1000, example = "We buy no transport: suppliers deliver at their cost.")]
     pub reason: String,
 }
@@ -206,8 +212,20 @@ impl TryFrom<CrpInputsIn> for CrpInputs {
                 .scope3_statements
                 .unwrap_or_default()
                 .into_iter()
-                .map(|s| Scope3Statement { category: s.category, reason: s.reason })
-                .collect(),
+                .enumerate()
+                .map(|(i, s)| {
+                    let status = match s.status.as_deref() {
+                        None => StatementStatus::NotQuantified,
+                        Some(raw) => StatementStatus::parse(raw).ok_or_else(|| {
+                            DomainError::invalid_at(
+                                format!("scope3Statements[{i}].status"),
+                                "must be not_applicable or not_quantified",
+                            )
+                        })?,
+                    };
+                    Ok(Scope3Statement { category: s.category, status, reason: s.reason })
+                })
+                .collect::<Result<_, DomainError>>()?,
             declaration,
         })
     }

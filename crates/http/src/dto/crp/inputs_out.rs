@@ -78,6 +78,8 @@ pub(crate) struct MeasureOut<'a> {
 #[schema(as = Scope3Statement)]
 pub(crate) struct Scope3StatementOut<'a> {
     pub category: u8,
+    #[schema(schema_with = crate::dto::schema::statement_status)]
+    pub status: &'static str,
     pub reason: &'a str,
 }
 
@@ -152,7 +154,7 @@ impl<'a> CrpInputsOut<'a> {
             scope3_statements: i
                 .scope3_statements
                 .iter()
-                .map(|s| Scope3StatementOut { category: s.category, reason: &s.reason })
+                .map(|s| Scope3StatementOut { category: s.category, status: s.status.as_str(), reason: &s.reason })
                 .collect(),
             declaration: i.declaration.as_ref().map(declaration_out),
             updated_at: Some(rfc3339(stored.updated_at)),
