@@ -82,6 +82,11 @@ pub enum DomainError {
         available: Vec<i32>,
     },
 
+    /// An import with bad rows: each named by its line, column and what is wrong; nothing was
+    /// written.
+    #[error("{} rows of the import are refused", rows.len())]
+    ImportRefused { rows: Vec<crate::model::RowProblem>, total: usize },
+
     /// Another request holds this idempotency key and has not finished.
     #[error("a request with this idempotency key is in progress")]
     IdempotencyKeyInProgress,

@@ -13,6 +13,7 @@ mod state;
 mod webhook_catalogue;
 
 pub use app::build_app;
+pub use dto::activity_import::rows as activity_csv_rows;
 pub use dto::crp::{crp_inputs_from_json, crp_inputs_to_json};
 pub use dto::events::WirePayloads;
 pub use dto::webhooks::{delivery_to_json, endpoint_to_json};

@@ -49,6 +49,8 @@ pub(crate) const BEARER: &str = "bearerAuth";
         activities::list,
         activities::show,
         activities::void,
+        activities::import_template,
+        activities::import,
         crp::inputs,
         crp::replace_inputs,
         crp::list,

@@ -17,7 +17,7 @@ use carbonpass_domain::model::{
     User,
 };
 use carbonpass_domain::services::Services;
-use carbonpass_domain::services::activities::{RecordReply, RecordResponses};
+use carbonpass_domain::services::activities::{ImportResponses, RecordReply, RecordResponses};
 use chrono::Utc;
 
 use crate::cli::{
@@ -216,6 +216,29 @@ pub async fn activity(services: &Services, command: ActivityCommand) -> Result<(
                 println!("  scope {}: {} kg CO2e", scope.number(), record.total(scope).normalize());
             }
         }
+        ActivityCommand::Import { company, file } => {
+            let bytes = std::fs::read(&file)
+                .map_err(|e| DomainError::invalid("file", format!("{} cannot be read: {e}", file.display())))?;
+            let rows = carbonpass_http::activity_csv_rows(&bytes)?;
+            let tenant = live(services, &company).await?;
+            let reply = services.activities.import(&tenant, rows, None, String::new(), Arc::new(Plain), Utc::now());
+            match reply.await {
+                Ok(RecordReply::Created(records)) => println!("recorded {} activities", records.len()),
+                Ok(RecordReply::Replayed(_)) => {
+                    return Err(DomainError::Internal("an import without a key was replayed".into()));
+                }
+                Err(DomainError::ImportRefused { rows, total }) => {
+                    for row in &rows {
+                        eprintln!("line {}, {}: {}", row.line, row.column, row.message);
+                    }
+                    return Err(DomainError::invalid(
+                        "file",
+                        format!("{total} rows are refused; nothing was recorded"),
+                    ));
+                }
+                Err(other) => return Err(other),
+            }
+        }
         ActivityCommand::List { company, limit } => {
             let tenant = live(services, &company).await?;
             let query = ActivityQuery { category: None, site: None, period: None, after: None, limit };
@@ -259,6 +282,16 @@ pub async fn activity(services: &Services, command: ActivityCommand) -> Result<(
 
 /// The CLI has no wire form to keep: it never sends an idempotency key.
 struct Plain;
+
+impl ImportResponses for Plain {
+    fn created(&self, records: &[ActivityRecord]) -> (u16, String) {
+        (201, records.len().to_string())
+    }
+
+    fn refused(&self, error: &DomainError) -> (u16, String) {
+        (400, error.to_string())
+    }
+}
 
 impl RecordResponses for Plain {
     fn created(&self, record: &ActivityRecord) -> (u16, String) {

@@ -187,6 +187,14 @@ pub enum ActivityCommand {
         #[arg(long)]
         note: Option<String>,
     },
+    /// Import a CSV file of records (columns as `GET /api/v1/activities/import-template`): all
+    /// recorded, or none and each bad row named.
+    Import {
+        #[arg(long, value_name = "comp_…")]
+        company: String,
+        #[arg(long, value_name = "FILE")]
+        file: std::path::PathBuf,
+    },
     /// List a company's activity records, newest first.
     List {
         #[arg(long, value_name = "comp_…")]

@@ -83,6 +83,21 @@ impl ActivityRecord {
     }
 }
 
+/// What is wrong with one row of an import: its line in the file (the header is line 1), the
+/// column at fault, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowProblem {
+    pub line: usize,
+    pub column: String,
+    pub message: String,
+}
+
+/// The most rows one import may hold.
+pub const MAX_IMPORT_ROWS: usize = 10_000;
+
+/// The most row problems an error lists (the message gives the total).
+pub const MAX_LISTED_PROBLEMS: usize = 100;
+
 /// Which records to list: newest first, after the cursor, filtered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ActivityQuery {

@@ -17,7 +17,10 @@ pub mod text;
 pub mod user;
 pub mod version;
 
-pub use activity::{ActivityInput, ActivityQuery, ActivityRecord, ActivityStatus, NewActivityRecord};
+pub use activity::{
+    ActivityInput, ActivityQuery, ActivityRecord, ActivityStatus, MAX_IMPORT_ROWS, MAX_LISTED_PROBLEMS,
+    NewActivityRecord, RowProblem,
+};
 pub use api_key::{
     Admission, ApiKeyRecord, GeneratedKey, KeyHash, KeyMode, KeyQuery, NewApiKey, PresentedKey, Principal, StoredKey,
 };

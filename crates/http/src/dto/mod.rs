@@ -2,6 +2,7 @@
 //! types here and nowhere else. Field names follow the public contract (camelCase).
 
 pub(crate) mod activities;
+pub(crate) mod activity_import;
 pub(crate) mod bills;
 pub(crate) mod calculation;
 pub(crate) mod company;

@@ -121,6 +121,29 @@ pub(super) fn public(err: &DomainError) -> Public {
                 )
             }
         }
+        DomainError::ImportRefused { rows, total } => {
+            let listed =
+                if *total > rows.len() { format!(" (the first {} are listed)", rows.len()) } else { String::new() };
+            let first =
+                rows.first().map(|r| format!(" Line {}, {}: {}.", r.line, r.column, r.message)).unwrap_or_default();
+            Public {
+                rows: Some(
+                    rows.iter()
+                        .map(|r| super::RowProblemOut {
+                            line: r.line,
+                            column: r.column.clone(),
+                            message: r.message.clone(),
+                        })
+                        .collect(),
+                ),
+                ..Public::new(
+                    ErrorCode::BadRequest,
+                    format!(
+                        "{total} rows of the file are refused{listed}; nothing was recorded. `rows` names each one's line, column and reason.{first}"
+                    ),
+                )
+            }
+        }
         DomainError::IdempotencyKeyInProgress => Public::new(
             ErrorCode::IdempotencyKeyInProgress,
             "A request with this Idempotency-Key is still being processed; retry when it has finished.",

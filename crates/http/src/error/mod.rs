@@ -67,6 +67,19 @@ pub(crate) struct ErrorBody<'a> {
     #[serde(rename = "failedChecks", skip_serializing_if = "Option::is_none")]
     #[schema(schema_with = crate::dto::schema::check_list)]
     pub failed_checks: Option<&'a [&'static str]>,
+    /// An import refused: each bad row's line (the header is line 1), column and reason, the
+    /// first 100 of them (the message gives how many in all).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rows: Option<&'a [RowProblemOut]>,
+}
+
+/// One bad row of an import.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = ImportRowProblem)]
+pub(crate) struct RowProblemOut {
+    pub line: usize,
+    pub column: String,
+    pub message: String,
 }
 
 /// What a client is told: status, stable snake_case code, a sentence, the field at fault.
@@ -77,11 +90,13 @@ pub(super) struct Public {
     pub(super) param: Option<Cow<'static, str>>,
     /// A plan that cannot be published: its missing sections and failed checks.
     pub(super) gaps: Option<(Vec<&'static str>, Vec<&'static str>)>,
+    /// An import refused: its bad rows.
+    pub(super) rows: Option<Vec<RowProblemOut>>,
 }
 
 impl Public {
     pub(super) fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { status: code.status(), code: code.code(), message: message.into(), param: None, gaps: None }
+        Self { status: code.status(), code: code.code(), message: message.into(), param: None, gaps: None, rows: None }
     }
 
     fn body(&self) -> ErrorBody<'_> {
@@ -92,6 +107,7 @@ impl Public {
             param: self.param.as_deref(),
             missing_sections: self.gaps.as_ref().map(|(sections, _)| sections.as_slice()),
             failed_checks: self.gaps.as_ref().map(|(_, checks)| checks.as_slice()),
+            rows: self.rows.as_deref(),
         }
     }
 }
@@ -164,6 +180,7 @@ pub(crate) fn error_response(status: StatusCode, code: &str, message: &str, para
         param,
         missing_sections: None,
         failed_checks: None,
+        rows: None,
     })
 }
 

@@ -10,7 +10,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use carbonpass_domain::DomainError;
 use carbonpass_domain::calculation::Scope;
 use carbonpass_domain::model::{ActivityId, ActivityQuery, ActivityRecord, SiteId};
-use carbonpass_domain::services::activities::{RecordReply, RecordResponses, TypeFilter};
+use carbonpass_domain::services::activities::{ImportResponses, RecordReply, RecordResponses, TypeFilter};
 use chrono::Utc;
 
 use super::bills::upload::{IDEMPOTENT_REPLAYED, idempotency_key, json_response};
@@ -220,4 +220,127 @@ pub(crate) async fn void(
 /// An id from the path: one that is not an activity id names no record.
 fn activity_id(raw: &str) -> Result<ActivityId, DomainError> {
     ActivityId::parse(raw.trim()).ok_or(DomainError::not_found("activity"))
+}
+
+/// The largest CSV file an import accepts: 10,000 rows of about 300 bytes, with room.
+const MAX_IMPORT_BYTES: usize = 8 * 1024 * 1024;
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/activities/import-template",
+    tag = "Activities",
+    operation_id = "getActivityImportTemplate",
+    summary = "The CSV header an import takes",
+    description = "A CSV file with the header line alone: the columns of `POST /api/v1/activities/import`, named as the JSON fields of `POST /api/v1/activities`. The first five are required.",
+    security(("bearerAuth" = [])),
+    responses((status = 200, description = "The header line.", content_type = "text/csv", body = String,
+        example = "activityType,quantity,unit,periodStart,periodEnd,siteId,direction,radiativeForcing,reference,note\r\n"))
+)]
+pub(crate) async fn import_template(_caller: Authenticated) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((header::CONTENT_DISPOSITION, "attachment; filename=\"activities-template.csv\""))
+        .body(crate::dto::activity_import::template())
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/activities/import",
+    tag = "Activities",
+    operation_id = "importActivities",
+    summary = "Import activity records from CSV",
+    description = "Records every row of a CSV file (`text/csv`, UTF-8, columns as in `GET /api/v1/activities/import-template`; at most 10,000 rows and 8 MiB), or none: a file with any bad row answers 400 with `rows` naming each bad row's line (the header is line 1), column and reason, and records nothing. Each row is checked and calculated exactly as `POST /api/v1/activities` would. `Idempotency-Key` is honoured as for one record.",
+    params(("Idempotency-Key" = Option<String>, Header, description = "1–255 visible ASCII characters, unique per import you mean to make once.", pattern = "^[!-~]{1,255}$")),
+    request_body(content = String, content_type = "text/csv", description = "The file: a header line, then one record a line."),
+    security(("bearerAuth" = [])),
+    responses((status = 201, description = "Every row recorded, in order.", body = Envelope<ImportedOut>,
+        headers(("Idempotent-Replayed" = String, description = "`true` when this is the stored first response to a retried `Idempotency-Key`."))))
+)]
+pub(crate) async fn import(
+    state: web::Data<HttpState>,
+    caller: Authenticated,
+    req: HttpRequest,
+    mut body: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let key = idempotency_key(&req)?;
+    let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let essence = content_type.split(';').next().unwrap_or_default().trim();
+    if !essence.eq_ignore_ascii_case("text/csv") {
+        return Err(ApiError::UnsupportedMediaType(
+            "An import is a CSV file: send it as `Content-Type: text/csv`.".into(),
+        ));
+    }
+    let mut bytes = web::BytesMut::new();
+    while let Some(chunk) = futures_util::StreamExt::next(&mut body).await {
+        let chunk = chunk.map_err(|e| ApiError::from_payload(e, MAX_IMPORT_BYTES as u64))?;
+        if bytes.len() + chunk.len() > MAX_IMPORT_BYTES {
+            return Err(ApiError::PayloadTooLarge { limit: MAX_IMPORT_BYTES });
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    let text = std::str::from_utf8(&bytes).map_err(|_| DomainError::invalid("file", "is not UTF-8 text"))?;
+    // The request's identity for `Idempotency-Key`: the file's bytes.
+    let fingerprint = format!("import:{}", hex_sha256(text.as_bytes()));
+    let rows = crate::dto::activity_import::rows(text.as_bytes())?;
+    let reply =
+        state.activities.import(&caller.tenant(), rows, key, fingerprint, Arc::new(WireImport), Utc::now()).await?;
+    match reply {
+        RecordReply::Created(records) => {
+            let (status, body) = WireImport.created(&records);
+            Ok(json_response(status, body))
+        }
+        RecordReply::Replayed(first) => {
+            let mut replay = json_response(first.status, first.body);
+            replay.headers_mut().insert(IDEMPOTENT_REPLAYED, HeaderValue::from_static("true"));
+            Ok(replay)
+        }
+    }
+}
+
+fn hex_sha256(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// An import's answer: how many rows were recorded, and each record's id and type in file order.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = ActivityImport)]
+pub(crate) struct ImportedOut<'a> {
+    pub recorded: usize,
+    pub activities: Vec<ImportedRecordOut<'a>>,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = ImportedActivity)]
+pub(crate) struct ImportedRecordOut<'a> {
+    pub id: &'a str,
+    pub activity_type: &'a str,
+    /// tCO2e of the record, all scopes.
+    pub total_tco2e: crate::dto::figures::Tonnes,
+}
+
+struct WireImport;
+
+impl ImportResponses for WireImport {
+    fn created(&self, records: &[ActivityRecord]) -> (u16, String) {
+        let activities = records
+            .iter()
+            .map(|r| ImportedRecordOut {
+                id: r.id.as_str(),
+                activity_type: &r.input.activity_type,
+                total_tco2e: crate::dto::figures::Tonnes::of_kilograms(
+                    [Scope::One, Scope::Two, Scope::Three].iter().map(|s| r.total(*s)).sum(),
+                ),
+            })
+            .collect();
+        let body = serde_json::to_string(&Envelope::of(ImportedOut { recorded: records.len(), activities }))
+            .unwrap_or_default();
+        (StatusCode::CREATED.as_u16(), body)
+    }
+
+    fn refused(&self, error: &DomainError) -> (u16, String) {
+        crate::error::stored(error)
+    }
 }

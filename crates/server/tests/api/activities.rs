@@ -23,6 +23,7 @@ on_both_backends!(spawn =>
     listing_filters_by_category_site_and_period,
     activity_events_reach_subscribed_endpoints,
     a_plan_counts_activities_in_their_scopes_and_categories,
+    a_csv_import_records_every_row_or_none,
 );
 
 fn flight(extra: Value) -> Value {
@@ -367,4 +368,74 @@ async fn a_plan_counts_activities_in_their_scopes_and_categories(app: TestApp) {
     assert!(content["currentEmissions"]["scope1"]["tco2e"].as_f64().is_some_and(|t| t > 0.0), "the van in scope 1");
     let source = content["currentEmissions"]["source"].as_str().expect("source");
     assert!(source.contains("bills and activity records"), "{source}");
+}
+
+async fn import(app: &TestApp, tenant: &Tenant, csv: &str, key: Option<&str>) -> reqwest::Response {
+    let mut request = app.client.post(app.url("/api/v1/activities/import")).bearer_auth(&tenant.key);
+    if let Some(key) = key {
+        request = request.header("Idempotency-Key", key);
+    }
+    request.header("content-type", "text/csv").body(csv.to_owned()).send().await.expect("request")
+}
+
+async fn a_csv_import_records_every_row_or_none(app: TestApp) {
+    let tenant = app.tenant("Acme", Plan::Business, KeyMode::Live).await;
+    let template = app.get("/api/v1/activities/import-template", &tenant.key).await;
+    assert_eq!(template.status(), StatusCode::OK);
+    assert!(
+        template.headers().get("content-type").and_then(|v| v.to_str().ok()).is_some_and(|t| t.starts_with("text/csv"))
+    );
+    let header = template.text().await.expect("text");
+    assert!(header.starts_with("activityType,quantity,unit,periodStart,periodEnd,"), "{header}");
+
+    // One bad row among good ones: nothing is written, and each bad row is named.
+    let site = tenant.site.id.as_str();
+    let bad = format!(
+        "{header}business_travel.rail.national_rail,1200,passenger_km,2025-05-01,2025-05-31,{site},,,,\r\n\
+         waste.glass.closed_loop,-2,tonnes,2025-05-01,2025-05-31,,,,,\r\n\
+         freight.rail.freight_train,500,tonne_km,2025-05-01,2025-05-31,,,,,\r\n\
+         vehicle.cars_by_size.average_car.diesel,100,parsecs,2025-05-01,2025-05-31,,,,,\r\n"
+    );
+    let refused = expect_error(import(&app, &tenant, &bad, None).await, StatusCode::BAD_REQUEST, "bad_request").await;
+    let rows: Vec<(u64, String)> = refused["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| (r["line"].as_u64().unwrap_or_default(), r["column"].as_str().unwrap_or_default().to_owned()))
+        .collect();
+    assert_eq!(rows, [(3, "quantity".to_owned()), (4, "direction".to_owned()), (5, "unit".to_owned())], "{refused}");
+    assert_eq!(status_json(app.get("/api/v1/activities", &tenant.key).await, StatusCode::OK).await["data"], json!([]));
+
+    // 2,000 good rows, recorded in one request, in order, and counted.
+    let mut good = header.clone();
+    for i in 0..2_000 {
+        good.push_str(&format!(
+            "business_travel.rail.national_rail,{},passenger_km,2025-05-01,2025-05-31,{site},,,trip {i},\r\n",
+            i + 1
+        ));
+    }
+    let made = status_json(import(&app, &tenant, &good, Some("import-may")).await, StatusCode::CREATED).await;
+    assert_eq!(made["data"]["recorded"], 2_000);
+    let again = import(&app, &tenant, &good, Some("import-may")).await;
+    assert_eq!(again.headers().get("idempotent-replayed").and_then(|v| v.to_str().ok()), Some("true"));
+    assert_eq!(status_json(again, StatusCode::CREATED).await, made);
+    let listed = status_json(app.get("/api/v1/activities?limit=100", &tenant.key).await, StatusCode::OK).await;
+    assert_eq!(listed["data"].as_array().map(Vec::len), Some(100));
+    // 1 + 2 + … + 2,000 = 2,001,000 passenger-km at the 2025 national rail factor and its WTT.
+    let year = emissions(&app, &tenant, "2025-26").await;
+    assert!(year["scope3"]["breakdown"]["business_travel.land"].as_f64().is_some_and(|t| t > 70.0), "{year}");
+
+    let wrong_type = app
+        .client
+        .post(app.url("/api/v1/activities/import"))
+        .bearer_auth(&tenant.key)
+        .header("content-type", "application/json")
+        .body("{}")
+        .send()
+        .await
+        .expect("request");
+    expect_error(wrong_type, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type").await;
+    let unknown = "activityType,quantity,unit,periodStart,periodEnd,colour\r\n";
+    let body = expect_error(import(&app, &tenant, unknown, None).await, StatusCode::BAD_REQUEST, "bad_request").await;
+    assert_eq!(body["param"], "file", "{body}");
 }

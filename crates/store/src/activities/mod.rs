@@ -61,6 +61,71 @@ fn reread(conn: &mut DbConnection, company: &str, id: &str) -> Result<ActivityRe
     ActivityRecord::try_from(row)
 }
 
+/// Stores one record with its amounts, totals and event, in the caller's transaction (which
+/// holds the tenant's lock).
+fn insert(
+    conn: &mut DbConnection,
+    company: &str,
+    record: &NewActivityRecord,
+    calculation: String,
+    payloads: &dyn carbonpass_domain::ports::EventPayloads,
+) -> Result<Result<ActivityRecord, Refusal>, StoreError> {
+    let input = &record.input;
+    if let Some(site) = &input.site_id {
+        let is_tenants = sites::table
+            .filter(sites::id.eq(site.as_str()))
+            .filter(sites::company_id.eq(company))
+            .count()
+            .get_result::<i64>(conn)?
+            > 0;
+        if !is_tenants {
+            return Ok(Err(Refusal::UnknownSite));
+        }
+    }
+    let at = to_db_time(record.recorded_at);
+    let row = ActivityRow {
+        id: mint::<ActivityKind>()?.into_string(),
+        company_id: company.to_owned(),
+        activity_type: input.activity_type.clone(),
+        family: record.family.as_str().to_owned(),
+        quantity: input.quantity.to_string(),
+        unit: input.unit.as_str().to_owned(),
+        period_start: input.period_start,
+        period_end: input.period_end,
+        site_id: input.site_id.as_ref().map(|s| s.as_str().to_owned()),
+        direction: input.direction.map(|d| d.as_str().to_owned()),
+        radiative_forcing: input.radiative_forcing,
+        reference: input.reference.clone(),
+        note: input.note.clone(),
+        status: ActivityStatus::Recorded.as_str().to_owned(),
+        calculation,
+        recorded_at: at,
+        void_reason: None,
+        voided_at: None,
+    };
+    diesel::insert_into(activities::table).values(&row).execute(conn)?;
+    let site = row.site_id.clone().unwrap_or_default();
+    for amount in &record.amounts {
+        let (period, micrograms) = (&amount.period, amount.micrograms);
+        let (scope, category) = (i32::from(amount.scope.number()), i32::from(amount.category.unwrap_or(0)));
+        let key = TotalKey { company, period, site: &site, family: &row.family, scope, category };
+        totals::add(conn, &key, micrograms)?;
+        diesel::insert_into(activity_emissions::table)
+            .values(EmissionRow {
+                activity_id: &row.id,
+                company_id: company,
+                reporting_period: period,
+                scope,
+                category,
+                micrograms,
+            })
+            .execute(conn)?;
+    }
+    let stored = reread(conn, company, &row.id)?;
+    write_event(conn, company, &outbox_event(payloads, Event::ActivityRecorded(&stored)), at)?;
+    Ok(Ok(stored))
+}
+
 #[async_trait]
 impl ActivityRepository for Store {
     async fn record(
@@ -80,59 +145,62 @@ impl ActivityRepository for Store {
                 {
                     return Ok(Err(Refusal::ClaimLost));
                 }
-                let input = &record.input;
-                if let Some(site) = &input.site_id {
-                    let is_tenants = sites::table
-                        .filter(sites::id.eq(site.as_str()))
-                        .filter(sites::company_id.eq(&company))
-                        .count()
-                        .get_result::<i64>(conn)?
-                        > 0;
-                    if !is_tenants {
-                        return Ok(Err(Refusal::UnknownSite));
+                let stored = match insert(conn, &company, &record, calculation.clone(), payloads.as_ref())? {
+                    Ok(stored) => stored,
+                    Err(refusal) => return Ok(Err(refusal)),
+                };
+                if let Some(kept) = &idempotent {
+                    let (status, body) = (kept.render)(&stored);
+                    let response = StoredResponse { fingerprint: kept.fingerprint.clone(), status, body };
+                    idempotency::keep_response(conn, &company, &kept.lease, &response)?;
+                }
+                Ok(Ok(stored))
+            })
+            .await?;
+        self.deliveries_committed();
+        outcome.map_err(refused)
+    }
+
+    async fn record_all(
+        &self,
+        company: &CompanyId,
+        records: Vec<NewActivityRecord>,
+        idempotent: Option<IdempotentRecord<Vec<ActivityRecord>>>,
+    ) -> Result<Vec<ActivityRecord>, DomainError> {
+        let company = company.as_str().to_owned();
+        let calculations = records.iter().map(|r| to_stored(&r.calculation)).collect::<Result<Vec<_>, _>>()?;
+        let payloads = self.payloads.clone();
+        let outcome = self
+            .transaction(move |conn| {
+                tenancy::lock(conn, &company)?;
+                if let Some(kept) = &idempotent
+                    && !idempotency::still_held(conn, &company, &kept.lease)?
+                {
+                    return Ok(Err(Refusal::ClaimLost));
+                }
+                // Every site first, so that nothing is written for an import refused.
+                let mut named: Vec<&str> =
+                    records.iter().filter_map(|r| r.input.site_id.as_ref()).map(|s| s.as_str()).collect();
+                named.sort_unstable();
+                named.dedup();
+                let known = sites::table
+                    .filter(sites::company_id.eq(&company))
+                    .filter(sites::id.eq_any(&named))
+                    .count()
+                    .get_result::<i64>(conn)?;
+                if usize::try_from(known).unwrap_or(0) != named.len() {
+                    return Ok(Err(Refusal::UnknownSite));
+                }
+                let mut stored = Vec::with_capacity(records.len());
+                for (record, calculation) in records.iter().zip(&calculations) {
+                    match insert(conn, &company, record, calculation.clone(), payloads.as_ref())? {
+                        Ok(one) => stored.push(one),
+                        // Checked above under the tenant's lock: a site that vanished since is a bug.
+                        Err(_) => {
+                            return Err(StoreError::Corrupt("a site of the import vanished under its lock".into()));
+                        }
                     }
                 }
-                let at = to_db_time(record.recorded_at);
-                let row = ActivityRow {
-                    id: mint::<ActivityKind>()?.into_string(),
-                    company_id: company.clone(),
-                    activity_type: input.activity_type.clone(),
-                    family: record.family.as_str().to_owned(),
-                    quantity: input.quantity.to_string(),
-                    unit: input.unit.as_str().to_owned(),
-                    period_start: input.period_start,
-                    period_end: input.period_end,
-                    site_id: input.site_id.as_ref().map(|s| s.as_str().to_owned()),
-                    direction: input.direction.map(|d| d.as_str().to_owned()),
-                    radiative_forcing: input.radiative_forcing,
-                    reference: input.reference.clone(),
-                    note: input.note.clone(),
-                    status: ActivityStatus::Recorded.as_str().to_owned(),
-                    calculation: calculation.clone(),
-                    recorded_at: at,
-                    void_reason: None,
-                    voided_at: None,
-                };
-                diesel::insert_into(activities::table).values(&row).execute(conn)?;
-                let site = row.site_id.clone().unwrap_or_default();
-                for amount in &record.amounts {
-                    let (period, micrograms) = (&amount.period, &amount.micrograms);
-                    let (scope, category) = (i32::from(amount.scope.number()), i32::from(amount.category.unwrap_or(0)));
-                    let key = TotalKey { company: &company, period, site: &site, family: &row.family, scope, category };
-                    totals::add(conn, &key, *micrograms)?;
-                    diesel::insert_into(activity_emissions::table)
-                        .values(EmissionRow {
-                            activity_id: &row.id,
-                            company_id: &company,
-                            reporting_period: period,
-                            scope,
-                            category,
-                            micrograms: *micrograms,
-                        })
-                        .execute(conn)?;
-                }
-                let stored = reread(conn, &company, &row.id)?;
-                write_event(conn, &company, &outbox_event(payloads.as_ref(), Event::ActivityRecorded(&stored)), at)?;
                 if let Some(kept) = &idempotent {
                     let (status, body) = (kept.render)(&stored);
                     let response = StoredResponse { fingerprint: kept.fingerprint.clone(), status, body };

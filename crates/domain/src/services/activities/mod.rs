@@ -1,6 +1,7 @@
 //! Activities beyond bills: the catalogue of types a record may name, and the records.
 
 mod catalogue;
+mod import;
 pub mod ports;
 mod records;
 
@@ -8,6 +9,7 @@ use std::fmt;
 use std::sync::Arc;
 
 pub use catalogue::TypeFilter;
+pub use import::{ImportResponses, ImportRow};
 pub use records::{RecordReply, RecordResponses};
 
 use super::bills::ports::IdempotencyStore;

@@ -26,6 +26,15 @@ pub trait ActivityRepository: Send + Sync {
         idempotent: Option<IdempotentRecord<ActivityRecord>>,
     ) -> Result<ActivityRecord, DomainError>;
 
+    /// In one transaction, as [`record`](Self::record) does for each: stores every record of an
+    /// import, or none. `NotFound` if a record's site is not the tenant's.
+    async fn record_all(
+        &self,
+        company: &CompanyId,
+        records: Vec<NewActivityRecord>,
+        idempotent: Option<IdempotentRecord<Vec<ActivityRecord>>>,
+    ) -> Result<Vec<ActivityRecord>, DomainError>;
+
     /// The tenant's records, newest first, filtered by `query`; at most `query.limit`.
     /// `Invalid` (field `cursor`) if the cursor names no record of the tenant.
     async fn list(&self, company: &CompanyId, query: ActivityQuery) -> Result<Vec<ActivityRecord>, DomainError>;

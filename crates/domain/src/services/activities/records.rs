@@ -21,17 +21,17 @@ pub trait RecordResponses: Send + Sync {
     fn refused(&self, error: &DomainError) -> (u16, String);
 }
 
-/// What recording came to.
+/// What recording (or importing) came to.
 #[derive(Debug)]
-pub enum RecordReply {
-    Created(Box<ActivityRecord>),
+pub enum RecordReply<T = ActivityRecord> {
+    Created(Box<T>),
     /// The first response under the request's key, to send again as it was.
     Replayed(StoredResponse),
 }
 
 /// Whether a refusal is an answer to keep for replay (the request itself was wrong), rather than
 /// a failure a retry may fix.
-fn is_an_answer(err: &DomainError) -> bool {
+pub(super) fn is_an_answer(err: &DomainError) -> bool {
     !matches!(err, DomainError::Unavailable(_) | DomainError::Internal(_) | DomainError::IdempotencyKeyInProgress)
 }
 
