@@ -294,6 +294,85 @@ mod tests {
         assert_eq!(c.parts[0].lines[1].category, Some(3), "a company car's WTT is category 3");
     }
 
+    /// A line as expected: DESNZ row, kg CO2e, scope, category.
+    type Expected = (&'static str, &'static str, u8, Option<u8>);
+
+    /// One record of every family, 1,000 units in May of each year (so its own set), against the
+    /// official rows: each kg figure is 1,000 × the row's factor as the DESNZ flat file of that
+    /// year publishes it (rounded to its 5 decimal places; checked against
+    /// `data/desnz/ghg-conversion-factors-<year>-flat.csv`), multiplied by hand.
+    #[test]
+    fn every_family_recomputes_by_hand_in_the_2019_2022_and_2025_sets() {
+        #[rustfmt::skip]
+        const CASES: &[(&str, ActivityUnit, i32, &[Expected])] = &[
+        ("business_travel.air.short_haul.economy", ActivityUnit::PassengerKm, 2019, &[("21_316_3164_11_1", "155.73", 3, Some(6)), ("22_912_3164_11_1", "17.06", 3, Some(6))]),
+        ("business_travel.air.short_haul.economy", ActivityUnit::PassengerKm, 2022, &[("21_316_3164_11_1", "151.02", 3, Some(6)), ("22_912_3164_11_1", "16.54", 3, Some(6))]),
+        ("business_travel.air.short_haul.economy", ActivityUnit::PassengerKm, 2025, &[("21_316_3164_11_1", "125.76", 3, Some(6)), ("22_912_3164_11_1", "22.49", 3, Some(6))]),
+        ("business_travel.ferry.foot_passenger", ActivityUnit::PassengerKm, 2019, &[("23_318_3188_11_1", "18.74", 3, Some(6)), ("24_914_3188_11_1", "3.62", 3, Some(6))]),
+        ("business_travel.ferry.foot_passenger", ActivityUnit::PassengerKm, 2022, &[("23_318_3188_11_1", "18.74", 3, Some(6)), ("24_914_3188_11_1", "4.21", 3, Some(6))]),
+        ("business_travel.ferry.foot_passenger", ActivityUnit::PassengerKm, 2025, &[("23_318_3188_11_1", "18.71", 3, Some(6)), ("24_914_3188_11_1", "4.24", 3, Some(6))]),
+        ("commuting.ferry.foot_passenger", ActivityUnit::PassengerKm, 2019, &[("23_318_3188_11_1", "18.74", 3, Some(7)), ("24_914_3188_11_1", "3.62", 3, Some(7))]),
+        ("commuting.ferry.foot_passenger", ActivityUnit::PassengerKm, 2022, &[("23_318_3188_11_1", "18.74", 3, Some(7)), ("24_914_3188_11_1", "4.21", 3, Some(7))]),
+        ("commuting.ferry.foot_passenger", ActivityUnit::PassengerKm, 2025, &[("23_318_3188_11_1", "18.71", 3, Some(7)), ("24_914_3188_11_1", "4.24", 3, Some(7))]),
+        ("business_travel.hotel.uk", ActivityUnit::RoomNights, 2019, &[("29_600_4000_13_1", "17400", 3, Some(6))]),
+        ("business_travel.hotel.uk", ActivityUnit::RoomNights, 2022, &[("29_600_4000_13_1", "10400", 3, Some(6))]),
+        ("business_travel.hotel.uk", ActivityUnit::RoomNights, 2025, &[("29_600_4000_13_1", "10400", 3, Some(6))]),
+        ("business_travel.rail.national_rail", ActivityUnit::PassengerKm, 2019, &[("25_315_3147_11_1", "41.15", 3, Some(6)), ("26_911_3147_11_1", "7.9", 3, Some(6))]),
+        ("business_travel.rail.national_rail", ActivityUnit::PassengerKm, 2022, &[("25_315_3147_11_1", "35.49", 3, Some(6)), ("26_911_3147_11_1", "8.92", 3, Some(6))]),
+        ("business_travel.rail.national_rail", ActivityUnit::PassengerKm, 2025, &[("25_315_3147_11_1", "35.46", 3, Some(6)), ("26_911_3147_11_1", "8.97", 3, Some(6))]),
+        ("commuting.bus.average_local_bus", ActivityUnit::PassengerKm, 2019, &[("25_314_3145_11_1", "104.71", 3, Some(7)), ("26_910_3145_11_1", "25", 3, Some(7))]),
+        ("commuting.bus.average_local_bus", ActivityUnit::PassengerKm, 2022, &[("25_314_3145_11_1", "96.5", 3, Some(7)), ("26_910_3145_11_1", "24.94", 3, Some(7))]),
+        ("commuting.bus.average_local_bus", ActivityUnit::PassengerKm, 2025, &[("25_314_3145_11_1", "103.85", 3, Some(7)), ("26_910_3145_11_1", "26.49", 3, Some(7))]),
+        ("commuting.homeworking.homeworking_office_equipment_heating", ActivityUnit::FteHours, 2022, &[("32_603_9999_12_1", "340.75", 3, Some(7))]),
+        ("commuting.homeworking.homeworking_office_equipment_heating", ActivityUnit::FteHours, 2025, &[("32_603_9999_12_1", "333.78", 3, Some(7))]),
+        ("freight.hgv_all_diesel.all_hgvs.average_laden", ActivityUnit::TonneKm, 2019, &[("27_304_3140_14_1", "111.33", 3, Some(4)), ("28_907_3140_14_1", "26.36", 3, Some(4))]),
+        ("freight.hgv_all_diesel.all_hgvs.average_laden", ActivityUnit::TonneKm, 2022, &[("27_304_3140_14_1", "106.14", 3, Some(4)), ("28_907_3140_14_1", "25.99", 3, Some(4))]),
+        ("freight.hgv_all_diesel.all_hgvs.average_laden", ActivityUnit::TonneKm, 2025, &[("27_304_3140_14_1", "101.63", 3, Some(4)), ("28_907_3140_14_1", "23.59", 3, Some(4))]),
+        ("heat.district_heat_and_steam", ActivityUnit::Kwh, 2019, &[("10_401_4003_5_1", "176.06", 2, None), ("16_919_4003_5_1", "25.16", 3, Some(3)), ("13_403_4004_5_1", "9.27", 3, Some(3)), ("16_920_4004_5_1", "1.32", 3, Some(3))]),
+        ("heat.district_heat_and_steam", ActivityUnit::Kwh, 2022, &[("10_401_4003_5_1", "170.73", 2, None), ("16_919_4003_5_1", "31.53", 3, Some(3)), ("13_403_4004_5_1", "8.99", 3, Some(3)), ("16_920_4004_5_1", "1.66", 3, Some(3))]),
+        ("heat.district_heat_and_steam", ActivityUnit::Kwh, 2025, &[("10_401_4003_5_1", "175.29", 2, None), ("16_919_4003_5_1", "33.41", 3, Some(3)), ("13_403_4004_5_1", "9.45", 3, Some(3)), ("16_920_4004_5_1", "1.76", 3, Some(3))]),
+        ("refrigerant.r410a", ActivityUnit::Kg, 2022, &[("3_201_2156_3_1", "2088000", 1, None)]),
+        ("refrigerant.r410a", ActivityUnit::Kg, 2025, &[("3_201_2156_3_1", "1924000", 1, None)]),
+        ("vehicle.cars_by_size.average_car.diesel", ActivityUnit::Km, 2019, &[("4_301_3069_4_1", "173.36", 1, None), ("26_904_3069_4_1", "41.35", 3, Some(3))]),
+        ("vehicle.cars_by_size.average_car.diesel", ActivityUnit::Km, 2022, &[("4_301_3069_4_1", "170.82", 1, None), ("26_904_3069_4_1", "41.04", 3, Some(3))]),
+        ("vehicle.cars_by_size.average_car.diesel", ActivityUnit::Km, 2025, &[("4_301_3069_4_1", "173.04", 1, None), ("26_904_3069_4_1", "41.46", 3, Some(3))]),
+        ("waste.commercial_and_industrial_waste.landfill", ActivityUnit::Tonnes, 2019, &[("20_507_5313_15_1", "99759.2", 3, Some(5))]),
+        ("waste.commercial_and_industrial_waste.landfill", ActivityUnit::Tonnes, 2022, &[("20_507_5313_15_1", "467008.38", 3, Some(5))]),
+        ("waste.commercial_and_industrial_waste.landfill", ActivityUnit::Tonnes, 2025, &[("20_507_5313_15_1", "520532.7", 3, Some(5))]),
+        ];
+        let families: std::collections::BTreeSet<&str> = CASES.iter().map(|(t, ..)| *t).collect();
+        let library = FactorLibrary::official().expect("sets");
+        let catalogue = ActivityCatalogue::build(&library).expect("catalogue");
+        let covered: std::collections::BTreeSet<Family> =
+            families.iter().filter_map(|t| catalogue.get(t)).map(|t| t.family).collect();
+        assert_eq!(covered.len(), Family::ALL.len(), "every family has a case");
+        for (activity_type, unit, year, lines) in CASES {
+            let mut i = input(activity_type, "1000", *unit, day(*year, 5, 1), day(*year, 5, 1));
+            if activity_type.starts_with("freight.") {
+                i.direction = Some(Direction::Upstream);
+            }
+            let (_, _, c) = run(i).unwrap_or_else(|e| panic!("{activity_type} {year}: {e:?}"));
+            assert_eq!(c.parts.len(), 1);
+            assert_eq!(c.parts[0].factor_set.year, *year, "{activity_type}");
+            let got: Vec<(String, Decimal, u8, Option<u8>)> =
+                c.lines().map(|l| (l.factor_id.clone(), l.kg_co2e, l.scope.number(), l.category)).collect();
+            let want: Vec<(String, Decimal, u8, Option<u8>)> =
+                lines.iter().map(|(id, kg, scope, category)| ((*id).to_owned(), d(kg), *scope, *category)).collect();
+            assert_eq!(got, want, "{activity_type} in the {year} set");
+        }
+        // The sets without a family's rows refuse it rather than borrow another year's.
+        for (activity_type, unit) in [
+            ("refrigerant.r410a", ActivityUnit::Kg),
+            ("commuting.homeworking.homeworking_office_equipment_heating", ActivityUnit::FteHours),
+        ] {
+            let refused = run(input(activity_type, "1000", unit, day(2019, 5, 1), day(2019, 5, 1)));
+            assert!(
+                matches!(refused, Err(DomainError::ActivityTypeUnavailable { set_year: 2019, .. })),
+                "{activity_type}"
+            );
+        }
+    }
+
     #[test]
     fn bad_inputs_are_refused_by_field() {
         let base = || input("waste.glass.closed_loop", "1", ActivityUnit::Tonnes, day(2025, 5, 1), day(2025, 5, 31));
