@@ -77,7 +77,7 @@ impl Correction {
     /// characters (it is shown in terminals and reports).
     pub fn new(reason: &str, at: DateTime<Utc>) -> Result<Self, DomainError> {
         let reason = super::text::plain_text("reason", reason, MAX_REASON_CHARS)?
-            .ok_or_else(|| DomainError::invalid("reason", "is required: say why the bill is being corrected"))?;
+            .ok_or_else(|| DomainError::invalid("reason", "is required: say why the record is being corrected"))?;
         Ok(Self { reason, at })
     }
 }
