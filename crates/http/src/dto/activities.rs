@@ -71,9 +71,8 @@ pub(crate) struct AttributeOut {
     #[schema(example = "boolean")]
     pub r#type: &'static str,
     pub required: bool,
-    /// Its value when left out.
-    #[schema(value_type = Option<Object>)]
-    pub default: Option<serde_json::Value>,
+    /// Its value when left out (the attributes with a default are yes-or-no ones).
+    pub default: Option<bool>,
     /// The values it may take, where they are a closed set.
     pub values: Option<Vec<&'static str>>,
     pub description: &'static str,
@@ -167,7 +166,7 @@ impl<'a> ActivityTypeOut<'a> {
                 name: "radiativeForcing",
                 r#type: "boolean",
                 required: false,
-                default: Some(serde_json::Value::Bool(true)),
+                default: Some(true),
                 values: None,
                 description: RADIATIVE_FORCING,
             });
