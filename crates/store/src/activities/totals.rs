@@ -6,10 +6,9 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Text};
 
 use crate::StoreError;
+use crate::bills::totals::split;
 use crate::db::DbConnection;
 use crate::schema::activity_totals;
-
-const MICROGRAMS_PER_KILOGRAM: i64 = 1_000_000_000;
 
 /// Where an amount counts.
 pub(crate) struct TotalKey<'a> {
@@ -21,10 +20,6 @@ pub(crate) struct TotalKey<'a> {
     pub scope: i32,
     /// 0 for scopes 1 and 2.
     pub category: i32,
-}
-
-fn split(micrograms: i64) -> (i64, i64) {
-    (micrograms.div_euclid(MICROGRAMS_PER_KILOGRAM), micrograms.rem_euclid(MICROGRAMS_PER_KILOGRAM))
 }
 
 /// Adds a record's amount to its row.

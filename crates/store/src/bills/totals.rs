@@ -33,8 +33,9 @@ pub(crate) fn amount((kilograms, micrograms): (i64, i64)) -> Micrograms {
     Micrograms(i128::from(kilograms) * i128::from(MICROGRAMS_PER_KILOGRAM) + i128::from(micrograms))
 }
 
-/// A bill part's amount as the two columns: whole kilograms and the micrograms left over.
-fn split(micrograms: i64) -> (i64, i64) {
+/// An amount as the two columns: whole kilograms and the micrograms left over (bills' and
+/// activities' totals alike).
+pub(crate) fn split(micrograms: i64) -> (i64, i64) {
     (micrograms.div_euclid(MICROGRAMS_PER_KILOGRAM), micrograms.rem_euclid(MICROGRAMS_PER_KILOGRAM))
 }
 

@@ -7,13 +7,12 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use super::Activities;
-use super::records::{RecordReply, is_an_answer};
+use super::records::RecordReply;
 use crate::DomainError;
 use crate::activities::calculate;
 use crate::model::{
-    Action, ActivityInput, ActivityRecord, IDEMPOTENCY_TTL, IdempotencyClaim, IdempotencyKey, IdempotencyLease,
-    IdempotentRecord, MAX_IMPORT_ROWS, MAX_LISTED_PROBLEMS, NewActivityRecord, RenderCreated, RowProblem,
-    StoredResponse, Tenant,
+    Action, ActivityInput, ActivityRecord, IdempotencyKey, IdempotentRecord, MAX_IMPORT_ROWS, MAX_LISTED_PROBLEMS,
+    NewActivityRecord, RenderCreated, RowProblem, Tenant,
 };
 
 /// How the edge words an import's answers.
@@ -58,36 +57,14 @@ impl Activities {
         now: DateTime<Utc>,
     ) -> Result<RecordReply<Vec<ActivityRecord>>, DomainError> {
         tenant.require(Action::Record)?;
-        let company = &tenant.company;
-        let Some(key) = key else {
-            return Ok(RecordReply::Created(Box::new(self.store_all(tenant, rows, None, now).await?)));
-        };
-        let claim = self.idempotency.claim(company, &key, now, IDEMPOTENCY_TTL, self.idempotency_lease).await?;
-        let token = match claim {
-            IdempotencyClaim::InProgress => return Err(DomainError::IdempotencyKeyInProgress),
-            IdempotencyClaim::Completed(first) if first.fingerprint == fingerprint => {
-                return Ok(RecordReply::Replayed(first));
-            }
-            IdempotencyClaim::Completed(_) => return Err(DomainError::IdempotencyKeyReused),
-            IdempotencyClaim::Claimed(token) => token,
-        };
-        let lease = IdempotencyLease { key, token };
         let renderer = Arc::clone(&responses);
         let render: RenderCreated<Vec<ActivityRecord>> =
             Arc::new(move |records: &Vec<ActivityRecord>| renderer.created(records));
-        let kept = IdempotentRecord { lease: lease.clone(), fingerprint: fingerprint.clone(), render };
-        match self.store_all(tenant, rows, Some(kept), now).await {
-            Ok(records) => Ok(RecordReply::Created(Box::new(records))),
-            Err(err) if is_an_answer(&err) => {
-                let (status, body) = responses.refused(&err);
-                let _ = self.idempotency.complete(company, &lease, StoredResponse { fingerprint, status, body }).await;
-                Err(err)
-            }
-            Err(err) => {
-                let _ = self.idempotency.release(company, &lease).await;
-                Err(err)
-            }
-        }
+        let refuse = |err: &DomainError| responses.refused(err);
+        self.keyed(&tenant.company, key, fingerprint, render, refuse, now, |kept| {
+            self.store_all(tenant, rows, kept, now)
+        })
+        .await
     }
 
     async fn store_all(

@@ -3,6 +3,7 @@
 //! request) for 24 hours; a different request under the key is refused; a refusal for what was
 //! asked is kept to replay; a failure on our side keeps nothing.
 
+use std::future::Future;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -11,8 +12,9 @@ use super::Activities;
 use crate::DomainError;
 use crate::activities::calculate;
 use crate::model::{
-    Action, ActivityId, ActivityInput, ActivityQuery, ActivityRecord, Correction, IDEMPOTENCY_TTL, IdempotencyClaim,
-    IdempotencyKey, IdempotencyLease, IdempotentRecord, NewActivityRecord, RenderCreated, StoredResponse, Tenant,
+    Action, ActivityId, ActivityInput, ActivityQuery, ActivityRecord, CompanyId, Correction, IDEMPOTENCY_TTL,
+    IdempotencyClaim, IdempotencyKey, IdempotencyLease, IdempotentRecord, NewActivityRecord, RenderCreated,
+    StoredResponse, Tenant,
 };
 
 /// How the edge words its answers: the created record's response, and a refusal's.
@@ -31,7 +33,7 @@ pub enum RecordReply<T = ActivityRecord> {
 
 /// Whether a refusal is an answer to keep for replay (the request itself was wrong), rather than
 /// a failure a retry may fix.
-pub(super) fn is_an_answer(err: &DomainError) -> bool {
+fn is_an_answer(err: &DomainError) -> bool {
     !matches!(err, DomainError::Unavailable(_) | DomainError::Internal(_) | DomainError::IdempotencyKeyInProgress)
 }
 
@@ -50,9 +52,33 @@ impl Activities {
         now: DateTime<Utc>,
     ) -> Result<RecordReply, DomainError> {
         tenant.require(Action::Record)?;
-        let company = &tenant.company;
+        let renderer = Arc::clone(&responses);
+        let render: RenderCreated<ActivityRecord> = Arc::new(move |record: &ActivityRecord| renderer.created(record));
+        let refuse = |err: &DomainError| responses.refused(err);
+        self.keyed(&tenant.company, key, fingerprint, render, refuse, now, |kept| self.store(tenant, input, kept, now))
+            .await
+    }
+
+    /// Runs `work` under the idempotency policy above: without a `key` simply; with one, once
+    /// per key (a finished request's response replayed to the same request, refused to another),
+    /// `work`'s result kept with what it creates, a refusal kept to replay, a failure keeping
+    /// nothing.
+    #[allow(clippy::too_many_arguments)] // the request's key, identity and two renderings
+    pub(super) async fn keyed<T, Fut>(
+        &self,
+        company: &CompanyId,
+        key: Option<IdempotencyKey>,
+        fingerprint: String,
+        render: RenderCreated<T>,
+        refuse: impl Fn(&DomainError) -> (u16, String),
+        now: DateTime<Utc>,
+        work: impl FnOnce(Option<IdempotentRecord<T>>) -> Fut,
+    ) -> Result<RecordReply<T>, DomainError>
+    where
+        Fut: Future<Output = Result<T, DomainError>>,
+    {
         let Some(key) = key else {
-            return Ok(RecordReply::Created(Box::new(self.store(tenant, input, None, now).await?)));
+            return Ok(RecordReply::Created(Box::new(work(None).await?)));
         };
         let claim = self.idempotency.claim(company, &key, now, IDEMPOTENCY_TTL, self.idempotency_lease).await?;
         let token = match claim {
@@ -64,13 +90,11 @@ impl Activities {
             IdempotencyClaim::Claimed(token) => token,
         };
         let lease = IdempotencyLease { key, token };
-        let renderer = Arc::clone(&responses);
-        let render: RenderCreated<ActivityRecord> = Arc::new(move |record: &ActivityRecord| renderer.created(record));
         let kept = IdempotentRecord { lease: lease.clone(), fingerprint: fingerprint.clone(), render };
-        match self.store(tenant, input, Some(kept), now).await {
-            Ok(record) => Ok(RecordReply::Created(Box::new(record))),
+        match work(Some(kept)).await {
+            Ok(created) => Ok(RecordReply::Created(Box::new(created))),
             Err(err) if is_an_answer(&err) => {
-                let (status, body) = responses.refused(&err);
+                let (status, body) = refuse(&err);
                 let _ = self.idempotency.complete(company, &lease, StoredResponse { fingerprint, status, body }).await;
                 Err(err)
             }
