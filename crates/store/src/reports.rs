@@ -9,19 +9,18 @@ use carbonpass_domain::DomainError;
 use carbonpass_domain::activities::Family;
 use carbonpass_domain::calculation::BillType;
 use carbonpass_domain::model::{
-    CompanyId, Micrograms, PeriodSums, SessionContribution, SessionId, SessionSummary, SiteId,
+    ActivityContribution, CompanyId, Micrograms, PeriodSums, SessionContribution, SessionId, SessionSummary, SiteId,
 };
 use carbonpass_domain::ports::EmissionsRepository;
 use chrono::{DateTime, NaiveDateTime, Utc};
-use diesel::dsl::{max, sql};
+use diesel::dsl::max;
 use diesel::prelude::*;
-use diesel::sql_types::BigInt;
 
 use crate::bills::sessions::{COMPLETED, IN_PROGRESS};
 use crate::bills::totals::{amount, summed_kilograms, summed_micrograms};
 use crate::db::{DbConnection, from_db_time, to_db_time};
 use crate::error::corrupt;
-use crate::schema::{activity_totals, emission_totals, sessions, sites};
+use crate::schema::{activity_totals, bill_category_totals, emission_totals, sessions, sites};
 use crate::{Store, StoreError, tenancy};
 
 type SessionRow = (String, String, String, String, NaiveDateTime, Option<NaiveDateTime>);
@@ -108,6 +107,27 @@ pub(crate) fn latest_period(
     Ok(bills.first::<Option<String>>(conn)?.max(activities.first::<Option<String>>(conn)?))
 }
 
+/// A period's rows of one of the totals tables, of one site if given, grouped by `$by` (a
+/// tuple of columns) with their sums: the filter every report query shares.
+macro_rules! period_groups {
+    ($table:ident, $conn:expr, $company:expr, $period:expr, $site:expr, $by:expr, $row:ty) => {{
+        let mut grouped = $table::table
+            .filter($table::company_id.eq($company.to_owned()))
+            .filter($table::reporting_period.eq($period.to_owned()))
+            .group_by($by)
+            .select(($by, summed_kilograms(), summed_micrograms()))
+            .into_boxed();
+        if let Some(site) = $site {
+            grouped = grouped.filter($table::site_id.eq(site.to_owned()));
+        }
+        grouped.load::<$row>($conn)
+    }};
+}
+
+fn scope_of(scope: i32) -> Result<u8, StoreError> {
+    u8::try_from(scope).map_err(|_| corrupt("scope", &scope.to_string()))
+}
+
 /// The period's activity totals by scope and family (of one site if given).
 fn family_sums(
     conn: &mut DbConnection,
@@ -115,27 +135,59 @@ fn family_sums(
     period: &str,
     site: Option<&str>,
 ) -> Result<Vec<(u8, Family, Micrograms)>, StoreError> {
-    let mut grouped = activity_totals::table
-        .filter(activity_totals::company_id.eq(company.to_owned()))
-        .filter(activity_totals::reporting_period.eq(period.to_owned()))
-        .group_by((activity_totals::scope, activity_totals::family))
-        .select((
-            activity_totals::scope,
-            activity_totals::family,
-            sql::<BigInt>("CAST(SUM(kilograms) AS BIGINT)"),
-            sql::<BigInt>("CAST(SUM(micrograms) AS BIGINT)"),
-        ))
-        .into_boxed();
-    if let Some(site) = site {
-        grouped = grouped.filter(activity_totals::site_id.eq(site.to_owned()));
-    }
-    let mut sums = Vec::new();
-    for (scope, family, kg, ug) in grouped.load::<(i32, String, i64, i64)>(conn)? {
-        let scope = u8::try_from(scope).map_err(|_| corrupt("scope", &scope.to_string()))?;
+    let by = (activity_totals::scope, activity_totals::family);
+    let rows = period_groups!(activity_totals, conn, company, period, site, by, ((i32, String), i64, i64))?;
+    let mut sums = Vec::with_capacity(rows.len());
+    for ((scope, family), kg, ug) in rows {
         let family = Family::parse(&family).ok_or_else(|| corrupt("activity family", &family))?;
-        sums.push((scope, family, amount((kg, ug))));
+        sums.push((scope_of(scope)?, family, amount((kg, ug))));
     }
     Ok(sums)
+}
+
+/// The period's scope 3 by GHG Protocol category, bills' and activities' together (of one site
+/// if given), in category order.
+fn category_sums(
+    conn: &mut DbConnection,
+    company: &str,
+    period: &str,
+    site: Option<&str>,
+) -> Result<Vec<(u8, Micrograms)>, StoreError> {
+    let mut sums: BTreeMap<u8, Micrograms> = BTreeMap::new();
+    let by = (bill_category_totals::category,);
+    let bills = period_groups!(bill_category_totals, conn, company, period, site, by, ((i32,), i64, i64))?;
+    let by = (activity_totals::scope, activity_totals::category);
+    let activities = period_groups!(activity_totals, conn, company, period, site, by, ((i32, i32), i64, i64))?;
+    let scope3 = activities.into_iter().filter(|((scope, _), _, _)| *scope == 3).map(|((_, c), kg, ug)| ((c,), kg, ug));
+    for ((category,), kg, ug) in bills.into_iter().chain(scope3) {
+        let category = u8::try_from(category).map_err(|_| corrupt("scope 3 category", &category.to_string()))?;
+        sums.entry(category).or_default().0 += amount((kg, ug)).0;
+    }
+    Ok(sums.into_iter().collect())
+}
+
+/// What the period's activities contributed per site (of one site if given): records of no
+/// site first, then by site id.
+fn activity_contributions(
+    conn: &mut DbConnection,
+    company: &str,
+    period: &str,
+    site: Option<&str>,
+    names: &HashMap<String, String>,
+) -> Result<Vec<ActivityContribution>, StoreError> {
+    let by = (activity_totals::site_id,);
+    let mut rows = period_groups!(activity_totals, conn, company, period, site, by, ((String,), i64, i64))?;
+    rows.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut out = Vec::with_capacity(rows.len());
+    for ((site_id,), kg, ug) in rows {
+        let site_id = match site_id.as_str() {
+            "" => None,
+            id => Some(SiteId::parse(id).ok_or_else(|| corrupt("site id", id))?),
+        };
+        let site_name = site_id.as_ref().and_then(|id| names.get(id.as_str()).cloned());
+        out.push(ActivityContribution { site_id, site_name, amount: amount((kg, ug)) });
+    }
+    Ok(out)
 }
 
 #[async_trait]
@@ -186,7 +238,11 @@ impl EmissionsRepository for Store {
                 }
                 let by_scope_and_type =
                     by_type.into_iter().map(|((scope, bill_type), total)| (scope, bill_type, total)).collect();
-                let by_scope_and_family = family_sums(conn, &company, &period, site_filter.as_deref())?;
+                let site = site_filter.as_deref();
+                let by_scope_and_family = family_sums(conn, &company, &period, site)?;
+                let scope3_by_category = category_sums(conn, &company, &period, site)?;
+                let names = site_names(conn, &company)?;
+                let activities = activity_contributions(conn, &company, &period, site, &names)?;
                 let ids: Vec<&String> = contributions.keys().collect();
                 let rows: Vec<(String, String, NaiveDateTime, String)> = sessions::table
                     .inner_join(sites::table)
@@ -206,7 +262,10 @@ impl EmissionsRepository for Store {
                         created_at: from_db_time(created_at),
                     });
                 }
-                Ok(Some((period, PeriodSums { by_scope_and_type, by_scope_and_family, sessions })))
+                Ok(Some((
+                    period,
+                    PeriodSums { by_scope_and_type, by_scope_and_family, scope3_by_category, sessions, activities },
+                )))
             })
             .await?)
     }

@@ -124,6 +124,29 @@ diesel::table! {
 }
 
 diesel::table! {
+    bill_categories (bill_id, reporting_period, category) {
+        bill_id -> Text,
+        company_id -> Text,
+        reporting_period -> Text,
+        category -> Integer,
+        micrograms -> BigInt,
+    }
+}
+
+diesel::table! {
+    bill_category_totals (company_id, reporting_period, site_id, bill_type, category) {
+        company_id -> Text,
+        reporting_period -> Text,
+        site_id -> Text,
+        bill_type -> Text,
+        category -> Integer,
+        kilograms -> BigInt,
+        micrograms -> BigInt,
+        contributions -> BigInt,
+    }
+}
+
+diesel::table! {
     events (id) {
         id -> Text,
         company_id -> Text,
@@ -262,6 +285,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     bills,
     bill_emissions,
+    bill_categories,
+    bill_category_totals,
     events,
     crp_inputs,
     crp_plans,

@@ -28,6 +28,7 @@ carbonpass_testkit::on_both_backends!(open =>
     the_probe_reports_ready,
     every_change_to_a_tenant_bumps_its_data_version,
     an_upload_and_its_confirmation_are_atomic_with_their_events,
+    scope_3_categories_are_put_right_at_start,
 );
 
 fn new_company(name: &str, slug: &str, plan: Plan) -> NewCompany {
@@ -399,4 +400,87 @@ async fn an_upload_and_its_confirmation_are_atomic_with_their_events((_db, store
 
 fn all_keys() -> carbonpass_domain::model::KeyQuery {
     carbonpass_domain::model::KeyQuery { after: None, limit: 100 }
+}
+
+/// Bills confirmed before the categories existed (or by an older release during a rollout) gain
+/// them at the next start, water split exactly from its stored calculation; bills such a release
+/// voided lose them. The report's categories add up to its scope 3 total throughout.
+async fn scope_3_categories_are_put_right_at_start((db, store): (TestDatabase, Store)) {
+    use carbonpass_domain::calculation::{Activity, BillType, FactorLibrary, Unit, calculate};
+    use carbonpass_domain::model::{Confirmed, Micrograms, NewUpload, StoredFile};
+    use carbonpass_domain::ports::{BillRepository, EmissionsRepository};
+
+    let (company, _) = store.company_with_member(Plan::Business).await;
+    let site = store.add_site_for_test(&company, "Depot").await;
+    let library = FactorLibrary::official().expect("factors");
+    let mut bills = Vec::new();
+    for (sha, bill_type, unit, quantity, sewerage) in [
+        ("w1", BillType::Water, Unit::CubicMetres, "123.456", Some("100.5")),
+        ("w2", BillType::Water, Unit::CubicMetres, "77.7", None),
+        ("e1", BillType::Electricity, Unit::Kwh, "1000", None),
+    ] {
+        let file = StoredFile {
+            blob_key: sha.into(),
+            content_type: "application/pdf".into(),
+            size_bytes: 3,
+            sha256: sha.into(),
+        };
+        let upload = NewUpload { site_id: site.id.clone(), bill_type, file, period: "2025-26".into() };
+        let bill = store.record_upload(&company, upload, None).await.expect("upload");
+        let activity = Activity {
+            bill_type,
+            quantity: quantity.parse().expect("decimal"),
+            unit,
+            period_start: chrono::NaiveDate::from_ymd_opt(2025, 5, 1).expect("date"),
+            period_end: chrono::NaiveDate::from_ymd_opt(2025, 5, 31).expect("date"),
+            calorific_value: None,
+            volume_correction: None,
+            sewerage_volume: sewerage.map(|v| v.parse().expect("decimal")),
+        };
+        let calculation = calculate(&library, ReportingYearStart::APRIL, &activity).expect("calc");
+        let emissions = calculation.micrograms().expect("µg");
+        let confirmed = Confirmed {
+            activity,
+            meter_point: None,
+            supplier: None,
+            allow_overlap: true,
+            confirmed_at: Utc::now(),
+            calculation,
+        };
+        store.confirm(&company, &bill.id, confirmed, emissions).await.expect("confirm");
+        bills.push(bill.id);
+    }
+    let categories = || async {
+        let (_, sums) = store.period_sums(&company, Some("2025-26".into()), None).await.expect("sums").expect("data");
+        let scope3: i128 = sums.by_scope_and_type.iter().filter(|(s, _, _)| *s == 3).map(|(_, _, a)| a.0).sum();
+        let by: Vec<(u8, Micrograms)> = sums.scope3_by_category.clone();
+        assert_eq!(by.iter().map(|(_, a)| a.0).sum::<i128>(), scope3, "categories add up to scope 3: {by:?}");
+        by
+    };
+    let confirmed = categories().await;
+    assert_eq!(confirmed.iter().map(|(n, _)| *n).collect::<Vec<_>>(), [1, 3, 5]);
+
+    // As a release before the categories left them: none at all.
+    db.execute("DELETE FROM bill_category_totals", &[]);
+    db.execute("DELETE FROM bill_categories", &[]);
+    assert!(store.migrate().expect("start").is_empty(), "no migration pending");
+    assert_eq!(categories().await, confirmed, "the same split, read from the stored calculations");
+    assert!(store.migrate().expect("start again").is_empty());
+    assert_eq!(categories().await, confirmed, "a second start changes nothing");
+
+    // A water bill voided by such a release: its scope rows gone, its categories left behind.
+    let water = bills[0].as_str();
+    db.execute("DELETE FROM bill_emissions WHERE bill_id = $1", &[water]);
+    db.execute("DELETE FROM emission_totals WHERE bill_type = 'water'", &[]);
+    db.execute(
+        "INSERT INTO emission_totals (company_id, reporting_period, site_id, session_id, bill_type, scope, kilograms, micrograms, contributions) \
+         SELECT company_id, reporting_period, site_id, session_id, bill_type, scope, SUM(micrograms / 1000000000), SUM(micrograms % 1000000000), COUNT(*) \
+         FROM bill_emissions WHERE bill_type = 'water' GROUP BY company_id, reporting_period, site_id, session_id, bill_type, scope",
+        &[],
+    );
+    store.migrate().expect("start");
+    let after = categories().await;
+    assert_eq!(after.iter().map(|(n, _)| *n).collect::<Vec<_>>(), [1, 3, 5], "the other water bill stays");
+    assert!(after[0].1.0 < confirmed[0].1.0 && after[2].1.0 < confirmed[2].1.0, "{after:?}");
+    assert_eq!(after[1], confirmed[1], "electricity untouched");
 }

@@ -146,18 +146,51 @@ impl Calculation {
                 if lines.is_empty() {
                     continue;
                 }
-                let kg: Decimal = lines.iter().map(|l| l.kg_co2e).sum();
-                let micrograms = kg
-                    .checked_mul(Decimal::from(1_000_000_000_i64))
-                    .map(|v| v.round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero))
-                    .and_then(|v| i64::try_from(v).ok())
-                    .filter(|v| (0..=MAX_PART_MICROGRAMS).contains(v))
-                    .ok_or_else(|| DomainError::Internal(format!("{kg} kg is outside the bounds the limits allow")))?;
-                out.push((part.period.clone(), scope, micrograms));
+                out.push((part.period.clone(), scope, to_micrograms(lines.iter().map(|l| l.kg_co2e).sum())?));
             }
         }
         Ok(out)
     }
+
+    /// A bill's scope 3 micrograms by (reporting period, GHG Protocol category), each period's
+    /// categories summing exactly to its scope 3 figure in [`Calculation::micrograms`]: each
+    /// category is rounded on its own and what rounding leaves over (under a microgram per
+    /// category) goes to the period's largest category, so a report's categories add up to its
+    /// scope 3 total.
+    pub fn scope3_micrograms_by_category(&self) -> Result<Vec<(String, u8, i64)>, DomainError> {
+        let mut out = Vec::new();
+        for part in &self.parts {
+            let lines: Vec<&CalculationLine> = part.lines.iter().filter(|l| l.scope == Scope::Three).collect();
+            if lines.is_empty() {
+                continue;
+            }
+            let scope_total = to_micrograms(lines.iter().map(|l| l.kg_co2e).sum())?;
+            let mut categories: Vec<u8> = lines.iter().map(|l| l.category.unwrap_or(0)).collect();
+            categories.sort_unstable();
+            categories.dedup();
+            let mut amounts = Vec::with_capacity(categories.len());
+            for category in categories {
+                let kg: Decimal = lines.iter().filter(|l| l.category.unwrap_or(0) == category).map(|l| l.kg_co2e).sum();
+                amounts.push((category, to_micrograms(kg)?));
+            }
+            let left_over = scope_total - amounts.iter().map(|(_, a)| a).sum::<i64>();
+            // The first of the largest, so the choice does not depend on the order of equals.
+            if let Some(largest) = amounts.iter_mut().rev().max_by_key(|(_, amount)| *amount) {
+                largest.1 += left_over;
+            }
+            out.extend(amounts.into_iter().map(|(category, amount)| (part.period.clone(), category, amount)));
+        }
+        Ok(out)
+    }
+}
+
+/// kg CO2e as micrograms, rounded half away from zero.
+fn to_micrograms(kg: Decimal) -> Result<i64, DomainError> {
+    kg.checked_mul(Decimal::from(1_000_000_000_i64))
+        .map(|v| v.round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero))
+        .and_then(|v| i64::try_from(v).ok())
+        .filter(|v| (0..=MAX_PART_MICROGRAMS).contains(v))
+        .ok_or_else(|| DomainError::Internal(format!("{kg} kg is outside the bounds the limits allow")))
 }
 
 /// What one record puts in one reporting period, scope and scope 3 category, in micrograms.
@@ -183,13 +216,12 @@ impl Calculation {
             for (scope, category) in keys {
                 let kg: Decimal =
                     part.lines.iter().filter(|l| l.scope == scope && l.category == category).map(|l| l.kg_co2e).sum();
-                let micrograms = kg
-                    .checked_mul(Decimal::from(1_000_000_000_i64))
-                    .map(|v| v.round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero))
-                    .and_then(|v| i64::try_from(v).ok())
-                    .filter(|v| (0..=MAX_PART_MICROGRAMS).contains(v))
-                    .ok_or_else(|| DomainError::Internal(format!("{kg} kg is outside the bounds the limits allow")))?;
-                out.push(CategoryAmount { period: part.period.clone(), scope, category, micrograms });
+                out.push(CategoryAmount {
+                    period: part.period.clone(),
+                    scope,
+                    category,
+                    micrograms: to_micrograms(kg)?,
+                });
             }
         }
         Ok(out)
@@ -731,6 +763,39 @@ mod tests {
             prop_assert_eq!(c.parts.iter().map(|p| i64::from(p.days)).sum::<i64>(), length + 1);
             let lines_total: Decimal = c.lines().map(|l| l.kg_co2e).sum();
             prop_assert_eq!(c.total(Scope::One) + c.total(Scope::Two) + c.total(Scope::Three), lines_total);
+        }
+
+        #[test]
+        fn scope_3_categories_add_up_to_the_scope_3_figure(
+            units in 1i64..100_000_000,
+            scale in 0u32..7,
+            sewerage in proptest::option::of(1i64..100_000_000),
+            start_offset in 0i64..2000,
+            length in 1i64..400,
+        ) {
+            // Water splits into categories 1 and 5, each rounded on its own.
+            let from = day(2020, 1, 1) + chrono::Duration::days(start_offset);
+            let to = from + chrono::Duration::days(length);
+            let a = Activity {
+                quantity: Decimal::new(units, scale),
+                sewerage_volume: sewerage.map(|v| Decimal::new(v, scale)),
+                ..activity(BillType::Water, "1", Unit::CubicMetres, from, to)
+            };
+            let c = run(&a);
+            let categories = c.scope3_micrograms_by_category().expect("µg");
+            for (period, scope, amount) in c.micrograms().expect("µg") {
+                prop_assert_eq!(scope, Scope::Three);
+                let mine: Vec<(u8, i64)> =
+                    categories.iter().filter(|(p, _, _)| *p == period).map(|(_, n, a)| (*n, *a)).collect();
+                prop_assert_eq!(mine.iter().map(|(n, _)| *n).collect::<Vec<_>>(), vec![1, 5]);
+                prop_assert_eq!(mine.iter().map(|(_, a)| a).sum::<i64>(), amount);
+                for (n, a) in mine {
+                    let own: Decimal = c.parts.iter().filter(|p| p.period == period)
+                        .flat_map(|p| p.lines.iter()).filter(|l| l.category == Some(n)).map(|l| l.kg_co2e).sum();
+                    let exact = own * Decimal::from(1_000_000_000_i64);
+                    prop_assert!((Decimal::from(a) - exact).abs() <= Decimal::new(15, 1), "{} vs {}", a, exact);
+                }
+            }
         }
 
         #[test]

@@ -129,14 +129,14 @@ fn stated(inputs: &CrpInputs) -> Option<EmissionFigures> {
 }
 
 /// Every required category, every category with a figure, every category with a statement.
-fn categories(sources: &PlanSources<'_>) -> Vec<CategoryFigure> {
+fn categories(sources: &PlanSources<'_>) -> Result<Vec<CategoryFigure>, DomainError> {
     let figures: BTreeMap<u8, Micrograms> =
-        scope3_by_category(sources.current.iter().map(|(_, c)| c), &sources.period.label());
+        scope3_by_category(sources.current.iter().map(|(_, c)| c), &sources.period.label())?;
     let statements: BTreeMap<u8, &super::inputs::Scope3Statement> =
         sources.inputs.scope3_statements.iter().map(|s| (s.category, s)).collect();
     let numbers: BTreeSet<u8> =
         REQUIRED_CATEGORIES.into_iter().chain(figures.keys().copied()).chain(statements.keys().copied()).collect();
-    numbers
+    Ok(numbers
         .into_iter()
         .filter_map(Scope3Category::new)
         .map(|category| {
@@ -155,7 +155,7 @@ fn categories(sources: &PlanSources<'_>) -> Vec<CategoryFigure> {
                 status: statement.map(|s| s.status),
             }
         })
-        .collect()
+        .collect())
 }
 
 /// The plan's content: every figure and input it uses, frozen.
@@ -190,7 +190,7 @@ pub fn plan_content(sources: &PlanSources<'_>) -> Result<PlanContent, DomainErro
         reporting_period: span(sources.period),
         current_emissions,
         baseline,
-        scope3_categories: categories(sources),
+        scope3_categories: categories(sources)?,
         interim_target: inputs.interim_target.clone(),
         trajectory: path,
         projects: inputs.projects.clone(),

@@ -6,9 +6,8 @@
 
 use std::collections::BTreeMap;
 
-use rust_decimal::{Decimal, RoundingStrategy};
-
-use crate::calculation::{Calculation, Scope};
+use crate::DomainError;
+use crate::calculation::Calculation;
 use crate::model::Micrograms;
 
 /// The categories every plan must cover, with a figure or a statement of why there is none.
@@ -53,39 +52,22 @@ impl Scope3Category {
     }
 }
 
-/// Scope 3 of `period` by category, in micrograms, over `calculations`. Per bill and period the
-/// categories add up exactly to the scope 3 amount the totals hold (rounded once per bill and
-/// period): each category but the last is rounded on its own, the last takes the remainder.
+/// Scope 3 of `period` by category, in micrograms, over `calculations`: each record's split as
+/// the store keeps it ([`Calculation::scope3_micrograms_by_category`], adding up exactly to its
+/// scope 3 amount), so a plan's categories are `/emissions`' categories.
 pub fn scope3_by_category<'a>(
     calculations: impl IntoIterator<Item = &'a Calculation>,
     period: &str,
-) -> BTreeMap<u8, Micrograms> {
+) -> Result<BTreeMap<u8, Micrograms>, DomainError> {
     let mut sums: BTreeMap<u8, Micrograms> = BTreeMap::new();
     for calculation in calculations {
-        for part in calculation.parts.iter().filter(|p| p.period == period) {
-            let mut by_category: BTreeMap<u8, Decimal> = BTreeMap::new();
-            for line in part.lines.iter().filter(|l| l.scope == Scope::Three) {
-                *by_category.entry(line.category.unwrap_or(0)).or_default() += line.kg_co2e;
-            }
-            let part_total: Decimal = by_category.values().sum();
-            let mut remaining = micrograms(part_total);
-            let last = by_category.keys().next_back().copied();
-            for (category, kg) in by_category {
-                let amount = if Some(category) == last { remaining } else { micrograms(kg) };
-                remaining -= amount;
-                sums.entry(category).or_default().0 += amount;
+        for (part_period, category, amount) in calculation.scope3_micrograms_by_category()? {
+            if part_period == period {
+                sums.entry(category).or_default().0 += i128::from(amount);
             }
         }
     }
-    sums
-}
-
-/// kg CO2e in micrograms, rounded half away from zero, as the totals round them.
-fn micrograms(kg: Decimal) -> i128 {
-    kg.checked_mul(Decimal::from(1_000_000_000_i64))
-        .map(|v| v.round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero))
-        .and_then(|v| i128::try_from(v).ok())
-        .unwrap_or_default()
+    Ok(sums)
 }
 
 #[cfg(test)]
@@ -94,8 +76,9 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::calculation::{Activity, BillType, FactorLibrary, Unit, calculate};
+    use crate::calculation::{Activity, BillType, FactorLibrary, Scope, Unit, calculate};
     use crate::model::ReportingYearStart;
+    use rust_decimal::Decimal;
 
     fn water(cubic_metres: i64, sewerage: Option<i64>) -> Calculation {
         let activity = Activity {
@@ -114,7 +97,7 @@ mod tests {
     #[test]
     fn water_gives_categories_1_and_5() {
         let calc = water(100, Some(80));
-        let by = scope3_by_category([&calc], "2025-26");
+        let by = scope3_by_category([&calc], "2025-26").expect("µg");
         assert_eq!(by.keys().copied().collect::<Vec<_>>(), vec![1, 5]);
         assert!(by[&5].0 > 0);
     }
@@ -127,7 +110,7 @@ mod tests {
             let calc = water(m3, sewer);
             for (period, scope, stored) in calc.micrograms().expect("µg") {
                 if scope != Scope::Three { continue; }
-                let by = scope3_by_category([&calc], &period);
+                let by = scope3_by_category([&calc], &period).expect("µg");
                 prop_assert_eq!(by.values().map(|m| m.0).sum::<i128>(), i128::from(stored));
             }
         }

@@ -41,7 +41,9 @@ pub use ids::{
 };
 pub use meter_point::MeterPoint;
 pub use rate_limit::{LimiterMode, RateLimitStatus, RateQuota, RateQuotas};
-pub use report::{EmissionsReport, PeriodSums, ScopeTotal, SessionContribution, SessionSummary, Source};
+pub use report::{
+    ActivityContribution, EmissionsReport, PeriodSums, ScopeTotal, SessionContribution, SessionSummary, Source,
+};
 pub use site::{NewSite, Site};
 pub use tenant::{Acting, Action, KeyHolder, Role, Tenant};
 pub use text::plain_text;

@@ -42,6 +42,15 @@ pub struct SessionContribution {
     pub created_at: DateTime<Utc>,
 }
 
+/// What the activities recorded for one site (or for no site) contributed to a period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActivityContribution {
+    /// `None` for records of no site.
+    pub site_id: Option<SiteId>,
+    pub site_name: Option<String>,
+    pub amount: Micrograms,
+}
+
 /// Raw sums from the store for one period (and optionally one site).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct PeriodSums {
@@ -49,7 +58,12 @@ pub struct PeriodSums {
     pub by_scope_and_type: Vec<(u8, BillType, Micrograms)>,
     /// (scope 1–3, activity family, amount), one row per pair with data.
     pub by_scope_and_family: Vec<(u8, Family, Micrograms)>,
+    /// (GHG Protocol category, amount) of scope 3, bills' and activities' together, one row per
+    /// category with data, in category order; they add up to scope 3's total.
+    pub scope3_by_category: Vec<(u8, Micrograms)>,
     pub sessions: Vec<SessionContribution>,
+    /// By site, records of no site first, then in site id order.
+    pub activities: Vec<ActivityContribution>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,9 +72,12 @@ pub struct EmissionsReport {
     pub scope1: ScopeTotal,
     pub scope2: ScopeTotal,
     pub scope3: ScopeTotal,
+    /// Scope 3 by GHG Protocol category, in category order (see [`PeriodSums`]).
+    pub scope3_categories: Vec<(u8, Micrograms)>,
     /// Employees of what was asked for (the site, else the company).
     pub employees: u32,
     pub sessions: Vec<SessionContribution>,
+    pub activities: Vec<ActivityContribution>,
 }
 
 impl EmissionsReport {
@@ -79,8 +96,10 @@ impl EmissionsReport {
             scope1: scope(1),
             scope2: scope(2),
             scope3: scope(3),
+            scope3_categories: sums.scope3_by_category,
             employees,
             sessions: sums.sessions,
+            activities: sums.activities,
         }
     }
 

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use carbonpass_domain::crp::Scope3Category;
 use carbonpass_domain::model::{EmissionsReport, ScopeTotal, SessionContribution, SessionSummary};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -33,9 +34,11 @@ pub(crate) struct EmissionsOut<'a> {
     pub total_tco2e: Tonnes,
     pub scope1: ScopeOut,
     pub scope2: ScopeOut,
-    pub scope3: ScopeOut,
+    pub scope3: Scope3Out,
     pub per_employee: Option<Tonnes>,
     pub sessions: Vec<SessionContributionOut<'a>>,
+    /// What recorded activities contributed, per site (`siteId` `null` for records of no site).
+    pub activities: Vec<ActivityContributionOut<'a>>,
 }
 
 /// One scope's total and its share by source: bill types and activity families.
@@ -48,6 +51,40 @@ pub(crate) struct ScopeOut {
     /// the scope has no data.
     #[schema(value_type = Option<BTreeMap<String, Tonnes>>)]
     pub breakdown: Option<BTreeMap<&'static str, Tonnes>>,
+}
+
+/// Scope 3: its total and share by source, and its GHG Protocol categories.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Scope3Emissions)]
+pub(crate) struct Scope3Out {
+    #[serde(flatten)]
+    pub scope: ScopeOut,
+    /// Each GHG Protocol category with emissions, in category order, adding up to `total`:
+    /// bills' (water in 1 and 5, WTT and network losses in 3) and activities' (travel in 6,
+    /// commuting in 7, …) together. Empty when the scope has no data.
+    pub categories: Vec<CategoryOut>,
+}
+
+/// One scope 3 category's emissions.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Scope3CategoryEmissions)]
+pub(crate) struct CategoryOut {
+    /// The GHG Protocol category number (1–15).
+    #[schema(minimum = 1, maximum = 15, example = 6)]
+    pub category: u8,
+    #[schema(example = "Business travel")]
+    pub name: &'static str,
+    pub tco2e: Tonnes,
+}
+
+/// What the activities recorded for one site (or for none) contributed to the period.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = ActivityContribution)]
+pub(crate) struct ActivityContributionOut<'a> {
+    pub site_id: Option<&'a str>,
+    pub site_name: Option<&'a str>,
+    pub total_tco2e: Tonnes,
 }
 
 /// A session's part of the period's total.
@@ -100,9 +137,33 @@ impl<'a> From<&'a EmissionsReport> for EmissionsOut<'a> {
             total_tco2e: Tonnes::of_micrograms(report.total()),
             scope1: ScopeOut::from(&report.scope1),
             scope2: ScopeOut::from(&report.scope2),
-            scope3: ScopeOut::from(&report.scope3),
+            scope3: Scope3Out {
+                scope: ScopeOut::from(&report.scope3),
+                categories: report
+                    .scope3_categories
+                    .iter()
+                    .filter_map(|(number, amount)| {
+                        // The store only holds categories 1–15 (a CHECK constraint).
+                        let category = Scope3Category::new(*number)?;
+                        Some(CategoryOut {
+                            category: *number,
+                            name: category.name(),
+                            tco2e: Tonnes::of_micrograms(*amount),
+                        })
+                    })
+                    .collect(),
+            },
             per_employee: per_employee(report),
             sessions: report.sessions.iter().map(SessionContributionOut::from).collect(),
+            activities: report
+                .activities
+                .iter()
+                .map(|a| ActivityContributionOut {
+                    site_id: a.site_id.as_ref().map(|id| id.as_str()),
+                    site_name: a.site_name.as_deref(),
+                    total_tco2e: Tonnes::of_micrograms(a.amount),
+                })
+                .collect(),
         }
     }
 }

@@ -368,6 +368,24 @@ async fn a_plan_counts_activities_in_their_scopes_and_categories(app: TestApp) {
     assert!(content["currentEmissions"]["scope1"]["tco2e"].as_f64().is_some_and(|t| t > 0.0), "the van in scope 1");
     let source = content["currentEmissions"]["source"].as_str().expect("source");
     assert!(source.contains("bills and activity records"), "{source}");
+
+    // The plan's scope 3 figures are /emissions' categories: bills' and activities' together.
+    let report = emissions(&app, &tenant, &period.label()).await;
+    let reported = report["scope3"]["categories"].as_array().expect("categories").clone();
+    let numbers: Vec<u64> = reported.iter().filter_map(|c| c["category"].as_u64()).collect();
+    assert_eq!(numbers, [3, 4, 6], "{report}");
+    for c in &reported {
+        let n = c["category"].as_u64().expect("number");
+        assert_eq!(category(n)["tco2e"], c["tco2e"], "category {n}");
+    }
+    let sum: rust_decimal::Decimal =
+        reported.iter().map(|c| c["tco2e"].to_string().parse::<rust_decimal::Decimal>().expect("tco2e")).sum();
+    let total: rust_decimal::Decimal = report["scope3"]["total"].to_string().parse().expect("total");
+    assert!((sum - total).abs() <= rust_decimal::Decimal::new(2, 3), "categories {sum} against total {total}");
+    // Activities recorded without a site, listed as such.
+    assert_eq!(report["activities"].as_array().map(Vec::len), Some(1), "{report}");
+    assert_eq!(report["activities"][0]["siteId"], Value::Null);
+    assert!(report["activities"][0]["totalTco2e"].as_f64().is_some_and(|t| t > 0.0));
 }
 
 async fn import(app: &TestApp, tenant: &Tenant, csv: &str, key: Option<&str>) -> reqwest::Response {

@@ -96,13 +96,24 @@ async fn a_year_of_bills_adds_up_to_the_hand_computed_totals(app: TestApp) {
     let year = emissions(&app, key, "?period=2025-26").await;
     assert_eq!(
         fields(&year),
-        ["perEmployee", "reportingPeriod", "scope1", "scope2", "scope3", "sessions", "totalTco2e"]
+        ["activities", "perEmployee", "reportingPeriod", "scope1", "scope2", "scope3", "sessions", "totalTco2e"]
     );
+    assert_eq!(year["activities"], json!([]), "no activities recorded");
     assert_eq!(year["reportingPeriod"], "2025-26");
     assert_eq!(scopes(&year), (t(s1_2526), t(s2_2526), t(s3_2526), t(s1_2526 + s2_2526 + s3_2526)));
     assert_eq!(year["scope2"]["breakdown"], json!({"electricity": t(s2_2526)}));
     assert_eq!(year["scope1"]["breakdown"]["gas"], t(s1_gas));
     assert_eq!(year["scope3"]["breakdown"]["water"], t(s3_water));
+    // Scope 3 by GHG Protocol category: water supply in 1, treatment in 5, WTT and losses in 3.
+    assert_eq!(
+        year["scope3"]["categories"],
+        json!([
+            {"category": 1, "name": "Purchased goods and services", "tco2e": t(d("200") * d("0.19130"))},
+            {"category": 3, "name": "Fuel- and energy-related activities", "tco2e": t(s3_elec + s3_gas + s3_fuels)},
+            {"category": 5, "name": "Waste generated in operations", "tco2e": t(d("190") * d("0.17088"))},
+        ])
+    );
+    assert_eq!(fields(&year["scope1"]), ["breakdown", "total"], "categories are scope 3's alone");
     let per_employee = ((s1_2526 + s2_2526 + s3_2526) / d("1000") / d("42"))
         .round_dp_with_strategy(3, RoundingStrategy::MidpointAwayFromZero)
         .to_f64();
@@ -138,6 +149,10 @@ async fn a_year_of_bills_adds_up_to_the_hand_computed_totals(app: TestApp) {
         (0.0, t(d("1400") * d("0.17700")), t(d("1400") * elec_2025), t(d("1400") * (d("0.17700") + elec_2025)))
     );
     assert_eq!(latest["scope1"]["breakdown"], Value::Null, "null when the scope has no data");
+    assert_eq!(
+        latest["scope3"]["categories"],
+        json!([{"category": 3, "name": "Fuel- and energy-related activities", "tco2e": t(d("1400") * elec_2025)}])
+    );
     let company: Value = app.get("/api/v1/company", key).await.json().await.expect("json");
     assert_eq!(company["data"]["currentEmissions"]["reportingPeriod"], "2026-27");
     assert_eq!(company["data"]["currentEmissions"]["totalTco2e"], latest["totalTco2e"]);

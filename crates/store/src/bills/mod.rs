@@ -4,6 +4,7 @@
 //! outbox (`outbox`).
 
 pub(crate) mod calculation;
+pub(crate) mod categories;
 pub(crate) mod outbox;
 mod row;
 pub(crate) mod sessions;
@@ -338,6 +339,7 @@ impl BillRepository for Store {
                         })
                         .execute(conn)?;
                 }
+                categories::record(conn, &row, &confirmed.calculation)?;
                 let bill = reread(conn, &row)?;
                 write_event(conn, &company, &outbox_event(payloads.as_ref(), Event::BillConfirmed(&bill)), db_now())?;
                 Ok(Ok(bill))
@@ -390,6 +392,7 @@ impl BillRepository for Store {
                         .filter(bill_emissions::bill_id.eq(&row.id)),
                 )
                 .execute(conn)?;
+                categories::remove(conn, &row)?;
                 let at = to_db_time(correction.at);
                 change_status(conn, &row, BillStatus::Confirmed, BillStatus::Voided, Some((&correction.reason, at)))?;
                 let bill = reread(conn, &row)?;

@@ -13,7 +13,7 @@ pub use config::StoreConfig;
 pub(crate) use pool::pg_target;
 pub use store::Store;
 pub(crate) use time::{db_now, from_db_time, to_db_time};
-pub(crate) use transactions::{is_data_error, with_lock_wait};
+pub(crate) use transactions::{is_data_error, with_lock_wait, write_transaction};
 
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;

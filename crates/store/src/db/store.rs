@@ -87,10 +87,17 @@ impl Store {
         self.busy_timeout
     }
 
-    /// Applies pending migrations; returns the names applied now. Blocking.
+    /// Applies pending migrations, then puts right the maintained data a migration cannot
+    /// compute in SQL (see [`crate::bills::categories::reconcile`]); returns the names of the
+    /// migrations applied now. Blocking.
     pub fn migrate(&self) -> Result<Vec<String>, StoreError> {
         let mut pooled = self.connections.pool.get()?;
-        crate::migrations::run_pending(&mut pooled.conn)
+        let applied = crate::migrations::run_pending(&mut pooled.conn)?;
+        let reconciled = crate::bills::categories::reconcile(&mut pooled.conn)?;
+        if reconciled > 0 {
+            tracing::info!(bills = reconciled, "scope 3 categories of bills put right");
+        }
+        Ok(applied)
     }
 
     /// Runs `work` with a pooled connection on a database thread, giving up with

@@ -57,6 +57,16 @@ pub(super) fn end_transaction<T>(
     Ok(value)
 }
 
+/// Runs blocking `work` in one write transaction on a connection already in hand (as
+/// [`super::Store::transaction`] does on a pooled one): IMMEDIATE on SQLite.
+pub(crate) fn write_transaction<T>(
+    conn: &mut DbConnection,
+    work: impl FnOnce(&mut DbConnection) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    begin_transaction(conn, ("BEGIN", "BEGIN IMMEDIATE"))?;
+    end_transaction(conn, work)
+}
+
 /// Errors about the data itself (no row, a violated constraint): the connection is fine.
 pub(crate) fn is_data_error(err: &diesel::result::Error) -> bool {
     use diesel::result::{DatabaseErrorKind as Kind, Error};

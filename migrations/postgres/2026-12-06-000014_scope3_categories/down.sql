@@ -1,0 +1,2 @@
+DROP TABLE bill_category_totals;
+DROP TABLE bill_categories;
