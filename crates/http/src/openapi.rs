@@ -16,7 +16,7 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Header, ObjectBuilder, Ref, RefOr, Response, ResponseBuilder, Type};
 
 use crate::error_code::ErrorCode;
-use crate::routes::{self, activities, bills, company, crp, docs, emissions, health, keys, webhooks};
+use crate::routes::{self, activities, bills, commuting, company, crp, docs, emissions, health, keys, webhooks};
 
 /// Where the document is served.
 pub(crate) const PATH: &str = "/api/v1/openapi.json";
@@ -51,6 +51,7 @@ pub(crate) const BEARER: &str = "bearerAuth";
         activities::void,
         activities::import_template,
         activities::import,
+        commuting::record,
         crp::inputs,
         crp::replace_inputs,
         crp::list,

@@ -241,6 +241,7 @@ diesel::table! {
         recorded_at -> Timestamp,
         void_reason -> Nullable<Text>,
         voided_at -> Nullable<Timestamp>,
+        estimate -> Nullable<Text>,
     }
 }
 

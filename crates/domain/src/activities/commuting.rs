@@ -9,7 +9,7 @@ use super::catalogue::ActivityCatalogue;
 use super::family::Family;
 use super::unit::ActivityUnit;
 use crate::DomainError;
-use crate::model::ActivityInput;
+use crate::model::{ActivityInput, SiteId};
 
 /// The homeworking type an estimate records its days at home as.
 pub const HOMEWORKING_TYPE: &str = "commuting.homeworking.homeworking_office_equipment_heating";
@@ -31,6 +31,10 @@ pub struct CommutingEstimate {
     pub hours_per_day: Decimal,
     pub period_start: NaiveDate,
     pub period_end: NaiveDate,
+    /// The site the staff work at, if the estimate is for one.
+    pub site_id: Option<SiteId>,
+    /// The client's own reference, given to every record.
+    pub reference: Option<String>,
 }
 
 impl CommutingEstimate {
@@ -76,10 +80,10 @@ impl CommutingEstimate {
             unit,
             period_start: self.period_start,
             period_end: self.period_end,
-            site_id: None,
+            site_id: self.site_id.clone(),
             direction: None,
             radiative_forcing: None,
-            reference: None,
+            reference: self.reference.clone(),
             note: Some("From a commuting estimate".into()),
         }
     }
@@ -144,6 +148,8 @@ mod tests {
             hours_per_day: DEFAULT_HOURS_PER_DAY,
             period_start: NaiveDate::from_ymd_opt(2025, 4, 1).expect("date"),
             period_end: NaiveDate::from_ymd_opt(2026, 3, 31).expect("date"),
+            site_id: None,
+            reference: None,
         }
     }
 

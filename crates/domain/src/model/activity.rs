@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 
 use super::bill::Correction;
 use super::ids::{ActivityId, SiteId};
-use crate::activities::{ActivityUnit, Direction, Family};
+use crate::activities::{ActivityUnit, CommutingEstimate, Direction, Family};
 use crate::calculation::{Calculation, CategoryAmount, Scope};
 
 /// What a record states, checked against the catalogue (`activities::check`).
@@ -61,6 +61,8 @@ pub struct NewActivityRecord {
     /// Micrograms per reporting period, scope and scope 3 category: what the totals add.
     pub amounts: Vec<CategoryAmount>,
     pub recorded_at: DateTime<Utc>,
+    /// The commuting estimate the record comes from, kept with it to say how it was made.
+    pub estimate: Option<CommutingEstimate>,
 }
 
 /// A stored record.
@@ -74,6 +76,8 @@ pub struct ActivityRecord {
     pub recorded_at: DateTime<Utc>,
     /// Why and when it was voided.
     pub voided: Option<Correction>,
+    /// The commuting estimate the record comes from.
+    pub estimate: Option<CommutingEstimate>,
 }
 
 impl ActivityRecord {

@@ -377,6 +377,9 @@ pub(crate) struct ActivityOut<'a> {
     pub recorded_at: String,
     /// Set when the record was voided.
     pub voided: Option<VoidedOut<'a>>,
+    /// The commuting estimate the record was made from (`POST
+    /// /api/v1/activities/commuting-estimates`), with every input; `null` for a record made on its own.
+    pub estimate: Option<super::commuting::EstimateOut<'a>>,
     pub calculation: CalculationOut<'a>,
 }
 
@@ -409,6 +412,7 @@ impl<'a> From<&'a ActivityRecord> for ActivityOut<'a> {
             note: input.note.as_deref(),
             recorded_at: rfc3339(r.recorded_at),
             voided: r.voided.as_ref().map(|v| VoidedOut { reason: &v.reason, at: rfc3339(v.at) }),
+            estimate: r.estimate.as_ref().map(super::commuting::EstimateOut::from),
             calculation: CalculationOut::from(&r.calculation),
         }
     }

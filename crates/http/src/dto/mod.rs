@@ -5,6 +5,7 @@ pub(crate) mod activities;
 pub(crate) mod activity_import;
 pub(crate) mod bills;
 pub(crate) mod calculation;
+pub(crate) mod commuting;
 pub(crate) mod company;
 pub(crate) mod crp;
 pub(crate) mod emissions;

@@ -216,3 +216,18 @@ pub(crate) fn percent_in() -> RefOr<Schema> {
         .build();
     OneOfBuilder::new().item(number).item(text).examples([serde_json::json!(42.5)]).into()
 }
+
+/// A share from 0 to 1, as a JSON number or a string of digits, read exactly.
+pub(crate) fn share_in() -> RefOr<Schema> {
+    let number = ObjectBuilder::new()
+        .schema_type(Type::Number)
+        .minimum(Some(Number::Int(0)))
+        .maximum(Some(Number::Int(1)))
+        .build();
+    let text = ObjectBuilder::new().schema_type(Type::String).pattern(Some(r"^[0-9]+(\.[0-9]+)?$")).build();
+    OneOfBuilder::new()
+        .item(number)
+        .item(text)
+        .description(Some("A share from 0 to 1 (`0.4` is 40 %), as a JSON number or a string of digits; read exactly."))
+        .into()
+}

@@ -4,6 +4,7 @@
 
 pub(crate) mod activities;
 pub(crate) mod bills;
+pub(crate) mod commuting;
 pub(crate) mod company;
 pub(crate) mod crp;
 pub(crate) mod docs;
@@ -138,6 +139,22 @@ pub(crate) fn endpoints() -> Vec<Endpoint> {
                 RequestTimeout,
                 IdempotencyKeyInProgress,
                 IdempotencyKeyReused,
+                Forbidden,
+            ],
+        ),
+        endpoint(
+            POST,
+            "/api/v1/activities/commuting-estimates",
+            commuting::record,
+            &[
+                BadRequest,
+                NotFound,
+                PayloadTooLarge,
+                UnsupportedMediaType,
+                RequestTimeout,
+                IdempotencyKeyInProgress,
+                IdempotencyKeyReused,
+                FactorSetUnavailable,
                 Forbidden,
             ],
         ),

@@ -24,6 +24,7 @@ on_both_backends!(spawn =>
     activity_events_reach_subscribed_endpoints,
     a_plan_counts_activities_in_their_scopes_and_categories,
     a_csv_import_records_every_row_or_none,
+    a_commuting_estimate_records_its_modes_and_homeworking_with_the_estimate,
 );
 
 fn flight(extra: Value) -> Value {
@@ -456,4 +457,153 @@ async fn a_csv_import_records_every_row_or_none(app: TestApp) {
     let unknown = "activityType,quantity,unit,periodStart,periodEnd,colour\r\n";
     let body = expect_error(import(&app, &tenant, unknown, None).await, StatusCode::BAD_REQUEST, "bad_request").await;
     assert_eq!(body["param"], "file", "{body}");
+}
+
+fn commuting_estimate(extra: Value) -> Value {
+    let mut body = json!({
+        "headcount": 12,
+        "workingDays": 220,
+        "homeShare": "0.4",
+        "oneWayKm": 15,
+        "modes": [
+            {"activityType": "commuting.cars_by_size.average_car.petrol", "share": "0.5"},
+            {"activityType": "commuting.rail.national_rail", "share": 0.3},
+            {"activityType": "commuting.bus.average_local_bus", "share": "0.2"}
+        ],
+        "periodStart": "2025-04-01",
+        "periodEnd": "2026-03-31",
+        "reference": "Staff survey 2025"
+    });
+    if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+        body.extend(extra.clone());
+    }
+    body
+}
+
+async fn a_commuting_estimate_records_its_modes_and_homeworking_with_the_estimate(app: TestApp) {
+    let tenant = app.tenant("Commuters Ltd", Plan::Business, KeyMode::Live).await;
+    let other = app.tenant("Elsewhere Ltd", Plan::Business, KeyMode::Live).await;
+    let path = "/api/v1/activities/commuting-estimates";
+    let count = |tenant: &Tenant| {
+        let (app, key) = (&app, tenant.key.clone());
+        async move {
+            let page = status_json(app.get("/api/v1/activities?limit=100", &key).await, StatusCode::OK).await;
+            page["data"].as_array().map(Vec::len).unwrap_or_default()
+        }
+    };
+
+    // Refused whole, naming the field, and nothing recorded.
+    let mut uneven = commuting_estimate(json!({}));
+    uneven["modes"][0]["share"] = json!("0.4");
+    let body = expect_error(
+        post_json(&app, &tenant.key, path, &uneven.to_string()).await,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+    )
+    .await;
+    assert_eq!(body["param"], "modes", "{body}");
+    let mut flight = commuting_estimate(json!({}));
+    flight["modes"][1]["activityType"] = json!("business_travel.air.domestic.average");
+    let body = expect_error(
+        post_json(&app, &tenant.key, path, &flight.to_string()).await,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+    )
+    .await;
+    assert_eq!(body["param"], "modes[1].activityType", "{body}");
+    let theirs = commuting_estimate(json!({"siteId": other.site.id.to_string()}));
+    expect_error(post_json(&app, &tenant.key, path, &theirs.to_string()).await, StatusCode::NOT_FOUND, "not_found")
+        .await;
+    // No homeworking row in the 2020 set: named, not left out silently.
+    let early = commuting_estimate(json!({"periodStart": "2020-04-01", "periodEnd": "2021-03-31"}));
+    let body = expect_error(
+        post_json(&app, &tenant.key, path, &early.to_string()).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "factor_set_unavailable",
+    )
+    .await;
+    assert!(body["message"].as_str().is_some_and(|m| m.contains("homeworking")), "{body}");
+    assert_eq!(count(&tenant).await, 0, "nothing recorded by a refusal");
+
+    let estimate = commuting_estimate(json!({"siteId": tenant.site.id.to_string()}));
+    let send = || async {
+        let res = app
+            .client
+            .post(app.url(path))
+            .bearer_auth(&tenant.key)
+            .header("Idempotency-Key", "survey-2025")
+            .json(&estimate)
+            .send()
+            .await
+            .expect("send");
+        let replayed = res.headers().get("Idempotent-Replayed").is_some();
+        (status_json(res, StatusCode::CREATED).await["data"].clone(), replayed)
+    };
+    let (made, replayed) = send().await;
+    assert!(!replayed);
+    assert_eq!(made["recorded"], 4, "{made}");
+    assert_eq!(made["estimate"]["homeShare"], "0.4");
+    assert_eq!(made["estimate"]["hoursPerDay"], "7.5", "the default working day at home");
+    let (again, replayed) = send().await;
+    assert!(replayed, "a retry is the first answer again");
+    assert_eq!(again, made);
+    assert_eq!(count(&tenant).await, 4, "recorded once");
+    assert_eq!(count(&other).await, 0);
+
+    // 12 people × 132 office days (220 × 0.6) × 2 × 15 km = 47,520 km of journeys, by share; and
+    // 12 × 88 days at home × 7.5 hours.
+    let expected = [
+        ("commuting.cars_by_size.average_car.petrol", "23760", "km"),
+        ("commuting.rail.national_rail", "14256", "passenger_km"),
+        ("commuting.bus.average_local_bus", "9504", "passenger_km"),
+        ("commuting.homeworking.homeworking_office_equipment_heating", "7920", "fte_hours"),
+    ];
+    let mut kilograms = rust_decimal::Decimal::ZERO;
+    for (made, (activity_type, quantity, unit)) in
+        made["activities"].as_array().expect("activities").iter().zip(expected)
+    {
+        let id = made["id"].as_str().expect("id");
+        let record = status_json(app.get(&format!("/api/v1/activities/{id}"), &tenant.key).await, StatusCode::OK).await
+            ["data"]
+            .clone();
+        assert_eq!(
+            (record["activityType"].as_str(), record["quantity"].as_str(), record["unit"].as_str()),
+            (Some(activity_type), Some(quantity), Some(unit))
+        );
+        assert_eq!(record["estimate"]["headcount"], 12, "each record keeps the estimate");
+        assert_eq!(
+            record["estimate"]["modes"][1],
+            json!({"activityType": "commuting.rail.national_rail", "share": "0.3"})
+        );
+        assert_eq!(record["siteId"], tenant.site.id.to_string());
+        assert_eq!(record["reference"], "Staff survey 2025");
+        for line in record["calculation"]["parts"]
+            .as_array()
+            .expect("parts")
+            .iter()
+            .flat_map(|p| p["lines"].as_array().cloned().unwrap_or_default())
+        {
+            assert_eq!(line["category"], 7, "commuting is category 7: {line}");
+            kilograms += line["kgCo2e"].as_str().expect("kg").parse::<rust_decimal::Decimal>().expect("decimal");
+        }
+    }
+    let other_records = status_json(
+        app.get(&format!("/api/v1/activities/{}", made["activities"][0]["id"].as_str().expect("id")), &other.key).await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    assert_eq!(other_records["error"], "not_found");
+
+    let report = emissions(&app, &tenant, "2025-26").await;
+    let category7 = report["scope3"]["categories"]
+        .as_array()
+        .expect("categories")
+        .iter()
+        .find(|c| c["category"] == 7)
+        .cloned()
+        .expect("category 7");
+    let tonnes = (kilograms / rust_decimal::Decimal::from(1000))
+        .round_dp_with_strategy(3, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+    assert_eq!(category7["tco2e"].to_string().parse::<rust_decimal::Decimal>().expect("tco2e"), tonnes, "{report}");
+    assert_eq!(category7["name"], "Employee commuting");
 }

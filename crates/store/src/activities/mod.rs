@@ -1,6 +1,7 @@
 //! Activity records: the repository port, each change one transaction with its totals and
 //! event. Its parts: the row and its mapping (`row`) and the maintained totals (`totals`).
 
+mod estimate;
 mod row;
 pub(crate) mod totals;
 
@@ -102,6 +103,7 @@ fn insert(
         recorded_at: at,
         void_reason: None,
         voided_at: None,
+        estimate: record.estimate.as_ref().map(estimate::to_stored).transpose()?,
     };
     diesel::insert_into(activities::table).values(&row).execute(conn)?;
     let site = row.site_id.clone().unwrap_or_default();

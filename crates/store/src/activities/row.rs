@@ -32,6 +32,7 @@ pub(crate) struct ActivityRow {
     pub recorded_at: NaiveDateTime,
     pub void_reason: Option<String>,
     pub voided_at: Option<NaiveDateTime>,
+    pub estimate: Option<String>,
 }
 
 /// One of the tenant's records, by id.
@@ -66,6 +67,7 @@ impl TryFrom<ActivityRow> for ActivityRecord {
             recorded_at,
             void_reason,
             voided_at,
+            estimate,
         } = row;
         let voided = match (void_reason, voided_at) {
             (Some(reason), Some(at)) => Some(Correction { reason, at: from_db_time(at) }),
@@ -93,6 +95,7 @@ impl TryFrom<ActivityRow> for ActivityRecord {
             calculation: from_stored(&calculation, period_start)?,
             recorded_at: from_db_time(recorded_at),
             voided,
+            estimate: estimate.as_deref().map(super::estimate::from_stored).transpose()?,
         })
     }
 }

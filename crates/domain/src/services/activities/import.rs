@@ -104,7 +104,7 @@ impl Activities {
             let calculated = calculate(&self.factors, &self.catalogue, start, input, now.date_naive()).and_then(
                 |(input, family, calculation)| {
                     let amounts = calculation.micrograms_by_category()?;
-                    Ok(NewActivityRecord { input, family, calculation, amounts, recorded_at: now })
+                    Ok(NewActivityRecord { input, family, calculation, amounts, recorded_at: now, estimate: None })
                 },
             );
             match calculated {

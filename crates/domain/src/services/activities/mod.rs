@@ -1,6 +1,7 @@
 //! Activities beyond bills: the catalogue of types a record may name, and the records.
 
 mod catalogue;
+mod estimate;
 mod import;
 pub mod ports;
 mod records;

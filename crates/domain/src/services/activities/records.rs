@@ -121,7 +121,7 @@ impl Activities {
         let start = overview.company.reporting_year_start;
         let (input, family, calculation) = calculate(&self.factors, &self.catalogue, start, input, now.date_naive())?;
         let amounts = calculation.micrograms_by_category()?;
-        let record = NewActivityRecord { input, family, calculation, amounts, recorded_at: now };
+        let record = NewActivityRecord { input, family, calculation, amounts, recorded_at: now, estimate: None };
         self.records.record(&tenant.company, record, idempotent).await
     }
 
