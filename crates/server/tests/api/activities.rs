@@ -25,6 +25,7 @@ on_both_backends!(spawn =>
     a_plan_counts_activities_in_their_scopes_and_categories,
     a_csv_import_records_every_row_or_none,
     a_commuting_estimate_records_its_modes_and_homeworking_with_the_estimate,
+    racing_estimates_record_once_per_key_and_add_up_exactly,
 );
 
 fn flight(extra: Value) -> Value {
@@ -606,4 +607,45 @@ async fn a_commuting_estimate_records_its_modes_and_homeworking_with_the_estimat
         .round_dp_with_strategy(3, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
     assert_eq!(category7["tco2e"].to_string().parse::<rust_decimal::Decimal>().expect("tco2e"), tonnes, "{report}");
     assert_eq!(category7["name"], "Employee commuting");
+}
+
+async fn racing_estimates_record_once_per_key_and_add_up_exactly(app: TestApp) {
+    let tenant = app.tenant("Racers Ltd", Plan::Business, KeyMode::Live).await;
+    let send = |key: Option<&'static str>| {
+        let (http, url, bearer) =
+            (app.client.clone(), app.url("/api/v1/activities/commuting-estimates"), tenant.key.clone());
+        async move {
+            let mut request = http.post(url).bearer_auth(bearer).json(&commuting_estimate(json!({})));
+            if let Some(key) = key {
+                request = request.header("Idempotency-Key", key);
+            }
+            request.send().await.expect("request")
+        }
+    };
+    // Twelve at once under one key: one set of records, the rest replays or "in progress".
+    let mut made = Vec::new();
+    for res in join_all((0..12).map(|_| send(Some("survey")))).await {
+        let status = res.status();
+        let body: Value = res.json().await.expect("json");
+        match status {
+            StatusCode::CREATED => made.push(body["data"]["activities"].clone()),
+            StatusCode::CONFLICT => assert_eq!(body["error"], "idempotency_key_in_progress", "{body}"),
+            other => panic!("{other}: {body}"),
+        }
+    }
+    assert!(!made.is_empty() && made.iter().all(|m| *m == made[0]), "one key, one set: {made:?}");
+    let one = emissions(&app, &tenant, "2025-26").await["scope3"]["total"].to_string();
+    // Twelve at once without keys: twelve sets, and the total exactly twelve of one (+ the first).
+    for res in join_all((0..12).map(|_| send(None))).await {
+        status_json(res, StatusCode::CREATED).await;
+    }
+    let page = status_json(app.get("/api/v1/activities?limit=100", &tenant.key).await, StatusCode::OK).await;
+    assert_eq!(page["data"].as_array().map(Vec::len), Some(4 * 13));
+    let one: rust_decimal::Decimal = one.parse().expect("total");
+    let all: rust_decimal::Decimal =
+        emissions(&app, &tenant, "2025-26").await["scope3"]["total"].to_string().parse().expect("total");
+    assert!(
+        (all - one * rust_decimal::Decimal::from(13)).abs() <= rust_decimal::Decimal::new(7, 3),
+        "{all} vs 13 × {one}"
+    );
 }

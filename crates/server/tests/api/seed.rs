@@ -88,14 +88,25 @@ fn examples() -> (Vec<Example>, Vec<Value>) {
     (requests, others)
 }
 
-/// Same field names at every level, and the same JSON type for every value (integers and
-/// numbers with a fraction told apart). A `null` in the example says nothing of the type (the
-/// field is present, and may hold a value); an example array's first item describes every item.
+/// Fields the page's examples lack that a later issue added on purpose, where they appear (the
+/// end of the path `same_shape` reports) : every other extra field fails.
+const ADDITIONS: &[(&str, &str)] = &[
+    // Issue 22: scope 3 by GHG Protocol category, and what activities contributed.
+    ("/api/v1/emissions?siteId=site_3rZ1.data", "activities"),
+    ("/api/v1/emissions?siteId=site_3rZ1.data.scope3", "categories"),
+];
+
+/// Same field names at every level (besides [`ADDITIONS`]), and the same JSON type for every
+/// value (integers and numbers with a fraction told apart). A `null` in the example says nothing
+/// of the type (the field is present, and may hold a value); an example array's first item
+/// describes every item.
 fn same_shape(example: &Value, actual: &Value, at: &str) {
     match (example, actual) {
         (Value::Null, _) => {}
         (Value::Object(example), Value::Object(actual)) => {
-            let (mut want, mut got): (Vec<_>, Vec<_>) = (example.keys().collect(), actual.keys().collect());
+            let added = |name: &&String| ADDITIONS.iter().any(|(path, field)| at.ends_with(path) && name == field);
+            let (mut want, mut got): (Vec<_>, Vec<_>) =
+                (example.keys().collect(), actual.keys().filter(|name| !added(name)).collect());
             want.sort();
             got.sort();
             assert_eq!(got, want, "field names at {at}");
