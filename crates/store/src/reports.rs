@@ -173,11 +173,13 @@ fn activity_contributions(
     company: &str,
     period: &str,
     site: Option<&str>,
-    names: &HashMap<String, String>,
 ) -> Result<Vec<ActivityContribution>, StoreError> {
     let by = (activity_totals::site_id,);
     let mut rows = period_groups!(activity_totals, conn, company, period, site, by, ((String,), i64, i64))?;
     rows.sort_by(|a, b| a.0.cmp(&b.0));
+    // The sites' names only when a record names a site (most reports have no activities).
+    let names =
+        if rows.iter().any(|((id,), _, _)| !id.is_empty()) { site_names(conn, company)? } else { HashMap::new() };
     let mut out = Vec::with_capacity(rows.len());
     for ((site_id,), kg, ug) in rows {
         let site_id = match site_id.as_str() {
@@ -241,8 +243,7 @@ impl EmissionsRepository for Store {
                 let site = site_filter.as_deref();
                 let by_scope_and_family = family_sums(conn, &company, &period, site)?;
                 let scope3_by_category = category_sums(conn, &company, &period, site)?;
-                let names = site_names(conn, &company)?;
-                let activities = activity_contributions(conn, &company, &period, site, &names)?;
+                let activities = activity_contributions(conn, &company, &period, site)?;
                 let ids: Vec<&String> = contributions.keys().collect();
                 let rows: Vec<(String, String, NaiveDateTime, String)> = sessions::table
                     .inner_join(sites::table)

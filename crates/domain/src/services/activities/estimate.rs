@@ -10,13 +10,8 @@ use super::Activities;
 use super::import::ImportResponses;
 use super::records::RecordReply;
 use crate::DomainError;
-use crate::activities::{CommutingEstimate, calculate};
-use crate::model::{
-    Action, ActivityRecord, IdempotencyKey, IdempotentRecord, NewActivityRecord, RenderCreated, Tenant, plain_text,
-};
-
-/// The longest `reference` an estimate keeps (as a record's).
-const MAX_REFERENCE_CHARS: usize = 200;
+use crate::activities::{CommutingEstimate, MAX_REFERENCE_CHARS, calculate};
+use crate::model::{Action, ActivityRecord, IdempotencyKey, IdempotentRecord, NewActivityRecord, Tenant, plain_text};
 
 impl Activities {
     /// Records the activities `estimate` implies. `Invalid` naming the estimate's field when it
@@ -33,11 +28,7 @@ impl Activities {
         now: DateTime<Utc>,
     ) -> Result<RecordReply<Vec<ActivityRecord>>, DomainError> {
         tenant.require(Action::Record)?;
-        let renderer = Arc::clone(&responses);
-        let render: RenderCreated<Vec<ActivityRecord>> =
-            Arc::new(move |records: &Vec<ActivityRecord>| renderer.created(records));
-        let refuse = |err: &DomainError| responses.refused(err);
-        self.keyed(&tenant.company, key, fingerprint, render, refuse, now, |kept| {
+        self.keyed_records(&tenant.company, key, fingerprint, responses, now, |kept| {
             self.store_estimate(tenant, estimate, kept, now)
         })
         .await

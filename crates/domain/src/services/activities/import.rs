@@ -2,6 +2,7 @@
 //! then all are stored in one transaction, or none: a file with any bad row is refused whole,
 //! naming each bad row's line, column and reason. `Idempotency-Key` is honoured as for one record.
 
+use std::future::Future;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -11,8 +12,8 @@ use super::records::RecordReply;
 use crate::DomainError;
 use crate::activities::calculate;
 use crate::model::{
-    Action, ActivityInput, ActivityRecord, IdempotencyKey, IdempotentRecord, MAX_IMPORT_ROWS, MAX_LISTED_PROBLEMS,
-    NewActivityRecord, RenderCreated, RowProblem, Tenant,
+    Action, ActivityInput, ActivityRecord, CompanyId, IdempotencyKey, IdempotentRecord, MAX_IMPORT_ROWS,
+    MAX_LISTED_PROBLEMS, NewActivityRecord, RenderCreated, RowProblem, Tenant,
 };
 
 /// How the edge words an import's answers.
@@ -57,14 +58,31 @@ impl Activities {
         now: DateTime<Utc>,
     ) -> Result<RecordReply<Vec<ActivityRecord>>, DomainError> {
         tenant.require(Action::Record)?;
+        self.keyed_records(&tenant.company, key, fingerprint, responses, now, |kept| {
+            self.store_all(tenant, rows, kept, now)
+        })
+        .await
+    }
+
+    /// [`Activities::keyed`] for work that records several at once (an import, an estimate),
+    /// answered in `responses`' words.
+    pub(super) async fn keyed_records<Fut>(
+        &self,
+        company: &CompanyId,
+        key: Option<IdempotencyKey>,
+        fingerprint: String,
+        responses: Arc<dyn ImportResponses>,
+        now: DateTime<Utc>,
+        work: impl FnOnce(Option<IdempotentRecord<Vec<ActivityRecord>>>) -> Fut,
+    ) -> Result<RecordReply<Vec<ActivityRecord>>, DomainError>
+    where
+        Fut: Future<Output = Result<Vec<ActivityRecord>, DomainError>>,
+    {
         let renderer = Arc::clone(&responses);
         let render: RenderCreated<Vec<ActivityRecord>> =
             Arc::new(move |records: &Vec<ActivityRecord>| renderer.created(records));
         let refuse = |err: &DomainError| responses.refused(err);
-        self.keyed(&tenant.company, key, fingerprint, render, refuse, now, |kept| {
-            self.store_all(tenant, rows, kept, now)
-        })
-        .await
+        self.keyed(company, key, fingerprint, render, refuse, now, work).await
     }
 
     async fn store_all(
