@@ -1,6 +1,6 @@
 //! `cargo xtask bench-emissions`: a company with 50 sites and 100,000 confirmed bills (inserted
-//! in bulk by SQL, with their per-bill amounts and the maintained totals, as confirmations write
-//! them), then `wrk` on `GET /api/v1/emissions` (a period, a site, and the default) on SQLite and
+//! in bulk by SQL, with their per-bill amounts, scope 3 categories and the maintained totals, as
+//! confirmations write them), then `wrk` on `GET /api/v1/emissions` (a period, a site, and the default) on SQLite and
 //! on PostgreSQL: p50 and p99 latency. Needs `wrk`, `psql` and `sqlite3`.
 
 use std::path::PathBuf;
@@ -57,6 +57,17 @@ SELECT company_id, reporting_period, site_id, session_id, bill_type, scope,
        SUM(micrograms / 1000000000), SUM(micrograms % 1000000000), COUNT(*)
 FROM bill_emissions WHERE company_id = '{company}' AND bill_id LIKE 'bill_bench%'
 GROUP BY company_id, reporting_period, site_id, session_id, bill_type, scope;
+
+INSERT INTO bill_categories (bill_id, company_id, reporting_period, category, micrograms)
+SELECT bill_id, company_id, reporting_period, 3, micrograms
+FROM bill_emissions WHERE company_id = '{company}' AND bill_id LIKE 'bill_bench%' AND scope = 3;
+
+INSERT INTO bill_category_totals
+    (company_id, reporting_period, site_id, bill_type, category, kilograms, micrograms, contributions)
+SELECT company_id, reporting_period, site_id, bill_type, 3,
+       SUM(micrograms / 1000000000), SUM(micrograms % 1000000000), COUNT(*)
+FROM bill_emissions WHERE company_id = '{company}' AND bill_id LIKE 'bill_bench%' AND scope = 3
+GROUP BY company_id, reporting_period, site_id, bill_type;
 ",
         more_sites = SITES - 1,
         last_bill = BILLS - 1,

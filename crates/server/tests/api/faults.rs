@@ -61,11 +61,18 @@ async fn a_frozen_database_costs_a_bounded_wait_then_service_resumes(pg: Private
     let live = app.request(Method::GET, "/healthz", None).await;
     assert_eq!(live.status(), StatusCode::OK, "the process itself is alive");
 
+    // Writes of many records at once (an estimate) wait as long and leave nothing behind.
+    let estimate = app.client.post(app.url("/api/v1/activities/commuting-estimates")).bearer_auth(&tenant.key);
+    let res = estimate.json(&commuting_estimate()).send().await.expect("request");
+    expect_error(res, StatusCode::SERVICE_UNAVAILABLE, "service_unavailable").await;
+
     pg.thaw();
     for _ in 0..8 {
         let res = app.get("/api/v1/company", &tenant.key).await;
         assert_eq!(res.status(), StatusCode::OK, "service resumes once the database answers");
     }
+    let listed: serde_json::Value = app.get("/api/v1/activities", &tenant.key).await.json().await.expect("json");
+    assert_eq!(listed["data"], json!([]), "the estimate wrote nothing");
     assert_eq!(app.request(Method::GET, "/readyz", None).await.status(), StatusCode::OK);
 }
 
@@ -107,7 +114,31 @@ async fn a_write_locked_past_the_busy_timeout_is_a_503_and_reads_go_on(app: Test
     assert!(res.headers().contains_key("retry-after"), "a 503 says when to retry");
     expect_error(res, StatusCode::SERVICE_UNAVAILABLE, "service_unavailable").await;
 
+    // An estimate's records: all or none, under a key that a retry may use once the lock goes.
+    let estimate = || {
+        let request = app.client.post(app.url("/api/v1/activities/commuting-estimates")).bearer_auth(&tenant.key);
+        request.header("Idempotency-Key", "survey").json(&commuting_estimate()).send()
+    };
+    expect_error(estimate().await.expect("request"), StatusCode::SERVICE_UNAVAILABLE, "service_unavailable").await;
+
     drop(block);
     let again = app.client.post(app.url("/api/v1/keys")).bearer_auth(&tenant.key).json(&json!({"name": "ci"}));
     assert_eq!(again.send().await.expect("request").status(), StatusCode::CREATED);
+    let listed: serde_json::Value = app.get("/api/v1/activities", &tenant.key).await.json().await.expect("json");
+    assert_eq!(listed["data"], json!([]), "the refused estimate wrote nothing");
+    let retried = estimate().await.expect("request");
+    assert_eq!(retried.status(), StatusCode::CREATED, "the key was not spent by a failure on our side");
+    let listed: serde_json::Value = app.get("/api/v1/activities", &tenant.key).await.json().await.expect("json");
+    assert_eq!(listed["data"].as_array().map(Vec::len), Some(3), "two modes and homeworking");
+}
+
+fn commuting_estimate() -> serde_json::Value {
+    json!({
+        "headcount": 12, "workingDays": 220, "homeShare": "0.4", "oneWayKm": 15,
+        "modes": [
+            {"activityType": "commuting.cars_by_size.average_car.petrol", "share": "0.5"},
+            {"activityType": "commuting.rail.national_rail", "share": "0.5"}
+        ],
+        "periodStart": "2025-04-01", "periodEnd": "2026-03-31"
+    })
 }
