@@ -345,8 +345,12 @@ pub(crate) fn wrk(url: &str, header: Option<&str>, secs: u64, connections: u32) 
         command.args(["-H", header]);
     }
     let out = command.arg(url).output().map_err(|e| format!("wrk: {e}"))?;
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    if !out.status.success() || text.contains("Non-2xx") || text.contains("Socket errors") {
+    parse_wrk(url, out.status.success(), &String::from_utf8_lossy(&out.stdout))
+}
+
+/// A `wrk --latency` run's report, refused when any request failed.
+pub(crate) fn parse_wrk(url: &str, succeeded: bool, text: &str) -> Result<Load, String> {
+    if !succeeded || text.contains("Non-2xx") || text.contains("Socket errors") {
         return Err(format!("wrk run against {url} had errors:\n{text}"));
     }
     let field = |prefix: &str| -> Option<String> {

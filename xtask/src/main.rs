@@ -4,7 +4,8 @@
 //! - `layering`: the crate layering of docs/architecture.md, checked on the dependency graph.
 //! - `bench`: the load benchmark of the release server (see docs/performance.md).
 //! - `bench-upload`: memory and throughput of 20 concurrent 20 MiB uploads.
-//! - `bench-emissions`: `/emissions` latency over 50 sites and 100,000 confirmed bills.
+//! - `bench-emissions`: `/emissions` over 500 sites at 100,000 and 1,000,000 bills and as many
+//!   activities: latency saturated and at a fixed rate, and CPU per request.
 //! - `bench-connections`: `/healthz` and `/company` from another address while 20,000 idle
 //!   connections are held.
 //! - `bench-pdf`: the server's memory over bursts of 50 worst-case plan renders.
@@ -35,7 +36,7 @@ fn main() -> ExitCode {
         Some("bench-pdf") => pdf_bench::run(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask test [extra test-runner args]\n       cargo xtask layering\n       cargo xtask bench [--duration SECS] [--connections N]\n       cargo xtask bench-upload | bench-emissions | bench-limits | bench-connections [--idle N] | bench-pdf [--bursts N] [--burst-size N]"
+                "usage: cargo xtask test [extra test-runner args]\n       cargo xtask layering\n       cargo xtask bench [--duration SECS] [--connections N]\n       cargo xtask bench-upload | bench-emissions [--scales N,N] [--sites N] [--rate N] [--secs N] | bench-limits | bench-connections [--idle N] | bench-pdf [--bursts N] [--burst-size N]"
             );
             return ExitCode::from(2);
         }
