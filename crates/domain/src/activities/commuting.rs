@@ -61,13 +61,25 @@ impl CommutingEstimate {
                 [ActivityUnit::PassengerKm, ActivityUnit::Km].into_iter().find(|u| t.units.contains(u)).ok_or_else(
                     || DomainError::invalid_at(format!("modes[{i}].activityType"), "is not stated by distance"),
                 )?;
-            let quantity = people * office_days * Decimal::TWO * self.one_way_km * share;
-            if !quantity.is_zero() {
-                out.push(self.input(activity_type, quantity, unit));
+            // Every day at home: no journeys to record, whatever the modes.
+            if office_days.is_zero() {
+                continue;
             }
+            let quantity = people * office_days * Decimal::TWO * self.one_way_km * share;
+            if quantity.is_zero() {
+                // Below what a decimal holds: refused rather than a mode silently left out.
+                return Err(DomainError::invalid(
+                    "oneWayKm",
+                    format!("is too small: {activity_type}'s journeys come to 0 km"),
+                ));
+            }
+            out.push(self.input(activity_type, quantity, unit));
         }
-        let home_hours = people * days * self.home_share * self.hours_per_day;
-        if !home_hours.is_zero() {
+        if !self.home_share.is_zero() {
+            let home_hours = people * days * self.home_share * self.hours_per_day;
+            if home_hours.is_zero() {
+                return Err(DomainError::invalid("homeShare", "is too small: the days at home come to 0 hours"));
+            }
             out.push(self.input(HOMEWORKING_TYPE, home_hours, ActivityUnit::FteHours));
         }
         Ok(out)
@@ -94,6 +106,15 @@ impl CommutingEstimate {
         }
         if !(1..=366).contains(&self.working_days) {
             return Err(DomainError::invalid("workingDays", "must be from 1 to 366"));
+        }
+        // The period's own checks (order, length) come with each record; here only that the days
+        // fit in it.
+        let period_days = (self.period_end - self.period_start).num_days() + 1;
+        if period_days >= 1 && i64::from(self.working_days) > period_days {
+            return Err(DomainError::invalid(
+                "workingDays",
+                format!("is {}, more than the {period_days} days from periodStart to periodEnd", self.working_days),
+            ));
         }
         if self.home_share < Decimal::ZERO || self.home_share > Decimal::ONE {
             return Err(DomainError::invalid("homeShare", "must be from 0 to 1"));
@@ -185,6 +206,23 @@ mod tests {
         assert_eq!(field(CommutingEstimate { headcount: 0, ..estimate() }), "headcount");
         assert_eq!(field(CommutingEstimate { home_share: d("1.1"), ..estimate() }), "homeShare");
         assert_eq!(field(CommutingEstimate { one_way_km: d("0"), ..estimate() }), "oneWayKm");
+        let one_day = estimate().period_start;
+        assert_eq!(field(CommutingEstimate { period_end: one_day, ..estimate() }), "workingDays", "220 days in one");
+        let tiny = CommutingEstimate {
+            headcount: 1,
+            working_days: 1,
+            one_way_km: d("0.0000000000000000000000000001"),
+            ..estimate()
+        };
+        assert_eq!(field(tiny), "oneWayKm", "a mode whose journeys come to nothing is not dropped silently");
+        let tiny_home = CommutingEstimate {
+            headcount: 1,
+            working_days: 1,
+            home_share: d("0.0000000000000000000000000001"),
+            hours_per_day: d("0.01"),
+            ..estimate()
+        };
+        assert_eq!(field(tiny_home), "homeShare");
         let mut uneven = estimate();
         uneven.modes[0].1 = d("0.4");
         assert_eq!(field(uneven), "modes");

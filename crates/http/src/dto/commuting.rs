@@ -23,20 +23,21 @@ pub(crate) struct CommutingEstimateIn {
     /// Staff the estimate covers, 1–100,000.
     #[schema(minimum = 1, maximum = 100000, example = 12)]
     pub headcount: u32,
-    /// Days each works in the period, 1–366.
+    /// Days each works in the period, 1–366, and no more than the period has.
     #[schema(minimum = 1, maximum = 366, example = 220)]
     pub working_days: u32,
     /// Share of those days worked from home, 0 to 1.
-    #[schema(schema_with = schema::share_in)]
+    #[schema(schema_with = schema::home_share_in)]
     pub home_share: Box<RawValue>,
     /// Average distance from home to work, one way, in km: more than 0, at most 500.
-    #[schema(schema_with = schema::amount_in)]
+    #[schema(schema_with = schema::one_way_km_in)]
     pub one_way_km: Box<RawValue>,
     /// Hours of a working day at home (default 7.5): more than 0, at most 24.
-    #[schema(schema_with = schema::amount_in_or_null)]
+    #[schema(schema_with = schema::hours_per_day_in)]
     pub hours_per_day: Option<Box<RawValue>>,
     /// How staff travel on the days they come in: commuting types of the catalogue, each once,
-    /// with shares adding up to 1. May be empty only when every day is worked from home.
+    /// with shares adding up to 1. May be empty only when every day is worked from home (with
+    /// `homeShare` 1 no journey is recorded, whatever the modes).
     #[schema(max_items = 20)]
     pub modes: Vec<CommutingModeIn>,
     /// First day of the period (`YYYY-MM-DD`).
@@ -61,7 +62,7 @@ pub(crate) struct CommutingModeIn {
     #[schema(example = "commuting.rail.national_rail")]
     pub activity_type: String,
     /// Share of the journeys, more than 0 and at most 1.
-    #[schema(schema_with = schema::share_in)]
+    #[schema(schema_with = schema::mode_share_in)]
     pub share: Box<RawValue>,
 }
 

@@ -16,7 +16,9 @@ use super::time::rfc3339;
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub(crate) struct EmissionsQueryIn {
-    /// The reporting period (`2025-26`); by default the latest with confirmed bills.
+    /// The reporting period (`2025-26`); by default the latest with confirmed bills or recorded
+    /// activities (which may be one that has not ended, or not yet begun, when a bill or record
+    /// runs into it).
     #[param(example = "2025-26", pattern = "^[0-9]{4}-[0-9]{2}$")]
     pub period: Option<String>,
     /// Only this site's emissions.

@@ -217,17 +217,48 @@ pub(crate) fn percent_in() -> RefOr<Schema> {
     OneOfBuilder::new().item(number).item(text).examples([serde_json::json!(42.5)]).into()
 }
 
-/// A share from 0 to 1, as a JSON number or a string of digits, read exactly.
-pub(crate) fn share_in() -> RefOr<Schema> {
-    let number = ObjectBuilder::new()
-        .schema_type(Type::Number)
-        .minimum(Some(Number::Int(0)))
-        .maximum(Some(Number::Int(1)))
-        .build();
-    let text = ObjectBuilder::new().schema_type(Type::String).pattern(Some(r"^[0-9]+(\.[0-9]+)?$")).build();
-    OneOfBuilder::new()
-        .item(number)
-        .item(text)
-        .description(Some("A share from 0 to 1 (`0.4` is 40 %), as a JSON number or a string of digits; read exactly."))
-        .into()
+/// A decimal from `minimum` to `maximum` sent as a JSON number or a string of digits (read
+/// exactly); `exclusive` when the minimum itself is refused.
+fn bounded_in(minimum: isize, exclusive: bool, maximum: isize, description: &str) -> RefOr<Schema> {
+    let number = ObjectBuilder::new().schema_type(Type::Number).maximum(Some(Number::Int(maximum)));
+    let number = if exclusive {
+        number.exclusive_minimum(Some(Number::Int(minimum)))
+    } else {
+        number.minimum(Some(Number::Int(minimum)))
+    };
+    let pattern = if exclusive { POSITIVE_DECIMAL } else { r"^[0-9]+(\.[0-9]+)?$" };
+    let text = ObjectBuilder::new().schema_type(Type::String).pattern(Some(pattern)).build();
+    OneOfBuilder::new().item(number.build()).item(text).description(Some(description)).into()
+}
+
+/// A commuting estimate's share of days at home: 0 to 1.
+pub(crate) fn home_share_in() -> RefOr<Schema> {
+    bounded_in(
+        0,
+        false,
+        1,
+        "A share from 0 to 1 (`0.4` is 40 %), as a JSON number or a string of digits; read exactly.",
+    )
+}
+
+/// A mode's share of the journeys: more than 0, at most 1.
+pub(crate) fn mode_share_in() -> RefOr<Schema> {
+    bounded_in(0, true, 1, "A share above 0 and at most 1, as a JSON number or a string of digits; read exactly.")
+}
+
+/// A one-way commuting distance in km: more than 0, at most 500.
+pub(crate) fn one_way_km_in() -> RefOr<Schema> {
+    bounded_in(
+        0,
+        true,
+        500,
+        "Kilometres, above 0 and at most 500, as a JSON number or a string of digits; read exactly.",
+    )
+}
+
+/// Hours of a working day: more than 0, at most 24, or `null` for the default.
+pub(crate) fn hours_per_day_in() -> RefOr<Schema> {
+    let hours =
+        bounded_in(0, true, 24, "Hours, above 0 and at most 24, as a JSON number or a string of digits; read exactly.");
+    OneOfBuilder::new().item(hours).item(ObjectBuilder::new().schema_type(Type::Null)).into()
 }

@@ -17,7 +17,7 @@ use crate::state::HttpState;
     tag = "Emissions",
     operation_id = "getEmissions",
     summary = "Emissions by scope",
-    description = "A reporting period's totals by scope, each scope's share by bill type, tCO2e per employee, and the sessions that contributed. Every figure is in tCO2e, rounded half away from zero to the kilogram from the exact sum. With no confirmed bill yet, the current period with zeros.",
+    description = "A reporting period's totals by scope, each scope's share by source (bill types and activity families), scope 3 by GHG Protocol category, tCO2e per employee, and the sessions and activities that contributed. Every figure is in tCO2e, rounded half away from zero to the kilogram from the exact sum. Without `period`, the latest period any confirmed bill or recorded activity reaches into; with neither yet, the current period with zeros.",
     params(EmissionsQueryIn),
     security(("bearerAuth" = [])),
     responses((status = 200, description = "The period's emissions.", body = Envelope<EmissionsOut>, example = json!({

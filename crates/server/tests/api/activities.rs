@@ -512,6 +512,14 @@ async fn a_commuting_estimate_records_its_modes_and_homeworking_with_the_estimat
     )
     .await;
     assert_eq!(body["param"], "modes[1].activityType", "{body}");
+    let crammed = commuting_estimate(json!({"periodStart": "2025-04-01", "periodEnd": "2025-04-10"}));
+    let body = expect_error(
+        post_json(&app, &tenant.key, path, &crammed.to_string()).await,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+    )
+    .await;
+    assert_eq!(body["param"], "workingDays", "220 working days in a 10-day period: {body}");
     let theirs = commuting_estimate(json!({"siteId": other.site.id.to_string()}));
     expect_error(post_json(&app, &tenant.key, path, &theirs.to_string()).await, StatusCode::NOT_FOUND, "not_found")
         .await;
