@@ -26,6 +26,7 @@ on_both_backends!(spawn =>
     a_csv_import_records_every_row_or_none,
     a_commuting_estimate_records_its_modes_and_homeworking_with_the_estimate,
     racing_estimates_record_once_per_key_and_add_up_exactly,
+    a_full_size_import_is_recorded_in_one_request,
 );
 
 fn flight(extra: Value) -> Value {
@@ -656,4 +657,21 @@ async fn racing_estimates_record_once_per_key_and_add_up_exactly(app: TestApp) {
         (all - one * rust_decimal::Decimal::from(13)).abs() <= rust_decimal::Decimal::new(7, 3),
         "{all} vs 13 × {one}"
     );
+}
+
+/// The largest file accepted (10,000 rows) is recorded in one request on both backends: within
+/// the store's deadline for a bulk write, which grows with the rows.
+async fn a_full_size_import_is_recorded_in_one_request(app: TestApp) {
+    let tenant = app.tenant("Bulk Ltd", Plan::Business, KeyMode::Live).await;
+    let mut csv = String::from("activityType,quantity,unit,periodStart,periodEnd\n");
+    for i in 1..=10_000 {
+        csv.push_str(&format!("business_travel.rail.national_rail,{i},passenger_km,2025-05-01,2025-05-31\n"));
+    }
+    let made = status_json(import(&app, &tenant, &csv, None).await, StatusCode::CREATED).await;
+    assert_eq!(made["data"]["recorded"], 10_000);
+    // 1 + 2 + … + 10,000 passenger-km of rail, all in category 6.
+    let report = emissions(&app, &tenant, "2025-26").await;
+    let rail =
+        report["scope3"]["categories"].as_array().expect("categories").iter().find(|c| c["category"] == 6).cloned();
+    assert!(rail.is_some_and(|c| c["tco2e"].as_f64().is_some_and(|t| t > 0.0)), "{report}");
 }

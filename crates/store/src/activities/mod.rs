@@ -63,16 +63,18 @@ fn reread(conn: &mut DbConnection, company: &str, id: &str) -> Result<ActivityRe
 }
 
 /// Stores one record with its amounts, totals and event, in the caller's transaction (which
-/// holds the tenant's lock).
+/// holds the tenant's lock). `sites_checked` when the caller has already checked every site
+/// of the records it stores.
 fn insert(
     conn: &mut DbConnection,
     company: &str,
     record: &NewActivityRecord,
     calculation: String,
     payloads: &dyn carbonpass_domain::ports::EventPayloads,
+    sites_checked: bool,
 ) -> Result<Result<ActivityRecord, Refusal>, StoreError> {
     let input = &record.input;
-    if let Some(site) = &input.site_id {
+    if let Some(site) = input.site_id.as_ref().filter(|_| !sites_checked) {
         let is_tenants = sites::table
             .filter(sites::id.eq(site.as_str()))
             .filter(sites::company_id.eq(company))
@@ -123,7 +125,8 @@ fn insert(
             })
             .execute(conn)?;
     }
-    let stored = reread(conn, company, &row.id)?;
+    // The record as stored, read from the row written (no round trip to read it back).
+    let stored = ActivityRecord::try_from(row)?;
     write_event(conn, company, &outbox_event(payloads, Event::ActivityRecorded(&stored)), at)?;
     Ok(Ok(stored))
 }
@@ -147,7 +150,7 @@ impl ActivityRepository for Store {
                 {
                     return Ok(Err(Refusal::ClaimLost));
                 }
-                let stored = match insert(conn, &company, &record, calculation.clone(), payloads.as_ref())? {
+                let stored = match insert(conn, &company, &record, calculation.clone(), payloads.as_ref(), false)? {
                     Ok(stored) => stored,
                     Err(refusal) => return Ok(Err(refusal)),
                 };
@@ -173,7 +176,7 @@ impl ActivityRepository for Store {
         let calculations = records.iter().map(|r| to_stored(&r.calculation)).collect::<Result<Vec<_>, _>>()?;
         let payloads = self.payloads.clone();
         let outcome = self
-            .transaction(move |conn| {
+            .bulk_transaction(records.len(), move |conn| {
                 tenancy::lock(conn, &company)?;
                 if let Some(kept) = &idempotent
                     && !idempotency::still_held(conn, &company, &kept.lease)?
@@ -195,7 +198,7 @@ impl ActivityRepository for Store {
                 }
                 let mut stored = Vec::with_capacity(records.len());
                 for (record, calculation) in records.iter().zip(&calculations) {
-                    match insert(conn, &company, record, calculation.clone(), payloads.as_ref())? {
+                    match insert(conn, &company, record, calculation.clone(), payloads.as_ref(), true)? {
                         Ok(one) => stored.push(one),
                         // Checked above under the tenant's lock: a site that vanished since is a bug.
                         Err(_) => {
