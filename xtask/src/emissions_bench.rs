@@ -229,17 +229,39 @@ fn bench(
     );
     let site = "site_bench7";
     let mut rows = Vec::new();
-    for (label, query) in [
-        ("period", "?period=2025-26".to_owned()),
-        ("site", format!("?period=2025-26&siteId={site}")),
-        ("default period", String::new()),
-    ] {
-        let url = format!("http://{address}/api/v1/emissions{query}");
-        wrk(&url, Some(&auth), 3, 32)?;
-        let saturated = wrk(&url, Some(&auth), 10, 32)?;
-        let paced = paced(pid, &url, &auth, opts.rate, opts.secs)?;
-        println!("{name} {records}: /emissions {label}: saturated {saturated:?}; paced {:?}", paced.load);
-        rows.push(Row { label: format!("{name} | {records} + {records} | `GET /emissions{query}`"), saturated, paced });
+    // Each report twice: served from the report cache (the tenant's data unchanged since the
+    // first request, as when a dashboard polls), then with the cache off (every request reads
+    // the totals, as the first request after each write does), on a server restarted over the
+    // same data.
+    let mut server = server;
+    let (mut pid, mut address, mut auth) = (pid, address, auth);
+    for cache in ["on", "off"] {
+        if cache == "off" {
+            drop(server);
+            env.push(("CARBONPASS_REPORT_CACHE_ENTRIES", "0"));
+            let (restarted, restarted_at, key) = start_server(binary, &env)?;
+            (pid, address, auth) = (restarted.0.id(), restarted_at, format!("Authorization: Bearer {key}"));
+            server = restarted;
+        }
+        for (label, query) in [
+            ("period", "?period=2025-26".to_owned()),
+            ("site", format!("?period=2025-26&siteId={site}")),
+            ("default period", String::new()),
+        ] {
+            let url = format!("http://{address}/api/v1/emissions{query}");
+            wrk(&url, Some(&auth), 3, 32)?;
+            let saturated = wrk(&url, Some(&auth), 10, 32)?;
+            let paced = paced(pid, &url, &auth, opts.rate, opts.secs)?;
+            println!(
+                "{name} {records} cache {cache}: /emissions {label}: saturated {saturated:?}; paced {:?}",
+                paced.load
+            );
+            rows.push(Row {
+                label: format!("{name} | {records} + {records} | {cache} | `GET /emissions{query}`"),
+                saturated,
+                paced,
+            });
+        }
     }
     drop(server);
     Ok(rows)
@@ -300,8 +322,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
     }
 
     println!(
-        "\n| backend | bills + activities | request | saturated req/s | saturated p99 ms | paced req/s | paced p50 ms | \
-         paced p99 ms | server CPU µs/req | PostgreSQL CPU µs/req |\n|---|---|---|---|---|---|---|---|---|---|"
+        "\n| backend | bills + activities | report cache | request | saturated req/s | saturated p99 ms | paced req/s | paced p50 ms | \
+         paced p99 ms | server CPU µs/req | PostgreSQL CPU µs/req |\n|---|---|---|---|---|---|---|---|---|---|---|"
     );
     for row in rows {
         let (s, p) = (&row.saturated, &row.paced);

@@ -44,11 +44,14 @@ struct Organisation {
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct Emissions {
     /// Rows of scope, tCO2e, note.
     rows: Vec<[String; 3]>,
     total: String,
     source: String,
+    /// Scope 2 market-based, printed after the total it is not part of.
+    market_based: Option<[String; 3]>,
 }
 
 #[derive(Serialize)]
@@ -104,12 +107,15 @@ fn figure_row(scope: &str, figure: &Figure) -> [String; 3] {
 }
 
 fn emissions(figures: &EmissionFigures) -> Emissions {
+    let scope2 = if figures.scope2_market_based.is_some() { "Scope 2 (location-based)" } else { "Scope 2" };
+    let rows = vec![
+        figure_row("Scope 1", &figures.scope1),
+        figure_row(scope2, &figures.scope2),
+        figure_row("Scope 3 (included sources)", &figures.scope3),
+    ];
     Emissions {
-        rows: vec![
-            figure_row("Scope 1", &figures.scope1),
-            figure_row("Scope 2", &figures.scope2),
-            figure_row("Scope 3 (included sources)", &figures.scope3),
-        ],
+        market_based: figures.scope2_market_based.as_ref().map(|f| figure_row("Scope 2 (market-based)", f)),
+        rows,
         total: tonnes(figures.total),
         source: figures.source.clone(),
     }

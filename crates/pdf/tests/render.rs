@@ -22,6 +22,7 @@ fn figures(s1: Decimal, s2: Decimal, s3: Decimal, note: Option<&str>) -> Emissio
         scope3: Figure { tco2e: s3, note: None },
         total: s1 + s2 + s3,
         source: "Calculated from 12 confirmed bills with the DESNZ 2025 conversion factors.".into(),
+        scope2_market_based: None,
     }
 }
 
@@ -43,12 +44,18 @@ fn plan(status: PlanStatus) -> CarbonReductionPlan {
                 company_number: Some("SC123456".into()),
             },
             reporting_period: PeriodSpan { label: "2025-26".into(), start: date(2025, 4, 1), end: date(2026, 3, 31) },
-            current_emissions: Some(figures(
-                Decimal::ZERO,
-                Decimal::new(123_456_789, 4),
-                Decimal::new(25_005, 4),
-                Some("No gas, fuel or vehicle use was recorded for 2025-26."),
-            )),
+            current_emissions: Some(EmissionFigures {
+                scope2_market_based: Some(Figure {
+                    tco2e: Decimal::new(3_210_987, 3),
+                    note: Some("2 of 3 records of scope 2 state a contractual instrument.".into()),
+                }),
+                ..figures(
+                    Decimal::ZERO,
+                    Decimal::new(123_456_789, 4),
+                    Decimal::new(25_005, 4),
+                    Some("No gas, fuel or vehicle use was recorded for 2025-26."),
+                )
+            }),
             baseline: Some(Baseline {
                 period: PeriodSpan { label: "2024-25".into(), start: date(2024, 4, 1), end: date(2025, 3, 31) },
                 emissions: Some(figures(Decimal::new(42, 1), Decimal::from(20_000), Decimal::new(375, 2), None)),
@@ -130,6 +137,12 @@ fn every_figure_and_name_is_in_the_text() {
         "12,345.6789",
         "2.5005",
         "12,348.1794",
+        // scope 2 both ways, the market-based figure outside the total
+        "Scope 2 (location-based)",
+        "Scope 2 (market-based)",
+        "not in the total",
+        "3,210.987",
+        "2 of 3 records of scope 2 state a contractual instrument.",
         // baseline
         "4.200",
         "20,000.000",

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use carbonpass_domain::DomainError;
 use carbonpass_domain::activities::{ActivityUnit, Direction, Family};
-use carbonpass_domain::calculation::{Scope, Unit};
+use carbonpass_domain::calculation::{MarketInstrument, Scope, Unit};
 use carbonpass_domain::model::Tenant;
 use carbonpass_domain::model::company::slug_from_name;
 use carbonpass_domain::model::{
@@ -21,8 +21,8 @@ use carbonpass_domain::services::activities::{ImportResponses, RecordReply, Reco
 use chrono::Utc;
 
 use crate::cli::{
-    ActivityCommand, BillCommand, CompanyCommand, CrpInputsCommand, KeyCommand, ModeArg, PlanArg, RoleArg,
-    SessionCommand, SiteCommand, UserCommand, WebhookCommand, WebhookSpace,
+    ActivityCommand, BillCommand, CompanyCommand, CrpInputsCommand, InstrumentArgs, KeyCommand, ModeArg, PlanArg,
+    RoleArg, SessionCommand, SiteCommand, UserCommand, WebhookCommand, WebhookSpace,
 };
 
 fn company_id(raw: &str) -> Result<CompanyId, DomainError> {
@@ -190,6 +190,7 @@ pub async fn activity(services: &Services, command: ActivityCommand) -> Result<(
             without_radiative_forcing,
             reference,
             note,
+            instrument,
         } => {
             let input = ActivityInput {
                 activity_type,
@@ -202,6 +203,7 @@ pub async fn activity(services: &Services, command: ActivityCommand) -> Result<(
                 radiative_forcing: without_radiative_forcing.then_some(false),
                 reference,
                 note,
+                market_instrument: market_instrument(*instrument)?,
             };
             let tenant = live(services, &company).await?;
             let reply = services.activities.record(&tenant, input, None, String::new(), Arc::new(Plain), Utc::now());
@@ -303,6 +305,22 @@ impl RecordResponses for Plain {
     }
 }
 
+/// `--instrument`, `--instrument-factor` and `--instrument-source`, as one instrument (or none).
+fn market_instrument(args: InstrumentArgs) -> Result<Option<MarketInstrument>, DomainError> {
+    let InstrumentArgs { instrument: kind, instrument_factor: factor, instrument_source: source } = args;
+    let Some(kind) = kind else {
+        if factor.is_some() || source.is_some() {
+            return Err(DomainError::invalid(
+                "instrument",
+                "is required with --instrument-factor or --instrument-source",
+            ));
+        }
+        return Ok(None);
+    };
+    let factor = factor.map(|f| parse_decimal("instrument-factor", &f)).transpose()?;
+    MarketInstrument::new(&kind, factor, source.as_deref()).map(Some)
+}
+
 async fn confirm_bill(services: &Services, command: BillCommand) -> Result<(), DomainError> {
     let BillCommand::Confirm {
         company,
@@ -317,6 +335,7 @@ async fn confirm_bill(services: &Services, command: BillCommand) -> Result<(), D
         volume_correction_factor,
         sewerage_volume,
         allow_overlap,
+        instrument,
     } = command
     else {
         return Err(DomainError::Internal("not a confirmation".into()));
@@ -333,6 +352,7 @@ async fn confirm_bill(services: &Services, command: BillCommand) -> Result<(), D
         volume_correction: optional("volume-correction-factor", volume_correction_factor)?,
         sewerage_volume: optional("sewerage-volume", sewerage_volume)?,
         allow_overlap,
+        market_instrument: market_instrument(*instrument)?,
     };
     let id = BillId::parse(&id).ok_or(DomainError::not_found("bill"))?;
     let bill = services.bills.confirm_bill(&live(services, &company).await?, &id, request, Utc::now()).await?;

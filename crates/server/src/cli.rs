@@ -94,7 +94,22 @@ pub enum SessionCommand {
     },
 }
 
+/// A record's market instrument, for market-based scope 2 (`marketInstrument` in the API).
+#[derive(Debug, Args)]
+pub struct InstrumentArgs {
+    /// The contract it was bought under, for market-based scope 2: supplier_specific or rego.
+    #[arg(long, value_name = "supplier_specific|rego")]
+    pub instrument: Option<String>,
+    /// With --instrument supplier_specific: the supplier's kg CO2e per kWh.
+    #[arg(long, value_name = "KG_PER_KWH")]
+    pub instrument_factor: Option<String>,
+    /// With --instrument: where the figure comes from (the fuel mix disclosure, the tariff).
+    #[arg(long)]
+    pub instrument_source: Option<String>,
+}
+
 #[derive(Debug, Subcommand)]
+#[expect(clippy::large_enum_variant, reason = "parsed once per command; never stored or moved in bulk")]
 pub enum BillCommand {
     /// Confirm an uploaded bill's activity data; prints the calculation's scope totals.
     Confirm {
@@ -130,6 +145,8 @@ pub enum BillCommand {
         /// Confirm although it overlaps a confirmed bill of the same supply.
         #[arg(long)]
         allow_overlap: bool,
+        #[command(flatten)]
+        instrument: Box<InstrumentArgs>,
     },
     /// Reject an uploaded bill that should never count (its file may be uploaded again).
     Reject {
@@ -186,6 +203,8 @@ pub enum ActivityCommand {
         reference: Option<String>,
         #[arg(long)]
         note: Option<String>,
+        #[command(flatten)]
+        instrument: Box<InstrumentArgs>,
     },
     /// Import a CSV file of records (columns as `GET /api/v1/activities/import-template`): all
     /// recorded, or none and each bad row named.

@@ -131,6 +131,7 @@ pub fn services(
         rate_quotas: settings.rate_limits.quotas()?,
         keys_per_user: settings.max_keys_per_user,
         plan_limit: u32::try_from(settings.max_plans_per_company).unwrap_or(u32::MAX),
+        report_cache_entries: usize::try_from(settings.report_cache_entries).unwrap_or(usize::MAX),
     }))
 }
 
@@ -451,6 +452,13 @@ impl Application {
             misses = overviews.misses,
             hit_rate = format!("{:.4}", overviews.hit_rate()),
             "overview cache"
+        );
+        let reports = self.services.reports.stats();
+        tracing::info!(
+            hits = reports.hits,
+            misses = reports.misses,
+            hit_rate = format!("{:.4}", reports.hit_rate()),
+            "report cache"
         );
         served
     }

@@ -12,6 +12,7 @@ mod health;
 mod idempotency;
 mod ids;
 mod inline;
+mod market;
 mod migrations;
 mod plans;
 mod reports;

@@ -244,6 +244,7 @@ impl EmissionsRepository for Store {
                 let by_scope_and_family = family_sums(conn, &company, &period, site)?;
                 let scope3_by_category = category_sums(conn, &company, &period, site)?;
                 let activities = activity_contributions(conn, &company, &period, site)?;
+                let scope2_instruments = crate::market::sums(conn, &company, &period, site)?;
                 let ids: Vec<&String> = contributions.keys().collect();
                 let rows: Vec<(String, String, NaiveDateTime, String)> = sessions::table
                     .inner_join(sites::table)
@@ -265,7 +266,14 @@ impl EmissionsRepository for Store {
                 }
                 Ok(Some((
                     period,
-                    PeriodSums { by_scope_and_type, by_scope_and_family, scope3_by_category, sessions, activities },
+                    PeriodSums {
+                        by_scope_and_type,
+                        by_scope_and_family,
+                        scope3_by_category,
+                        sessions,
+                        activities,
+                        scope2_instruments,
+                    },
                 )))
             })
             .await?)

@@ -277,6 +277,31 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    scope2_instruments (record_id, reporting_period) {
+        record_id -> Text,
+        company_id -> Text,
+        reporting_period -> Text,
+        site_id -> Text,
+        instrument -> Text,
+        location_micrograms -> BigInt,
+        market_micrograms -> BigInt,
+    }
+}
+
+diesel::table! {
+    scope2_instrument_totals (company_id, reporting_period, site_id, instrument, basis) {
+        company_id -> Text,
+        reporting_period -> Text,
+        site_id -> Text,
+        instrument -> Text,
+        basis -> Text,
+        kilograms -> BigInt,
+        micrograms -> BigInt,
+        contributions -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     companies,
     sites,
@@ -297,6 +322,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     activities,
     activity_emissions,
     activity_totals,
+    scope2_instruments,
+    scope2_instrument_totals,
     webhook_endpoints,
     webhook_send_windows,
     webhook_deliveries,

@@ -20,3 +20,13 @@ pub(crate) fn lock(conn: &mut DbConnection, company: &str) -> Result<(), StoreEr
     }
     Ok(())
 }
+
+/// Bumps the tenant's data revision, for a change to its totals that touches none of the rows
+/// whose triggers bump it (a reconciliation at start): every process's in-memory copies of its
+/// data (reports' sums) are then stale.
+pub(crate) fn touch(conn: &mut DbConnection, company: &str) -> Result<(), StoreError> {
+    diesel::update(companies::table.filter(companies::id.eq(company)))
+        .set(companies::revision.eq(companies::revision + 1))
+        .execute(conn)?;
+    Ok(())
+}

@@ -9,7 +9,7 @@ use super::family::Family;
 use crate::DomainError;
 use crate::calculation::{
     Calculation, CalculationLine, CalculationPart, EARLIEST_BILLING_DATE, ENGINE_VERSION, FactorLibrary, FactorSetUsed,
-    MAX_MONTHS_AHEAD, ReportingPeriod, apportion,
+    MAX_MONTHS_AHEAD, MarketInstrument, ReportingPeriod, apportion,
 };
 use crate::model::{ActivityInput, ReportingYearStart, plain_text};
 
@@ -71,6 +71,21 @@ fn check(t: &ActivityType, mut input: ActivityInput, today: NaiveDate) -> Result
             "periodEnd",
             format!("must be no later than {latest}, {MAX_MONTHS_AHEAD} months from today"),
         ));
+    }
+    match (&input.market_instrument, t.family) {
+        (Some(MarketInstrument::Rego { .. }), Family::Heat) => {
+            return Err(DomainError::invalid(
+                "marketInstrument.type",
+                "rego certifies electricity; heat takes a supplier_specific factor",
+            ));
+        }
+        (Some(_), family) if family != Family::Heat => {
+            return Err(DomainError::invalid(
+                "marketInstrument",
+                "applies only to purchased heat and steam (and to electricity bills)",
+            ));
+        }
+        _ => {}
     }
     match (t.family.takes_direction(), input.direction) {
         (true, None) => {
@@ -165,9 +180,19 @@ fn parts(
             quantity: quantities[i],
             gas_conversion: None,
             lines,
+            market_based: Vec::new(),
         });
     }
-    Ok(Calculation { engine_version: ENGINE_VERSION.to_owned(), total_days: days.iter().sum(), parts })
+    let calculation = Calculation {
+        engine_version: ENGINE_VERSION.to_owned(),
+        total_days: days.iter().sum(),
+        parts,
+        market_instrument: None,
+    };
+    match &input.market_instrument {
+        Some(instrument) => calculation.with_market_instrument(instrument.clone()),
+        None => Ok(calculation),
+    }
 }
 
 /// Why a line is there, where its row alone does not say.
@@ -212,6 +237,7 @@ mod tests {
             radiative_forcing: None,
             reference: None,
             note: None,
+            market_instrument: None,
         }
     }
 

@@ -97,6 +97,7 @@ impl CommutingEstimate {
             radiative_forcing: None,
             reference: self.reference.clone(),
             note: Some("From a commuting estimate".into()),
+            market_instrument: None,
         }
     }
 

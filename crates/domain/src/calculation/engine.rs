@@ -6,6 +6,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use super::apportion::apportion;
 use super::bill_type::{BillType, Unit};
 use super::factors::{FactorId, FactorLibrary, FactorSet};
+use super::market::MarketInstrument;
 use super::period::ReportingPeriod;
 use crate::DomainError;
 use crate::model::ReportingYearStart;
@@ -111,6 +112,10 @@ pub struct CalculationPart {
     pub quantity: Decimal,
     pub gas_conversion: Option<GasConversion>,
     pub lines: Vec<CalculationLine>,
+    /// Market-based scope 2 of a record with a [`MarketInstrument`]: each scope 2 line's kWh at
+    /// the instrument's factor. Not counted in any total (scope 2's total is location-based);
+    /// empty without an instrument.
+    pub market_based: Vec<CalculationLine>,
 }
 
 /// The whole calculation of one bill: its parts, and totals in kg CO2e (exact).
@@ -120,6 +125,8 @@ pub struct Calculation {
     /// Days of the billing period, first and last included.
     pub total_days: u32,
     pub parts: Vec<CalculationPart>,
+    /// The contractual instrument of the record's electricity or heat, for market-based scope 2.
+    pub market_instrument: Option<MarketInstrument>,
 }
 
 /// The most one bill can put in one reporting period and scope, in micrograms: far above what
@@ -185,7 +192,7 @@ impl Calculation {
 }
 
 /// kg CO2e as micrograms, rounded half away from zero.
-fn to_micrograms(kg: Decimal) -> Result<i64, DomainError> {
+pub(super) fn to_micrograms(kg: Decimal) -> Result<i64, DomainError> {
     kg.checked_mul(Decimal::from(1_000_000_000_i64))
         .map(|v| v.round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero))
         .and_then(|v| i64::try_from(v).ok())
@@ -377,9 +384,15 @@ pub fn calculate(
             quantity: quantities[i],
             lines: lines_for(choice.set, activity, quantities[i], kwh, sewerage_part)?,
             gas_conversion,
+            market_based: Vec::new(),
         });
     }
-    Ok(Calculation { engine_version: ENGINE_VERSION.to_owned(), total_days: days.iter().sum(), parts })
+    Ok(Calculation {
+        engine_version: ENGINE_VERSION.to_owned(),
+        total_days: days.iter().sum(),
+        parts,
+        market_instrument: None,
+    })
 }
 
 /// Only reachable past the quantity limits, which `validate` enforces first.

@@ -7,6 +7,7 @@ mod apportion;
 mod bill_type;
 mod engine;
 mod factors;
+mod market;
 mod period;
 
 pub use apportion::{SHARE_DECIMALS, apportion};
@@ -16,4 +17,5 @@ pub use engine::{
     FactorSetUsed, GasConversion, MAX_BILLING_DAYS, MAX_MONTHS_AHEAD, Scope, calculate,
 };
 pub use factors::{FactorId, FactorLibrary, FactorRow, FactorSet, FactorsError, SetChoice};
+pub use market::{InstrumentKind, MAX_SOURCE_CHARS, MAX_SUPPLIER_FACTOR, MarketAmount, MarketBased, MarketInstrument};
 pub use period::ReportingPeriod;

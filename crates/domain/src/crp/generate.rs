@@ -48,6 +48,27 @@ fn calculated(
     let mut count = 0_usize;
     let mut sets = BTreeSet::new();
     let only_bills = bills.iter().all(|(source, _)| matches!(source, Source::Bill(_)));
+    // Market-based scope 2: instrumented records at their instrument's factor, the rest at the
+    // location-based figure; and how many scope 2 records had an instrument.
+    let (mut market, mut scope2_records, mut instrumented) = (0_i128, 0_usize, 0_usize);
+    for (_, calculation) in bills {
+        let location: i128 = calculation
+            .micrograms()?
+            .into_iter()
+            .filter(|(p, scope, _)| *p == label && *scope == Scope::Two)
+            .map(|(_, _, amount)| i128::from(amount))
+            .sum();
+        let parts: Vec<_> = calculation.market_micrograms()?.into_iter().filter(|m| m.period == label).collect();
+        if parts.is_empty() {
+            market += location;
+        } else {
+            market += parts.iter().map(|m| i128::from(m.market_micrograms)).sum::<i128>();
+            instrumented += 1;
+        }
+        scope2_records += usize::from(
+            calculation.parts.iter().any(|p| p.period == label && p.lines.iter().any(|l| l.scope == Scope::Two)),
+        );
+    }
     for (source, calculation) in bills {
         let mut counted = false;
         for (part_period, scope, amount) in calculation.micrograms()? {
@@ -106,6 +127,24 @@ fn calculated(
             ),
         ),
         total: tonnes(scopes.iter().sum()),
+        scope2_market_based: Some(Figure {
+            tco2e: tonnes(market),
+            note: Some(match (instrumented, scope2_records) {
+                (_, 0) => format!("No purchased electricity or heat was recorded for {label}."),
+                (0, _) => "No contractual instrument was stated, so the market-based figure uses the grid-average \
+                           factor, as the location-based one does; no residual-mix factor is applied."
+                    .to_owned(),
+                (i, n) if i == n => format!(
+                    "All {n} records of scope 2 state a contractual instrument: the supplier's own factor, or 0 for \
+                     REGO-backed supply."
+                ),
+                (i, n) => format!(
+                    "{i} of {n} records of scope 2 state a contractual instrument (the supplier's own factor, or 0 \
+                     for REGO-backed supply); the rest use the grid-average factor, as no residual-mix factor is \
+                     applied."
+                ),
+            }),
+        }),
         source: format!(
             "Calculated from {count} confirmed {bills_word} with the DESNZ {} conversion factors.",
             sets.join(" and ")
@@ -124,6 +163,7 @@ fn stated(inputs: &CrpInputs) -> Option<EmissionFigures> {
         scope2: figure(stated.scope2),
         scope3: figure(stated.scope3),
         total: stated.scope1 + stated.scope2 + stated.scope3,
+        scope2_market_based: None,
         source: format!("Stated: {}", stated.source),
     })
 }

@@ -112,9 +112,13 @@ pub struct Figure {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EmissionFigures {
     pub scope1: Figure,
+    /// Location-based (grid-average factors): the figure `total` adds up.
     pub scope2: Figure,
     pub scope3: Figure,
     pub total: Decimal,
+    /// Scope 2 market-based, beside the location-based figure and never in `total`, with how it
+    /// was made; `None` for stated figures and plans generated before it was reported.
+    pub scope2_market_based: Option<Figure>,
     /// Where the figures come from (the bills and factor sets, or the stated source).
     pub source: String,
 }
@@ -369,7 +373,14 @@ pub(crate) mod tests {
 
     fn figures() -> EmissionFigures {
         let f = |n: i64| Figure { tco2e: Decimal::from(n), note: None };
-        EmissionFigures { scope1: f(1), scope2: f(2), scope3: f(3), total: Decimal::from(6), source: "bills".into() }
+        EmissionFigures {
+            scope1: f(1),
+            scope2: f(2),
+            scope3: f(3),
+            total: Decimal::from(6),
+            source: "bills".into(),
+            scope2_market_based: None,
+        }
     }
 
     fn span(label: &str, start: NaiveDate, end: NaiveDate) -> PeriodSpan {

@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use super::bill::Correction;
 use super::ids::{ActivityId, SiteId};
 use crate::activities::{ActivityUnit, CommutingEstimate, Direction, Family};
-use crate::calculation::{Calculation, CategoryAmount, Scope};
+use crate::calculation::{Calculation, CategoryAmount, MarketInstrument, Scope};
 
 /// What a record states, checked against the catalogue (`activities::check`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +27,8 @@ pub struct ActivityInput {
     /// The client's own reference (an expense claim, a booking), at most 200 characters.
     pub reference: Option<String>,
     pub note: Option<String>,
+    /// Heat only: the contract it was bought under, for market-based scope 2.
+    pub market_instrument: Option<MarketInstrument>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -121,6 +121,8 @@ pub struct ConfirmBill {
     pub sewerage_volume: Option<Decimal>,
     /// Confirm even though it overlaps a confirmed bill of the same supply (recorded).
     pub allow_overlap: bool,
+    /// Electricity only: the contract it was bought under, for market-based scope 2.
+    pub market_instrument: Option<crate::calculation::MarketInstrument>,
 }
 
 /// Reads an exact decimal given as text ("1234.5", "1.2e3"), naming `field` if it is not one.

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use super::emissions::Micrograms;
 use super::ids::{SessionId, SiteId};
 use crate::activities::Family;
-use crate::calculation::BillType;
+use crate::calculation::{BillType, InstrumentKind, MarketBased};
 
 /// Where an amount came from: a type of bill, or a family of activities.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -64,13 +64,19 @@ pub struct PeriodSums {
     pub sessions: Vec<SessionContribution>,
     /// By site, records of no site first, then in site id order.
     pub activities: Vec<ActivityContribution>,
+    /// Per instrument kind, the location-based and market-based scope 2 of the records bought
+    /// under it (micrograms); empty when no record has an instrument.
+    pub scope2_instruments: Vec<(InstrumentKind, i128, i128)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EmissionsReport {
     pub reporting_period: String,
     pub scope1: ScopeTotal,
+    /// Location-based (grid-average factors): the figure every total uses.
     pub scope2: ScopeTotal,
+    /// Scope 2 market-based, by where each part comes from (beside `scope2`, never in a total).
+    pub scope2_market: MarketBased,
     pub scope3: ScopeTotal,
     /// Scope 3 by GHG Protocol category, in category order (see [`PeriodSums`]).
     pub scope3_categories: Vec<(u8, Micrograms)>,
@@ -91,10 +97,13 @@ impl EmissionsReport {
             breakdown.sort_by_key(|(source, _)| *source);
             ScopeTotal { total: Micrograms(breakdown.iter().map(|(_, a)| a.0).sum()), breakdown }
         };
+        let scope2 = scope(2);
+        let scope2_market = MarketBased::of(scope2.total.0, &sums.scope2_instruments);
         Self {
             reporting_period,
             scope1: scope(1),
-            scope2: scope(2),
+            scope2,
+            scope2_market,
             scope3: scope(3),
             scope3_categories: sums.scope3_by_category,
             employees,

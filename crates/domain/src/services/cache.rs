@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::hash::Hash;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -20,8 +21,10 @@ impl Versioned for CompanyOverview {
     }
 }
 
-pub struct VersionedCache<V> {
-    entries: Mutex<HashMap<CompanyId, Arc<V>>>,
+/// Copies keyed by `K`: a tenant, or something of one tenant's (its key must name the tenant,
+/// so that tenants never share a copy).
+pub struct VersionedCache<V, K = CompanyId> {
+    entries: Mutex<HashMap<K, Arc<V>>>,
     capacity: usize,
     hits: AtomicU64,
     misses: AtomicU64,
@@ -42,13 +45,13 @@ impl CacheStats {
     }
 }
 
-impl<V> fmt::Debug for VersionedCache<V> {
+impl<V, K> fmt::Debug for VersionedCache<V, K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("VersionedCache").field("capacity", &self.capacity).finish_non_exhaustive()
     }
 }
 
-impl<V: Versioned> VersionedCache<V> {
+impl<V: Versioned, K: Hash + Eq> VersionedCache<V, K> {
     /// Holds at most `capacity` tenants; past that it starts again empty (a full cache is a
     /// sign of many tenants, each of which is then re-read once).
     pub fn new(capacity: usize) -> Self {
@@ -61,7 +64,7 @@ impl<V: Versioned> VersionedCache<V> {
     }
 
     /// The copy for `tenant` if it is at least as new as `at_least`.
-    pub fn get(&self, tenant: &CompanyId, at_least: DataVersion) -> Option<Arc<V>> {
+    pub fn get(&self, tenant: &K, at_least: DataVersion) -> Option<Arc<V>> {
         let entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
         let fresh = entries.get(tenant).filter(|value| value.version() >= at_least).cloned();
         let counter = if fresh.is_some() { &self.hits } else { &self.misses };
@@ -74,7 +77,7 @@ impl<V: Versioned> VersionedCache<V> {
     }
 
     /// Keeps `value` unless a newer copy is already held.
-    pub fn put(&self, tenant: CompanyId, value: Arc<V>) {
+    pub fn put(&self, tenant: K, value: Arc<V>) {
         let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
         if entries.get(&tenant).is_some_and(|held| held.version() > value.version()) {
             return;

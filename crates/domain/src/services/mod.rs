@@ -82,6 +82,8 @@ pub struct Ports {
     pub keys_per_user: u32,
     /// The most Carbon Reduction Plans one company holds.
     pub plan_limit: u32,
+    /// Reports' sums kept in memory at most (0: none, every report reads the totals).
+    pub report_cache_entries: usize,
 }
 
 impl fmt::Debug for Ports {
@@ -136,7 +138,7 @@ impl Services {
                 ports.idempotency_lease,
                 overviews.clone(),
             ),
-            reports: Reports::new(ports.reports, overviews.clone()),
+            reports: Reports::new(ports.reports, overviews.clone(), ports.report_cache_entries),
             plans: Plans::new(ports.plans, ports.renderer, ports.blobs, overviews, ports.plan_limit),
             webhooks: Webhooks::new(ports.webhooks, ports.targets, ports.webhook_limits),
             health: Health::new(ports.health, ports.limiter),

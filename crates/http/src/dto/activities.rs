@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::calculation::CalculationOut;
+use super::market::{MarketInstrumentIn, MarketInstrumentOut};
 use super::schema;
 use super::time::rfc3339;
 
@@ -287,13 +288,17 @@ pub(crate) struct RecordActivityIn {
     /// Plain text, at most 1,000 characters.
     #[schema(max_length = 1000)]
     pub note: Option<String>,
+    /// Heat only (`supplier_specific`): the contract it was bought under, for market-based
+    /// scope 2 (reported beside the location-based figure, never instead of it).
+    #[schema(schema_with = schema::market_instrument_in_or_null)]
+    pub market_instrument: Option<MarketInstrumentIn>,
 }
 
 impl RecordActivityIn {
     /// What identifies the request for `Idempotency-Key`: its fields as sent.
     pub fn fingerprint(&self) -> String {
         format!(
-            "type={:?};quantity={:?};unit={:?};from={:?};to={:?};site={:?};direction={:?};rf={:?};reference={:?};note={:?}",
+            "type={:?};quantity={:?};unit={:?};from={:?};to={:?};site={:?};direction={:?};rf={:?};reference={:?};note={:?};instrument={:?}",
             self.activity_type,
             self.quantity.get(),
             self.unit,
@@ -303,7 +308,8 @@ impl RecordActivityIn {
             self.direction,
             self.radiative_forcing,
             self.reference,
-            self.note
+            self.note,
+            self.market_instrument.as_ref().map(MarketInstrumentIn::fingerprint)
         )
     }
 
@@ -323,6 +329,7 @@ impl RecordActivityIn {
             radiative_forcing: self.radiative_forcing,
             reference: self.reference.clone(),
             note: self.note.clone(),
+            market_instrument: self.market_instrument.as_ref().map(MarketInstrumentIn::instrument).transpose()?,
         })
     }
 }
@@ -380,6 +387,8 @@ pub(crate) struct ActivityOut<'a> {
     /// The commuting estimate the record was made from (`POST
     /// /api/v1/activities/commuting-estimates`), with every input; `null` for a record made on its own.
     pub estimate: Option<super::commuting::EstimateOut<'a>>,
+    /// The contract the heat was bought under, when the record stated one.
+    pub market_instrument: Option<MarketInstrumentOut<'a>>,
     pub calculation: CalculationOut<'a>,
 }
 
@@ -413,6 +422,7 @@ impl<'a> From<&'a ActivityRecord> for ActivityOut<'a> {
             recorded_at: rfc3339(r.recorded_at),
             voided: r.voided.as_ref().map(|v| VoidedOut { reason: &v.reason, at: rfc3339(v.at) }),
             estimate: r.estimate.as_ref().map(super::commuting::EstimateOut::from),
+            market_instrument: input.market_instrument.as_ref().map(MarketInstrumentOut::from),
             calculation: CalculationOut::from(&r.calculation),
         }
     }

@@ -3,11 +3,13 @@
 
 use carbonpass_domain::DomainError;
 use carbonpass_domain::activities::{ActivityUnit, Direction};
+use carbonpass_domain::calculation::MarketInstrument;
 use carbonpass_domain::model::{ActivityInput, RowProblem, SiteId, parse_date, parse_decimal};
 use carbonpass_domain::services::activities::ImportRow;
 
-/// The columns a file may have, in the template's order; the first five are required.
-pub(crate) const COLUMNS: [&str; 10] = [
+/// The columns a file may have, in the template's order; the first five are required. The
+/// JSON body's `marketInstrument` object is three columns, named by its fields' paths.
+pub(crate) const COLUMNS: [&str; 13] = [
     "activityType",
     "quantity",
     "unit",
@@ -18,6 +20,9 @@ pub(crate) const COLUMNS: [&str; 10] = [
     "radiativeForcing",
     "reference",
     "note",
+    "marketInstrument.type",
+    "marketInstrument.kgCo2ePerKwh",
+    "marketInstrument.source",
 ];
 const REQUIRED: usize = 5;
 
@@ -105,12 +110,44 @@ fn row<'a>(line: usize, cell: &dyn Fn(usize) -> Option<&'a str>) -> Result<Activ
             .transpose()?,
         reference: cell(8).map(str::to_owned),
         note: cell(9).map(str::to_owned),
+        market_instrument: match (cell(10), cell(11), cell(12)) {
+            (None, None, None) => None,
+            (kind, factor, source) => {
+                let factor = factor
+                    .map(|f| parse_decimal("marketInstrument.kgCo2ePerKwh", f).map_err(|e| field(11, e)))
+                    .transpose()?;
+                let instrument = MarketInstrument::new(kind.unwrap_or_default(), factor, source).map_err(|e| {
+                    let column = match &e {
+                        DomainError::Invalid { field: "marketInstrument.kgCo2ePerKwh", .. } => 11,
+                        DomainError::Invalid { field: "marketInstrument.source", .. } => 12,
+                        _ => 10,
+                    };
+                    field(column, e)
+                })?;
+                Some(instrument)
+            }
+        },
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_heat_row_carries_its_instrument_in_three_columns() {
+        let text = "activityType,quantity,unit,periodStart,periodEnd,marketInstrument.type,\
+                    marketInstrument.kgCo2ePerKwh,marketInstrument.source\n\
+                    heat.district_heat_and_steam,100,kWh,2025-05-01,2025-05-31,supplier_specific,0.05,Heat network FMD\n\
+                    heat.district_heat_and_steam,100,kWh,2025-05-01,2025-05-31,supplier_specific,,Heat network FMD\n\
+                    heat.district_heat_and_steam,100,kWh,2025-05-01,2025-05-31,,,\n";
+        let read = rows(text.as_bytes()).expect("rows");
+        let first = read[0].1.as_ref().expect("a record");
+        assert_eq!(first.market_instrument.as_ref().map(|i| i.factor().to_string()), Some("0.05".into()));
+        let problem = read[1].1.as_ref().expect_err("no factor");
+        assert_eq!((problem.line, problem.column.as_str()), (3, "marketInstrument.kgCo2ePerKwh"));
+        assert_eq!(read[2].1.as_ref().map(|r| r.market_instrument.is_none()).ok(), Some(true));
+    }
 
     #[test]
     fn rows_are_read_by_header_name_with_their_lines_and_problems() {
@@ -143,7 +180,8 @@ mod tests {
         }
         assert_eq!(
             template(),
-            "activityType,quantity,unit,periodStart,periodEnd,siteId,direction,radiativeForcing,reference,note\r\n"
+            "activityType,quantity,unit,periodStart,periodEnd,siteId,direction,radiativeForcing,reference,note,\
+             marketInstrument.type,marketInstrument.kgCo2ePerKwh,marketInstrument.source\r\n"
         );
     }
 }

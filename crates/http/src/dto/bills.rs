@@ -10,6 +10,7 @@ use serde_json::value::RawValue;
 use utoipa::{IntoParams, ToSchema};
 
 use super::calculation::CalculationOut;
+use super::market::{MarketInstrumentIn, MarketInstrumentOut};
 use super::schema;
 use super::time::rfc3339;
 
@@ -99,6 +100,10 @@ pub(crate) struct ConfirmIn {
     /// Confirm even though a confirmed bill of the same meter point covers an overlapping period.
     #[serde(default)]
     pub allow_overlap: bool,
+    /// Electricity only: the contract it was bought under, for market-based scope 2 (reported
+    /// beside the location-based figure, never instead of it).
+    #[schema(schema_with = schema::market_instrument_in_or_null)]
+    pub market_instrument: Option<MarketInstrumentIn>,
 }
 
 /// A JSON number or string, read from its text as an exact decimal.
@@ -160,6 +165,7 @@ impl TryFrom<ConfirmIn> for ConfirmBill {
             volume_correction: optional("volumeCorrectionFactor", &body.volume_correction_factor)?,
             sewerage_volume: optional("sewerageVolume", &body.sewerage_volume)?,
             allow_overlap: body.allow_overlap,
+            market_instrument: body.market_instrument.as_ref().map(MarketInstrumentIn::instrument).transpose()?,
         })
     }
 }
@@ -224,6 +230,8 @@ pub(crate) struct ConfirmationOut<'a> {
     #[schema(schema_with = schema::decimal_text_or_null)]
     pub sewerage_volume: Option<String>,
     pub allow_overlap: bool,
+    /// The contract the electricity was bought under, when the confirmation stated one.
+    pub market_instrument: Option<MarketInstrumentOut<'a>>,
     pub calculation: CalculationOut<'a>,
 }
 
@@ -241,6 +249,7 @@ impl<'a> From<&'a Bill> for BillDetailOut<'a> {
             volume_correction_factor: c.activity.volume_correction.map(|v| v.to_string()),
             sewerage_volume: c.activity.sewerage_volume.map(|v| v.to_string()),
             allow_overlap: c.allow_overlap,
+            market_instrument: c.calculation.market_instrument.as_ref().map(MarketInstrumentOut::from),
             calculation: CalculationOut::from(&c.calculation),
         });
         let correction = bill.correction.as_ref().map(|c| CorrectionOut {

@@ -19,6 +19,10 @@ pub(crate) struct CalculationOut<'a> {
     pub scope1: Tonnes,
     pub scope2: Tonnes,
     pub scope3: Tonnes,
+    /// Scope 2 market-based: at the instrument's factor when the record has one
+    /// (`marketInstrument`), else the same as `scope2`. Not in `totalTco2e`, which is
+    /// location-based.
+    pub scope2_market_based: Tonnes,
     /// The version of the calculation rules that produced this record.
     pub engine_version: &'a str,
     /// Days of the billing period, first and last included.
@@ -43,6 +47,9 @@ pub(crate) struct PartOut<'a> {
     pub quantity: String,
     pub gas_conversion: Option<GasConversionOut>,
     pub lines: Vec<LineOut<'a>>,
+    /// Market-based scope 2 of a record with an instrument: each scope 2 line's kWh at the
+    /// instrument's factor (`factorId` names the instrument type). Not counted in any total.
+    pub market_based: Vec<LineOut<'a>>,
 }
 
 /// The DESNZ conversion factor set a part was calculated with.
@@ -112,6 +119,7 @@ impl<'a> From<&'a Calculation> for CalculationOut<'a> {
             scope1: Tonnes::of_kilograms(s1),
             scope2: Tonnes::of_kilograms(s2),
             scope3: Tonnes::of_kilograms(s3),
+            scope2_market_based: Tonnes::of_kilograms(calc.market_based_total()),
             engine_version: &calc.engine_version,
             total_days: calc.total_days,
             parts: calc.parts.iter().map(PartOut::from).collect(),
@@ -139,6 +147,7 @@ impl<'a> From<&'a CalculationPart> for PartOut<'a> {
             quantity: part.quantity.to_string(),
             gas_conversion: part.gas_conversion.as_ref().map(GasConversionOut::from),
             lines: part.lines.iter().map(LineOut::from).collect(),
+            market_based: part.market_based.iter().map(LineOut::from).collect(),
         }
     }
 }

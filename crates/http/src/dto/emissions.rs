@@ -2,8 +2,9 @@
 
 use std::collections::BTreeMap;
 
+use carbonpass_domain::calculation::MarketBased;
 use carbonpass_domain::crp::Scope3Category;
-use carbonpass_domain::model::{EmissionsReport, ScopeTotal, SessionContribution, SessionSummary};
+use carbonpass_domain::model::{EmissionsReport, Micrograms, ScopeTotal, SessionContribution, SessionSummary};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -35,7 +36,7 @@ pub(crate) struct EmissionsOut<'a> {
     pub reporting_period: &'a str,
     pub total_tco2e: Tonnes,
     pub scope1: ScopeOut,
-    pub scope2: ScopeOut,
+    pub scope2: Scope2Out,
     pub scope3: Scope3Out,
     pub per_employee: Option<Tonnes>,
     pub sessions: Vec<SessionContributionOut<'a>>,
@@ -53,6 +54,60 @@ pub(crate) struct ScopeOut {
     /// the scope has no data.
     #[schema(value_type = Option<BTreeMap<String, Tonnes>>)]
     pub breakdown: Option<BTreeMap<&'static str, Tonnes>>,
+}
+
+/// Scope 2: `total` is location-based (grid-average factors, the figure `totalTco2e` adds up),
+/// and the market-based figure stands beside it, never instead.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = Scope2Emissions)]
+pub(crate) struct Scope2Out {
+    #[serde(flatten)]
+    pub scope: ScopeOut,
+    /// Location-based scope 2: the same as `total`.
+    pub location_based: Tonnes,
+    /// Market-based scope 2: records bought under an instrument at its factor (a supplier's
+    /// fuel-mix disclosure; 0 for REGO-backed supply), the rest at the grid factor (see
+    /// `marketBasedMethod`). Not in `totalTco2e`.
+    pub market_based: Tonnes,
+    pub market_based_method: MarketBasedMethodOut,
+}
+
+/// How the market-based figure is made up: its parts add up to `marketBased`.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = MarketBasedMethod)]
+pub(crate) struct MarketBasedMethodOut {
+    /// Records with a supplier-specific factor, at that factor.
+    pub supplier_specific_tco2e: Tonnes,
+    /// Records with REGO-backed supply: 0 for generation.
+    pub rego_tco2e: Tonnes,
+    /// Records with no instrument, at the location-based grid factor (no residual-mix factor
+    /// is applied: DESNZ publishes none for the UK).
+    pub grid_average_tco2e: Tonnes,
+    /// The method in a sentence, saying when part of the figure is at the grid factor.
+    pub note: &'static str,
+}
+
+impl MarketBasedMethodOut {
+    fn of(market: &MarketBased) -> Self {
+        let note = if !market.any_instrument {
+            "No record of scope 2 states a contractual instrument, so the market-based figure is the location-based \
+             one, at the grid-average factor; no residual-mix factor is applied."
+        } else if market.grid_average == 0 {
+            "Every record of scope 2 has a contractual instrument: supplier-specific factors as stated, 0 for \
+             REGO-backed supply."
+        } else {
+            "Records with a contractual instrument at its factor (supplier-specific as stated, 0 for REGO-backed \
+             supply); records without one at the grid-average factor, as no residual-mix factor is applied."
+        };
+        Self {
+            supplier_specific_tco2e: Tonnes::of_micrograms(Micrograms(market.supplier_specific)),
+            rego_tco2e: Tonnes::of_micrograms(Micrograms(market.rego)),
+            grid_average_tco2e: Tonnes::of_micrograms(Micrograms(market.grid_average)),
+            note,
+        }
+    }
 }
 
 /// Scope 3: its total and share by source, and its GHG Protocol categories.
@@ -138,7 +193,12 @@ impl<'a> From<&'a EmissionsReport> for EmissionsOut<'a> {
             reporting_period: &report.reporting_period,
             total_tco2e: Tonnes::of_micrograms(report.total()),
             scope1: ScopeOut::from(&report.scope1),
-            scope2: ScopeOut::from(&report.scope2),
+            scope2: Scope2Out {
+                scope: ScopeOut::from(&report.scope2),
+                location_based: Tonnes::of_micrograms(report.scope2.total),
+                market_based: Tonnes::of_micrograms(Micrograms(report.scope2_market.total())),
+                market_based_method: MarketBasedMethodOut::of(&report.scope2_market),
+            },
             scope3: Scope3Out {
                 scope: ScopeOut::from(&report.scope3),
                 categories: report

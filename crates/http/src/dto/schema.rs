@@ -3,13 +3,13 @@
 //! decimals, and amounts that may be sent as numbers or strings.
 
 use carbonpass_domain::activities::{ActivityUnit, Family};
-use carbonpass_domain::calculation::{BillType, Unit};
+use carbonpass_domain::calculation::{BillType, InstrumentKind, MAX_SOURCE_CHARS, Unit};
 use carbonpass_domain::crp::{PLAN_CHECKS, PlanStatus, ProjectStatus, Section};
 use carbonpass_domain::model::{BillStatus, KeyMode, Plan};
 use carbonpass_domain::webhooks::EventType;
 use carbonpass_domain::webhooks::model::DeliveryStatus;
 use utoipa::Number;
-use utoipa::openapi::schema::{OneOfBuilder, SchemaFormat};
+use utoipa::openapi::schema::{AdditionalProperties, OneOfBuilder, SchemaFormat};
 use utoipa::openapi::{Array, KnownFormat, Object, ObjectBuilder, RefOr, Schema, Type};
 
 fn words(values: impl IntoIterator<Item = &'static str>) -> Object {
@@ -261,4 +261,57 @@ pub(crate) fn hours_per_day_in() -> RefOr<Schema> {
     let hours =
         bounded_in(0, true, 24, "Hours, above 0 and at most 24, as a JSON number or a string of digits; read exactly.");
     OneOfBuilder::new().item(hours).item(ObjectBuilder::new().schema_type(Type::Null)).into()
+}
+
+pub(crate) fn instrument_kind() -> Object {
+    words(InstrumentKind::ALL.map(InstrumentKind::as_str))
+}
+
+/// `marketInstrument` as sent: one shape per `type`, or `null` for none.
+pub(crate) fn market_instrument_in_or_null() -> RefOr<Schema> {
+    let source = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .min_length(Some(1))
+        .max_length(Some(MAX_SOURCE_CHARS))
+        .description(Some("Where the figure comes from: plain text with a letter or digit."))
+        .examples([serde_json::json!("Supplier fuel mix disclosure, 2024-25")])
+        .build();
+    let kind = |kind: InstrumentKind| words([kind.as_str()]);
+    let supplier = ObjectBuilder::new()
+        .property("type", kind(InstrumentKind::SupplierSpecific))
+        .property(
+            "kgCo2ePerKwh",
+            bounded_in(
+                0,
+                false,
+                2,
+                "kg CO2e per kWh from the supplier's fuel-mix disclosure: 0 to 2, at most 10 decimal places, as a \
+                 JSON number or a string of digits; read exactly.",
+            ),
+        )
+        .property("source", source.clone())
+        .required("type")
+        .required("kgCo2ePerKwh")
+        .required("source")
+        .additional_properties(Some(AdditionalProperties::FreeForm(false)))
+        .description(Some("The supplier's own emission factor (its fuel-mix disclosure)."))
+        .build();
+    let rego = ObjectBuilder::new()
+        .property("type", kind(InstrumentKind::Rego))
+        .property("source", source)
+        .required("type")
+        .required("source")
+        .additional_properties(Some(AdditionalProperties::FreeForm(false)))
+        .description(Some("A tariff backed by REGOs: 0 kg CO2e for generation."))
+        .build();
+    OneOfBuilder::new()
+        .item(supplier)
+        .item(rego)
+        .item(ObjectBuilder::new().schema_type(Type::Null))
+        .description(Some(
+            "The contract the energy was bought under, for market-based scope 2 (reported beside the \
+             location-based figure, never instead of it). Electricity bills take either type; heat takes \
+             `supplier_specific`.",
+        ))
+        .into()
 }

@@ -234,7 +234,8 @@ const MAX_IMPORT_BYTES: usize = 8 * 1024 * 1024;
     description = "A CSV file with the header line alone: the columns of `POST /api/v1/activities/import`, named as the JSON fields of `POST /api/v1/activities`. The first five are required.",
     security(("bearerAuth" = [])),
     responses((status = 200, description = "The header line.", content_type = "text/csv", body = String,
-        example = "activityType,quantity,unit,periodStart,periodEnd,siteId,direction,radiativeForcing,reference,note\r\n"))
+        example = "activityType,quantity,unit,periodStart,periodEnd,siteId,direction,radiativeForcing,reference,note,\
+             marketInstrument.type,marketInstrument.kgCo2ePerKwh,marketInstrument.source\r\n"))
 )]
 pub(crate) async fn import_template(_caller: Authenticated) -> HttpResponse {
     HttpResponse::Ok()

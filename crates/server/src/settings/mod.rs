@@ -198,6 +198,8 @@ pub struct Settings {
     pub pdf_queue_deadline_secs: u64,
     /// Carbon Reduction Plans one company may hold.
     pub max_plans_per_company: u64,
+    /// Reports' sums kept in memory (per tenant, period asked for and site); 0 turns it off.
+    pub report_cache_entries: u64,
     /// Webhook delivery: targets allowed, who delivers, how many at once.
     pub webhooks: WebhookSettings,
     /// Days webhook events, deliveries and attempts are kept once finished; the sweeper removes
@@ -303,6 +305,12 @@ impl Settings {
             if !(1..=max).contains(&secs) {
                 return Err(config::ConfigError::Message(format!("{name} must be from 1 to {max}, not {secs}")));
             }
+        }
+        if self.report_cache_entries > 1_000_000 {
+            return Err(config::ConfigError::Message(format!(
+                "report_cache_entries must be from 0 to 1000000, not {}",
+                self.report_cache_entries
+            )));
         }
         // A stored file waits for its bill row while the rest of the form arrives (up to the
         // whole body timeout: its time stops changing once its part ends) and then for the

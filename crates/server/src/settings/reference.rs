@@ -107,6 +107,11 @@ pub const SETTINGS: &[Setting] = &[
         "Seconds a new connection may take to send a request's headers before it is closed (408).",
     ),
     setting(
+        "report_cache_entries",
+        Number(1024),
+        "Reports' sums (`GET /api/v1/emissions`) kept in memory, one per tenant, period asked for and site, each served only until the tenant's next write in any process; 0 turns the cache off (0–1000000).",
+    ),
+    setting(
         "max_keys_per_user",
         Number(100),
         "The most working API keys (neither revoked nor expired) one user holds in one data space; `POST /api/v1/keys` past it is 409 `limit_reached` (1–10000).",

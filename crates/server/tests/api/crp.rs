@@ -338,7 +338,7 @@ async fn plans_are_listed_newest_first_a_page_at_a_time(app: TestApp) {
         .await;
 }
 
-fn pdf_text(pdf: Vec<u8>) -> String {
+pub(crate) fn pdf_text(pdf: Vec<u8>) -> String {
     let text = catch_unwind(move || pdf_extract::extract_text_from_mem(&pdf)).expect("no panic").expect("text");
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }

@@ -20,6 +20,7 @@ mod idempotency;
 mod integrity;
 mod keys;
 mod limits;
+mod market_based;
 mod observability;
 mod openapi;
 mod races;

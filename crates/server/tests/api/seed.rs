@@ -94,6 +94,10 @@ const ADDITIONS: &[(&str, &str)] = &[
     // Issue 22: scope 3 by GHG Protocol category, and what activities contributed.
     ("/api/v1/emissions?siteId=site_3rZ1.data", "activities"),
     ("/api/v1/emissions?siteId=site_3rZ1.data.scope3", "categories"),
+    // Issue 22: market-based scope 2, beside the location-based `total`.
+    ("/api/v1/emissions?siteId=site_3rZ1.data.scope2", "locationBased"),
+    ("/api/v1/emissions?siteId=site_3rZ1.data.scope2", "marketBased"),
+    ("/api/v1/emissions?siteId=site_3rZ1.data.scope2", "marketBasedMethod"),
 ];
 
 /// Same field names at every level (besides [`ADDITIONS`]), and the same JSON type for every

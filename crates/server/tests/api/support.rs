@@ -149,6 +149,7 @@ pub fn settings(database_url: &str, data_dir: &std::path::Path, s3: Option<S3Set
         pdf_queue_per_tenant: 8,
         pdf_queue_deadline_secs: 10,
         max_plans_per_company: 100,
+        report_cache_entries: 1024,
         webhook_retention_days: 30,
         tls_cert_file: None,
         tls_key_file: None,

@@ -125,6 +125,8 @@ fn insert(
             })
             .execute(conn)?;
     }
+    let owner = crate::market::Owner { record_id: &row.id, company_id: company, site_id: &site };
+    crate::market::record(conn, &owner, &record.calculation)?;
     // The record as stored, read from the row written (no round trip to read it back).
     let stored = ActivityRecord::try_from(row)?;
     write_event(conn, company, &outbox_event(payloads, Event::ActivityRecorded(&stored)), at)?;
@@ -323,6 +325,10 @@ impl ActivityRepository for Store {
                         .filter(activity_emissions::activity_id.eq(&row.id)),
                 )
                 .execute(conn)?;
+                crate::market::remove(
+                    conn,
+                    &crate::market::Owner { record_id: &row.id, company_id: &company, site_id: &site },
+                )?;
                 let at = to_db_time(correction.at);
                 let changed = diesel::update(
                     activities::table

@@ -74,6 +74,7 @@ impl TryFrom<ActivityRow> for ActivityRecord {
             (None, None) => None,
             _ => return Err(corrupt("activity void", &id)),
         };
+        let calculation = from_stored(&calculation, period_start)?;
         Ok(ActivityRecord {
             id: ActivityId::parse(&id).ok_or_else(|| corrupt("activity id", &id))?,
             input: ActivityInput {
@@ -89,10 +90,12 @@ impl TryFrom<ActivityRow> for ActivityRecord {
                 radiative_forcing,
                 reference,
                 note,
+                // Kept in the calculation, whose market-based lines it made.
+                market_instrument: calculation.market_instrument.clone(),
             },
             family: Family::parse(&family).ok_or_else(|| corrupt("activity family", &family))?,
             status: ActivityStatus::parse(&status).ok_or_else(|| corrupt("activity status", &status))?,
-            calculation: from_stored(&calculation, period_start)?,
+            calculation,
             recorded_at: from_db_time(recorded_at),
             voided,
             estimate: estimate.as_deref().map(super::estimate::from_stored).transpose()?,

@@ -3,7 +3,8 @@
 //! engine versions still read back.
 
 use carbonpass_domain::calculation::{
-    Calculation, CalculationLine, CalculationPart, FactorSetUsed, GasConversion, Scope,
+    Calculation, CalculationLine, CalculationPart, FactorSetUsed, GasConversion, InstrumentKind, MarketInstrument,
+    Scope,
 };
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -24,6 +25,18 @@ struct StoredCalculation {
     #[serde(default)]
     total_days: Option<u32>,
     parts: Vec<StoredPart>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    market_instrument: Option<StoredInstrument>,
+}
+
+/// A market instrument as kept: its kind, factor (0 for a REGO) and source.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StoredInstrument {
+    #[serde(rename = "type")]
+    kind: String,
+    kg_co2e_per_kwh: Decimal,
+    source: String,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -50,6 +63,8 @@ struct StoredPart {
     #[serde(default)]
     gas_conversion: Option<StoredGasConversion>,
     lines: Vec<StoredLine>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    market_based: Vec<StoredLine>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -100,6 +115,11 @@ pub(crate) fn to_stored(calculation: &Calculation) -> Result<String, StoreError>
         engine_version: Some(calculation.engine_version.clone()),
         total_days: Some(calculation.total_days),
         parts: calculation.parts.iter().map(stored_part).collect(),
+        market_instrument: calculation.market_instrument.as_ref().map(|i| StoredInstrument {
+            kind: i.kind().as_str().to_owned(),
+            kg_co2e_per_kwh: i.factor(),
+            source: i.source().to_owned(),
+        }),
     };
     serde_json::to_string(&stored).map_err(|e| StoreError::Corrupt(format!("calculation: {e}")))
 }
@@ -125,22 +145,54 @@ fn stored_part(part: &CalculationPart) -> StoredPart {
             calorific_value: g.calorific_value,
             kwh: g.kwh,
         }),
-        lines: part
-            .lines
-            .iter()
-            .map(|l| StoredLine {
-                scope: StoredScope::Number(l.scope.number()),
-                category: l.category,
-                factor_id: l.factor_id.clone(),
-                description: l.description.clone(),
-                activity: l.activity,
-                activity_unit: l.activity_unit.clone(),
-                factor: l.factor,
-                kg_co2e: l.kg_co2e,
-                estimate: l.estimate,
-                basis: l.basis.clone(),
-            })
-            .collect(),
+        lines: part.lines.iter().map(stored_line).collect(),
+        market_based: part.market_based.iter().map(stored_line).collect(),
+    }
+}
+
+fn stored_line(l: &CalculationLine) -> StoredLine {
+    StoredLine {
+        scope: StoredScope::Number(l.scope.number()),
+        category: l.category,
+        factor_id: l.factor_id.clone(),
+        description: l.description.clone(),
+        activity: l.activity,
+        activity_unit: l.activity_unit.clone(),
+        factor: l.factor,
+        kg_co2e: l.kg_co2e,
+        estimate: l.estimate,
+        basis: l.basis.clone(),
+    }
+}
+
+fn line_of(l: StoredLine) -> Result<CalculationLine, StoreError> {
+    let scope = match l.scope {
+        StoredScope::Number(n) => Scope::from_number(n).ok_or_else(|| corrupt("scope", &n.to_string()))?,
+        StoredScope::Word(LegacyScope::One) => Scope::One,
+        StoredScope::Word(LegacyScope::Two) => Scope::Two,
+        StoredScope::Word(LegacyScope::Three) => Scope::Three,
+    };
+    Ok(CalculationLine {
+        scope,
+        category: l.category,
+        factor_id: l.factor_id,
+        description: l.description,
+        activity: l.activity,
+        activity_unit: l.activity_unit,
+        factor: l.factor,
+        kg_co2e: l.kg_co2e,
+        estimate: l.estimate,
+        basis: l.basis,
+    })
+}
+
+fn instrument_of(stored: StoredInstrument) -> Result<MarketInstrument, StoreError> {
+    match InstrumentKind::parse(&stored.kind) {
+        Some(InstrumentKind::SupplierSpecific) => {
+            Ok(MarketInstrument::SupplierSpecific { kg_co2e_per_kwh: stored.kg_co2e_per_kwh, source: stored.source })
+        }
+        Some(InstrumentKind::Rego) => Ok(MarketInstrument::Rego { source: stored.source }),
+        None => Err(corrupt("market instrument", &stored.kind)),
     }
 }
 
@@ -154,30 +206,8 @@ pub(crate) fn from_stored(text: &str, period_start: NaiveDate) -> Result<Calcula
         let start = part.start.unwrap_or(next_start);
         let end = part.end.unwrap_or_else(|| start + chrono::Days::new(u64::from(part.days.saturating_sub(1))));
         next_start = end.succ_opt().unwrap_or(end);
-        let lines = part
-            .lines
-            .into_iter()
-            .map(|l| {
-                let scope = match l.scope {
-                    StoredScope::Number(n) => Scope::from_number(n).ok_or_else(|| corrupt("scope", &n.to_string()))?,
-                    StoredScope::Word(LegacyScope::One) => Scope::One,
-                    StoredScope::Word(LegacyScope::Two) => Scope::Two,
-                    StoredScope::Word(LegacyScope::Three) => Scope::Three,
-                };
-                Ok(CalculationLine {
-                    scope,
-                    category: l.category,
-                    factor_id: l.factor_id,
-                    description: l.description,
-                    activity: l.activity,
-                    activity_unit: l.activity_unit,
-                    factor: l.factor,
-                    kg_co2e: l.kg_co2e,
-                    estimate: l.estimate,
-                    basis: l.basis,
-                })
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
+        let lines = part.lines.into_iter().map(line_of).collect::<Result<Vec<_>, StoreError>>()?;
+        let market_based = part.market_based.into_iter().map(line_of).collect::<Result<Vec<_>, StoreError>>()?;
         parts.push(CalculationPart {
             period: part.period,
             start,
@@ -201,10 +231,16 @@ pub(crate) fn from_stored(text: &str, period_start: NaiveDate) -> Result<Calcula
                 kwh: g.kwh,
             }),
             lines,
+            market_based,
         });
     }
     let total_days = stored.total_days.unwrap_or_else(|| parts.iter().map(|p| p.days).sum());
-    Ok(Calculation { engine_version: stored.engine_version.unwrap_or_else(|| FIRST_ENGINE.into()), total_days, parts })
+    Ok(Calculation {
+        engine_version: stored.engine_version.unwrap_or_else(|| FIRST_ENGINE.into()),
+        total_days,
+        parts,
+        market_instrument: stored.market_instrument.map(instrument_of).transpose()?,
+    })
 }
 
 #[cfg(test)]

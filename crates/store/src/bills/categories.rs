@@ -114,6 +114,7 @@ pub(crate) fn reconcile(conn: &mut DbConnection) -> Result<usize, StoreError> {
                     // Put right meanwhile by a confirmation or void of this release.
                     _ => continue,
                 }
+                tenancy::touch(conn, company)?;
                 done += 1;
             }
             Ok(done)

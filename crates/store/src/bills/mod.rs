@@ -29,6 +29,7 @@ use self::row::{BillRow, find, status_of};
 use crate::db::{db_now, to_db_time};
 use crate::error::corrupt;
 use crate::ids::mint;
+use crate::market::{self, Owner};
 use crate::schema::{bill_emissions, bills, sites};
 use crate::{Store, StoreError, idempotency, tenancy};
 
@@ -340,6 +341,8 @@ impl BillRepository for Store {
                         .execute(conn)?;
                 }
                 categories::record(conn, &row, &confirmed.calculation)?;
+                let owner = Owner { record_id: &row.id, company_id: &row.company_id, site_id: &row.site_id };
+                market::record(conn, &owner, &confirmed.calculation)?;
                 let bill = reread(conn, &row)?;
                 write_event(conn, &company, &outbox_event(payloads.as_ref(), Event::BillConfirmed(&bill)), db_now())?;
                 Ok(Ok(bill))
@@ -393,6 +396,10 @@ impl BillRepository for Store {
                 )
                 .execute(conn)?;
                 categories::remove(conn, &row)?;
+                market::remove(
+                    conn,
+                    &Owner { record_id: &row.id, company_id: &row.company_id, site_id: &row.site_id },
+                )?;
                 let at = to_db_time(correction.at);
                 change_status(conn, &row, BillStatus::Confirmed, BillStatus::Voided, Some((&correction.reason, at)))?;
                 let bill = reread(conn, &row)?;

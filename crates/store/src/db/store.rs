@@ -88,7 +88,8 @@ impl Store {
     }
 
     /// Applies pending migrations, then puts right the maintained data a migration cannot
-    /// compute in SQL (see [`crate::bills::categories::reconcile`]); returns the names of the
+    /// compute in SQL (see [`crate::bills::categories::reconcile`]) or an older release left
+    /// behind ([`crate::market::reconcile`]); returns the names of the
     /// migrations applied now. Blocking.
     pub fn migrate(&self) -> Result<Vec<String>, StoreError> {
         let mut pooled = self.connections.pool.get()?;
@@ -96,6 +97,13 @@ impl Store {
         let reconciled = crate::bills::categories::reconcile(&mut pooled.conn)?;
         if reconciled > 0 {
             tracing::info!(bills = reconciled, "scope 3 categories of bills put right");
+        }
+        let reconciled = crate::market::reconcile(&mut pooled.conn)?;
+        if reconciled > 0 {
+            tracing::info!(
+                records = reconciled,
+                "market-based scope 2 of records voided by an older release taken out"
+            );
         }
         Ok(applied)
     }

@@ -67,6 +67,9 @@ struct StoredFigures {
     scope3: StoredFigure,
     total: Decimal,
     source: String,
+    /// Version 2 on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    scope2_market_based: Option<StoredFigure>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -112,7 +115,17 @@ pub(super) fn from_json(text: &str) -> Result<PlanContent, StoreError> {
 impl From<&PlanContent> for ContentDocument {
     fn from(c: &PlanContent) -> Self {
         Self {
-            version: Some(version::CURRENT),
+            version: Some(
+                if [c.current_emissions.as_ref(), c.baseline.as_ref().and_then(|b| b.emissions.as_ref())]
+                    .into_iter()
+                    .flatten()
+                    .any(|f| f.scope2_market_based.is_some())
+                {
+                    version::CONTENT_WITH_MARKET_BASED
+                } else {
+                    version::CURRENT
+                },
+            ),
             organisation: StoredOrganisationDetails {
                 name: c.organisation.name.clone(),
                 registered_address: c.organisation.registered_address.clone(),
@@ -148,7 +161,7 @@ impl From<&PlanContent> for ContentDocument {
 impl TryFrom<ContentDocument> for PlanContent {
     type Error = StoreError;
     fn try_from(d: ContentDocument) -> Result<Self, StoreError> {
-        version::known("plan content", d.version)?;
+        version::known("plan content", d.version, version::CONTENT_WITH_MARKET_BASED)?;
         Ok(Self {
             organisation: OrganisationDetails {
                 name: d.organisation.name,
@@ -209,6 +222,7 @@ impl From<&EmissionFigures> for StoredFigures {
             scope3: figure(&f.scope3),
             total: f.total,
             source: f.source.clone(),
+            scope2_market_based: f.scope2_market_based.as_ref().map(figure),
         }
     }
 }
@@ -222,6 +236,7 @@ impl From<StoredFigures> for EmissionFigures {
             scope3: figure(f.scope3),
             total: f.total,
             source: f.source,
+            scope2_market_based: f.scope2_market_based.map(figure),
         }
     }
 }
@@ -272,7 +287,7 @@ mod tests {
 
     #[test]
     fn a_newer_version_is_refused() {
-        let message = corrupt_message(&V1.replacen('{', r#"{"version":2,"#, 1));
-        assert_eq!(message, r#"plan content of unknown stored version "2""#);
+        let message = corrupt_message(&V1.replacen('{', r#"{"version":3,"#, 1));
+        assert_eq!(message, r#"plan content of unknown stored version "3""#);
     }
 }

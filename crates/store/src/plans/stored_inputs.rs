@@ -158,7 +158,7 @@ impl From<&CrpInputs> for InputsDocument {
 impl TryFrom<InputsDocument> for CrpInputs {
     type Error = StoreError;
     fn try_from(document: InputsDocument) -> Result<Self, StoreError> {
-        version::known("CRP inputs", document.version)?;
+        version::known("CRP inputs", document.version, version::CURRENT)?;
         Ok(Self {
             organisation: document
                 .organisation

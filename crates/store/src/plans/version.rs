@@ -4,14 +4,18 @@
 use crate::StoreError;
 use crate::error::corrupt;
 
-/// The version this release writes, and the newest it reads.
+/// The version this release writes for CRP inputs, and the newest it reads.
 pub(super) const CURRENT: u32 = 1;
+
+/// Plan content carrying market-based scope 2: version 2. Content without it is written as
+/// version 1 still, so a plan an older release can read stays readable to it.
+pub(super) const CONTENT_WITH_MARKET_BASED: u32 = 2;
 
 /// Refuses a version this release does not know (one written by a newer release): reading it as
 /// version 1 could drop or misread what the newer shape holds.
-pub(super) fn known(what: &str, version: Option<u32>) -> Result<(), StoreError> {
+pub(super) fn known(what: &str, version: Option<u32>, newest: u32) -> Result<(), StoreError> {
     match version.unwrap_or(1) {
-        1 => Ok(()),
+        known if (1..=newest).contains(&known) => Ok(()),
         other => Err(corrupt(&format!("{what} of unknown stored version"), &other.to_string())),
     }
 }

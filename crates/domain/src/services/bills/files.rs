@@ -211,6 +211,18 @@ impl Bills {
             None => None,
         };
         let calculation = calculate(&self.factors, start, &activity)?;
+        let calculation = match request.market_instrument {
+            Some(instrument) if bill.bill_type == BillType::Electricity => {
+                calculation.with_market_instrument(instrument)?
+            }
+            Some(_) => {
+                return Err(DomainError::invalid(
+                    "marketInstrument",
+                    format!("applies only to electricity bills (this bill is {})", bill.bill_type.as_str()),
+                ));
+            }
+            None => calculation,
+        };
         let emissions = calculation.micrograms()?;
         let confirmed = Confirmed {
             activity,

@@ -2,7 +2,9 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::Reports;
+use std::sync::Arc;
+
+use super::{Reports, SumsAt};
 use crate::DomainError;
 use crate::calculation::ReportingPeriod;
 use crate::model::{Action, EmissionsReport, PeriodSums, SessionId, SessionSummary, SiteId, Tenant};
@@ -29,8 +31,24 @@ impl Reports {
             None => (None, overview.company.employee_count),
         };
         let asked = period.map(|label| ReportingPeriod::parse(label.trim(), start).map(|p| p.label())).transpose()?;
-        let (label, sums) = match self.reports.period_sums(&tenant.company, asked, site).await? {
-            Some(found) => found,
+        // Every change to the tenant's data bumps its version in the same transaction, so sums read
+        // at a version at least as new as the one this request's key check read are current. They
+        // are tagged with that (older or equal) version: a later write always misses.
+        let key = (tenant.company.clone(), asked, site);
+        let held = self.sums.as_ref().and_then(|cache| cache.get(&key, tenant.data_version));
+        let at = match held {
+            Some(held) => held,
+            None => {
+                let found = self.reports.period_sums(&tenant.company, key.1.clone(), key.2.clone()).await?;
+                let at = Arc::new(SumsAt { version: tenant.data_version, found });
+                if let Some(cache) = &self.sums {
+                    cache.put(key, Arc::clone(&at));
+                }
+                at
+            }
+        };
+        let (label, sums) = match &at.found {
+            Some((label, sums)) => (label.clone(), sums.clone()),
             // No period asked for and no data yet: the current period, with nothing in it.
             None => (ReportingPeriod::containing(today, start).label(), PeriodSums::default()),
         };
@@ -61,5 +79,101 @@ impl Reports {
     ) -> Result<SessionSummary, DomainError> {
         tenant.require(Action::Record)?;
         self.reports.complete_session(&tenant.company, id, now).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use chrono::NaiveDate;
+
+    use super::*;
+    use crate::model::{CompanyOverview, DataVersion, Micrograms, NewCompany};
+    use crate::services::reports::ports::MockEmissionsRepository;
+    use crate::services::tenants::Overviews;
+    use crate::services::tenants::ports::MockCompanyRepository;
+    use crate::services::testing::{company_from, tenant};
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 3, 20).expect("date")
+    }
+
+    /// Reports over a store whose every read of sums is counted, and answers `kg` of scope 1.
+    fn reports(reads: Arc<AtomicUsize>) -> Reports {
+        let company = company_from(
+            NewCompany {
+                name: "Acme".into(),
+                sector: "Retail".into(),
+                city: "Leeds".into(),
+                employee_count: 3,
+                plan: crate::model::Plan::Business,
+                passport: crate::model::Passport { slug: "acme".into(), activated: false },
+                reporting_year_start: crate::model::ReportingYearStart::APRIL,
+            },
+            "comp_c",
+        );
+        let mut companies = MockCompanyRepository::new();
+        companies.expect_overview().returning(move |_| {
+            Ok(Some(CompanyOverview {
+                company: company.clone(),
+                sites: Vec::new(),
+                current_emissions: None,
+                version: DataVersion(1),
+            }))
+        });
+        let mut store = MockEmissionsRepository::new();
+        store.expect_period_sums().returning(move |_, period, _| {
+            let n = reads.fetch_add(1, Ordering::SeqCst) + 1;
+            let sums = PeriodSums {
+                by_scope_and_type: vec![(
+                    1,
+                    crate::calculation::BillType::Gas,
+                    Micrograms(i128::try_from(n).expect("small") * 1_000_000_000),
+                )],
+                ..PeriodSums::default()
+            };
+            Ok(Some((period.unwrap_or_else(|| "2025-26".into()), sums)))
+        });
+        Reports::new(Arc::new(store), Overviews::new(Arc::new(companies)), 16)
+    }
+
+    #[test]
+    fn sums_are_read_once_per_data_version_and_again_after_any_write() {
+        pollster::block_on(read_once_per_version());
+    }
+
+    async fn read_once_per_version() {
+        let reads = Arc::new(AtomicUsize::new(0));
+        let reports = reports(Arc::clone(&reads));
+        let at = |version: i64| crate::model::Tenant { data_version: DataVersion(version), ..tenant() };
+        let kg = |report: &EmissionsReport| report.scope1.total.0 / 1_000_000_000;
+
+        let first = reports.emissions(&at(5), None, None, today()).await.expect("report");
+        let again = reports.emissions(&at(5), None, None, today()).await.expect("report");
+        assert_eq!((kg(&first), kg(&again), reads.load(Ordering::SeqCst)), (1, 1, 1), "the second from memory");
+        let period = reports.emissions(&at(5), Some("2025-26"), None, today()).await.expect("report");
+        assert_eq!((kg(&period), reads.load(Ordering::SeqCst)), (2, 2), "another question is another read");
+        let after_a_write = reports.emissions(&at(6), None, None, today()).await.expect("report");
+        assert_eq!((kg(&after_a_write), reads.load(Ordering::SeqCst)), (3, 3), "a newer version reads again");
+        let other =
+            crate::model::Tenant { company: crate::model::CompanyId::parse("comp_other").expect("id"), ..at(6) };
+        let theirs = reports.emissions(&other, None, None, today()).await;
+        assert!(theirs.is_ok());
+        assert_eq!(reads.load(Ordering::SeqCst), 4, "tenants never share sums");
+        assert_eq!(reports.stats().hits, 1);
+    }
+
+    #[test]
+    fn with_no_cache_every_report_reads_the_totals() {
+        let reads = Arc::new(AtomicUsize::new(0));
+        let mut reports = reports(Arc::clone(&reads));
+        reports.sums = None;
+        for _ in 0..3 {
+            pollster::block_on(reports.emissions(&tenant(), None, None, today())).expect("report");
+        }
+        assert_eq!(reads.load(Ordering::SeqCst), 3);
+        assert_eq!(reports.stats(), crate::services::cache::CacheStats::default());
     }
 }

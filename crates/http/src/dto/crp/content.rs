@@ -79,6 +79,10 @@ pub(crate) struct FiguresOut<'a> {
     pub scope3: FigureOut<'a>,
     pub total: Tonnes,
     pub source: &'a str,
+    /// Scope 2 market-based, beside the location-based `scope2` (which `total` adds up) and never
+    /// in the total, with how it was made (`note`); `null` for stated figures and plans
+    /// generated before it was reported.
+    pub scope2_market_based: Option<FigureOut<'a>>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -137,6 +141,7 @@ fn figures_out(f: &EmissionFigures) -> FiguresOut<'_> {
         scope3: figure_out(&f.scope3),
         total: Tonnes::of_tonnes(f.total),
         source: &f.source,
+        scope2_market_based: f.scope2_market_based.as_ref().map(figure_out),
     }
 }
 
