@@ -217,6 +217,7 @@ pub async fn activity(services: &Services, command: ActivityCommand) -> Result<(
             for scope in [Scope::One, Scope::Two, Scope::Three] {
                 println!("  scope {}: {} kg CO2e", scope.number(), record.total(scope).normalize());
             }
+            print_market_based(&record.calculation);
         }
         ActivityCommand::Import { company, file } => {
             let bytes = std::fs::read(&file)
@@ -368,7 +369,19 @@ async fn confirm_bill(services: &Services, command: BillCommand) -> Result<(), D
     for scope in [Scope::One, Scope::Two, Scope::Three] {
         println!("  scope {}: {} kg CO2e", scope.number(), calculation.total(scope).normalize());
     }
+    print_market_based(&calculation);
     Ok(())
+}
+
+/// The market-based scope 2 of a record with an instrument (beside the location-based figure).
+fn print_market_based(calculation: &carbonpass_domain::calculation::Calculation) {
+    if let Some(instrument) = &calculation.market_instrument {
+        println!(
+            "  scope 2 market-based ({}): {} kg CO2e",
+            instrument.kind().as_str(),
+            calculation.market_based_total().normalize()
+        );
+    }
 }
 
 pub async fn session(services: &Services, command: SessionCommand) -> Result<(), DomainError> {

@@ -49,10 +49,15 @@ fn get_company(address: &str, key: &str) -> (u16, serde_json::Value) {
 
 /// Uploads a small PDF as an electricity bill; returns the bill id.
 fn upload_pdf(address: &str, key: &str) -> String {
+    upload_pdf_marked(address, key, "cli")
+}
+
+/// Uploads an electricity bill whose file carries `marker` (each file's bytes must differ).
+fn upload_pdf_marked(address: &str, key: &str, marker: &str) -> String {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     runtime.block_on(async {
         let client = reqwest::Client::builder().no_proxy().build().expect("client");
-        let pdf = reqwest::multipart::Part::bytes(b"%PDF-1.4\n% cli\n".to_vec()).file_name("bill.pdf");
+        let pdf = reqwest::multipart::Part::bytes(format!("%PDF-1.4\n% {marker}\n").into_bytes()).file_name("bill.pdf");
         let form = reqwest::multipart::Form::new().part("file", pdf).text("type", "electricity");
         let res = client.post(format!("http://{address}/api/v1/bills")).bearer_auth(key).multipart(form).send().await;
         let body: serde_json::Value = res.expect("request").json().await.expect("json");
@@ -114,6 +119,23 @@ fn serve_demo_gives_a_working_key_and_finds_the_demo_again() {
     assert!(printed.contains("scope 2: 177 kg CO2e"), "{printed}");
     let again = carbonpass(&data, &confirm);
     assert!(!again.status.success(), "a second confirmation is refused");
+
+    // A second bill, bought on a REGO-backed tariff: market-based scope 2 beside location-based.
+    let mut second = serve_demo(&data, &dir.path().join("serve-rego.log"));
+    let green = upload_pdf_marked(&second.address, &second.key, "rego");
+    stop(&mut second);
+    let mut rego = confirm.map(str::to_owned).to_vec();
+    rego[5] = green.clone();
+    rego.extend(["--allow-overlap", "--instrument", "rego", "--instrument-source", "Green tariff"].map(str::to_owned));
+    let rego: Vec<&str> = rego.iter().map(String::as_str).collect();
+    let printed = stdout(&carbonpass(&data, &rego));
+    assert!(printed.contains("scope 2: 177 kg CO2e"), "{printed}");
+    assert!(printed.contains("scope 2 market-based (rego): 0 kg CO2e"), "{printed}");
+    let mut bad = rego.clone();
+    bad.extend(["--instrument-factor", "0.1"]);
+    assert!(!carbonpass(&data, &bad).status.success(), "a REGO takes no factor");
+    let void = ["bill", "void", "--company", company, "--id", &green, "--reason", "test"];
+    assert!(carbonpass(&data, &void).status.success());
 
     // Sessions: listed with their totals, and completed by an operator.
     let sessions = stdout(&carbonpass(&data, &["session", "list", "--company", company]));

@@ -29,6 +29,7 @@ carbonpass_testkit::on_both_backends!(open =>
     every_change_to_a_tenant_bumps_its_data_version,
     an_upload_and_its_confirmation_are_atomic_with_their_events,
     scope_3_categories_are_put_right_at_start,
+    market_based_scope2_an_older_release_voided_is_taken_out_at_start,
 );
 
 fn new_company(name: &str, slug: &str, plan: Plan) -> NewCompany {
@@ -483,4 +484,80 @@ async fn scope_3_categories_are_put_right_at_start((db, store): (TestDatabase, S
     assert_eq!(after.iter().map(|(n, _)| *n).collect::<Vec<_>>(), [1, 3, 5], "the other water bill stays");
     assert!(after[0].1.0 < confirmed[0].1.0 && after[2].1.0 < confirmed[2].1.0, "{after:?}");
     assert_eq!(after[1], confirmed[1], "electricity untouched");
+}
+
+/// A bill with a market instrument voided by a release that knew nothing of instruments (its
+/// scope rows gone, its instrument rows left behind) leaves the market-based sums at the next
+/// start, and the tenant's data version moves so no process serves a report from before.
+async fn market_based_scope2_an_older_release_voided_is_taken_out_at_start((db, store): (TestDatabase, Store)) {
+    use carbonpass_domain::calculation::{
+        Activity, BillType, FactorLibrary, InstrumentKind, MarketInstrument, Unit, calculate,
+    };
+    use carbonpass_domain::model::{Confirmed, NewUpload, StoredFile};
+    use carbonpass_domain::ports::{BillRepository, CompanyRepository, EmissionsRepository};
+
+    let (company, _) = store.company_with_member(Plan::Business).await;
+    let site = store.add_site_for_test(&company, "Depot").await;
+    let library = FactorLibrary::official().expect("factors");
+    let mut bills = Vec::new();
+    for (sha, instrument) in [
+        ("green", MarketInstrument::Rego { source: "REGO tariff".into() }),
+        (
+            "specific",
+            MarketInstrument::SupplierSpecific { kg_co2e_per_kwh: "0.1".parse().expect("d"), source: "FMD".into() },
+        ),
+    ] {
+        let file = StoredFile {
+            blob_key: sha.into(),
+            content_type: "application/pdf".into(),
+            size_bytes: 3,
+            sha256: sha.into(),
+        };
+        let upload =
+            NewUpload { site_id: site.id.clone(), bill_type: BillType::Electricity, file, period: "2025-26".into() };
+        let bill = store.record_upload(&company, upload, None).await.expect("upload");
+        let activity = Activity {
+            bill_type: BillType::Electricity,
+            quantity: "1000".parse().expect("decimal"),
+            unit: Unit::Kwh,
+            period_start: chrono::NaiveDate::from_ymd_opt(2025, 5, 1).expect("date"),
+            period_end: chrono::NaiveDate::from_ymd_opt(2025, 5, 31).expect("date"),
+            calorific_value: None,
+            volume_correction: None,
+            sewerage_volume: None,
+        };
+        let calculation = calculate(&library, ReportingYearStart::APRIL, &activity)
+            .and_then(|c| c.with_market_instrument(instrument))
+            .expect("calc");
+        let emissions = calculation.micrograms().expect("µg");
+        let confirmed = Confirmed {
+            activity,
+            meter_point: None,
+            supplier: None,
+            allow_overlap: true,
+            confirmed_at: Utc::now(),
+            calculation,
+        };
+        store.confirm(&company, &bill.id, confirmed, emissions).await.expect("confirm");
+        bills.push(bill.id);
+    }
+    let instruments = || async {
+        let (_, sums) = store.period_sums(&company, Some("2025-26".into()), None).await.expect("sums").expect("data");
+        sums.scope2_instruments
+    };
+    // 1,000 kWh × 0.17700 kg location-based each; 0 and 100 kg market-based.
+    let location = 177_000_000_000_i128;
+    assert_eq!(
+        instruments().await,
+        [(InstrumentKind::SupplierSpecific, location, 100_000_000_000), (InstrumentKind::Rego, location, 0)]
+    );
+    let before = store.overview(&company).await.expect("overview").expect("company").version;
+
+    db.execute("DELETE FROM bill_emissions WHERE bill_id = $1", &[bills[0].as_str()]);
+    assert!(store.migrate().expect("start").is_empty(), "no migration pending");
+    assert_eq!(instruments().await, [(InstrumentKind::SupplierSpecific, location, 100_000_000_000)]);
+    let after = store.overview(&company).await.expect("overview").expect("company").version;
+    assert!(after > before, "the data version moves: {before:?} → {after:?}");
+    store.migrate().expect("start again");
+    assert_eq!(instruments().await.len(), 1, "a second start changes nothing");
 }

@@ -55,6 +55,8 @@ impl MarketInstrument {
     /// the kinds, a supplier-specific factor between 0 and [`MAX_SUPPLIER_FACTOR`], none for a
     /// REGO (its generation factor is 0 by definition), and a `source` a reader can check.
     pub fn new(kind: &str, kg_co2e_per_kwh: Option<Decimal>, source: Option<&str>) -> Result<Self, DomainError> {
+        let kind = InstrumentKind::parse(kind)
+            .ok_or_else(|| DomainError::invalid("marketInstrument.type", "must be supplier_specific or rego"))?;
         let source =
             plain_text("marketInstrument.source", source.unwrap_or_default(), MAX_SOURCE_CHARS)?.ok_or_else(|| {
                 DomainError::invalid(
@@ -62,32 +64,32 @@ impl MarketInstrument {
                     "is required: where the figure comes from (the supplier's fuel mix disclosure, the REGO tariff)",
                 )
             })?;
-        match (InstrumentKind::parse(kind), kg_co2e_per_kwh) {
-            (None, _) => Err(DomainError::invalid("marketInstrument.type", "must be supplier_specific or rego")),
-            (Some(InstrumentKind::SupplierSpecific), None) => Err(DomainError::invalid(
+        match (kind, kg_co2e_per_kwh) {
+            (InstrumentKind::SupplierSpecific, None) => Err(DomainError::invalid(
                 "marketInstrument.kgCo2ePerKwh",
                 "is required for a supplier_specific instrument",
             )),
-            (Some(InstrumentKind::SupplierSpecific), Some(factor)) => {
-                if factor < Decimal::ZERO || factor > MAX_SUPPLIER_FACTOR {
+            (InstrumentKind::SupplierSpecific, Some(factor)) => {
+                if factor.is_sign_negative() || factor > MAX_SUPPLIER_FACTOR {
                     return Err(DomainError::invalid(
                         "marketInstrument.kgCo2ePerKwh",
                         format!("must be between 0 and {MAX_SUPPLIER_FACTOR} kg CO2e per kWh"),
                     ));
                 }
+                let factor = factor.normalize();
                 if factor.scale() > MAX_SUPPLIER_FACTOR_DECIMALS {
                     return Err(DomainError::invalid(
                         "marketInstrument.kgCo2ePerKwh",
                         format!("must have at most {MAX_SUPPLIER_FACTOR_DECIMALS} decimal places"),
                     ));
                 }
-                Ok(MarketInstrument::SupplierSpecific { kg_co2e_per_kwh: factor.normalize(), source })
+                Ok(MarketInstrument::SupplierSpecific { kg_co2e_per_kwh: factor, source })
             }
-            (Some(InstrumentKind::Rego), Some(_)) => Err(DomainError::invalid(
+            (InstrumentKind::Rego, Some(_)) => Err(DomainError::invalid(
                 "marketInstrument.kgCo2ePerKwh",
                 "does not apply to a rego instrument, whose generation factor is 0",
             )),
-            (Some(InstrumentKind::Rego), None) => Ok(MarketInstrument::Rego { source }),
+            (InstrumentKind::Rego, None) => Ok(MarketInstrument::Rego { source }),
         }
     }
 
@@ -262,6 +264,10 @@ mod tests {
         assert_eq!(field("supplier_specific", Some("-0.01"), Some("s")), "marketInstrument.kgCo2ePerKwh");
         assert_eq!(field("supplier_specific", Some("2.0001"), Some("s")), "marketInstrument.kgCo2ePerKwh");
         assert_eq!(field("supplier_specific", Some("0.12345678901"), Some("s")), "marketInstrument.kgCo2ePerKwh");
+        assert_eq!(field(" rego", None, Some("s")), "marketInstrument.type");
+        assert_eq!(field("", None, None), "marketInstrument.type", "the type is named first");
+        let trailing = MarketInstrument::new("supplier_specific", Some(d("0.00000000010000000")), Some("s"));
+        assert_eq!(trailing.map(|i| i.factor()).ok(), Some(d("0.0000000001")), "trailing zeros are not places");
         assert_eq!(field("rego", Some("0"), Some("s")), "marketInstrument.kgCo2ePerKwh");
         assert_eq!(field("rego", None, None), "marketInstrument.source");
         assert_eq!(field("rego", None, Some("  ")), "marketInstrument.source");

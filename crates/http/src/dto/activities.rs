@@ -291,7 +291,7 @@ pub(crate) struct RecordActivityIn {
     /// Heat only (`supplier_specific`): the contract it was bought under, for market-based
     /// scope 2 (reported beside the location-based figure, never instead of it).
     #[schema(schema_with = schema::market_instrument_in_or_null)]
-    pub market_instrument: Option<MarketInstrumentIn>,
+    pub market_instrument: Option<Box<serde_json::value::RawValue>>,
 }
 
 impl RecordActivityIn {
@@ -309,7 +309,7 @@ impl RecordActivityIn {
             self.radiative_forcing,
             self.reference,
             self.note,
-            self.market_instrument.as_ref().map(MarketInstrumentIn::fingerprint)
+            self.market_instrument.as_deref().map(serde_json::value::RawValue::get)
         )
     }
 
@@ -329,7 +329,7 @@ impl RecordActivityIn {
             radiative_forcing: self.radiative_forcing,
             reference: self.reference.clone(),
             note: self.note.clone(),
-            market_instrument: self.market_instrument.as_ref().map(MarketInstrumentIn::instrument).transpose()?,
+            market_instrument: MarketInstrumentIn::parse(self.market_instrument.as_deref())?,
         })
     }
 }

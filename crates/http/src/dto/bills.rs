@@ -103,7 +103,7 @@ pub(crate) struct ConfirmIn {
     /// Electricity only: the contract it was bought under, for market-based scope 2 (reported
     /// beside the location-based figure, never instead of it).
     #[schema(schema_with = schema::market_instrument_in_or_null)]
-    pub market_instrument: Option<MarketInstrumentIn>,
+    pub market_instrument: Option<Box<serde_json::value::RawValue>>,
 }
 
 /// A JSON number or string, read from its text as an exact decimal.
@@ -165,7 +165,7 @@ impl TryFrom<ConfirmIn> for ConfirmBill {
             volume_correction: optional("volumeCorrectionFactor", &body.volume_correction_factor)?,
             sewerage_volume: optional("sewerageVolume", &body.sewerage_volume)?,
             allow_overlap: body.allow_overlap,
-            market_instrument: body.market_instrument.as_ref().map(MarketInstrumentIn::instrument).transpose()?,
+            market_instrument: MarketInstrumentIn::parse(body.market_instrument.as_deref())?,
         })
     }
 }

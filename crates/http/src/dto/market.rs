@@ -3,35 +3,59 @@
 
 use carbonpass_domain::DomainError;
 use carbonpass_domain::calculation::MarketInstrument;
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use utoipa::ToSchema;
 
 use super::schema;
 
-/// As sent. The schema is [`schema::market_instrument_in`] (one shape per `type`).
+/// As sent. The schema is [`schema::market_instrument_in_or_null`] (one shape per `type`). Read
+/// from the body's own text (see [`MarketInstrumentIn::parse`]), so that only an object is one.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct MarketInstrumentIn {
     #[serde(rename = "type")]
     pub kind: String,
-    pub kg_co2e_per_kwh: Option<Box<RawValue>>,
+    /// `Some(None)` when sent as `null`, which a `rego` instrument refuses as it refuses a number.
+    #[serde(default, deserialize_with = "present")]
+    pub kg_co2e_per_kwh: Option<Option<Box<RawValue>>>,
     pub source: Option<String>,
 }
 
+/// A field that is present, `null` or not.
+fn present<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<Option<Box<RawValue>>>, D::Error> {
+    Option::<Box<RawValue>>::deserialize(deserializer).map(Some)
+}
+
 impl MarketInstrumentIn {
-    pub fn instrument(&self) -> Result<MarketInstrument, DomainError> {
-        let factor = self
-            .kg_co2e_per_kwh
-            .as_deref()
-            .map(|raw| super::bills::decimal("marketInstrument.kgCo2ePerKwh", raw))
-            .transpose()?;
-        MarketInstrument::new(self.kind.trim(), factor, self.source.as_deref())
+    /// The instrument a body's `marketInstrument` holds: an object (serde would also take a
+    /// list of its fields' values in order, which no client means), or `null` for none.
+    pub fn parse(raw: Option<&RawValue>) -> Result<Option<MarketInstrument>, DomainError> {
+        let Some(raw) = raw.filter(|raw| raw.get().trim() != "null") else { return Ok(None) };
+        if !raw.get().trim_start().starts_with('{') {
+            return Err(DomainError::invalid("marketInstrument", "must be an object with type and source, or null"));
+        }
+        let body: MarketInstrumentIn = serde_json::from_str(raw.get())
+            .map_err(|e| DomainError::invalid("marketInstrument", format!("is not an instrument: {e}")))?;
+        body.instrument().map(Some)
     }
 
-    /// The fields as sent, for an `Idempotency-Key` fingerprint.
-    pub fn fingerprint(&self) -> String {
-        format!("{:?}/{:?}/{:?}", self.kind, self.kg_co2e_per_kwh.as_deref().map(RawValue::get), self.source)
+    fn instrument(&self) -> Result<MarketInstrument, DomainError> {
+        let factor = match &self.kg_co2e_per_kwh {
+            None => None,
+            // `null`: there, but with no figure; refused as a figure would be where none applies.
+            Some(None) => Some(Decimal::ZERO),
+            // A minus sign is refused even on zero (`-0`): a disclosed factor is never negative.
+            Some(Some(raw)) if raw.get().trim().trim_start_matches('"').starts_with('-') => {
+                return Err(DomainError::invalid("marketInstrument.kgCo2ePerKwh", "must not be negative"));
+            }
+            Some(Some(raw)) => Some(super::bills::decimal("marketInstrument.kgCo2ePerKwh", raw)?),
+        };
+        if matches!(self.kg_co2e_per_kwh, Some(None)) && self.kind == "supplier_specific" {
+            return Err(DomainError::invalid("marketInstrument.kgCo2ePerKwh", "must be a number, not null"));
+        }
+        MarketInstrument::new(&self.kind, factor, self.source.as_deref())
     }
 }
 
@@ -46,7 +70,7 @@ pub(crate) struct MarketInstrumentOut<'a> {
     #[schema(schema_with = schema::instrument_kind)]
     pub kind: &'static str,
     /// kg CO2e per kWh of generation: the supplier's figure, or 0 for `rego`.
-    #[schema(schema_with = schema::decimal_text)]
+    #[schema(schema_with = schema::supplier_factor_text)]
     pub kg_co2e_per_kwh: String,
     /// Where the figure comes from, as stated.
     pub source: &'a str,

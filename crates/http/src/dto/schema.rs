@@ -263,6 +263,15 @@ pub(crate) fn hours_per_day_in() -> RefOr<Schema> {
     OneOfBuilder::new().item(hours).item(ObjectBuilder::new().schema_type(Type::Null)).into()
 }
 
+/// A market instrument's kg CO2e per kWh as answered: 0 to 2, exact, as a string.
+pub(crate) fn supplier_factor_text() -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(r"^[0-9]+(\.[0-9]+)?$"))
+        .examples([serde_json::json!("0.12")])
+        .build()
+}
+
 pub(crate) fn instrument_kind() -> Object {
     words(InstrumentKind::ALL.map(InstrumentKind::as_str))
 }

@@ -220,6 +220,16 @@ async fn an_instrument_that_does_not_fit_is_refused_and_writes_nothing(app: Test
         (&electricity, json!({"type": "rego", "source": "\u{202E}"}), "marketInstrument.source"),
         (&electricity, json!({"type": "rego", "source": "x".repeat(501)}), "marketInstrument.source"),
         (&electricity, json!({"type": "rego", "source": "s", "colour": "green"}), "colour"),
+        (&electricity, json!(["supplier_specific", "0.5", "a list"]), "marketInstrument"),
+        (&electricity, json!("rego"), "marketInstrument"),
+        (&electricity, json!({"type": "rego", "source": "s", "kgCo2ePerKwh": null}), "marketInstrument.kgCo2ePerKwh"),
+        (
+            &electricity,
+            json!({"type": "supplier_specific", "source": "s", "kgCo2ePerKwh": null}),
+            "marketInstrument.kgCo2ePerKwh",
+        ),
+        (&electricity, json!({"type": " rego ", "source": "s"}), "marketInstrument.type"),
+        (&electricity, supplier("-0"), "marketInstrument.kgCo2ePerKwh"),
     ];
     for (bill, instrument, field) in cases {
         let res = confirm(&app, key, bill, &confirmation("1000", 0, Some(instrument.clone()))).await;
