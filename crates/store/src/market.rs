@@ -55,11 +55,11 @@ pub(crate) fn record(conn: &mut DbConnection, owner: &Owner<'_>, calculation: &C
 }
 
 /// Takes a voided record's amounts out of the sums and forgets them (nothing for a record with
-/// no instrument).
-pub(crate) fn remove(conn: &mut DbConnection, owner: &Owner<'_>) -> Result<(), StoreError> {
+/// no instrument). Each row names its own site.
+pub(crate) fn remove(conn: &mut DbConnection, company_id: &str, record_id: &str) -> Result<(), StoreError> {
     let mine = scope2_instruments::table
-        .filter(scope2_instruments::company_id.eq(owner.company_id.to_owned()))
-        .filter(scope2_instruments::record_id.eq(owner.record_id.to_owned()));
+        .filter(scope2_instruments::company_id.eq(company_id.to_owned()))
+        .filter(scope2_instruments::record_id.eq(record_id.to_owned()));
     let parts = mine
         .clone()
         .select((
@@ -70,8 +70,8 @@ pub(crate) fn remove(conn: &mut DbConnection, owner: &Owner<'_>) -> Result<(), S
             scope2_instruments::market_micrograms,
         ))
         .load::<(String, String, String, i64, i64)>(conn)?;
-    for (period, site, instrument, location, market) in &parts {
-        let owner = Owner { site_id: site, ..*owner };
+    for (period, site_id, instrument, location, market) in &parts {
+        let owner = Owner { record_id, company_id, site_id };
         subtract(conn, &owner, period, instrument, LOCATION, *location)?;
         subtract(conn, &owner, period, instrument, MARKET, *market)?;
     }
@@ -122,7 +122,7 @@ pub(crate) fn sums(
 pub(crate) fn reconcile(conn: &mut DbConnection) -> Result<usize, StoreError> {
     let mut changed = 0;
     loop {
-        let stale: Vec<(String, String, String)> = scope2_instruments::table
+        let stale: Vec<(String, String)> = scope2_instruments::table
             .filter(not(exists(
                 bill_emissions::table
                     .filter(bill_emissions::bill_id.eq(scope2_instruments::record_id))
@@ -133,7 +133,7 @@ pub(crate) fn reconcile(conn: &mut DbConnection) -> Result<usize, StoreError> {
                     .filter(activity_emissions::activity_id.eq(scope2_instruments::record_id))
                     .filter(activity_emissions::scope.eq(2)),
             )))
-            .select((scope2_instruments::company_id, scope2_instruments::record_id, scope2_instruments::site_id))
+            .select((scope2_instruments::company_id, scope2_instruments::record_id))
             .distinct()
             .limit(RECONCILE_BATCH)
             .load(conn)?;
@@ -142,7 +142,7 @@ pub(crate) fn reconcile(conn: &mut DbConnection) -> Result<usize, StoreError> {
         }
         changed += write_transaction(conn, |conn| {
             let mut done = 0;
-            for (company, record, site) in &stale {
+            for (company, record) in &stale {
                 tenancy::lock(conn, company)?;
                 let counted = bill_emissions::table
                     .filter(bill_emissions::company_id.eq(company))
@@ -159,7 +159,7 @@ pub(crate) fn reconcile(conn: &mut DbConnection) -> Result<usize, StoreError> {
                 if counted > 0 {
                     continue;
                 }
-                remove(conn, &Owner { record_id: record, company_id: company, site_id: site })?;
+                remove(conn, company, record)?;
                 tenancy::touch(conn, company)?;
                 done += 1;
             }

@@ -48,35 +48,31 @@ fn calculated(
     let mut count = 0_usize;
     let mut sets = BTreeSet::new();
     let only_bills = bills.iter().all(|(source, _)| matches!(source, Source::Bill(_)));
-    // Market-based scope 2: instrumented records at their instrument's factor, the rest at the
-    // location-based figure; and how many scope 2 records had an instrument.
+    // Market-based scope 2: instrumented records at their instrument's factor, the rest at their
+    // location-based figure; and how many records of scope 2 had an instrument.
     let (mut market, mut scope2_records, mut instrumented) = (0_i128, 0_usize, 0_usize);
-    for (_, calculation) in bills {
-        let location: i128 = calculation
-            .micrograms()?
-            .into_iter()
-            .filter(|(p, scope, _)| *p == label && *scope == Scope::Two)
-            .map(|(_, _, amount)| i128::from(amount))
-            .sum();
-        let parts: Vec<_> = calculation.market_micrograms()?.into_iter().filter(|m| m.period == label).collect();
-        if parts.is_empty() {
-            market += location;
-        } else {
-            market += parts.iter().map(|m| i128::from(m.market_micrograms)).sum::<i128>();
-            instrumented += 1;
-        }
-        scope2_records += usize::from(
-            calculation.parts.iter().any(|p| p.period == label && p.lines.iter().any(|l| l.scope == Scope::Two)),
-        );
-    }
     for (source, calculation) in bills {
         let mut counted = false;
+        let mut location2 = None;
         for (part_period, scope, amount) in calculation.micrograms()? {
             if part_period == label {
                 let i = usize::from(scope.number() - 1);
                 scopes[i] += i128::from(amount);
                 types[i].insert(*source);
                 counted = true;
+                if scope == Scope::Two {
+                    *location2.get_or_insert(0_i128) += i128::from(amount);
+                }
+            }
+        }
+        if let Some(location) = location2 {
+            scope2_records += 1;
+            let parts: Vec<_> = calculation.market_micrograms()?.into_iter().filter(|m| m.period == label).collect();
+            if parts.is_empty() {
+                market += location;
+            } else {
+                market += parts.iter().map(|m| i128::from(m.market_micrograms)).sum::<i128>();
+                instrumented += 1;
             }
         }
         sets.extend(calculation.parts.iter().filter(|p| p.period == label).map(|p| p.factor_set.year));

@@ -20,6 +20,23 @@ pub fn company_from(new: crate::model::NewCompany, id: &str) -> crate::model::Co
     }
 }
 
+/// Acme, the company of [`tenant`] (`comp_c`): a business-plan retailer in Leeds with 3
+/// employees and an April reporting year.
+pub fn acme() -> crate::model::Company {
+    company_from(
+        crate::model::NewCompany {
+            name: "Acme".into(),
+            sector: "Retail".into(),
+            city: "Leeds".into(),
+            employee_count: 3,
+            plan: crate::model::Plan::Business,
+            passport: crate::model::Passport { slug: "acme".into(), activated: false },
+            reporting_year_start: crate::model::ReportingYearStart::APRIL,
+        },
+        "comp_c",
+    )
+}
+
 /// The allowances tests run with: business 60 a minute (burst 10), partner 600 (burst
 /// 100), unauthenticated 30 (burst 5).
 pub fn quotas() -> RateQuotas {

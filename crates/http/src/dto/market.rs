@@ -3,7 +3,6 @@
 
 use carbonpass_domain::DomainError;
 use carbonpass_domain::calculation::MarketInstrument;
-use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use utoipa::ToSchema;
@@ -44,17 +43,18 @@ impl MarketInstrumentIn {
     fn instrument(&self) -> Result<MarketInstrument, DomainError> {
         let factor = match &self.kg_co2e_per_kwh {
             None => None,
-            // `null`: there, but with no figure; refused as a figure would be where none applies.
-            Some(None) => Some(Decimal::ZERO),
+            Some(None) => {
+                return Err(DomainError::invalid(
+                    "marketInstrument.kgCo2ePerKwh",
+                    "must be a number, not null (a rego instrument takes none: leave it out)",
+                ));
+            }
             // A minus sign is refused even on zero (`-0`): a disclosed factor is never negative.
             Some(Some(raw)) if raw.get().trim().trim_start_matches('"').starts_with('-') => {
                 return Err(DomainError::invalid("marketInstrument.kgCo2ePerKwh", "must not be negative"));
             }
             Some(Some(raw)) => Some(super::bills::decimal("marketInstrument.kgCo2ePerKwh", raw)?),
         };
-        if matches!(self.kg_co2e_per_kwh, Some(None)) && self.kind == "supplier_specific" {
-            return Err(DomainError::invalid("marketInstrument.kgCo2ePerKwh", "must be a number, not null"));
-        }
         MarketInstrument::new(&self.kind, factor, self.source.as_deref())
     }
 }

@@ -325,10 +325,7 @@ impl ActivityRepository for Store {
                         .filter(activity_emissions::activity_id.eq(&row.id)),
                 )
                 .execute(conn)?;
-                crate::market::remove(
-                    conn,
-                    &crate::market::Owner { record_id: &row.id, company_id: &company, site_id: &site },
-                )?;
+                crate::market::remove(conn, &company, &row.id)?;
                 let at = to_db_time(correction.at);
                 let changed = diesel::update(
                     activities::table

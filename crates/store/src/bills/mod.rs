@@ -396,10 +396,7 @@ impl BillRepository for Store {
                 )
                 .execute(conn)?;
                 categories::remove(conn, &row)?;
-                market::remove(
-                    conn,
-                    &Owner { record_id: &row.id, company_id: &row.company_id, site_id: &row.site_id },
-                )?;
+                market::remove(conn, &row.company_id, &row.id)?;
                 let at = to_db_time(correction.at);
                 change_status(conn, &row, BillStatus::Confirmed, BillStatus::Voided, Some((&correction.reason, at)))?;
                 let bill = reread(conn, &row)?;

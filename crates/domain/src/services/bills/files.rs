@@ -343,7 +343,7 @@ mod tests {
     use super::*;
     use crate::model::{BillId, BillStatus, CompanyOverview, DataVersion, Site};
     use crate::services::bills::test_support::Mocks;
-    use crate::services::testing::{MemoryBlobs, company_from, tenant};
+    use crate::services::testing::{MemoryBlobs, acme, tenant};
 
     const PDF: &[u8] = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n";
 
@@ -353,18 +353,7 @@ mod tests {
 
     fn mocks_with_sites(sites: Vec<Site>) -> Mocks {
         let mut m = Mocks::default();
-        let company = company_from(
-            crate::model::NewCompany {
-                name: "Acme".into(),
-                sector: "Retail".into(),
-                city: "Leeds".into(),
-                employee_count: 3,
-                plan: crate::model::Plan::Business,
-                passport: crate::model::Passport { slug: "acme".into(), activated: false },
-                reporting_year_start: crate::model::ReportingYearStart::APRIL,
-            },
-            "comp_c",
-        );
+        let company = acme();
         m.companies.expect_overview().returning(move |_| {
             Ok(Some(CompanyOverview {
                 company: company.clone(),

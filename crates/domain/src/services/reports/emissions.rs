@@ -47,8 +47,10 @@ impl Reports {
                 at
             }
         };
-        let (label, sums) = match &at.found {
-            Some((label, sums)) => (label.clone(), sums.clone()),
+        // Moved out when no cache holds it too; copied when one does.
+        let found = Arc::try_unwrap(at).map_or_else(|held| held.found.clone(), |at| at.found);
+        let (label, sums) = match found {
+            Some(found) => found,
             // No period asked for and no data yet: the current period, with nothing in it.
             None => (ReportingPeriod::containing(today, start).label(), PeriodSums::default()),
         };
@@ -90,11 +92,11 @@ mod tests {
     use chrono::NaiveDate;
 
     use super::*;
-    use crate::model::{CompanyOverview, DataVersion, Micrograms, NewCompany};
+    use crate::model::{CompanyOverview, DataVersion, Micrograms};
     use crate::services::reports::ports::MockEmissionsRepository;
     use crate::services::tenants::Overviews;
     use crate::services::tenants::ports::MockCompanyRepository;
-    use crate::services::testing::{company_from, tenant};
+    use crate::services::testing::{acme, tenant};
 
     fn today() -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 3, 20).expect("date")
@@ -102,18 +104,7 @@ mod tests {
 
     /// Reports over a store whose every read of sums is counted, and answers `kg` of scope 1.
     fn reports(reads: Arc<AtomicUsize>) -> Reports {
-        let company = company_from(
-            NewCompany {
-                name: "Acme".into(),
-                sector: "Retail".into(),
-                city: "Leeds".into(),
-                employee_count: 3,
-                plan: crate::model::Plan::Business,
-                passport: crate::model::Passport { slug: "acme".into(), activated: false },
-                reporting_year_start: crate::model::ReportingYearStart::APRIL,
-            },
-            "comp_c",
-        );
+        let company = acme();
         let mut companies = MockCompanyRepository::new();
         companies.expect_overview().returning(move |_| {
             Ok(Some(CompanyOverview {
