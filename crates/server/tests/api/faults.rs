@@ -48,6 +48,15 @@ async fn a_frozen_database_costs_a_bounded_wait_then_service_resumes(pg: Private
     let app = app_on(&pg).await;
     let tenant = app.tenant("Acme", Plan::Business, KeyMode::Live).await;
     assert_eq!(app.get("/api/v1/company", &tenant.key).await.status(), StatusCode::OK);
+    let form = reqwest::multipart::Form::new()
+        .part("file", reqwest::multipart::Part::bytes(b"%PDF-1.4\n% frozen\n".to_vec()).file_name("bill.pdf"))
+        .text("type", "electricity");
+    let res = app.client.post(app.url("/api/v1/bills")).bearer_auth(&tenant.key).multipart(form).send().await;
+    let uploaded: serde_json::Value = res.expect("upload").json().await.expect("json");
+    let bill = uploaded["data"]["id"].as_str().expect("bill id").to_owned();
+    let green = json!({"consumption": "1000", "unit": "kWh", "periodStart": "2025-05-01", "periodEnd": "2025-05-31",
+                       "marketInstrument": {"type": "supplier_specific", "kgCo2ePerKwh": "0.1", "source": "FMD"}});
+    let confirm = || app.client.post(app.url(&format!("/api/v1/bills/{bill}/confirm"))).bearer_auth(&tenant.key);
 
     pg.freeze();
     // More requests than the pool has connections, so some wait for a connection and some for
@@ -65,6 +74,10 @@ async fn a_frozen_database_costs_a_bounded_wait_then_service_resumes(pg: Private
     let estimate = app.client.post(app.url("/api/v1/activities/commuting-estimates")).bearer_auth(&tenant.key);
     let res = estimate.json(&commuting_estimate()).send().await.expect("request");
     expect_error(res, StatusCode::SERVICE_UNAVAILABLE, "service_unavailable").await;
+    // So does a confirmation with a market instrument (its market-based rows in the same
+    // transaction).
+    let res = confirm().json(&green).send().await.expect("request");
+    expect_error(res, StatusCode::SERVICE_UNAVAILABLE, "service_unavailable").await;
 
     pg.thaw();
     for _ in 0..8 {
@@ -73,6 +86,15 @@ async fn a_frozen_database_costs_a_bounded_wait_then_service_resumes(pg: Private
     }
     let listed: serde_json::Value = app.get("/api/v1/activities", &tenant.key).await.json().await.expect("json");
     assert_eq!(listed["data"], json!([]), "the estimate wrote nothing");
+    let read: serde_json::Value =
+        app.get(&format!("/api/v1/bills/{bill}"), &tenant.key).await.json().await.expect("json");
+    assert_eq!(read["data"]["status"], "uploaded", "the confirmation wrote nothing");
+    let res = confirm().json(&green).send().await.expect("request");
+    assert_eq!(res.status(), StatusCode::OK, "the retry confirms");
+    let report: serde_json::Value =
+        app.get("/api/v1/emissions?period=2025-26", &tenant.key).await.json().await.expect("json");
+    assert_eq!(report["data"]["scope2"]["marketBased"], json!(0.1), "counted once, market-based: 1000 kWh × 0.1 kg");
+    assert_eq!(report["data"]["scope2"]["total"], json!(0.177), "and location-based: 1000 kWh × 0.177 kg");
     assert_eq!(app.request(Method::GET, "/readyz", None).await.status(), StatusCode::OK);
 }
 
