@@ -22,6 +22,7 @@ pub mod ports {
     pub use crate::services::activities::ports::*;
     pub use crate::services::bills::ports::*;
     pub use crate::services::health::ports::*;
+    pub use crate::services::passports::ports::*;
     pub use crate::services::plans::ports::*;
     pub use crate::services::reports::ports::*;
     pub use crate::services::tenants::ports::*;

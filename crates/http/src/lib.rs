@@ -2,12 +2,14 @@
 //! errors to the public body `{"error","message","status"}`. Knows the domain, never the store.
 
 mod app;
+mod conditional;
 mod dto;
 mod error;
 mod error_code;
 mod extract;
 mod middleware;
 mod openapi;
+mod passport;
 mod routes;
 mod state;
 mod webhook_catalogue;

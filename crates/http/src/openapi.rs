@@ -16,7 +16,9 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Header, ObjectBuilder, Ref, RefOr, Response, ResponseBuilder, Type};
 
 use crate::error_code::ErrorCode;
-use crate::routes::{self, activities, bills, commuting, company, crp, docs, emissions, health, keys, webhooks};
+use crate::routes::{
+    self, activities, bills, commuting, company, crp, docs, emissions, health, keys, passport, webhooks,
+};
 
 /// Where the document is served.
 pub(crate) const PATH: &str = "/api/v1/openapi.json";
@@ -33,6 +35,7 @@ pub(crate) const BEARER: &str = "bearerAuth";
     ),
     paths(
         company::show,
+        company::update,
         emissions::show,
         emissions::sessions,
         emissions::complete,
@@ -74,6 +77,12 @@ pub(crate) const BEARER: &str = "bearerAuth";
         webhooks::deliveries,
         webhooks::recover,
         webhooks::retry,
+        passport::page,
+        passport::json,
+        passport::jws,
+        passport::badge,
+        passport::plan_pdf,
+        passport::jwks,
         docs::openapi,
         health::healthz,
         health::readyz,
@@ -88,6 +97,7 @@ pub(crate) const BEARER: &str = "bearerAuth";
         (name = "Carbon Reduction Plans", description = "PPN 006 Carbon Reduction Plans: their inputs, generating, publishing, reading and the PDF."),
         (name = "Keys", description = "API keys of the caller."),
         (name = "Webhooks", description = "Endpoints that hear of changes: each event is POSTed as `{\"id\", \"event\", \"timestamp\", \"data\"}`, signed with `X-CarbonPass-Signature` (hex HMAC-SHA256 of the body keyed with the whole secret) and the Standard Webhooks headers `webhook-id`, `webhook-timestamp`, `webhook-signature`; delivered at least once, retried for about 3 days. See the receivers' guide, docs/webhooks.md."),
+        (name = "Passport", description = "A company's public carbon passport, no key needed: the page at its `passportUrl`, the same figures as JSON and as a signed JWS, a badge, the published plan's PDF, and the keys that sign. See docs/passport.md."),
         (name = "Operations", description = "Health, readiness and this document; no key needed."),
     ),
     modifiers(&Conventions)

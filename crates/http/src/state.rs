@@ -1,6 +1,12 @@
 //! What every handler can reach: the service of each area, and settings the server hands down.
 
-use carbonpass_domain::services::{Access, Activities, Bills, Health, Plans, Reports, Services, Tenants, Webhooks};
+use std::sync::Arc;
+
+use carbonpass_domain::services::{
+    Access, Activities, Bills, Health, Passports, Plans, Reports, Services, Tenants, Webhooks,
+};
+
+use crate::passport::RenderedPassports;
 
 pub use crate::middleware::body_deadline::BodyDeadlines;
 
@@ -12,6 +18,9 @@ pub struct HttpState {
     pub activities: Activities,
     pub reports: Reports,
     pub plans: Plans,
+    pub passports: Passports,
+    /// Passports' pages, twins and badges, rendered once per version.
+    pub(crate) rendered: Arc<RenderedPassports>,
     pub webhooks: Webhooks,
     pub health: Health,
     /// Public origin of passport pages, such as `https://carbonpass.co` (no trailing slash).
@@ -33,7 +42,7 @@ impl HttpState {
         body_deadlines: BodyDeadlines,
         tls: bool,
     ) -> Self {
-        let Services { access, tenants, bills, activities, reports, plans, webhooks, health } = services;
+        let Services { access, tenants, bills, activities, reports, plans, passports, webhooks, health } = services;
         Self {
             access,
             tenants,
@@ -41,6 +50,8 @@ impl HttpState {
             activities,
             reports,
             plans,
+            passports,
+            rendered: Arc::default(),
             webhooks,
             health,
             public_base_url,

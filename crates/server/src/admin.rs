@@ -21,8 +21,9 @@ use carbonpass_domain::services::activities::{ImportResponses, RecordReply, Reco
 use chrono::Utc;
 
 use crate::cli::{
-    ActivityCommand, BillCommand, CompanyCommand, CrpInputsCommand, InstrumentArgs, KeyCommand, ModeArg, PlanArg,
-    RoleArg, SessionCommand, SiteCommand, UserCommand, WebhookCommand, WebhookSpace,
+    ActivityCommand, BillCommand, CompanyCommand, CrpInputsCommand, InstrumentArgs, KeyCommand, ModeArg,
+    PassportKeyCommand, PlanArg, RoleArg, SessionCommand, SiteCommand, Switch, UserCommand, WebhookCommand,
+    WebhookSpace,
 };
 
 fn company_id(raw: &str) -> Result<CompanyId, DomainError> {
@@ -68,6 +69,12 @@ pub async fn company(services: &Services, command: CompanyCommand) -> Result<(),
             for c in services.tenants.list_companies().await? {
                 println!("{}\t{}\t{}\t{}", c.id, c.plan, c.passport.slug, c.name);
             }
+        }
+        CompanyCommand::Passport { company, switch } => {
+            let tenant = live(services, &company).await?;
+            services.passports.set_activated(&tenant, switch == Switch::On).await?;
+            let state = if switch == Switch::On { "on (public)" } else { "off (its URL answers 404)" };
+            println!("passport of {} switched {state}", tenant.company);
         }
     }
     Ok(())
@@ -503,6 +510,26 @@ pub async fn webhook(services: &Services, command: WebhookCommand) -> Result<(),
             let since = carbonpass_domain::webhooks::endpoint::since(&since)?;
             let n = services.webhooks.recover_failed(&space(&s).await?, &endpoint(&id)?, since, Utc::now()).await?;
             println!("{n} failed deliveries sent again");
+        }
+    }
+    Ok(())
+}
+
+pub fn passport_key(
+    settings: &crate::settings::Settings,
+    command: PassportKeyCommand,
+) -> Result<(), crate::startup::StartError> {
+    match command {
+        PassportKeyCommand::Generate { out } => {
+            carbonpass_signing::PassportKeys::generate(&out)?;
+            let keys = carbonpass_signing::PassportKeys::load(&out, &[])?;
+            println!("wrote {} (key id {})", out.display(), keys.signing_kid());
+        }
+        PassportKeyCommand::Show => {
+            let keys = crate::startup::passport_keys(settings)?;
+            for key in carbonpass_domain::ports::PassportSigner::keys(&keys) {
+                println!("{}\t{}", key.kid, if key.signing { "signing" } else { "retired, still listed" });
+            }
         }
     }
     Ok(())

@@ -59,6 +59,28 @@ pub enum Command {
     /// sandbox twin's).
     #[command(subcommand)]
     Webhook(WebhookCommand),
+    /// The deployment's passport signing keys (docs/passport.md).
+    #[command(subcommand, name = "passport-key")]
+    PassportKey(PassportKeyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PassportKeyCommand {
+    /// Write a new Ed25519 signing key (PKCS#8 PEM, owner-only permissions) to FILE, which must
+    /// not exist; print its key id.
+    Generate {
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Print the key id of the configured signing key and of each retired key still listed.
+    Show,
+}
+
+/// A passport's switch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Switch {
+    On,
+    Off,
 }
 
 #[derive(Debug, Subcommand)]
@@ -276,6 +298,13 @@ pub enum CompanyCommand {
     },
     /// List live companies.
     List,
+    /// Switch a company's public passport (`/company/{slug}`) on or off.
+    Passport {
+        #[arg(long, value_name = "comp_…")]
+        company: String,
+        #[arg(value_enum)]
+        switch: Switch,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -67,6 +67,7 @@ async fn run(command: Command, settings: Settings) -> Result<(), Box<dyn std::er
         Command::Session(c) => admin::session(&services(&settings).await?, c).await?,
         Command::CrpInputs(c) => admin::crp_inputs(&services(&settings).await?, c).await?,
         Command::Webhook(c) => admin::webhook(&services(&settings).await?, c).await?,
+        Command::PassportKey(c) => admin::passport_key(&settings, c)?,
     }
     Ok(())
 }

@@ -18,6 +18,7 @@ use carbonpass_domain::webhooks::TargetPolicy;
 use carbonpass_http::{HttpState, build_app};
 use carbonpass_pdf::TypstRenderer;
 use carbonpass_ratelimit::{PerProcess, Shared, Unlimited};
+use carbonpass_signing::PassportKeys;
 use carbonpass_store::secrets::redacted_url;
 use carbonpass_store::{Backend, Store, StoreError};
 use carbonpass_webhooks::{Dispatcher, GuardedClient, Targets};
@@ -47,6 +48,29 @@ pub enum StartError {
     RateLimits(String),
     #[error("metrics: {0}")]
     Metrics(String),
+    #[error("{0} (setting passport_signing_key_file; docs/passport.md)")]
+    SigningKey(#[from] carbonpass_signing::KeyError),
+}
+
+/// The passport signing keys: the configured file, or the default one, generated on first start
+/// (the demo's, and any deployment that has not set its own).
+pub fn passport_keys(settings: &Settings) -> Result<PassportKeys, StartError> {
+    let (path, default) = settings.passport_signing_key();
+    let retired = settings.passport_retired_keys();
+    if default && !path.exists() {
+        match PassportKeys::generate(&path) {
+            Ok(()) => tracing::warn!(
+                path = %path.display(),
+                "generated a new passport signing key: keep it (and back it up) to keep passports verifiable"
+            ),
+            // Another process on the same folder wrote it first: that one is the key.
+            Err(_) if path.exists() => {}
+            Err(err) => return Err(err.into()),
+        }
+    }
+    let keys = PassportKeys::load(&path, &retired)?;
+    tracing::info!(kid = keys.signing_kid(), retired = retired.len(), "passport signing key");
+    Ok(keys)
 }
 
 /// Redis keys of rate-limit buckets start with this.
@@ -126,12 +150,18 @@ pub fn services(
         blobs,
         factors: factors.library,
         catalogue: factors.catalogue,
-        activities: store,
+        activities: store.clone(),
         limiter,
         rate_quotas: settings.rate_limits.quotas()?,
         keys_per_user: settings.max_keys_per_user,
         plan_limit: u32::try_from(settings.max_plans_per_company).unwrap_or(u32::MAX),
         report_cache_entries: usize::try_from(settings.report_cache_entries).unwrap_or(usize::MAX),
+        passports: store.clone(),
+        passport_signer: Arc::new(passport_keys(settings)?),
+        passport_cache_entries: usize::try_from(settings.passport_cache_entries).unwrap_or(usize::MAX),
+        passport_recheck: chrono::TimeDelta::milliseconds(
+            i64::try_from(settings.passport_recheck_ms).unwrap_or(60_000),
+        ),
     }))
 }
 

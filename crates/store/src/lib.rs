@@ -14,6 +14,7 @@ mod ids;
 mod inline;
 mod market;
 mod migrations;
+mod passports;
 mod plans;
 mod reports;
 mod schema;

@@ -9,6 +9,7 @@ pub mod file_kind;
 pub mod idempotency;
 pub mod ids;
 pub mod meter_point;
+pub mod passport;
 pub mod rate_limit;
 pub mod report;
 pub mod site;
@@ -40,6 +41,7 @@ pub use ids::{
     SessionId, SiteId, UserId,
 };
 pub use meter_point::MeterPoint;
+pub use passport::{FactorSetUsed, PassportKey, PassportPeriod, PublicPassport};
 pub use rate_limit::{LimiterMode, RateLimitStatus, RateQuota, RateQuotas};
 pub use report::{
     ActivityContribution, EmissionsReport, PeriodSums, ScopeTotal, SessionContribution, SessionSummary, Source,

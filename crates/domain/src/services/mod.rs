@@ -14,6 +14,7 @@ mod cache;
 mod demo;
 pub mod health;
 pub mod paging;
+pub mod passports;
 pub mod plans;
 pub mod reports;
 pub mod tenants;
@@ -31,6 +32,7 @@ pub use bills::Bills;
 pub use cache::CacheStats;
 pub use demo::{DEMO_COMPANY_SLUG, DEMO_USER_EMAIL, DemoAccount, ensure_demo};
 pub use health::Health;
+pub use passports::Passports;
 pub use plans::Plans;
 pub use reports::Reports;
 pub use tenants::{Overviews, Tenants};
@@ -43,6 +45,7 @@ use access::ports::{ApiKeyCodec, ApiKeyRepository, RateLimiter};
 use activities::ports::ActivityRepository;
 use bills::ports::{BillRepository, BlobStore, IdempotencyStore};
 use health::ports::HealthProbe;
+use passports::ports::{PassportRepository, PassportSigner};
 use plans::ports::{PlanRenderer, PlanRepository};
 use reports::ports::EmissionsRepository;
 use tenants::ports::{CompanyRepository, UserRepository};
@@ -84,6 +87,13 @@ pub struct Ports {
     pub plan_limit: u32,
     /// Reports' sums kept in memory at most (0: none, every report reads the totals).
     pub report_cache_entries: usize,
+    pub passports: Arc<dyn PassportRepository>,
+    /// The deployment's passport signing key, loaded by the server.
+    pub passport_signer: Arc<dyn PassportSigner>,
+    /// Passports kept in memory at most.
+    pub passport_cache_entries: usize,
+    /// How long a passport is served from memory before its data version is asked again.
+    pub passport_recheck: chrono::TimeDelta,
 }
 
 impl fmt::Debug for Ports {
@@ -102,6 +112,7 @@ pub struct Services {
     pub activities: Activities,
     pub reports: Reports,
     pub plans: Plans,
+    pub passports: Passports,
     pub webhooks: Webhooks,
     pub health: Health,
 }
@@ -109,6 +120,7 @@ pub struct Services {
 impl Services {
     pub fn new(ports: Ports) -> Self {
         let overviews = Overviews::new(ports.companies.clone());
+        let plans = Plans::new(ports.plans, ports.renderer, ports.blobs.clone(), overviews.clone(), ports.plan_limit);
         Self {
             access: Access::new(
                 ports.keys,
@@ -133,13 +145,26 @@ impl Services {
             bills: Bills::new(
                 ports.bills,
                 ports.blobs.clone(),
-                ports.factors,
+                ports.factors.clone(),
                 ports.idempotency,
                 ports.idempotency_lease,
                 overviews.clone(),
             ),
-            reports: Reports::new(ports.reports, overviews.clone(), ports.report_cache_entries),
-            plans: Plans::new(ports.plans, ports.renderer, ports.blobs, overviews, ports.plan_limit),
+            reports: Reports::new(ports.reports.clone(), overviews.clone(), ports.report_cache_entries),
+            plans: plans.clone(),
+            passports: Passports::new(
+                passports::PassportPorts {
+                    passports: ports.passports,
+                    sums: ports.reports,
+                    factors: ports.factors.clone(),
+                    signer: ports.passport_signer,
+                    limiter: ports.limiter.clone(),
+                    unauthenticated: ports.rate_quotas.unauthenticated,
+                },
+                plans,
+                ports.passport_cache_entries,
+                ports.passport_recheck,
+            ),
             webhooks: Webhooks::new(ports.webhooks, ports.targets, ports.webhook_limits),
             health: Health::new(ports.health, ports.limiter),
         }

@@ -2,7 +2,7 @@
 //! be the in-memory copy shared by many requests) instead of copying it.
 
 use carbonpass_domain::model::{CompanyOverview, PeriodTotals, Site};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::figures::Tonnes;
@@ -25,6 +25,15 @@ pub(crate) struct CompanyOut<'a> {
     pub current_emissions: Option<CurrentEmissionsOut<'a>>,
     #[schema(format = "uri")]
     pub passport_url: String,
+    pub passport_activated: bool,
+}
+
+/// `PATCH /api/v1/company`: what an owner may change through the API.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = UpdateCompanyRequest)]
+pub(crate) struct CompanyPatchIn {
+    /// `true` publishes the carbon passport at `passportUrl`; `false` takes it down.
     pub passport_activated: bool,
 }
 

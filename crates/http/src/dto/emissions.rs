@@ -179,8 +179,40 @@ impl<'a> From<&'a SessionContribution> for SessionContributionOut<'a> {
     }
 }
 
+impl Scope2Out {
+    pub fn of(report: &EmissionsReport) -> Self {
+        Self {
+            scope: ScopeOut::from(&report.scope2),
+            location_based: Tonnes::of_micrograms(report.scope2.total),
+            market_based: Tonnes::of_micrograms(Micrograms(report.scope2_market.total())),
+            market_based_method: MarketBasedMethodOut::of(&report.scope2_market),
+        }
+    }
+}
+
+impl Scope3Out {
+    pub fn of(report: &EmissionsReport) -> Self {
+        Self {
+            scope: ScopeOut::from(&report.scope3),
+            categories: report
+                .scope3_categories
+                .iter()
+                .filter_map(|(number, amount)| {
+                    // The store only holds categories 1–15 (a CHECK constraint).
+                    let category = Scope3Category::new(*number)?;
+                    Some(CategoryOut {
+                        category: *number,
+                        name: category.name(),
+                        tco2e: Tonnes::of_micrograms(*amount),
+                    })
+                })
+                .collect(),
+        }
+    }
+}
+
 /// tCO2e per employee (the exact total ÷ employees, rounded once); `None` with no employees.
-fn per_employee(report: &EmissionsReport) -> Option<Tonnes> {
+pub(crate) fn per_employee(report: &EmissionsReport) -> Option<Tonnes> {
     if report.employees == 0 {
         return None;
     }
@@ -193,28 +225,8 @@ impl<'a> From<&'a EmissionsReport> for EmissionsOut<'a> {
             reporting_period: &report.reporting_period,
             total_tco2e: Tonnes::of_micrograms(report.total()),
             scope1: ScopeOut::from(&report.scope1),
-            scope2: Scope2Out {
-                scope: ScopeOut::from(&report.scope2),
-                location_based: Tonnes::of_micrograms(report.scope2.total),
-                market_based: Tonnes::of_micrograms(Micrograms(report.scope2_market.total())),
-                market_based_method: MarketBasedMethodOut::of(&report.scope2_market),
-            },
-            scope3: Scope3Out {
-                scope: ScopeOut::from(&report.scope3),
-                categories: report
-                    .scope3_categories
-                    .iter()
-                    .filter_map(|(number, amount)| {
-                        // The store only holds categories 1–15 (a CHECK constraint).
-                        let category = Scope3Category::new(*number)?;
-                        Some(CategoryOut {
-                            category: *number,
-                            name: category.name(),
-                            tco2e: Tonnes::of_micrograms(*amount),
-                        })
-                    })
-                    .collect(),
-            },
+            scope2: Scope2Out::of(report),
+            scope3: Scope3Out::of(report),
             per_employee: per_employee(report),
             sessions: report.sessions.iter().map(SessionContributionOut::from).collect(),
             activities: report

@@ -14,6 +14,7 @@ pub(crate) mod figures;
 pub(crate) mod health;
 pub(crate) mod keys;
 pub(crate) mod market;
+pub(crate) mod passport;
 pub(crate) mod schema;
 pub(crate) mod time;
 pub(crate) mod webhooks;

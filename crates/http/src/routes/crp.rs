@@ -15,6 +15,7 @@ use carbonpass_domain::ports::PlanQuery;
 use carbonpass_domain::services::plans::GeneratePlan;
 use chrono::Utc;
 
+use crate::conditional::{etag, none_match};
 use crate::dto::crp::{CrpInputsIn, CrpInputsOut, CrpOut, GenerateIn, ListQueryIn, ShowQueryIn, year};
 use crate::dto::{self, Envelope, Page};
 use crate::error::ApiError;
@@ -210,7 +211,7 @@ pub(crate) async fn delete(
 }
 
 /// A PDF's bytes, shared with the other responses that send them (never copied per response).
-struct SharedPdf(Arc<Vec<u8>>);
+pub(crate) struct SharedPdf(pub Arc<Vec<u8>>);
 
 impl AsRef<[u8]> for SharedPdf {
     fn as_ref(&self) -> &[u8] {
@@ -238,17 +239,6 @@ impl MessageBody for HeadOf {
 }
 
 /// The strong `ETag` of a PDF: its SHA-256.
-fn etag(sha256: &str) -> String {
-    format!("\"{sha256}\"")
-}
-
-/// Whether `If-None-Match` names `tag` (or is `*`). Weak comparison, as RFC 9110 §13.1.2 asks.
-fn none_match(req: &HttpRequest, tag: &str) -> bool {
-    req.headers().get_all(header::IF_NONE_MATCH).filter_map(|v| v.to_str().ok()).any(|value| {
-        value.split(',').map(str::trim).any(|candidate| candidate == "*" || candidate.trim_start_matches("W/") == tag)
-    })
-}
-
 /// What every answer about a plan's PDF carries.
 fn pdf_headers(response: &mut actix_web::HttpResponseBuilder, plan_id: &PlanId, tag: Option<&str>) {
     let disposition = ContentDisposition {

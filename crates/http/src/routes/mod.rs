@@ -12,6 +12,7 @@ pub(crate) mod emissions;
 pub(crate) mod fallback;
 pub(crate) mod health;
 pub(crate) mod keys;
+pub(crate) mod passport;
 pub(crate) mod webhooks;
 
 use actix_web::dev::Handler;
@@ -68,6 +69,7 @@ pub(crate) fn endpoints() -> Vec<Endpoint> {
     const PATCH: Method = Method::PATCH;
     vec![
         endpoint(GET, "/api/v1/company", company::show, &[]),
+        endpoint(PATCH, "/api/v1/company", company::update, &JSON_BODY_BY_ROLE),
         endpoint(GET, "/api/v1/emissions", emissions::show, &[BadRequest, NotFound]),
         endpoint(GET, "/api/v1/sessions", emissions::sessions, &[BadRequest]),
         endpoint(POST, "/api/v1/sessions/{id}/complete", emissions::complete, &[NotFound, Conflict, Forbidden]),
@@ -220,6 +222,14 @@ pub(crate) fn endpoints() -> Vec<Endpoint> {
         ),
         endpoint(POST, "/api/v1/webhook-deliveries/{id}/retry", webhooks::retry, &[NotFound, Conflict, Forbidden]),
         endpoint(GET, "/api/v1/openapi.json", docs::openapi, &[]),
+        // The passport's public faces. The twins come before the page: `{slug}` alone would
+        // match `acme.json` too.
+        endpoint(GET, "/company/{slug}.json", passport::json, &[NotFound, RateLimited]),
+        endpoint(GET, "/company/{slug}.jws", passport::jws, &[NotFound, RateLimited]),
+        endpoint(GET, "/company/{slug}/badge.svg", passport::badge, &[NotFound, RateLimited]),
+        endpoint(GET, "/company/{slug}/plan.pdf", passport::plan_pdf, &[NotFound, RateLimited, ServiceUnavailable]),
+        endpoint(GET, "/company/{slug}", passport::page, &[NotFound, RateLimited]),
+        endpoint(GET, "/.well-known/jwks.json", passport::jwks, &[]),
         endpoint(GET, "/healthz", health::healthz, &[]),
         endpoint(GET, "/readyz", health::readyz, &[ServiceUnavailable]),
     ]

@@ -200,6 +200,14 @@ pub struct Settings {
     pub max_plans_per_company: u64,
     /// Reports' sums kept in memory (per tenant, period asked for and site); 0 turns it off.
     pub report_cache_entries: u64,
+    /// The passport signing key; `{data_dir}/passport-signing-key.pem` (generated) when unset.
+    pub passport_signing_key_file: Option<PathBuf>,
+    /// Retired signing keys still listed in the JWK set, comma-separated.
+    pub passport_retired_key_files: Option<String>,
+    /// Milliseconds a passport is served from memory before its data version is read again.
+    pub passport_recheck_ms: u64,
+    /// Passports kept in memory.
+    pub passport_cache_entries: u64,
     /// Webhook delivery: targets allowed, who delivers, how many at once.
     pub webhooks: WebhookSettings,
     /// Days webhook events, deliveries and attempts are kept once finished; the sweeper removes
@@ -306,6 +314,18 @@ impl Settings {
                 return Err(config::ConfigError::Message(format!("{name} must be from 1 to {max}, not {secs}")));
             }
         }
+        if self.passport_recheck_ms > 60_000 {
+            return Err(config::ConfigError::Message(format!(
+                "passport_recheck_ms must be from 0 to 60000, not {}",
+                self.passport_recheck_ms
+            )));
+        }
+        if !(1..=1_000_000).contains(&self.passport_cache_entries) {
+            return Err(config::ConfigError::Message(format!(
+                "passport_cache_entries must be from 1 to 1000000, not {}",
+                self.passport_cache_entries
+            )));
+        }
         if self.report_cache_entries > 1_000_000 {
             return Err(config::ConfigError::Message(format!(
                 "report_cache_entries must be from 0 to 1000000, not {}",
@@ -389,6 +409,27 @@ impl Settings {
             Some(url) if !url.expose_secret().trim().is_empty() => url.expose_secret().trim().to_owned(),
             _ => self.data_dir.join("carbonpass.db").to_string_lossy().into_owned(),
         }
+    }
+
+    /// The passport signing key's file, and whether it is the default one (generated when
+    /// absent) rather than a path someone set (which must exist).
+    pub fn passport_signing_key(&self) -> (PathBuf, bool) {
+        match &self.passport_signing_key_file {
+            Some(path) => (path.clone(), false),
+            None => (self.data_dir.join("passport-signing-key.pem"), true),
+        }
+    }
+
+    /// The retired passport keys still listed.
+    pub fn passport_retired_keys(&self) -> Vec<PathBuf> {
+        self.passport_retired_key_files
+            .as_deref()
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|path| !path.is_empty())
+            .map(PathBuf::from)
+            .collect()
     }
 
     pub fn blob_dir(&self) -> PathBuf {

@@ -112,6 +112,22 @@ pub const SETTINGS: &[Setting] = &[
         "Reports' sums (`GET /api/v1/emissions`) kept in memory, one per tenant, period asked for and site, each served only until the tenant's next write in any process; 0 turns the cache off (0–1000000).",
     ),
     setting(
+        "passport_signing_key_file",
+        Unset("`{data_dir}/passport-signing-key.pem`, generated on first start"),
+        "The Ed25519 private key (PKCS#8 PEM, as `carbonpass passport-key generate` or `openssl genpkey -algorithm ed25519` writes it) that signs public passports (`/company/{slug}.jws`); never stored in the database. When unset and absent, `serve` generates it at the default path; a path that is set must exist.",
+    ),
+    setting(
+        "passport_retired_key_files",
+        Unset("none"),
+        "Comma-separated PEM files of signing keys retired by a rotation (their private key files, or `PUBLIC KEY` PEMs): still listed at `/.well-known/jwks.json` so passports signed before the rotation verify. docs/passport.md has the rotation steps.",
+    ),
+    setting(
+        "passport_recheck_ms",
+        Number(1000),
+        "Milliseconds a passport is served from memory before the company's data version is read again: the most another process may go on serving a passport switched off (0–60000; 0 reads it on every request).",
+    ),
+    setting("passport_cache_entries", Number(10_000), "Public passports kept in memory, rendered (1–1000000)."),
+    setting(
         "max_keys_per_user",
         Number(100),
         "The most working API keys (neither revoked nor expired) one user holds in one data space; `POST /api/v1/keys` past it is 409 `limit_reached` (1–10000).",

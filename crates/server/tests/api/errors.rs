@@ -24,8 +24,8 @@ async fn unknown_routes_are_404(app: TestApp) {
 async fn wrong_methods_are_405_with_allow(app: TestApp) {
     let tenant = app.tenant("Acme", Plan::Business, KeyMode::Live).await;
     for (method, path, allow) in [
-        (Method::POST, "/api/v1/company", "GET, HEAD"),
-        (Method::DELETE, "/api/v1/company", "GET, HEAD"),
+        (Method::POST, "/api/v1/company", "GET, HEAD, PATCH"),
+        (Method::DELETE, "/api/v1/company", "GET, HEAD, PATCH"),
         (Method::PUT, "/api/v1/keys", "GET, HEAD, POST"),
         (Method::GET, "/api/v1/keys/key_abc", "DELETE"),
         (Method::POST, "/healthz", "GET, HEAD"),

@@ -23,6 +23,7 @@ mod limits;
 mod market_based;
 mod observability;
 mod openapi;
+mod passport;
 mod races;
 mod rate_limits;
 mod roles;

@@ -150,6 +150,12 @@ pub fn settings(database_url: &str, data_dir: &std::path::Path, s3: Option<S3Set
         pdf_queue_deadline_secs: 10,
         max_plans_per_company: 100,
         report_cache_entries: 1024,
+        passport_signing_key_file: None,
+        passport_retired_key_files: None,
+        // Every passport request reads the data version, so a change made through another
+        // instance shows at once (the recheck interval has its own unit test).
+        passport_recheck_ms: 0,
+        passport_cache_entries: 10_000,
         webhook_retention_days: 30,
         tls_cert_file: None,
         tls_key_file: None,

@@ -32,7 +32,7 @@ const CONFIRMED: &str = "confirmed";
 
 #[derive(Debug, Queryable, Selectable, Insertable)]
 #[diesel(table_name = crp_plans)]
-struct PlanRow {
+pub(crate) struct PlanRow {
     id: String,
     company_id: String,
     status: String,
@@ -105,7 +105,7 @@ impl TryFrom<PlanRow> for CarbonReductionPlan {
     }
 }
 
-fn find(conn: &mut DbConnection, company: &str, id: &str) -> Result<Option<PlanRow>, StoreError> {
+pub(crate) fn find(conn: &mut DbConnection, company: &str, id: &str) -> Result<Option<PlanRow>, StoreError> {
     Ok(crp_plans::table
         .filter(crp_plans::id.eq(id))
         .filter(crp_plans::company_id.eq(company))
@@ -118,7 +118,7 @@ fn stored_pdf((blob_key, sha256, size): (String, String, i64)) -> StoredPdf {
     StoredPdf { blob_key, sha256, size_bytes: u64::try_from(size).unwrap_or(0) }
 }
 
-fn plan(row: PlanRow) -> Result<CarbonReductionPlan, DomainError> {
+pub(crate) fn plan(row: PlanRow) -> Result<CarbonReductionPlan, DomainError> {
     Ok(CarbonReductionPlan::try_from(row)?)
 }
 

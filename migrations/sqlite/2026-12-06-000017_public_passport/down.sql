@@ -1,0 +1,1 @@
+DROP TRIGGER crp_plans_revision;
