@@ -10,9 +10,11 @@ use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::middleware::Next;
-use actix_web::{Error, ResponseError};
+use actix_web::{Error, HttpMessage, ResponseError, web};
+use carbonpass_domain::model::Principal;
 
 use crate::extract::admit;
+use crate::state::HttpState;
 
 pub async fn gate<B: MessageBody>(
     methods: Arc<[Method]>,
@@ -24,5 +26,15 @@ pub async fn gate<B: MessageBody>(
     if served && let Err(refused) = admit(req.request()).await {
         return Ok(req.into_response(refused.error_response()).map_into_right_body());
     }
-    next.call(req).await.map(ServiceResponse::map_into_left_body)
+    let writes = !matches!(*method, Method::GET | Method::HEAD);
+    let res = next.call(req).await?;
+    if writes && res.status().is_success() {
+        // A write of this tenant's: this process shows it on the passport at once (others
+        // within their recheck interval).
+        let company = res.request().extensions().get::<Principal>().map(|p| p.company_id.clone());
+        if let (Some(company), Some(state)) = (company, res.request().app_data::<web::Data<HttpState>>()) {
+            state.passports.forget_company(&company);
+        }
+    }
+    Ok(res.map_into_left_body())
 }

@@ -27,6 +27,27 @@ carbonpass_testkit::on_both_backends!(strict_addresses =>
     slugs_cannot_be_guessed_faster_than_the_address_allowance,
 );
 
+carbonpass_testkit::on_both_backends!(slow_recheck =>
+    a_write_through_this_process_shows_at_once_whatever_the_recheck,
+);
+
+/// A server that reads a passport's data version again only after a minute.
+async fn slow_recheck(backend: carbonpass_testkit::Backend) -> Option<TestApp> {
+    fn configure(settings: &mut Settings) {
+        settings.passport_recheck_ms = 60_000;
+    }
+    spawn_configured(backend, configure).await
+}
+
+async fn a_write_through_this_process_shows_at_once_whatever_the_recheck(app: TestApp) {
+    let tenant = ready_tenant(&app, "Acme").await;
+    assert_eq!(twin(&app, &tenant).await["carbonReductionPlan"], Value::Null);
+    publish(&app, &tenant.key).await;
+    assert!(twin(&app, &tenant).await["carbonReductionPlan"].is_object(), "the published plan shows at once");
+    assert_eq!(data(switch(&app, &tenant.key, false).await, StatusCode::OK).await["passportActivated"], json!(false));
+    expect_error(public(&app, &format!("/company/{}", slug(&tenant))).await, StatusCode::NOT_FOUND, "not_found").await;
+}
+
 fn slug(tenant: &Tenant) -> String {
     tenant.company.passport.slug.clone()
 }

@@ -166,7 +166,9 @@ impl Passports {
         self.held.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(slug);
     }
 
-    fn forget_company(&self, company: &crate::model::CompanyId) {
+    /// Drops the passport of `company` from memory, after a write of its data in this process:
+    /// the next view reads it again.
+    pub fn forget_company(&self, company: &crate::model::CompanyId) {
         self.held
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
