@@ -22,7 +22,7 @@ pub const TESTKIT: &str = "carbonpass-testkit";
 
 /// The adapters: each implements ports of the domain with one technology; only the server wires
 /// them together.
-pub const ADAPTERS: [&str; 7] = [
+pub const ADAPTERS: [&str; 8] = [
     "carbonpass-store",
     "carbonpass-auth",
     "carbonpass-blobs",
@@ -30,6 +30,7 @@ pub const ADAPTERS: [&str; 7] = [
     "carbonpass-pdf",
     "carbonpass-webhooks",
     "carbonpass-ratelimit",
+    "carbonpass-signing",
 ];
 
 /// Crates the domain must never reach, because they are a web or database framework, an async
