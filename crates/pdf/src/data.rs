@@ -3,22 +3,26 @@
 //! template only places text. Values are JSON strings: typst shows a string as text and never
 //! reads it as markup.
 
-use carbonpass_domain::crp::{CarbonReductionPlan, EmissionFigures, Figure, PlanStatus, Section, StatementStatus};
+use carbonpass_domain::calculation::{FactorLibrary, ReportingPeriod};
+use carbonpass_domain::crp::{
+    CarbonReductionPlan, EmissionFigures, Figure, PeriodSpan, PlanContent, PlanStatus, Section, StatementStatus,
+};
+use carbonpass_domain::model::{ReportingYearStart, tonnes_text};
 use chrono::NaiveDate;
-use rust_decimal::{Decimal, RoundingStrategy};
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
 use serde::Serialize;
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct PlanData {
-    id: String,
-    status: &'static str,
+    /// "Draft" or "Superseded" where the plan is not the company's published one.
+    status_label: Option<&'static str>,
     draft: bool,
     /// Across every page of a plan that is not the company's current one.
     watermark: Option<&'static str>,
     generated_on: String,
     published_on: Option<String>,
-    fy_year: String,
     target_year: String,
     organisation: Organisation,
     reporting_period: String,
@@ -33,6 +37,48 @@ pub(crate) struct PlanData {
     declaration: Option<Declaration>,
     /// What the plan still lacks (shown on drafts).
     to_do: Vec<String>,
+    /// The template's sentences on the reduction, the targets and the projects.
+    reading: Reading,
+    /// Baseline, reporting year and the trajectory, drawn in the document.
+    chart: Option<Chart>,
+    /// How the baseline's and the reporting year's figures were made.
+    baseline_details: Vec<String>,
+    current_details: Vec<String>,
+    /// Where the plan is published: the company's passport.
+    publication_url: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Reading {
+    reduction: Option<String>,
+    five_year: Option<String>,
+    interim_progress: Option<String>,
+    above_trajectory: Option<String>,
+    completed_savings: Option<String>,
+}
+
+/// A bar chart of the actual years with the trajectory over it; positions as fractions of the
+/// plot (a drawing's geometry, not a figure: the figures are the labels).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Chart {
+    /// The top of the scale, as labelled.
+    top: String,
+    /// Every year on the axis, oldest first, labelled or not.
+    years: Vec<ChartYear>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ChartYear {
+    label: String,
+    /// Shown under the axis (every year when few, else every fifth and the ends).
+    labelled: bool,
+    /// An actual year's bar: its height (0–1) and its figure.
+    bar: Option<(f64, String)>,
+    /// The trajectory's height that year (0–1).
+    path: Option<f64>,
 }
 
 #[derive(Serialize)]
@@ -80,22 +126,10 @@ struct Declaration {
     signed_on: String,
 }
 
-/// tCO2e to the kilogram with thousands separators: `12,345.678`.
+/// tCO2e as the whole document shows it: the domain's one rounding, to the kilogram, with three
+/// decimals so columns align.
 pub(crate) fn tonnes(value: Decimal) -> String {
-    // To the kilogram at least, and to the gram where the figure has grams: a saving of 0.0004 t
-    // is not printed as 0.000.
-    let exact = value.round_dp_with_strategy(6, RoundingStrategy::MidpointAwayFromZero).normalize();
-    let text = format!("{exact:.*}", exact.scale().max(3) as usize);
-    let (sign, digits) = text.strip_prefix('-').map_or(("", text.as_str()), |d| ("-", d));
-    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, "000"));
-    let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
-    for (i, c) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    format!("{sign}{grouped}.{fraction}")
+    tonnes_text(value)
 }
 
 pub(crate) fn day(date: NaiveDate) -> String {
@@ -122,19 +156,20 @@ fn emissions(figures: &EmissionFigures) -> Emissions {
 }
 
 impl PlanData {
-    pub(crate) fn of(plan: &CarbonReductionPlan) -> Self {
+    pub(crate) fn of(plan: &CarbonReductionPlan, publication_url: Option<&str>) -> Self {
         let c = &plan.content;
         let period =
             |p: &carbonpass_domain::crp::PeriodSpan| format!("{} ({} to {})", p.label, day(p.start), day(p.end));
-        let mut to_do: Vec<String> = plan
-            .missing_sections()
-            .into_iter()
-            .map(|s: Section| format!("Section {} needs {}.", s.as_str(), s.needs()))
-            .collect();
+        let mut to_do: Vec<String> =
+            plan.missing_sections().into_iter().map(|s: Section| format!("{}: {}.", s.title(), s.needs())).collect();
         to_do.extend(plan.failed_checks().into_iter().map(|check| format!("{}.", check.message)));
+        let reading = plan.reading();
         Self {
-            id: plan.id.as_str().to_owned(),
-            status: plan.status.as_str(),
+            status_label: match plan.status {
+                PlanStatus::Draft => Some("Draft"),
+                PlanStatus::Superseded => Some("Superseded"),
+                PlanStatus::Published => None,
+            },
             draft: plan.status == PlanStatus::Draft,
             watermark: match plan.status {
                 PlanStatus::Draft => Some("DRAFT"),
@@ -143,7 +178,6 @@ impl PlanData {
             },
             generated_on: day(plan.generated_at.date_naive()),
             published_on: plan.published_at.map(|at| day(at.date_naive())),
-            fy_year: plan.fy_year.to_string(),
             target_year: plan.target_year.to_string(),
             organisation: Organisation {
                 name: c.organisation.name.clone(),
@@ -193,8 +227,114 @@ impl PlanData {
                 signed_on: day(d.signed_on),
             }),
             to_do,
+            reading: Reading {
+                reduction: reading.reduction,
+                five_year: reading.five_year,
+                interim_progress: reading.interim_progress,
+                above_trajectory: reading.above_trajectory,
+                completed_savings: reading.completed_savings,
+            },
+            chart: chart(plan),
+            baseline_details: c
+                .baseline
+                .as_ref()
+                .and_then(|b| b.emissions.as_ref().map(|e| details(c, &b.period, e)))
+                .unwrap_or_default(),
+            current_details: c
+                .current_emissions
+                .as_ref()
+                .map(|e| details(c, &c.reporting_period, e))
+                .unwrap_or_default(),
+            publication_url: publication_url.map(str::to_owned),
         }
     }
+}
+
+/// The DESNZ set a calculated period's figures use, said as a buyer reads it.
+fn factor_set(period: &PeriodSpan) -> Option<(String, String)> {
+    let start = ReportingYearStart::new(chrono::Datelike::month(&period.start)).ok()?;
+    let period = ReportingPeriod::parse(&period.label, start).ok()?;
+    let library = FactorLibrary::official().ok()?;
+    let choice = library.choose(period.factor_year())?;
+    let fallback = if choice.fallback { " (the newest published set, standing in for the period's own)" } else { "" };
+    Some((
+        format!(
+            "Conversion factors: the UK Government's GHG conversion factors for company reporting, {}{fallback}: {}.",
+            choice.set.year, choice.set.edition
+        ),
+        choice.set.gwp_basis.clone(),
+    ))
+}
+
+/// The "additional details" of a period's figures: how they were made, what they include.
+fn details(content: &PlanContent, period: &PeriodSpan, figures: &EmissionFigures) -> Vec<String> {
+    let mut lines = Vec::new();
+    let calculated = !figures.source.starts_with("Stated");
+    if calculated {
+        lines.push(format!(
+            "Boundary: operational control; every site of {}; only confirmed records count. {}",
+            content.organisation.name, figures.source
+        ));
+        lines.push(
+            "Scope 1 covers gas and other fuels burnt, company vehicles and refrigerant losses; scope 2 purchased \
+             electricity and heat; scope 3 the categories listed below, including well-to-tank and transmission \
+             losses of the energy used (category 3) and water supply and treatment (categories 1 and 5)."
+                .to_owned(),
+        );
+        lines.push(
+            "Scope 2 is reported location-based (UK grid-average factors) in every total; where suppliers' \
+             contractual instruments are stated, the market-based figure is given beside it, never in a total."
+                .to_owned(),
+        );
+        if let Some((set, gwp)) = factor_set(period) {
+            lines.push(format!("{set} Global warming potentials: {gwp}."));
+        }
+    } else {
+        lines.push(format!(
+            "{}. The figures are the source's: its boundary, factor set and warming potentials apply.",
+            figures.source
+        ));
+    }
+    lines
+}
+
+/// The chart: the baseline and the reporting year as bars, the trajectory as a line, from the
+/// baseline year to net zero.
+fn chart(plan: &CarbonReductionPlan) -> Option<Chart> {
+    let c = &plan.content;
+    let baseline = c.baseline.as_ref()?;
+    let base = baseline.emissions.as_ref()?.total;
+    let base_year = chrono::Datelike::year(&baseline.period.end);
+    let last = c.trajectory.last().map_or(plan.fy_year, |p| p.year).max(plan.fy_year);
+    let current = c.current_emissions.as_ref().map(|e| e.total);
+    let top = c.trajectory.iter().map(|p| p.tco2e).chain([base]).chain(current).max()?;
+    if top <= Decimal::ZERO || last < base_year {
+        return None;
+    }
+    let height = |value: Decimal| (value / top).to_f64().unwrap_or(0.0).clamp(0.0, 1.0);
+    let span = last - base_year;
+    let years = (base_year..=last)
+        .map(|year| {
+            let bar = if year == base_year {
+                Some((height(base), tonnes(base)))
+            } else if year == plan.fy_year {
+                current.map(|now| (height(now), tonnes(now)))
+            } else {
+                None
+            };
+            ChartYear {
+                label: year.to_string(),
+                labelled: span <= 12
+                    || year == base_year
+                    || year == last
+                    || year == plan.fy_year
+                    || (year - base_year) % 5 == 0,
+                bar,
+                path: c.trajectory.iter().find(|p| p.year == year).map(|p| height(p.tco2e)),
+            }
+        })
+        .collect();
+    Some(Chart { top: tonnes(top), years })
 }
 
 #[cfg(test)]
@@ -202,13 +342,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn tonnes_are_grouped_and_shown_to_the_kilogram_or_the_gram() {
-        assert_eq!(tonnes(Decimal::new(123_456_789, 4)), "12,345.6789");
+    fn every_figure_has_the_one_rounding_to_the_kilogram() {
+        assert_eq!(tonnes(Decimal::new(123_456_789, 4)), "12,345.679");
         assert_eq!(tonnes(Decimal::ZERO), "0.000");
         assert_eq!(tonnes(Decimal::new(125, 1)), "12.500");
-        assert_eq!(tonnes(Decimal::new(4, 4)), "0.0004", "not 0.000");
-        assert_eq!(tonnes(Decimal::new(1, 6)), "0.000001");
-        assert_eq!(tonnes(Decimal::new(9_999_995, 4)), "999.9995");
+        assert_eq!(tonnes(Decimal::new(9_999_995, 4)), "1,000.000");
         assert_eq!(tonnes(Decimal::new(-12_345, 1)), "-1,234.500");
         assert_eq!(tonnes(Decimal::from(1_000_000_000)), "1,000,000,000.000");
     }

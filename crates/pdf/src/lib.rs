@@ -29,17 +29,25 @@ pub use queue::{FairQueue, QueueConfig, Refused};
 #[derive(Debug, Clone)]
 pub struct TypstRenderer {
     queue: FairQueue,
+    /// The public origin passports are served on: a plan says where it is published.
+    public_base_url: String,
 }
 
 impl TypstRenderer {
-    pub fn new(config: QueueConfig) -> Self {
-        Self { queue: FairQueue::new(config) }
+    pub fn new(config: QueueConfig, public_base_url: String) -> Self {
+        Self { queue: FairQueue::new(config), public_base_url: public_base_url.trim_end_matches('/').to_owned() }
     }
 }
 
-/// Lays `plan` out and writes it as PDF bytes, on the calling thread.
+/// Lays `plan` out and writes it as PDF bytes, on the calling thread, without saying where it is
+/// published.
 pub fn render(plan: &CarbonReductionPlan) -> Result<Vec<u8>, DomainError> {
-    let data = serde_json::to_vec(&PlanData::of(plan)).map_err(|e| DomainError::Internal(e.to_string()))?;
+    render_published_at(plan, None)
+}
+
+/// Lays `plan` out, stating that it is published at `url` (the company's passport).
+pub fn render_published_at(plan: &CarbonReductionPlan, url: Option<&str>) -> Result<Vec<u8>, DomainError> {
+    let data = serde_json::to_vec(&PlanData::of(plan, url)).map_err(|e| DomainError::Internal(e.to_string()))?;
     let world = PlanWorld::new(data);
     let document = typst::compile::<PagedDocument>(&world).output.map_err(|errors| {
         let messages: Vec<String> = errors.iter().map(|e| e.message.to_string()).collect();
@@ -76,8 +84,10 @@ impl PlanRenderer for TypstRenderer {
         &self,
         company: &CompanyId,
         plan: &CarbonReductionPlan,
+        passport_slug: &str,
         still_allowed: StillAllowed,
     ) -> Result<Vec<u8>, DomainError> {
+        let url = format!("{}/company/{passport_slug}", self.public_base_url);
         let turn = self.queue.turn(company.as_str()).await.map_err(|refused| {
             metrics::counter!("carbonpass_pdf_refused_total", "reason" => refused.as_str()).increment(1);
             DomainError::Unavailable(format!("the PDF renderer is busy ({})", refused.as_str()))
@@ -89,7 +99,7 @@ impl PlanRenderer for TypstRenderer {
         // The turn moves into the blocking task: the slot is held exactly while a core lays
         // out, even if the request goes away meanwhile, and never while the bytes are sent.
         let rendered = tokio::task::spawn_blocking(move || {
-            let pdf = render(&plan);
+            let pdf = render_published_at(&plan, Some(&url));
             drop(turn);
             pdf
         })

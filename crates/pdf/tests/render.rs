@@ -130,13 +130,13 @@ fn every_figure_and_name_is_in_the_text() {
         "SC123456",
         "2025-26 (1 April 2025 to 31 March 2026)",
         "2024-25 (1 April 2024 to 31 March 2025)",
-        "net zero emissions by 2045",
-        // current: scope 1 zero with its reason, scope 2 to the gram, the total
+        "Net Zero emissions by 2045",
+        // current: scope 1 zero with its reason, every figure rounded once to the kilogram
         "0.000",
         "No gas, fuel or vehicle use was recorded for 2025-26.",
-        "12,345.6789",
-        "2.5005",
-        "12,348.1794",
+        "12,345.679",
+        "2.501",
+        "12,348.179",
         // scope 2 both ways, the market-based figure outside the total
         "Scope 2 (location-based)",
         "Scope 2 (market-based)",
@@ -148,7 +148,7 @@ fn every_figure_and_name_is_in_the_text() {
         "20,000.000",
         "20,007.950",
         "Upstream transportation and distribution",
-        "2.0005",
+        "2.001",
         "42.5 % below the baseline by 2030",
         "LED lighting retrofit",
         "All three warehouses",
@@ -159,11 +159,76 @@ fn every_figure_and_name_is_in_the_text() {
         "Ada Lovelace",
         "Managing Director",
         "1 April 2026",
-        "crp_5tN8xBmQ",
     ] {
         assert!(text.contains(expected), "{expected:?} is not in the PDF's text:\n{text}");
     }
     assert!(!text.contains("DRAFT"), "a published plan carries no draft mark");
+    // A buyer's document: no internal id, no API name, and never more than the kilogram.
+    for hidden in ["crp_5tN8xBmQ", "fyYear", "12,345.6789", "2.0005", "baselinePeriod"] {
+        assert!(!text.contains(hidden), "{hidden:?} is in the PDF's text:\n{text}");
+    }
+}
+
+/// Every heading and statement of the PPN 006 template and its notes for completion.
+#[test]
+fn the_template_is_whole() {
+    let pdf = carbonpass_pdf::render_published_at(
+        &plan(PlanStatus::Published),
+        Some("https://carbonpass.co/company/acme-widgets"),
+    )
+    .expect("rendered");
+    let text = text_of(&pdf);
+    for expected in [
+        "Supplier name: Acme Widgets Ltd",
+        "Publication date:",
+        "Commitment to achieving Net Zero",
+        "Acme Widgets Ltd is committed to achieving Net Zero emissions by 2045.",
+        "Baseline Emissions Footprint",
+        "Baseline emissions are a record of the greenhouse gases that have been produced in the past",
+        "Baseline emissions are the reference point against which emissions reduction can be measured.",
+        "Baseline year: 2024-25",
+        "Additional details relating to the baseline emissions calculations.",
+        "Current Emissions Reporting",
+        "Reporting year: 2025-26",
+        "Notes for completion",
+        "Emissions reduction targets",
+        "In order to continue our progress to achieving Net Zero, we have adopted the following carbon reduction targets.",
+        "Progress against these targets can be seen in the chart below",
+        "Carbon Reduction Projects",
+        "Completed Carbon Reduction Initiatives",
+        "In the future we hope to implement further measures such as:",
+        "The measures and projects in this plan will be applied when performing the contract.",
+        "Declaration and Sign Off",
+        // The four paragraphs of the declaration.
+        "This Carbon Reduction Plan has been completed in accordance with PPN 006 and associated guidance and reporting standard for Carbon Reduction Plans.",
+        "Emissions have been reported and recorded in accordance with the published reporting standard for Carbon Reduction Plans and the GHG Reporting Protocol corporate standard",
+        "Scope 1 and Scope 2 emissions have been reported in accordance with SECR requirements, and the required subset of Scope 3 emissions have been reported in accordance with the published reporting standard for Carbon Reduction Plans and the Corporate Value Chain (Scope 3) Standard.",
+        "This Carbon Reduction Plan has been reviewed and signed off by the board of directors (or equivalent management body).",
+        "Signed on behalf of the Supplier:",
+        "Name Ada Lovelace",
+        "Position Managing Director",
+        "Date 1 April 2026",
+        "This Carbon Reduction Plan is published at https://carbonpass.co/company/acme-widgets",
+    ] {
+        assert!(text.contains(expected), "{expected:?} is not in the PDF's text:\n{text}");
+    }
+}
+
+/// The targets as sentences a buyer reads, and the method stated.
+#[test]
+fn targets_and_method_read_as_sentences() {
+    let text = text_of(&carbonpass_pdf::render(&plan(PlanStatus::Published)).expect("rendered"));
+    for expected in [
+        "Emissions fell from 20,007.950 tCO2e in the baseline year 2024-25 to 12,348.179 tCO2e in 2025-26: 7,659.771 less, a reduction of 38.3 %.",
+        "The interim target is 42.5 % below the baseline by 2030, that is 11,504.571 tCO2e.",
+        "The carbon emission reduction achieved by these schemes equates to 12.500 tCO2e",
+        "Boundary: operational control; every site of Acme Widgets Ltd",
+        "Scope 2 is reported location-based",
+        "Global warming potentials: IPCC AR5",
+        "Figure 1: Baseline and reporting year (bars) against the trajectory to net zero (line)",
+    ] {
+        assert!(text.contains(expected), "{expected:?} is not in the PDF's text:\n{text}");
+    }
 }
 
 #[test]
@@ -199,7 +264,10 @@ fn drafts_are_marked_as_drafts_and_say_what_they_lack() {
     let text = text_of(&carbonpass_pdf::render(&draft).expect("rendered"));
     assert!(text.contains("DRAFT"), "{text}");
     assert!(text.contains("This draft is not ready to publish"), "{text}");
-    assert!(text.contains("environmentalMeasures"), "{text}");
+    assert!(
+        text.contains("Environmental management measures: at least one environmental management measure."),
+        "{text}"
+    );
 }
 
 #[test]

@@ -146,7 +146,7 @@ pub fn services(
         webhooks: store.clone(),
         targets: Arc::new(Targets::new(webhook_client(settings)?, policy)),
         webhook_limits: settings.webhooks.limits(),
-        renderer: Arc::new(TypstRenderer::new(settings.pdf_queue())),
+        renderer: Arc::new(TypstRenderer::new(settings.pdf_queue(), settings.public_base_url())),
         blobs,
         factors: factors.library,
         catalogue: factors.catalogue,

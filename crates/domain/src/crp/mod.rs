@@ -6,6 +6,7 @@ mod generate;
 mod inputs;
 pub mod layout;
 mod plan;
+mod reading;
 mod scope3;
 mod trajectory;
 
@@ -18,6 +19,7 @@ pub use plan::{
     Baseline, CarbonReductionPlan, CategoryFigure, EmissionFigures, FailedCheck, Figure, OrganisationDetails,
     PLAN_CHECKS, PeriodSpan, PlanContent, PlanStatus, PlanSummary, Section,
 };
+pub use reading::PlanReading;
 pub use scope3::{REQUIRED_CATEGORIES, Scope3Category, scope3_by_category};
 pub use trajectory::{TrajectoryPoint, trajectory};
 

@@ -74,6 +74,19 @@ impl Section {
         }
     }
 
+    /// The section's heading, as the document names it.
+    pub fn title(self) -> &'static str {
+        match self {
+            Section::OrganisationDetails => "Organisation details",
+            Section::BaselineEmissions => "Baseline emissions",
+            Section::CurrentEmissions => "Current emissions",
+            Section::ReductionTargets => "Emissions reduction targets",
+            Section::ReductionProjects => "Carbon reduction projects",
+            Section::EnvironmentalMeasures => "Environmental management measures",
+            Section::Declaration => "Declaration and sign off",
+        }
+    }
+
     /// What the section needs to be present, for a person.
     pub fn needs(self) -> &'static str {
         match self {

@@ -30,7 +30,7 @@ pub use bill::{
     StoredFile, parse_date, parse_decimal,
 };
 pub use company::{Company, CompanyOverview, NewCompany, Passport, Plan, ReportingYearStart};
-pub use emissions::{Micrograms, PeriodTotals, TONNE_DECIMALS, tonnes_to_the_kilogram};
+pub use emissions::{Micrograms, PeriodTotals, TONNE_DECIMALS, tonnes_text, tonnes_to_the_kilogram};
 pub use file_kind::FileKind;
 pub use idempotency::{
     ClaimToken, IDEMPOTENCY_LEASE, IDEMPOTENCY_TTL, IdempotencyClaim, IdempotencyKey, IdempotencyLease,

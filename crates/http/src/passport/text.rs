@@ -1,7 +1,7 @@
 //! Text as a buyer reads it on the page and the badge: escaped for HTML and SVG, tonnes to the
 //! kilogram with thousands separated, dates spelled out.
 
-use carbonpass_domain::model::{Micrograms, tonnes_to_the_kilogram};
+use carbonpass_domain::model::{Micrograms, tonnes_text};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
@@ -28,18 +28,7 @@ pub(crate) fn tonnes(amount: Micrograms) -> String {
 }
 
 pub(crate) fn tonnes_of(value: Decimal) -> String {
-    let rounded = tonnes_to_the_kilogram(value);
-    let text = format!("{:.3}", rounded.abs());
-    let (whole, fraction) = text.split_once('.').unwrap_or((&text, "000"));
-    let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
-    for (i, digit) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(digit);
-    }
-    let sign = if rounded.is_sign_negative() && !rounded.is_zero() { "-" } else { "" };
-    format!("{sign}{grouped}.{fraction}")
+    tonnes_text(value)
 }
 
 /// `31 March 2026`.
@@ -50,18 +39,6 @@ pub(crate) fn date(day: NaiveDate) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn tonnes_keep_three_decimals_and_group_thousands() {
-        let t = |s: &str| tonnes_of(s.parse().expect("decimal"));
-        assert_eq!(t("0"), "0.000");
-        assert_eq!(t("1.5"), "1.500");
-        assert_eq!(t("1234.5675"), "1,234.568");
-        assert_eq!(t("999999.9994"), "999,999.999");
-        assert_eq!(t("1000000"), "1,000,000.000");
-        assert_eq!(t("-1234.5"), "-1,234.500");
-        assert_eq!(t("-0.0001"), "0.000");
-    }
 
     #[test]
     fn markup_is_escaped() {

@@ -127,7 +127,8 @@ pub trait PlanRepository: Send + Sync {
 #[cfg_attr(test, mockall::automock)]
 #[async_trait]
 pub trait PlanRenderer: Send + Sync {
-    /// The plan as a PDF: every section, drafts marked as drafts. Renders wait their turn
+    /// The plan as a PDF: every section, drafts marked as drafts, saying it is published on the
+    /// passport of `passport_slug`. Renders wait their turn
     /// fairly between tenants (`company`); when the turn comes, `still_allowed` is awaited and
     /// its refusal returned instead of rendering. `Unavailable` when the tenant has too many
     /// renders waiting, or no turn came in time.
@@ -135,6 +136,7 @@ pub trait PlanRenderer: Send + Sync {
         &self,
         company: &CompanyId,
         plan: &CarbonReductionPlan,
+        passport_slug: &str,
         still_allowed: StillAllowed,
     ) -> Result<Vec<u8>, DomainError>;
 

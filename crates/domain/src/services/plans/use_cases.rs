@@ -279,7 +279,8 @@ impl Plans {
         plan: &CarbonReductionPlan,
         still_allowed: StillAllowed,
     ) -> Result<(Arc<Vec<u8>>, String), DomainError> {
-        let bytes = Arc::new(self.renderer.render_pdf(&tenant.company, plan, still_allowed).await?);
+        let slug = self.overviews.of(tenant).await?.company.passport.slug.clone();
+        let bytes = Arc::new(self.renderer.render_pdf(&tenant.company, plan, &slug, still_allowed).await?);
         let mut sink = self.blobs.create().await?;
         if let Err(err) = sink.write(&bytes).await {
             sink.abort().await;
