@@ -35,12 +35,16 @@ bill electricity 12000 kWh "$start" "$((year - 1))-06-30" ', "marketInstrument":
 bill electricity 9000 kWh "$((year - 1))-07-01" "$((year - 1))-09-30" ', "marketInstrument": {"type": "rego", "source": "REGO-backed tariff"}'
 bill electricity 10500 kWh "$((year - 1))-10-01" "$((year - 1))-12-31" ''
 bill gas 30000 kWh "$start" "$((year - 1))-09-30" ''
+# A calculated baseline in 2019-20 (AR4 warming potentials, the 2019 factors): the plan explains
+# the change from it, factors against activity.
+bill electricity 40000 kWh 2019-04-01 2019-09-30 ''
+bill gas 45000 kWh 2019-04-01 2019-09-30 ''
 curl -sf -H "$auth" -H 'Content-Type: application/json' \
   -d "{\"activityType\": \"heat.district_heat_and_steam\", \"quantity\": \"8000\", \"unit\": \"kWh\", \"periodStart\": \"$year-01-01\", \"periodEnd\": \"$year-03-31\", \"marketInstrument\": {\"type\": \"supplier_specific\", \"kgCo2ePerKwh\": \"0.05\", \"source\": \"Heat network disclosure\"}}" \
   "$url/api/v1/activities" > /dev/null
 curl -sf -X PUT -H "$auth" -H 'Content-Type: application/json' -d "{
   \"organisation\": {\"registeredAddress\": \"1 High Street, Birmingham B1 1AA\", \"companyNumber\": \"01234567\"},
-  \"netZeroYear\": 2045, \"interimTarget\": {\"year\": $((year + 4)), \"reductionPercent\": 42},
+  \"baselinePeriod\": \"2019-20\", \"netZeroYear\": 2045, \"interimTarget\": {\"year\": $((year + 4)), \"reductionPercent\": 42},
   \"projects\": [{\"title\": \"LED lighting\", \"description\": \"Warehouse and office\", \"status\": \"completed\", \"year\": $((year - 1)), \"estimatedSavingTco2e\": 3.2}],
   \"measures\": [{\"title\": \"ISO 14001 certification\"}],
   \"scope3Statements\": [
@@ -57,7 +61,8 @@ curl -sf -H "$auth" "$url/api/v1/crp/$plan/pdf" -o "$work/plan.pdf"
 # required category stated.
 text=$(pdftotext "$work/plan.pdf" - | tr -s ' \n' ' ')
 for expected in "Scope 2 (location-based)" "Scope 2 (market-based)" "not in the total" "3 of 4 records" \
-  "Not applicable: All staff live on site."; do
+  "Not applicable: All staff live on site." "Signed on behalf of the Supplier" "Change from the baseline explained" \
+  "IPCC AR4" "Emissions fell from" "Figure 1"; do
   grep -qF "$expected" <<<"$text" || { echo "the plan's PDF lacks: $expected"; exit 1; }
 done
 mkdir -p "$out"

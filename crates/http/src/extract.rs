@@ -79,6 +79,22 @@ fn bearer_token(headers: &HeaderMap) -> Result<Option<String>, DomainError> {
 /// bucket, for the `X-RateLimit-*` headers) are kept in the request's extensions. The
 /// authentication gate calls it before any other extractor can run, so a request is counted
 /// and refused for its key or company before its body is looked at.
+/// Who a request without a valid key is counted as: the connection's own address (a
+/// forwarded-for header is the client's to write), an IPv6 address by its /64 (one subscriber's
+/// network: anyone holding one has all of it).
+pub(crate) fn client_address(req: &HttpRequest) -> Option<String> {
+    Some(match req.peer_addr()?.ip() {
+        std::net::IpAddr::V4(v4) => v4.to_string(),
+        std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+    })
+}
+
 pub(crate) async fn admit(req: &HttpRequest) -> Result<Principal, ApiError> {
     if let Some(principal) = req.extensions().get::<Principal>() {
         return Ok(principal.clone());
@@ -87,8 +103,7 @@ pub(crate) async fn admit(req: &HttpRequest) -> Result<Principal, ApiError> {
         .app_data::<web::Data<HttpState>>()
         .cloned()
         .ok_or_else(|| DomainError::Internal("HttpState is not registered".into()))?;
-    // The connection's own address: a forwarded-for header is the client's to write.
-    let client = req.peer_addr().map(|address| address.ip().to_string());
+    let client = client_address(req);
     // A token that cannot even be read counts against the address like a wrong one.
     let token =
         bearer_token(req.headers()).map_err(|refusal| state.access.refuse_client(client.as_deref(), refusal))?;

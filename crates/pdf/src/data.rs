@@ -193,7 +193,7 @@ impl PlanData {
                 .iter()
                 .map(|f| Category {
                     number: f.category.to_string(),
-                    name: f.name.clone(),
+                    name: covered(c, f.category, &f.name),
                     figure: f.tco2e.map(tonnes).unwrap_or_else(|| "not quantified".to_owned()),
                     // A plan generated before statuses existed prints its statement as it did then.
                     statement: match (&f.statement, f.status) {
@@ -243,7 +243,11 @@ impl PlanData {
             current_details: c
                 .current_emissions
                 .as_ref()
-                .map(|e| details(c, &c.reporting_period, e))
+                .map(|e| {
+                    let mut lines = details(c, &c.reporting_period, e);
+                    lines.extend(reporting_year_details(c));
+                    lines
+                })
                 .unwrap_or_default(),
             publication_url: publication_url.map(str::to_owned),
         }
@@ -293,6 +297,136 @@ fn details(content: &PlanContent, period: &PeriodSpan, figures: &EmissionFigures
         lines.push(format!(
             "{}. The figures are the source's: its boundary, factor set and warming potentials apply.",
             figures.source
+        ));
+    }
+    lines
+}
+
+/// A scope 3 category's name, with what its figure covers when the plan knows it: a partial
+/// category (wastewater only in category 5) is never mistaken for the whole.
+fn covered(content: &PlanContent, category: u8, name: &str) -> String {
+    let sources = content
+        .methodology
+        .as_ref()
+        .and_then(|m| m.category_sources.iter().find(|(n, _)| *n == category).map(|(_, s)| s.join(", ")));
+    match sources {
+        Some(sources) if category == 5 && !sources.contains("waste records") => {
+            format!("{name} (covers {sources} only: wastewater, not solid waste)")
+        }
+        Some(sources) => format!("{name} (covers {sources})"),
+        None => name.to_owned(),
+    }
+}
+
+/// `p %` of `whole`, one decimal.
+fn share(part: Decimal, whole: Decimal) -> String {
+    if whole.is_zero() {
+        return "–".to_owned();
+    }
+    let p = (part * Decimal::ONE_HUNDRED / whole)
+        .round_dp_with_strategy(1, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+    format!("{p:.1} %")
+}
+
+/// The reporting year's details beyond the method: warming potentials that differ from the
+/// baseline's, the change explained, estimates, statements and exclusions.
+fn reporting_year_details(c: &PlanContent) -> Vec<String> {
+    let mut lines = Vec::new();
+    let baseline =
+        c.baseline.as_ref().filter(|b| b.emissions.as_ref().is_some_and(|e| !e.source.starts_with("Stated")));
+    if let Some(baseline) = baseline
+        && let (Some((_, then)), Some((_, now))) = (factor_set(&baseline.period), factor_set(&c.reporting_period))
+        && then != now
+    {
+        let short = |basis: &str| basis.split(';').next().unwrap_or(basis).trim().to_owned();
+        lines.push(format!(
+            "The baseline year's figures use the warming potentials of {}, this year's those of {} (the \
+             Government's conversion factors changed basis in 2023): the two years are not strictly comparable, \
+             and part of the change between them comes from the change of basis.",
+            short(&then),
+            short(&now)
+        ));
+    }
+    if let Some(methodology) = &c.methodology {
+        if let Some(scopes) = &methodology.change {
+            let total: Decimal = scopes.iter().map(|s| s.change).sum();
+            let factors: Decimal = scopes.iter().map(|s| s.from_factors).sum();
+            let activity: Decimal = scopes.iter().map(|s| s.from_activity).sum();
+            // Shares only where both parts go the same way as the whole: otherwise a share
+            // above 100 % says less than the tonnes do.
+            let same_way =
+                |part: Decimal, whole: Decimal| part.is_zero() || part.is_sign_negative() == whole.is_sign_negative();
+            let shares = !total.is_zero() && same_way(factors, total) && same_way(activity, total);
+            let part = |value: Decimal| {
+                if shares {
+                    format!("{} tCO2e ({})", tonnes(value), share(value, total))
+                } else {
+                    format!("{} tCO2e", tonnes(value))
+                }
+            };
+            let mut text = format!(
+                "Change from the baseline explained: of the change of {} tCO2e, {} comes from changed conversion \
+                 factors and {} from changed activity",
+                tonnes(total),
+                part(factors),
+                part(activity)
+            );
+            let per_scope: Vec<String> = scopes
+                .iter()
+                .filter(|s| !s.change.is_zero())
+                .map(|s| {
+                    format!(
+                        "scope {}: {} tCO2e, of which {} from factors and {} from activity",
+                        s.scope,
+                        tonnes(s.change),
+                        tonnes(s.from_factors),
+                        tonnes(s.from_activity)
+                    )
+                })
+                .collect();
+            if !per_scope.is_empty() {
+                text.push_str(&format!(" ({})", per_scope.join("; ")));
+            }
+            text.push_str(
+                ". Worked out for each conversion factor used in both years: this year's activity at this year's \
+                 factor, less the same activity at the baseline's factor.",
+            );
+            lines.push(text);
+        } else if c.baseline.as_ref().is_some_and(|b| b.emissions.is_some()) {
+            lines.push(
+                "The change from the baseline cannot be split into factors and activity: the baseline's figures are \
+                 stated, not calculated from records."
+                    .to_owned(),
+            );
+        }
+        lines.push(if methodology.estimated.is_empty() {
+            "Estimated data: none; every figure is from a confirmed bill or record as stated.".to_owned()
+        } else {
+            format!("Estimated rather than measured: {}.", methodology.estimated.join("; "))
+        });
+    }
+    let stated: Vec<String> = c
+        .scope3_categories
+        .iter()
+        .filter(|f| f.status.is_some() && f.tco2e.is_none_or(|t| t.is_zero()))
+        .map(|f| f.category.to_string())
+        .collect();
+    if !stated.is_empty() {
+        lines.push(format!(
+            "Stated rather than measured: scope 3 categories {} have statements in place of figures (see the table).",
+            stated.join(", ")
+        ));
+    }
+    let listed: Vec<u8> = c.scope3_categories.iter().map(|f| f.category).collect();
+    // A required category missing is a failed check (drafts say so), not an exclusion.
+    let excluded: Vec<String> = (1..=15_u8)
+        .filter(|n| !listed.contains(n) && !carbonpass_domain::crp::REQUIRED_CATEGORIES.contains(n))
+        .map(|n| n.to_string())
+        .collect();
+    if !excluded.is_empty() {
+        lines.push(format!(
+            "Excluded: scope 3 categories {} are outside the required subset and have no records, so are not reported.",
+            excluded.join(", ")
         ));
     }
     lines

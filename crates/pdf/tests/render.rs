@@ -5,7 +5,8 @@ use std::panic::catch_unwind;
 
 use carbonpass_domain::crp::{
     Baseline, CarbonReductionPlan, CategoryFigure, Declaration, EmissionFigures, Figure, InterimTarget, Measure,
-    OrganisationDetails, PeriodSpan, PlanContent, PlanStatus, Project, ProjectStatus, TrajectoryPoint,
+    Methodology, OrganisationDetails, PeriodSpan, PlanContent, PlanStatus, Project, ProjectStatus, ScopeChange,
+    TrajectoryPoint,
 };
 use carbonpass_domain::model::PlanId;
 use chrono::{NaiveDate, TimeZone, Utc};
@@ -77,6 +78,14 @@ fn plan(status: PlanStatus) -> CarbonReductionPlan {
                     statement: Some(HOSTILE.into()),
                     status: Some(carbonpass_domain::crp::StatementStatus::NotQuantified),
                 },
+                CategoryFigure {
+                    category: 5,
+                    name: "Waste generated in operations".into(),
+                    required: true,
+                    tco2e: Some(Decimal::new(5, 1)),
+                    statement: None,
+                    status: None,
+                },
             ],
             interim_target: Some(InterimTarget { year: 2030, reduction_percent: Decimal::new(425, 1) }),
             trajectory: vec![
@@ -104,6 +113,24 @@ fn plan(status: PlanStatus) -> CarbonReductionPlan {
                 signatory_name: "Ada Lovelace".into(),
                 signatory_role: "Managing Director".into(),
                 signed_on: date(2026, 4, 1),
+            }),
+            methodology: Some(Methodology {
+                category_sources: vec![(3, vec!["electricity bills".into()]), (5, vec!["water bills".into()])],
+                estimated: vec!["Water treatment: estimated: 95% of the supplied volume (2 records)".into()],
+                change: Some(vec![
+                    ScopeChange {
+                        scope: 1,
+                        change: Decimal::new(-42, 1),
+                        from_factors: Decimal::ZERO,
+                        from_activity: Decimal::new(-42, 1),
+                    },
+                    ScopeChange {
+                        scope: 2,
+                        change: Decimal::new(-100, 0),
+                        from_factors: Decimal::new(-58, 0),
+                        from_activity: Decimal::new(-42, 0),
+                    },
+                ]),
             }),
         },
     }
@@ -226,6 +253,13 @@ fn targets_and_method_read_as_sentences() {
         "Scope 2 is reported location-based",
         "Global warming potentials: IPCC AR5",
         "Figure 1: Baseline and reporting year (bars) against the trajectory to net zero (line)",
+        // The change explained, computed at generation: 58 of the 104.2 t from the factors.
+        "of the change of -104.200 tCO2e, -58.000 tCO2e (55.7 %) comes from changed conversion factors and -46.200 tCO2e (44.3 %) from changed activity",
+        "scope 2: -100.000 tCO2e, of which -58.000 from factors and -42.000 from activity",
+        "Estimated rather than measured: Water treatment",
+        // Category 5 says what it covers.
+        "Waste generated in operations (covers water bills only: wastewater, not solid waste)",
+        "Excluded: scope 3 categories 1, 2, 8, 10, 11, 12, 13, 14, 15 are outside the required subset",
     ] {
         assert!(text.contains(expected), "{expected:?} is not in the PDF's text:\n{text}");
     }

@@ -57,6 +57,8 @@ pub enum StartError {
 pub fn passport_keys(settings: &Settings) -> Result<PassportKeys, StartError> {
     let (path, default) = settings.passport_signing_key();
     let retired = settings.passport_retired_keys();
+    // A retired key that cannot be read stops the start before any key is written.
+    carbonpass_signing::check_readable(&retired)?;
     if default && !path.exists() {
         match PassportKeys::generate(&path) {
             Ok(()) => tracing::warn!(

@@ -52,6 +52,13 @@ impl PassportKeys {
     /// as before its rotation, or its `PUBLIC KEY` PEM) to keep listing.
     pub fn load(signing: &Path, retired: &[PathBuf]) -> Result<Self, KeyError> {
         let pair = read_private(signing)?;
+        if let Some(mode) = loose_permissions(signing) {
+            tracing::warn!(
+                path = %signing.display(),
+                mode = format!("{mode:o}"),
+                "the passport signing key can be read by others than its owner; chmod 600 it"
+            );
+        }
         let x = URL_SAFE_NO_PAD.encode(pair.public_key().as_ref());
         let signing_kid = thumbprint(&x);
         let mut listed = vec![PassportKey { kid: signing_kid.clone(), x, signing: true }];
@@ -68,7 +75,9 @@ impl PassportKeys {
     /// Writes a new key to `path` (created with owner-only permissions; an existing file is
     /// never overwritten).
     pub fn generate(path: &Path) -> Result<(), KeyError> {
-        let document = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new())
+        // PKCS#8 version 1, the form `openssl genpkey -algorithm ed25519` writes and every
+        // OpenSSL reads (version 2, with the public key inside, is refused by OpenSSL 3.0).
+        let document = Ed25519KeyPair::generate_pkcs8v1(&SystemRandom::new())
             .map_err(|_| file_error(path, "the system's random source failed"))?;
         let pem = to_pem("PRIVATE KEY", document.as_ref());
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
@@ -85,6 +94,7 @@ impl PassportKeys {
     /// Loads the key at `signing`, generating it first if there is no file there (the demo's
     /// first start).
     pub fn load_or_generate(signing: &Path, retired: &[PathBuf]) -> Result<Self, KeyError> {
+        check_readable(retired)?;
         if !signing.exists() {
             Self::generate(signing)?;
         }
@@ -112,6 +122,26 @@ impl PassportSigner for PassportKeys {
 
     fn keys(&self) -> Vec<PassportKey> {
         self.listed.clone()
+    }
+}
+
+/// Every retired key file exists and is a key: checked before anything is written.
+pub fn check_readable(retired: &[PathBuf]) -> Result<(), KeyError> {
+    retired.iter().try_for_each(|path| read_public(path).map(|_| ()))
+}
+
+/// The file's mode when others than its owner may read it.
+fn loose_permissions(path: &Path) -> Option<u32> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(path).ok()?.permissions().mode() & 0o777;
+        (mode & 0o077 != 0).then_some(mode)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
     }
 }
 

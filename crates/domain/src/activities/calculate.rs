@@ -126,10 +126,19 @@ fn parts(
     let days: Vec<u32> = periods.iter().map(|p| p.days_of(from, to)).collect();
     let quantities = apportion(input.quantity, &days);
     let mut parts = Vec::with_capacity(periods.len());
+    let mut left_out = Vec::new();
     for (i, period) in periods.iter().enumerate() {
-        let choice = library
-            .choose(period.factor_year())
-            .ok_or_else(|| DomainError::FactorSetUnavailable { period: period.label(), available: library.years() })?;
+        // A share before the oldest set is left out and said, not the whole record refused.
+        let Some(choice) = library.choose(period.factor_year()) else {
+            left_out.push(crate::calculation::LeftOut {
+                period: period.label(),
+                start: from.max(period.start()),
+                end: to.min(period.end()),
+                days: days[i],
+                quantity: quantities[i],
+            });
+            continue;
+        };
         let set = choice.set;
         let variant = t.variant(set.year, input.unit, input.radiative_forcing).ok_or_else(|| {
             DomainError::ActivityTypeUnavailable {
@@ -183,11 +192,17 @@ fn parts(
             market_based: Vec::new(),
         });
     }
+    if parts.is_empty()
+        && let Some(first) = periods.first()
+    {
+        return Err(DomainError::FactorSetUnavailable { period: first.label(), available: library.years() });
+    }
     let calculation = Calculation {
         engine_version: ENGINE_VERSION.to_owned(),
         total_days: days.iter().sum(),
         parts,
         market_instrument: None,
+        left_out,
     };
     match &input.market_instrument {
         Some(instrument) => calculation.with_market_instrument(instrument.clone()),

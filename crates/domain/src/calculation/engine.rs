@@ -127,6 +127,20 @@ pub struct Calculation {
     pub parts: Vec<CalculationPart>,
     /// The contractual instrument of the record's electricity or heat, for market-based scope 2.
     pub market_instrument: Option<MarketInstrument>,
+    /// Shares of the record in periods older than every factor set (before April 2019): left out
+    /// of every figure, and said, rather than the whole record refused.
+    pub left_out: Vec<LeftOut>,
+}
+
+/// A share of a record no published factor set covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeftOut {
+    pub period: String,
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+    pub days: u32,
+    /// Its share of the record's quantity, in the record's unit.
+    pub quantity: Decimal,
 }
 
 /// The most one bill can put in one reporting period and scope, in micrograms: far above what
@@ -361,10 +375,18 @@ pub fn calculate(
     let quantities = apportion(activity.quantity, &days);
     let sewerage = activity.sewerage_volume.map(|v| apportion(v, &days));
     let mut parts = Vec::with_capacity(periods.len());
+    let mut left_out = Vec::new();
     for (i, period) in periods.iter().enumerate() {
-        let choice = library
-            .choose(period.factor_year())
-            .ok_or_else(|| DomainError::FactorSetUnavailable { period: period.label(), available: library.years() })?;
+        let Some(choice) = library.choose(period.factor_year()) else {
+            left_out.push(LeftOut {
+                period: period.label(),
+                start: from.max(period.start()),
+                end: to.min(period.end()),
+                days: days[i],
+                quantity: quantities[i],
+            });
+            continue;
+        };
         let sewerage_part = sewerage.as_ref().map(|s| s[i]);
         let gas_conversion = gas_conversion(activity, quantities[i])?;
         let kwh = gas_conversion.as_ref().map(|g| g.kwh);
@@ -387,11 +409,18 @@ pub fn calculate(
             market_based: Vec::new(),
         });
     }
+    // A record wholly before the oldest set has nothing to count: refused, as before.
+    if parts.is_empty()
+        && let Some(first) = periods.first()
+    {
+        return Err(DomainError::FactorSetUnavailable { period: first.label(), available: library.years() });
+    }
     Ok(Calculation {
         engine_version: ENGINE_VERSION.to_owned(),
         total_days: days.iter().sum(),
         parts,
         market_instrument: None,
+        left_out,
     })
 }
 
@@ -651,16 +680,31 @@ mod tests {
     }
 
     #[test]
-    fn the_oldest_sets_are_used_with_their_gwp_basis_and_older_periods_are_refused() {
+    fn the_oldest_sets_are_used_with_their_gwp_basis_and_older_periods_are_left_out() {
         // April 2019 – March 2020 uses the 2019 set (published by BEIS, AR4, derived row IDs).
         let c = run(&activity(BillType::Electricity, "1000", Unit::Kwh, day(2019, 6, 1), day(2019, 6, 30)));
         let set = &c.parts[0].factor_set;
         assert_eq!((set.year, set.fallback, set.ids_derived), (2019, false, true));
         assert!(set.gwp_basis.starts_with("IPCC AR4"), "{}", set.gwp_basis);
         assert_eq!(c.total(Scope::Two), d("255.60000"));
-        // March 2019 falls in 2018-19, older than every shipped set.
+        // A bill straddling 1 April 2019: its March share (2018-19, older than every shipped set)
+        // is left out and said; its April share counts at the 2019 factors.
         let library = FactorLibrary::official().expect("factors");
-        let old = activity(BillType::Electricity, "1000", Unit::Kwh, day(2019, 3, 1), day(2019, 4, 30));
+        let straddling = activity(BillType::Electricity, "1000", Unit::Kwh, day(2019, 3, 1), day(2019, 4, 30));
+        let c = calculate(&library, ReportingYearStart::APRIL, &straddling).expect("the 2019-20 share counts");
+        assert_eq!(c.parts.len(), 1);
+        assert_eq!(
+            (c.parts[0].period.as_str(), c.parts[0].days, c.parts[0].quantity),
+            ("2019-20", 30, d("491.803278688525"))
+        );
+        assert_eq!(c.total(Scope::Two), d("491.803278688525") * d("0.25560"));
+        assert_eq!(c.left_out.len(), 1);
+        let left = &c.left_out[0];
+        assert_eq!((left.period.as_str(), left.days, left.quantity), ("2018-19", 31, d("508.196721311475")));
+        assert_eq!(left.quantity + c.parts[0].quantity, d("1000"), "nothing lost between the two");
+        assert_eq!(c.total_days, 61);
+        // Wholly before the oldest set: nothing to count, refused as before.
+        let old = activity(BillType::Electricity, "1000", Unit::Kwh, day(2019, 1, 1), day(2019, 3, 31));
         match calculate(&library, ReportingYearStart::APRIL, &old) {
             Err(DomainError::FactorSetUnavailable { period, available }) => {
                 assert_eq!(period, "2018-19");

@@ -14,7 +14,7 @@ pub use apportion::{SHARE_DECIMALS, apportion};
 pub use bill_type::{BillType, Unit};
 pub use engine::{
     Activity, Calculation, CalculationLine, CalculationPart, CategoryAmount, EARLIEST_BILLING_DATE, ENGINE_VERSION,
-    FactorSetUsed, GasConversion, MAX_BILLING_DAYS, MAX_MONTHS_AHEAD, Scope, calculate,
+    FactorSetUsed, GasConversion, LeftOut, MAX_BILLING_DAYS, MAX_MONTHS_AHEAD, Scope, calculate,
 };
 pub use factors::{FactorId, FactorLibrary, FactorRow, FactorSet, FactorsError, SetChoice};
 pub use market::{InstrumentKind, MAX_SOURCE_CHARS, MAX_SUPPLIER_FACTOR, MarketAmount, MarketBased, MarketInstrument};

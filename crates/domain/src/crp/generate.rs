@@ -6,7 +6,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use rust_decimal::Decimal;
 
 use super::inputs::{CrpInputs, StatementStatus};
-use super::plan::{Baseline, CategoryFigure, EmissionFigures, Figure, OrganisationDetails, PeriodSpan, PlanContent};
+use super::plan::{
+    Baseline, CategoryFigure, EmissionFigures, Figure, Methodology, OrganisationDetails, PeriodSpan, PlanContent,
+    ScopeChange,
+};
 use super::scope3::{REQUIRED_CATEGORIES, Scope3Category, scope3_by_category};
 use super::trajectory::trajectory;
 use crate::DomainError;
@@ -194,6 +197,107 @@ fn categories(sources: &PlanSources<'_>) -> Result<Vec<CategoryFigure>, DomainEr
         .collect())
 }
 
+/// Activity and kg CO2e of one factor row in one period, summed over the period's records.
+#[derive(Default)]
+struct Use {
+    activity: Decimal,
+    kg: Decimal,
+}
+
+/// Each factor row's use in `label`, per scope: (scope, factor id, unit) → activity and kg.
+fn uses(records: &[(Source, Calculation)], label: &str) -> BTreeMap<(u8, String, String), Use> {
+    let mut found: BTreeMap<(u8, String, String), Use> = BTreeMap::new();
+    for (_, calculation) in records {
+        for part in calculation.parts.iter().filter(|p| p.period == label) {
+            for line in &part.lines {
+                let key = (line.scope.number(), line.factor_id.clone(), line.activity_unit.clone());
+                let used = found.entry(key).or_default();
+                used.activity += line.activity;
+                used.kg += line.kg_co2e;
+            }
+        }
+    }
+    found
+}
+
+/// The change from the baseline per scope, split into factors and activity: for each factor
+/// row used in both periods, the reporting year's activity × (its factor now − its factor then)
+/// is the factors' part (factor IDs are the same across the sets, the 2019–2022 ones matched
+/// to them by label); everything else is activity. Exact, in tCO2e; `None` on an overflow
+/// (figures far beyond any real company's).
+fn change(
+    baseline: (ReportingPeriod, &[(Source, Calculation)]),
+    current: (ReportingPeriod, &[(Source, Calculation)]),
+) -> Option<Vec<ScopeChange>> {
+    let then = uses(baseline.1, &baseline.0.label());
+    let now = uses(current.1, &current.0.label());
+    let mut scopes = Vec::new();
+    for scope in 1..=3_u8 {
+        let total = |uses: &BTreeMap<(u8, String, String), Use>| -> Decimal {
+            uses.iter().filter(|(k, _)| k.0 == scope).map(|(_, u)| u.kg).sum()
+        };
+        let mut from_factors = Decimal::ZERO;
+        for (key, used) in now.iter().filter(|(k, _)| k.0 == scope) {
+            if let Some(before) = then.get(key).filter(|b| !b.activity.is_zero()) {
+                let old_factor = before.kg.checked_div(before.activity)?;
+                from_factors += used.kg.checked_sub(used.activity.checked_mul(old_factor)?)?;
+            }
+        }
+        let change = total(&now).checked_sub(total(&then))?;
+        let kilo = Decimal::ONE_THOUSAND;
+        scopes.push(ScopeChange {
+            scope,
+            change: change / kilo,
+            from_factors: from_factors / kilo,
+            from_activity: (change - from_factors) / kilo,
+        });
+    }
+    Some(scopes)
+}
+
+/// What the reporting year's scope 3 figures are made of, what was estimated, and the change
+/// from a calculated baseline explained.
+fn methodology(sources: &PlanSources<'_>, baseline_stated: bool) -> Methodology {
+    let label = sources.period.label();
+    let mut categories: BTreeMap<u8, BTreeSet<&'static str>> = BTreeMap::new();
+    let mut estimated: BTreeMap<String, usize> = BTreeMap::new();
+    for (source, calculation) in sources.current {
+        let mut estimates_here = BTreeSet::new();
+        for line in calculation.parts.iter().filter(|p| p.period == label).flat_map(|p| p.lines.iter()) {
+            if let (Scope::Three, Some(category)) = (line.scope, line.category) {
+                categories.entry(category).or_default().insert(source.describe());
+            }
+            if line.estimate {
+                estimates_here.insert(format!(
+                    "{}: {}",
+                    line.description,
+                    line.basis.as_deref().unwrap_or("estimated")
+                ));
+            }
+        }
+        for estimate in estimates_here {
+            *estimated.entry(estimate).or_default() += 1;
+        }
+    }
+    let change = match sources.baseline {
+        Some((period, records)) if !baseline_stated && !records.is_empty() && !sources.current.is_empty() => {
+            change((period, records), (sources.period, sources.current))
+        }
+        _ => None,
+    };
+    Methodology {
+        category_sources: categories
+            .into_iter()
+            .map(|(category, sources)| (category, sources.into_iter().map(str::to_owned).collect()))
+            .collect(),
+        estimated: estimated
+            .into_iter()
+            .map(|(what, n)| format!("{what} ({n} record{})", if n == 1 { "" } else { "s" }))
+            .collect(),
+        change,
+    }
+}
+
 /// The plan's content: every figure and input it uses, frozen.
 pub fn plan_content(sources: &PlanSources<'_>) -> Result<PlanContent, DomainError> {
     let inputs = sources.inputs;
@@ -232,6 +336,7 @@ pub fn plan_content(sources: &PlanSources<'_>) -> Result<PlanContent, DomainErro
         projects: inputs.projects.clone(),
         measures: inputs.measures.clone(),
         declaration: inputs.declaration.clone(),
+        methodology: Some(methodology(sources, stated(inputs).is_some())),
     })
 }
 
@@ -338,6 +443,41 @@ mod tests {
         let six = content.scope3_categories.iter().find(|c| c.category == 6).expect("6");
         // Stated not applicable, with no figure: 0, with its reason.
         assert_eq!((six.tco2e, six.statement.as_deref()), (Some(Decimal::ZERO), Some("No business travel")));
+    }
+
+    #[test]
+    fn the_change_from_a_calculated_baseline_is_split_into_factors_and_activity() {
+        let company = company();
+        let inputs = CrpInputs { baseline_period: Some("2019-20".into()), ..CrpInputs::default() };
+        let start = ReportingYearStart::APRIL;
+        // 10,000 kWh at 2019's grid factor (0.25560), then 8,000 kWh at 2025's (0.17700), and
+        // water in 2025 only.
+        let baseline = vec![bill(BillType::Electricity, Unit::Kwh, 10_000, (2019, 4, 1), (2019, 6, 30))];
+        let current = vec![
+            bill(BillType::Electricity, Unit::Kwh, 8_000, (2025, 4, 1), (2025, 6, 30)),
+            bill(BillType::Water, Unit::CubicMetres, 100, (2025, 4, 1), (2025, 6, 30)),
+        ];
+        let sources = PlanSources {
+            company: &company,
+            inputs: &inputs,
+            period: ReportingPeriod::ending_in(2026, start),
+            current: &current,
+            baseline: Some((ReportingPeriod::ending_in(2020, start), &baseline)),
+            target_year: 2045,
+        };
+        let methodology = plan_content(&sources).expect("content").methodology.expect("methodology");
+        let change = methodology.change.expect("a calculated baseline");
+        let two = change.iter().find(|c| c.scope == 2).expect("scope 2");
+        let d = |s: &str| s.parse::<Decimal>().expect("decimal");
+        // 8,000 × 0.177 − 10,000 × 0.2556 = 1.416 − 2.556 = −1.140 t; the factors' part is
+        // 8,000 × (0.177 − 0.2556) = −0.6288 t; the activity's −0.5112 t.
+        assert_eq!((two.change, two.from_factors, two.from_activity), (d("-1.14"), d("-0.6288"), d("-0.5112")));
+        for c in &change {
+            assert_eq!(c.from_factors + c.from_activity, c.change, "scope {}: the parts add up", c.scope);
+        }
+        let five = methodology.category_sources.iter().find(|(n, _)| *n == 5).expect("category 5");
+        assert_eq!(five.1, vec!["water bills".to_owned()], "category 5 here is wastewater only");
+        assert!(methodology.estimated.iter().any(|e| e.contains("95%")), "{:?}", methodology.estimated);
     }
 
     #[test]

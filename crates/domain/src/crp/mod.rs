@@ -16,8 +16,8 @@ pub use inputs::{
     Organisation, Project, ProjectStatus, Scope3Statement, StatedBaseline, StatementStatus, StoredInputs,
 };
 pub use plan::{
-    Baseline, CarbonReductionPlan, CategoryFigure, EmissionFigures, FailedCheck, Figure, OrganisationDetails,
-    PLAN_CHECKS, PeriodSpan, PlanContent, PlanStatus, PlanSummary, Section,
+    Baseline, CarbonReductionPlan, CategoryFigure, EmissionFigures, FailedCheck, Figure, Methodology,
+    OrganisationDetails, PLAN_CHECKS, PeriodSpan, PlanContent, PlanStatus, PlanSummary, ScopeChange, Section,
 };
 pub use reading::PlanReading;
 pub use scope3::{REQUIRED_CATEGORIES, Scope3Category, scope3_by_category};

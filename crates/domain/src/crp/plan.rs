@@ -179,6 +179,34 @@ pub struct PlanContent {
     pub projects: Vec<Project>,
     pub measures: Vec<Measure>,
     pub declaration: Option<Declaration>,
+    /// How the figures were made, worked out from the records when the plan was generated;
+    /// `None` for plans generated before it was.
+    pub methodology: Option<Methodology>,
+}
+
+/// What a buyer needs to judge the figures, beyond the figures.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Methodology {
+    /// Each scope 3 category with a figure in the reporting year, and what that figure is made of
+    /// (`water bills`, `waste records`), so a partial category (wastewater only) says so.
+    pub category_sources: Vec<(u8, Vec<String>)>,
+    /// What in the reporting year was estimated rather than measured, one entry per kind.
+    pub estimated: Vec<String>,
+    /// The change from a calculated baseline to the reporting year, split into what changed
+    /// conversion factors and what changed activity explain; `None` when the baseline is stated.
+    pub change: Option<Vec<ScopeChange>>,
+}
+
+/// One scope's change from the baseline, in tCO2e (exact): `from_factors + from_activity = change`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScopeChange {
+    pub scope: u8,
+    pub change: Decimal,
+    /// The reporting year's activity at the reporting year's factors, less the same activity at
+    /// the baseline's factors: what the factors alone changed.
+    pub from_factors: Decimal,
+    /// The rest: more or less activity (and activity that is new or has ended).
+    pub from_activity: Decimal,
 }
 
 /// The codes of the checks beyond the sections (`failedChecks`).
@@ -445,6 +473,7 @@ pub(crate) mod tests {
                     signatory_role: "Director".into(),
                     signed_on: date(2026, 5, 1),
                 }),
+                methodology: None,
             },
         }
     }

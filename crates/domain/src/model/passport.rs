@@ -1,7 +1,7 @@
 //! The public carbon passport: what anyone may read of a company that switched it on. Only
 //! confirmed, published data of a live company is ever put in one.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::company::Company;
 use super::report::EmissionsReport;
@@ -15,6 +15,8 @@ pub struct PublicPassport {
     pub version: DataVersion,
     /// The day it was put together: which periods count as complete depends on it.
     pub built_on: NaiveDate,
+    /// When it was put together from the data: what a signed copy is as of.
+    pub built_at: DateTime<Utc>,
     /// The latest reporting period that has ended and has confirmed data; `None` before one has.
     pub latest: Option<PassportPeriod>,
     /// Earlier complete periods with confirmed data, newest first.

@@ -16,6 +16,35 @@ pub enum Source {
 }
 
 impl Source {
+    /// What a document calls the records of this source: `water bills`, `business travel (air)
+    /// records`.
+    pub fn describe(self) -> &'static str {
+        use crate::activities::Family;
+        use crate::calculation::BillType;
+        match self {
+            Source::Bill(BillType::Electricity) => "electricity bills",
+            Source::Bill(BillType::Gas) => "gas bills",
+            Source::Bill(BillType::Water) => "water bills",
+            Source::Bill(BillType::HeatingOil) => "heating oil bills",
+            Source::Bill(BillType::GasOil) => "gas oil bills",
+            Source::Bill(BillType::Diesel) => "diesel bills",
+            Source::Bill(BillType::Petrol) => "petrol bills",
+            Source::Bill(BillType::Lpg) => "LPG bills",
+            Source::Activity(Family::CompanyVehicle) => "company vehicle records",
+            Source::Activity(Family::Refrigerant) => "refrigerant records",
+            Source::Activity(Family::Heat) => "purchased heat records",
+            Source::Activity(Family::AirTravel) => "business travel (air) records",
+            Source::Activity(Family::LandTravel) => "business travel (land) records",
+            Source::Activity(Family::FerryTravel) => "business travel (ferry) records",
+            Source::Activity(Family::HotelStay) => "hotel stay records",
+            Source::Activity(Family::CommutingLand) => "commuting (land) records",
+            Source::Activity(Family::CommutingFerry) => "commuting (ferry) records",
+            Source::Activity(Family::Homeworking) => "homeworking records",
+            Source::Activity(Family::Freight) => "freight records",
+            Source::Activity(Family::Waste) => "waste records",
+        }
+    }
+
     /// Its key in a breakdown: the bill type (`electricity`) or the family (`business_travel.air`).
     pub fn as_str(self) -> &'static str {
         match self {

@@ -28,6 +28,25 @@ pub(crate) struct CalculationOut<'a> {
     /// Days of the billing period, first and last included.
     pub total_days: u32,
     pub parts: Vec<PartOut<'a>>,
+    /// Shares of the record in periods older than every DESNZ factor set (before April 2019):
+    /// left out of every figure, rather than the whole record refused. Empty for most records.
+    pub left_out: Vec<LeftOutShare<'a>>,
+}
+
+/// A share of a record no published factor set covers, and so in no figure.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = CalculationLeftOutShare)]
+pub(crate) struct LeftOutShare<'a> {
+    pub period: &'a str,
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+    pub days: u32,
+    /// The record's quantity that falls in those days.
+    #[schema(schema_with = schema::decimal_text)]
+    pub quantity: String,
+    /// Why, in a sentence.
+    pub reason: &'static str,
 }
 
 /// The share of a bill that falls in one reporting period, and its lines.
@@ -123,6 +142,19 @@ impl<'a> From<&'a Calculation> for CalculationOut<'a> {
             engine_version: &calc.engine_version,
             total_days: calc.total_days,
             parts: calc.parts.iter().map(PartOut::from).collect(),
+            left_out: calc
+                .left_out
+                .iter()
+                .map(|l| LeftOutShare {
+                    period: &l.period,
+                    start: l.start,
+                    end: l.end,
+                    days: l.days,
+                    quantity: l.quantity.to_string(),
+                    reason: "No UK Government conversion factors were published for this period (the oldest set is \
+                             2019's), so this share of the record is in no figure.",
+                })
+                .collect(),
         }
     }
 }

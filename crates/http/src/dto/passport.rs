@@ -28,6 +28,9 @@ pub(crate) struct PassportOut<'a> {
     /// The plan the company has published; `null` if it has none.
     pub carbon_reduction_plan: Option<PublishedPlanOut<'a>>,
     pub verification: VerificationOut,
+    /// When these figures were read from the company's data: what a signed copy is as of.
+    #[schema(format = DateTime)]
+    pub generated_at: String,
 }
 
 /// The company as its passport shows it.
@@ -202,6 +205,7 @@ impl<'a> PassportOut<'a> {
                 jws_url: format!("{}.jws", urls.page),
                 jwks_url: format!("{}/.well-known/jwks.json", urls.origin),
             },
+            generated_at: rfc3339(passport.built_at),
         }
     }
 }

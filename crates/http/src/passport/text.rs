@@ -5,11 +5,14 @@ use carbonpass_domain::model::{Micrograms, tonnes_text};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-/// `text` safe inside HTML or SVG text and attribute values.
+/// `text` safe inside HTML or SVG text and attribute values. Characters XML forbids (controls
+/// other than tab and line breaks, U+FFFE, U+FFFF) become U+FFFD, so the badge stays valid XML.
 pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
+            '\t' | '\n' | '\r' => out.push(c),
+            c if c.is_control() || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
@@ -39,6 +42,12 @@ pub(crate) fn date(day: NaiveDate) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn characters_xml_forbids_are_replaced() {
+        assert_eq!(escape("a\u{FFFF}b\u{1}c\u{FFFE}"), "a\u{FFFD}b\u{FFFD}c\u{FFFD}");
+        assert_eq!(escape("tab\there"), "tab\there");
+    }
 
     #[test]
     fn markup_is_escaped() {

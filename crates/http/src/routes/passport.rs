@@ -32,8 +32,7 @@ async fn faces(req: &HttpRequest, state: &HttpState, slug: &str) -> Result<Arc<F
 }
 
 async fn passport(req: &HttpRequest, state: &HttpState, slug: &str) -> Result<Arc<PublicPassport>, ApiError> {
-    // The connection's own address: a forwarded-for header is the client's to write.
-    let client = req.peer_addr().map(|address| address.ip().to_string());
+    let client = crate::extract::client_address(req);
     match state.passports.passport(slug, client.as_deref(), Utc::now()).await {
         Ok(passport) => Ok(passport),
         Err(DomainError::RateLimited(status)) => {
@@ -196,7 +195,7 @@ pub(crate) async fn plan_pdf(
     state: web::Data<HttpState>,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let client = req.peer_addr().map(|address| address.ip().to_string());
+    let client = crate::extract::client_address(&req);
     let found = match state.passports.plan_pdf(&slug, client.as_deref(), Utc::now()).await {
         Ok(found) => found,
         Err(DomainError::RateLimited(status)) => {

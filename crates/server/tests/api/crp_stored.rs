@@ -39,5 +39,9 @@ async fn a_version_1_plan_renders_the_pdf_text_it_rendered_then(app: TestApp) {
         let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../store/tests/fixtures/crp/plan-v1.pdf.txt");
         std::fs::write(path, &text).expect("fixture written");
     }
-    assert_eq!(text, fixture("plan-v1.pdf.txt"), "the PDF's text, byte for byte (UPDATE_FIXTURES=1 after a template change)");
+    assert_eq!(
+        text,
+        fixture("plan-v1.pdf.txt"),
+        "the PDF's text, byte for byte (UPDATE_FIXTURES=1 after a template change)"
+    );
 }

@@ -230,6 +230,25 @@ async fn billing_dates_and_factor_sets(app: TestApp) {
     );
     assert!(set["gwpBasis"].as_str().is_some_and(|g| g.contains("AR4")), "{set}");
 
+    // A bill straddling 1 April 2019: its 2019-20 share counts, its 2018-19 share is left out and
+    // said (March: 31 of 61 days), and the 2019-20 report holds exactly the share counted.
+    let straddling = uploaded(&app, &tenant, "electricity", "straddling").await;
+    let mut straddle_body = body("2019-03-01", "2019-04-30");
+    straddle_body["consumption"] = json!("6100");
+    let c = ok_json(confirm(&app, &tenant.key, &straddling, straddle_body).await).await;
+    let calculation = &c["data"]["confirmation"]["calculation"];
+    assert_eq!(calculation["parts"].as_array().map(Vec::len), Some(1), "{calculation}");
+    assert_eq!(calculation["parts"][0]["period"], "2019-20");
+    let quantity = |v: &Value| v.as_str().and_then(|q| q.parse::<Decimal>().ok());
+    assert_eq!(quantity(&calculation["parts"][0]["quantity"]), Some(Decimal::from(3000)));
+    let left = &calculation["leftOut"][0];
+    assert_eq!((left["period"].as_str(), left["days"].as_u64()), (Some("2018-19"), Some(31)));
+    assert_eq!(quantity(&left["quantity"]), Some(Decimal::from(3100)));
+    assert!(left["reason"].as_str().is_some_and(|r| r.contains("no figure")), "{left}");
+    // 3000 kWh at 2019's 0.25560 and the 10 kWh of June at the same: 769.356 kg of scope 2.
+    let report = ok_json(app.get("/api/v1/emissions?period=2019-20", &tenant.key).await).await;
+    assert_eq!(report["data"]["scope2"]["total"], json!(0.769), "{report}");
+
     let future = uploaded(&app, &tenant, "electricity", "2027").await;
     let c = ok_json(confirm(&app, &tenant.key, &future, body("2027-05-01", "2027-05-31")).await).await;
     let set = &c["data"]["confirmation"]["calculation"]["parts"][0]["factorSet"];

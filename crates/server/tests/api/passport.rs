@@ -25,6 +25,7 @@ carbonpass_testkit::on_both_backends!(spawn =>
 
 carbonpass_testkit::on_both_backends!(strict_addresses =>
     slugs_cannot_be_guessed_faster_than_the_address_allowance,
+    parallel_guesses_get_no_further_than_the_allowance,
 );
 
 carbonpass_testkit::on_both_backends!(slow_recheck =>
@@ -321,17 +322,32 @@ async fn strict_addresses(backend: carbonpass_testkit::Backend) -> Option<TestAp
 
 async fn slugs_cannot_be_guessed_faster_than_the_address_allowance(app: TestApp) {
     let tenant = ready_tenant(&app, "Acme").await;
-    // Views of a real passport cost nothing of the allowance.
+    // Views of a passport this server holds cost nothing of the allowance (its first lookup
+    // costs one, as any lookup does).
     for _ in 0..5 {
         assert_eq!(public(&app, &format!("/company/{}", slug(&tenant))).await.status(), StatusCode::OK);
     }
-    for guess in ["acme-ltd", "acme-plc", "acme-group"] {
-        expect_error(public(&app, &format!("/company/{guess}.json")).await, StatusCode::NOT_FOUND, "not_found").await;
+    // Guesses: at most the allowance (3) of lookups, then 429 with Retry-After.
+    let mut misses = 0;
+    for guess in ["acme-ltd", "acme-plc", "acme-group", "acme-uk", "acme-co"] {
+        match public(&app, &format!("/company/{guess}.json")).await.status() {
+            StatusCode::NOT_FOUND => misses += 1,
+            other => assert_eq!(other, StatusCode::TOO_MANY_REQUESTS),
+        }
     }
+    assert!((1..=2).contains(&misses), "{misses} guesses looked up: the first view took one of 3");
     let refused = public(&app, "/company/acme-holdings").await;
     assert!(refused.headers().contains_key("retry-after"), "{:?}", refused.headers());
     expect_error(refused, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
     // Refused before any lookup: a real slug too, so a hit cannot be told from a miss.
     let real = public(&app, &format!("/company/{}", slug(&tenant))).await;
     expect_error(real, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+}
+
+async fn parallel_guesses_get_no_further_than_the_allowance(app: TestApp) {
+    let paths: Vec<String> = (0..40).map(|i| format!("/company/guess-{i}-co.json")).collect();
+    let answers = join_all(paths.iter().map(|path| public(&app, path))).await;
+    let looked_up = answers.iter().filter(|res| res.status() == StatusCode::NOT_FOUND).count();
+    let refused = answers.iter().filter(|res| res.status() == StatusCode::TOO_MANY_REQUESTS).count();
+    assert_eq!((looked_up, refused), (3, 37), "40 at once: the allowance of 3 lookups, the rest refused");
 }

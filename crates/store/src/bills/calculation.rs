@@ -3,8 +3,8 @@
 //! engine versions still read back.
 
 use carbonpass_domain::calculation::{
-    Calculation, CalculationLine, CalculationPart, FactorSetUsed, GasConversion, InstrumentKind, MarketInstrument,
-    Scope,
+    Calculation, CalculationLine, CalculationPart, FactorSetUsed, GasConversion, InstrumentKind, LeftOut,
+    MarketInstrument, Scope,
 };
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -27,6 +27,20 @@ struct StoredCalculation {
     parts: Vec<StoredPart>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     market_instrument: Option<StoredInstrument>,
+    /// Shares before the oldest factor set, left out of every figure; absent when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    left_out: Vec<StoredLeftOut>,
+}
+
+/// A share no factor set covers, as kept.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StoredLeftOut {
+    period: String,
+    start: NaiveDate,
+    end: NaiveDate,
+    days: u32,
+    quantity: Decimal,
 }
 
 /// A market instrument as kept: its kind, factor (0 for a REGO) and source.
@@ -120,6 +134,17 @@ pub(crate) fn to_stored(calculation: &Calculation) -> Result<String, StoreError>
             kg_co2e_per_kwh: i.factor(),
             source: i.source().to_owned(),
         }),
+        left_out: calculation
+            .left_out
+            .iter()
+            .map(|l| StoredLeftOut {
+                period: l.period.clone(),
+                start: l.start,
+                end: l.end,
+                days: l.days,
+                quantity: l.quantity,
+            })
+            .collect(),
     };
     serde_json::to_string(&stored).map_err(|e| StoreError::Corrupt(format!("calculation: {e}")))
 }
@@ -240,6 +265,11 @@ pub(crate) fn from_stored(text: &str, period_start: NaiveDate) -> Result<Calcula
         total_days,
         parts,
         market_instrument: stored.market_instrument.map(instrument_of).transpose()?,
+        left_out: stored
+            .left_out
+            .into_iter()
+            .map(|l| LeftOut { period: l.period, start: l.start, end: l.end, days: l.days, quantity: l.quantity })
+            .collect(),
     })
 }
 

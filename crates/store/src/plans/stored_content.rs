@@ -7,8 +7,8 @@
 //! missing) or a document of another shape.
 
 use carbonpass_domain::crp::{
-    Baseline, CategoryFigure, EmissionFigures, Figure, OrganisationDetails, PeriodSpan, PlanContent, StatementStatus,
-    TrajectoryPoint,
+    Baseline, CategoryFigure, EmissionFigures, Figure, Methodology, OrganisationDetails, PeriodSpan, PlanContent,
+    ScopeChange, StatementStatus, TrajectoryPoint,
 };
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -34,6 +34,77 @@ struct ContentDocument {
     projects: Vec<StoredProject>,
     measures: Vec<StoredMeasure>,
     declaration: Option<StoredDeclaration>,
+    /// Version 3 on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    methodology: Option<StoredMethodology>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct StoredMethodology {
+    category_sources: Vec<StoredCategorySources>,
+    estimated: Vec<String>,
+    change: Option<Vec<StoredScopeChange>>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct StoredCategorySources {
+    category: u8,
+    sources: Vec<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct StoredScopeChange {
+    scope: u8,
+    change: Decimal,
+    from_factors: Decimal,
+    from_activity: Decimal,
+}
+
+impl From<&Methodology> for StoredMethodology {
+    fn from(m: &Methodology) -> Self {
+        Self {
+            category_sources: m
+                .category_sources
+                .iter()
+                .map(|(category, sources)| StoredCategorySources { category: *category, sources: sources.clone() })
+                .collect(),
+            estimated: m.estimated.clone(),
+            change: m.change.as_ref().map(|scopes| {
+                scopes
+                    .iter()
+                    .map(|c| StoredScopeChange {
+                        scope: c.scope,
+                        change: c.change,
+                        from_factors: c.from_factors,
+                        from_activity: c.from_activity,
+                    })
+                    .collect()
+            }),
+        }
+    }
+}
+
+impl From<StoredMethodology> for Methodology {
+    fn from(m: StoredMethodology) -> Self {
+        Self {
+            category_sources: m.category_sources.into_iter().map(|c| (c.category, c.sources)).collect(),
+            estimated: m.estimated,
+            change: m.change.map(|scopes| {
+                scopes
+                    .into_iter()
+                    .map(|c| ScopeChange {
+                        scope: c.scope,
+                        change: c.change,
+                        from_factors: c.from_factors,
+                        from_activity: c.from_activity,
+                    })
+                    .collect()
+            }),
+        }
+    }
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -115,17 +186,17 @@ pub(super) fn from_json(text: &str) -> Result<PlanContent, StoreError> {
 impl From<&PlanContent> for ContentDocument {
     fn from(c: &PlanContent) -> Self {
         Self {
-            version: Some(
-                if [c.current_emissions.as_ref(), c.baseline.as_ref().and_then(|b| b.emissions.as_ref())]
-                    .into_iter()
-                    .flatten()
-                    .any(|f| f.scope2_market_based.is_some())
-                {
-                    version::CONTENT_WITH_MARKET_BASED
-                } else {
-                    version::CURRENT
-                },
-            ),
+            version: Some(if c.methodology.is_some() {
+                version::CONTENT_WITH_METHODOLOGY
+            } else if [c.current_emissions.as_ref(), c.baseline.as_ref().and_then(|b| b.emissions.as_ref())]
+                .into_iter()
+                .flatten()
+                .any(|f| f.scope2_market_based.is_some())
+            {
+                version::CONTENT_WITH_MARKET_BASED
+            } else {
+                version::CURRENT
+            }),
             organisation: StoredOrganisationDetails {
                 name: c.organisation.name.clone(),
                 registered_address: c.organisation.registered_address.clone(),
@@ -154,6 +225,7 @@ impl From<&PlanContent> for ContentDocument {
             projects: c.projects.iter().map(StoredProject::from).collect(),
             measures: c.measures.iter().map(StoredMeasure::from).collect(),
             declaration: c.declaration.as_ref().map(StoredDeclaration::from),
+            methodology: c.methodology.as_ref().map(StoredMethodology::from),
         }
     }
 }
@@ -161,7 +233,7 @@ impl From<&PlanContent> for ContentDocument {
 impl TryFrom<ContentDocument> for PlanContent {
     type Error = StoreError;
     fn try_from(d: ContentDocument) -> Result<Self, StoreError> {
-        version::known("plan content", d.version, version::CONTENT_WITH_MARKET_BASED)?;
+        version::known("plan content", d.version, version::CONTENT_WITH_METHODOLOGY)?;
         Ok(Self {
             organisation: OrganisationDetails {
                 name: d.organisation.name,
@@ -197,6 +269,7 @@ impl TryFrom<ContentDocument> for PlanContent {
             projects: d.projects.into_iter().map(Into::into).collect(),
             measures: d.measures.into_iter().map(Into::into).collect(),
             declaration: d.declaration.map(Into::into),
+            methodology: d.methodology.map(Methodology::from),
         })
     }
 }
@@ -287,7 +360,7 @@ mod tests {
 
     #[test]
     fn a_newer_version_is_refused() {
-        let message = corrupt_message(&V1.replacen('{', r#"{"version":3,"#, 1));
-        assert_eq!(message, r#"plan content of unknown stored version "3""#);
+        let message = corrupt_message(&V1.replacen('{', r#"{"version":4,"#, 1));
+        assert_eq!(message, r#"plan content of unknown stored version "4""#);
     }
 }

@@ -11,6 +11,10 @@ pub(super) const CURRENT: u32 = 1;
 /// version 1 still, so a plan an older release can read stays readable to it.
 pub(super) const CONTENT_WITH_MARKET_BASED: u32 = 2;
 
+/// Plan content carrying its methodology (what scope 3 figures are made of, estimates, the
+/// change from the baseline explained): version 3. Content without it keeps its older version.
+pub(super) const CONTENT_WITH_METHODOLOGY: u32 = 3;
+
 /// Refuses a version this release does not know (one written by a newer release): reading it as
 /// version 1 could drop or misread what the newer shape holds.
 pub(super) fn known(what: &str, version: Option<u32>, newest: u32) -> Result<(), StoreError> {

@@ -54,6 +54,8 @@ pub struct Passports {
     /// The published plan's PDF is the plans area's, served as it serves it.
     plans: Plans,
     held: Arc<Mutex<HashMap<String, Held>>>,
+    /// Bumped whenever a passport is forgotten: a lookup that started before keeps nothing.
+    epoch: Arc<std::sync::atomic::AtomicU64>,
     capacity: usize,
     recheck: TimeDelta,
 }
@@ -75,7 +77,7 @@ impl Passports {
     /// `capacity`: passports kept in memory at most (past that it starts again empty);
     /// `recheck`: how long one is served before its data version is asked again.
     pub fn new(ports: PassportPorts, plans: Plans, capacity: usize, recheck: TimeDelta) -> Self {
-        Self { ports, plans, held: Arc::default(), capacity: capacity.max(1), recheck }
+        Self { ports, plans, held: Arc::default(), epoch: Arc::default(), capacity: capacity.max(1), recheck }
     }
 
     /// Every public key a passport may carry a signature of, for the JWK set.

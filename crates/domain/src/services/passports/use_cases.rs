@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 
 use super::{Held, Passports};
 use crate::DomainError;
@@ -22,9 +22,11 @@ pub struct PassportPdf {
 
 impl Passports {
     /// The passport at `slug`, from the client at `client` (its network address). An unknown
-    /// slug and a switched-off passport are the same `NotFound`, and count against the address
-    /// like a request without a valid key; an address that used its allowance up is refused
-    /// (`RateLimited`) before any lookup, so slugs cannot be tried faster than that allowance.
+    /// slug and a switched-off passport are the same `NotFound`. Every lookup of a slug this
+    /// process does not hold counts against the address like a request without a valid key,
+    /// before the lookup (so requests in flight together cannot get past the allowance); an
+    /// address that used its allowance up is refused (`RateLimited`) before anything, real slugs
+    /// too, so a hit cannot be told from a miss and slugs cannot be tried faster than that.
     #[tracing::instrument(name = "passports.passport", skip_all)]
     pub async fn passport(
         &self,
@@ -32,20 +34,16 @@ impl Passports {
         client: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<Arc<PublicPassport>, DomainError> {
-        if let Some(client) = client
-            && let Some(refused) = self.ports.limiter.client_refused(client)
-        {
-            return Err(DomainError::RateLimited(refused));
-        }
-        match self.find(slug, now).await? {
-            Some(passport) => Ok(passport),
-            None => {
-                if let Some(client) = client {
-                    self.ports.limiter.count_client(client, self.ports.unauthenticated);
-                }
-                Err(DomainError::not_found("passport"))
+        if let Some(client) = client {
+            if let Some(refused) = self.ports.limiter.client_refused(client) {
+                return Err(DomainError::RateLimited(refused));
+            }
+            // Checked and counted with no wait in between: the next request sees this count.
+            if self.held(slug).is_none() {
+                self.ports.limiter.count_client(client, self.ports.unauthenticated);
             }
         }
+        self.find(slug, now).await?.ok_or(DomainError::not_found("passport"))
     }
 
     /// The PDF of the plan the passport at `slug` shows: only a published plan, while the
@@ -57,21 +55,29 @@ impl Passports {
         client: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<PassportPdf, DomainError> {
-        let passport = self.passport(slug, client, now).await?;
-        let plan = passport.plan.as_ref().ok_or(DomainError::not_found("published plan"))?;
-        // The plans area reads the plan again by the company's id: it is served only if it is
-        // still the published one.
-        let reader = Tenant {
-            company: passport.company.id.clone(),
-            data_version: passport.version,
-            role: Role::Member,
-            key_rolled: false,
-        };
-        let pdf = self.plans.plan_pdf(&reader, &plan.id, Box::pin(async { Ok(()) })).await?;
-        if pdf.plan.status != PlanStatus::Published {
-            return Err(DomainError::not_found("published plan"));
+        let mut passport = self.passport(slug, client, now).await?;
+        for fresh in [false, true] {
+            if fresh {
+                // The plan held was superseded by one published since (in another process):
+                // read the passport again rather than answer 404.
+                self.forget(slug);
+                passport = self.find(slug, now).await?.ok_or(DomainError::not_found("passport"))?;
+            }
+            let plan = passport.plan.as_ref().ok_or(DomainError::not_found("published plan"))?;
+            // The plans area reads the plan again by the company's id: it is served only if it
+            // is still the published one.
+            let reader = Tenant {
+                company: passport.company.id.clone(),
+                data_version: passport.version,
+                role: Role::Member,
+                key_rolled: false,
+            };
+            let pdf = self.plans.plan_pdf(&reader, &plan.id, Box::pin(async { Ok(()) })).await?;
+            if pdf.plan.status == PlanStatus::Published {
+                return Ok(PassportPdf { passport, pdf });
+            }
         }
-        Ok(PassportPdf { passport, pdf })
+        Err(DomainError::not_found("published plan"))
     }
 
     /// Switches the tenant's passport on or off (owners). Returns the tenant's data version after
@@ -94,6 +100,7 @@ impl Passports {
         }
         let today = now.date_naive();
         let held = self.held(slug);
+        let epoch = self.epoch.load(std::sync::atomic::Ordering::SeqCst);
         if let Some(held) = &held
             && now - held.checked_at < self.recheck
             && now >= held.checked_at
@@ -107,9 +114,13 @@ impl Passports {
         };
         let passport = match held {
             Some(held) if held.passport.version == version && held.passport.built_on == today => held.passport,
-            _ => Arc::new(self.build(company, version, today).await?),
+            _ => Arc::new(self.build(company, version, now).await?),
         };
-        self.hold(slug, Held { passport: Arc::clone(&passport), checked_at: now });
+        // Kept only if nothing was forgotten while it was read: a switch-off in this process
+        // during the lookup must not be undone by it.
+        if self.epoch.load(std::sync::atomic::Ordering::SeqCst) == epoch {
+            self.hold(slug, Held { passport: Arc::clone(&passport), checked_at: now });
+        }
         Ok(Some(passport))
     }
 
@@ -119,8 +130,9 @@ impl Passports {
         &self,
         company: Company,
         version: DataVersion,
-        today: NaiveDate,
+        now: DateTime<Utc>,
     ) -> Result<PublicPassport, DomainError> {
+        let today = now.date_naive();
         let start = company.reporting_year_start;
         let mut complete = Vec::new();
         for label in self.ports.passports.reporting_periods(&company.id).await? {
@@ -147,7 +159,7 @@ impl Passports {
         let plan = self.ports.passports.published_plan(&company.id).await?;
         let mut periods = periods.into_iter();
         let latest = periods.next();
-        Ok(PublicPassport { company, version, built_on: today, latest, past: periods.collect(), plan })
+        Ok(PublicPassport { company, version, built_on: today, built_at: now, latest, past: periods.collect(), plan })
     }
 
     fn held(&self, slug: &str) -> Option<Held> {
@@ -163,12 +175,14 @@ impl Passports {
     }
 
     fn forget(&self, slug: &str) {
+        self.epoch.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         self.held.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(slug);
     }
 
     /// Drops the passport of `company` from memory, after a write of its data in this process:
     /// the next view reads it again.
     pub fn forget_company(&self, company: &crate::model::CompanyId) {
+        self.epoch.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         self.held
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -219,7 +233,7 @@ mod tests {
         let counters = (Arc::new(AtomicI64::new(1)), Arc::default(), Arc::default());
         let passports = mocks(counters.0, counters.1, counters.2).into_service();
         let slug = acme().passport.slug;
-        let passport = pollster::block_on(passports.passport(&slug, Some("10.0.0.1"), at(1, 0))).expect("passport");
+        let passport = pollster::block_on(passports.passport(&slug, None, at(1, 0))).expect("passport");
         let latest = passport.latest.as_ref().expect("a complete period");
         assert_eq!(latest.report.reporting_period, "2025-26", "2026-27 has not ended on 1 June 2026");
         assert_eq!(passport.past.iter().map(|p| p.report.reporting_period.as_str()).collect::<Vec<_>>(), ["2024-25"]);
@@ -265,6 +279,25 @@ mod tests {
             assert!(matches!(err, DomainError::NotFound { entity: "passport" }), "{slug}: {err:?}");
         }
         assert_eq!(counted.load(Ordering::SeqCst), 4);
+    }
+
+    #[test]
+    fn a_lookup_is_counted_before_it_is_made_and_a_passport_held_costs_nothing() {
+        let counters = (Arc::new(AtomicI64::new(1)), Arc::default(), Arc::default());
+        let mut mocks = mocks(counters.0, counters.1, counters.2);
+        let counted = Arc::new(AtomicUsize::new(0));
+        let seen = Arc::clone(&counted);
+        mocks.limiter.expect_count_client().returning(move |_, _| {
+            seen.fetch_add(1, Ordering::SeqCst);
+        });
+        let passports = mocks.into_service();
+        let slug = acme().passport.slug;
+        pollster::block_on(passports.passport(&slug, Some("10.0.0.1"), at(1, 0))).expect("first view");
+        assert_eq!(counted.load(Ordering::SeqCst), 1, "a slug not held costs its lookup, hit or miss");
+        for second in 1..5 {
+            pollster::block_on(passports.passport(&slug, Some("10.0.0.1"), at(1, second))).expect("views");
+        }
+        assert_eq!(counted.load(Ordering::SeqCst), 1, "views of a passport held cost nothing");
     }
 
     #[test]
