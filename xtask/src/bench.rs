@@ -165,7 +165,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
 pub(crate) fn build_release() -> Result<PathBuf, String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(&cargo)
-        .args(["build", "--release", "--quiet", "--bin", "carbonpass"])
+        // The package alone, as `cargo build --release -p carbonpass-server` builds it: one set of
+        // features for the release binary whichever way it is built.
+        .args(["build", "--release", "--quiet", "--locked", "-p", "carbonpass-server", "--bin", "carbonpass"])
         .status()
         .map_err(|e| format!("cargo: {e}"))?;
     if !status.success() {

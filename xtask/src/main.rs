@@ -6,6 +6,8 @@
 //! - `bench-upload`: memory and throughput of 20 concurrent 20 MiB uploads.
 //! - `bench-emissions`: `/emissions` over 500 sites at 100,000 and 1,000,000 bills and as many
 //!   activities: latency saturated and at a fixed rate, and CPU per request.
+//! - `bench-passport`: the public passport page and its JSON twin at 10,000 activated companies
+//!   on PostgreSQL, against `/healthz` in the same run: latency at a fixed rate, CPU per request.
 //! - `bench-connections`: `/healthz` and `/company` from another address while 20,000 idle
 //!   connections are held.
 //! - `bench-pdf`: the server's memory over bursts of 50 worst-case plan renders.
@@ -17,6 +19,7 @@ mod connections_bench;
 mod emissions_bench;
 mod layering;
 mod limits_bench;
+mod passport_bench;
 mod pdf_bench;
 mod test;
 mod upload_bench;
@@ -34,9 +37,10 @@ fn main() -> ExitCode {
         Some("bench-limits") => limits_bench::run(&args[1..]),
         Some("bench-connections") => connections_bench::run(&args[1..]),
         Some("bench-pdf") => pdf_bench::run(&args[1..]),
+        Some("bench-passport") => passport_bench::run(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask test [extra test-runner args]\n       cargo xtask layering\n       cargo xtask bench [--duration SECS] [--connections N]\n       cargo xtask bench-upload | bench-emissions [--scales N,N] [--sites N] [--rate N] [--secs N] | bench-limits | bench-connections [--idle N] | bench-pdf [--bursts N] [--burst-size N]"
+                "usage: cargo xtask test [extra test-runner args]\n       cargo xtask layering\n       cargo xtask bench [--duration SECS] [--connections N]\n       cargo xtask bench-upload | bench-emissions [--scales N,N] [--sites N] [--rate N] [--secs N] | bench-limits | bench-connections [--idle N] | bench-pdf [--bursts N] [--burst-size N] | bench-passport [--companies N] [--rate N] [--secs N]"
             );
             return ExitCode::from(2);
         }

@@ -130,13 +130,7 @@ fn parts(
     for (i, period) in periods.iter().enumerate() {
         // A share before the oldest set is left out and said, not the whole record refused.
         let Some(choice) = library.choose(period.factor_year()) else {
-            left_out.push(crate::calculation::LeftOut {
-                period: period.label(),
-                start: from.max(period.start()),
-                end: to.min(period.end()),
-                days: days[i],
-                quantity: quantities[i],
-            });
+            left_out.push(crate::calculation::LeftOut::share(*period, from, to, days[i], quantities[i]));
             continue;
         };
         let set = choice.set;

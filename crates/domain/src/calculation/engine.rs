@@ -143,6 +143,13 @@ pub struct LeftOut {
     pub quantity: Decimal,
 }
 
+impl LeftOut {
+    /// The share of the record running `from`–`to` that falls in `period`.
+    pub fn share(period: ReportingPeriod, from: NaiveDate, to: NaiveDate, days: u32, quantity: Decimal) -> Self {
+        Self { period: period.label(), start: from.max(period.start()), end: to.min(period.end()), days, quantity }
+    }
+}
+
 /// The most one bill can put in one reporting period and scope, in micrograms: far above what
 /// the quantity limits allow (about 1.3 × 10^18 µg), far below `i64::MAX` (9.2 × 10^18).
 const MAX_PART_MICROGRAMS: i64 = 5_000_000_000_000_000_000;
@@ -378,13 +385,7 @@ pub fn calculate(
     let mut left_out = Vec::new();
     for (i, period) in periods.iter().enumerate() {
         let Some(choice) = library.choose(period.factor_year()) else {
-            left_out.push(LeftOut {
-                period: period.label(),
-                start: from.max(period.start()),
-                end: to.min(period.end()),
-                days: days[i],
-                quantity: quantities[i],
-            });
+            left_out.push(LeftOut::share(*period, from, to, days[i], quantities[i]));
             continue;
         };
         let sewerage_part = sewerage.as_ref().map(|s| s[i]);
