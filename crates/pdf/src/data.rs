@@ -65,6 +65,8 @@ struct Reading {
 struct Chart {
     /// The top of the scale, as labelled.
     top: String,
+    /// The bars' figures, in words under the chart: "2019-20 (baseline): 21.988 tCO2e".
+    legend: String,
     /// Every year on the axis, oldest first, labelled or not.
     years: Vec<ChartYear>,
 }
@@ -132,6 +134,25 @@ pub(crate) fn tonnes(value: Decimal) -> String {
     tonnes_text(value)
 }
 
+/// Client text that can break inside a long unbroken run (a reference, a code): a zero-width
+/// space every 20 characters of a run longer than 24, so no word runs over its table cell.
+pub(crate) fn breakable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut run = 0;
+    for c in text.chars() {
+        if c.is_whitespace() || c == '-' || c == '/' {
+            run = 0;
+        } else {
+            run += 1;
+            if run > 24 && run % 20 == 5 {
+                out.push('\u{200B}');
+            }
+        }
+        out.push(c);
+    }
+    out
+}
+
 pub(crate) fn day(date: NaiveDate) -> String {
     date.format("%-d %B %Y").to_string()
 }
@@ -160,8 +181,11 @@ impl PlanData {
         let c = &plan.content;
         let period =
             |p: &carbonpass_domain::crp::PeriodSpan| format!("{} ({} to {})", p.label, day(p.start), day(p.end));
-        let mut to_do: Vec<String> =
-            plan.missing_sections().into_iter().map(|s: Section| format!("{}: {}.", s.title(), s.needs())).collect();
+        let mut to_do: Vec<String> = plan
+            .missing_sections()
+            .into_iter()
+            .map(|s: Section| format!("{}: {}.", s.title(), needs_in_words(s)))
+            .collect();
         to_do.extend(plan.failed_checks().into_iter().map(|check| format!("{}.", check.message)));
         let reading = plan.reading();
         Self {
@@ -196,12 +220,19 @@ impl PlanData {
                     name: covered(c, f.category, &f.name),
                     figure: f.tco2e.map(tonnes).unwrap_or_else(|| "not quantified".to_owned()),
                     // A plan generated before statuses existed prints its statement as it did then.
-                    statement: match (&f.statement, f.status) {
+                    statement: breakable(&match (&f.statement, f.status) {
+                        // A figure from confirmed records outweighs a statement that the category
+                        // does not happen: said, not printed side by side as if both held.
+                        (Some(reason), Some(StatementStatus::NotApplicable))
+                            if f.tco2e.is_some_and(|t| !t.is_zero()) =>
+                        {
+                            format!("Stated not applicable ({reason}), but confirmed records give this figure.")
+                        }
                         (Some(reason), Some(StatementStatus::NotApplicable)) => format!("Not applicable: {reason}"),
                         (Some(reason), Some(StatementStatus::NotQuantified)) => format!("Not quantified: {reason}"),
                         (Some(reason), None) => reason.clone(),
                         (None, _) => String::new(),
-                    },
+                    }),
                 })
                 .collect(),
             interim_target: c
@@ -213,14 +244,14 @@ impl PlanData {
                 .projects
                 .iter()
                 .map(|p| Project {
-                    title: p.title.clone(),
-                    description: p.description.clone(),
+                    title: breakable(&p.title),
+                    description: breakable(&p.description),
                     status: p.status.as_str(),
                     year: p.year.to_string(),
                     saving: tonnes(p.estimated_saving_tco2e),
                 })
                 .collect(),
-            measures: c.measures.iter().map(|m| [m.title.clone(), m.description.clone()]).collect(),
+            measures: c.measures.iter().map(|m| [breakable(&m.title), breakable(&m.description)]).collect(),
             declaration: c.declaration.as_ref().map(|d| Declaration {
                 signatory_name: d.signatory_name.clone(),
                 signatory_role: d.signatory_role.clone(),
@@ -251,6 +282,21 @@ impl PlanData {
                 .unwrap_or_default(),
             publication_url: publication_url.map(str::to_owned),
         }
+    }
+}
+
+/// What a section lacks, for the draft's own reader (the API's message names the fields).
+fn needs_in_words(section: Section) -> &'static str {
+    match section {
+        Section::OrganisationDetails => "the organisation's registered address",
+        Section::BaselineEmissions => "a baseline year with confirmed records, or stated baseline figures",
+        Section::CurrentEmissions => {
+            "confirmed records in the reporting year, and a figure or statement for each required scope 3 category"
+        }
+        Section::ReductionTargets => "a net-zero year no later than 2050, and an interim target between now and then",
+        Section::ReductionProjects => "at least one completed or planned project with its estimated saving",
+        Section::EnvironmentalMeasures => "at least one environmental management measure",
+        Section::Declaration => "a signatory's name and position, and the sign-off date",
     }
 }
 
@@ -349,9 +395,18 @@ fn reporting_year_details(c: &PlanContent) -> Vec<String> {
     }
     if let Some(methodology) = &c.methodology {
         if let Some(scopes) = &methodology.change {
-            let total: Decimal = scopes.iter().map(|s| s.change).sum();
-            let factors: Decimal = scopes.iter().map(|s| s.from_factors).sum();
-            let activity: Decimal = scopes.iter().map(|s| s.from_activity).sum();
+            // On the figures as printed (to the kilogram), so every part shown adds up.
+            let shown = |value: Decimal| carbonpass_domain::model::tonnes_to_the_kilogram(value);
+            let parts: Vec<(u8, Decimal, Decimal, Decimal)> = scopes
+                .iter()
+                .map(|s| {
+                    let (change, factors) = (shown(s.change), shown(s.from_factors));
+                    (s.scope, change, factors, change - factors)
+                })
+                .collect();
+            let total: Decimal = parts.iter().map(|p| p.1).sum();
+            let factors: Decimal = parts.iter().map(|p| p.2).sum();
+            let activity = total - factors;
             // Shares only where both parts go the same way as the whole: otherwise a share
             // above 100 % says less than the tonnes do.
             let same_way =
@@ -371,16 +426,15 @@ fn reporting_year_details(c: &PlanContent) -> Vec<String> {
                 part(factors),
                 part(activity)
             );
-            let per_scope: Vec<String> = scopes
+            let per_scope: Vec<String> = parts
                 .iter()
-                .filter(|s| !s.change.is_zero())
-                .map(|s| {
+                .filter(|p| !p.1.is_zero())
+                .map(|(scope, change, factors, activity)| {
                     format!(
-                        "scope {}: {} tCO2e, of which {} from factors and {} from activity",
-                        s.scope,
-                        tonnes(s.change),
-                        tonnes(s.from_factors),
-                        tonnes(s.from_activity)
+                        "scope {scope}: {} tCO2e, of which {} tCO2e from factors and {} tCO2e from activity",
+                        tonnes(*change),
+                        tonnes(*factors),
+                        tonnes(*activity)
                     )
                 })
                 .collect();
@@ -468,7 +522,11 @@ fn chart(plan: &CarbonReductionPlan) -> Option<Chart> {
             }
         })
         .collect();
-    Some(Chart { top: tonnes(top), years })
+    let mut legend = format!("{} (baseline): {} tCO2e", baseline.period.label, tonnes(base));
+    if let Some(now) = current {
+        legend.push_str(&format!("; {} (reporting year): {} tCO2e", c.reporting_period.label, tonnes(now)));
+    }
+    Some(Chart { top: tonnes(top), legend, years })
 }
 
 #[cfg(test)]

@@ -84,10 +84,10 @@ impl PlanRenderer for TypstRenderer {
         &self,
         company: &CompanyId,
         plan: &CarbonReductionPlan,
-        passport_slug: &str,
+        passport_slug: Option<String>,
         still_allowed: StillAllowed,
     ) -> Result<Vec<u8>, DomainError> {
-        let url = format!("{}/company/{passport_slug}", self.public_base_url);
+        let url = passport_slug.map(|slug| format!("{}/company/{slug}", self.public_base_url));
         let turn = self.queue.turn(company.as_str()).await.map_err(|refused| {
             metrics::counter!("carbonpass_pdf_refused_total", "reason" => refused.as_str()).increment(1);
             DomainError::Unavailable(format!("the PDF renderer is busy ({})", refused.as_str()))
@@ -99,7 +99,7 @@ impl PlanRenderer for TypstRenderer {
         // The turn moves into the blocking task: the slot is held exactly while a core lays
         // out, even if the request goes away meanwhile, and never while the bytes are sent.
         let rendered = tokio::task::spawn_blocking(move || {
-            let pdf = render_published_at(&plan, Some(&url));
+            let pdf = render_published_at(&plan, url.as_deref());
             drop(turn);
             pdf
         })

@@ -224,7 +224,7 @@ fn the_template_is_whole() {
         "Carbon Reduction Projects",
         "Completed Carbon Reduction Initiatives",
         "In the future we hope to implement further measures such as:",
-        "The measures and projects in this plan will be applied when performing the contract.",
+        "All the measures and projects in this plan, completed and planned, will be applied when performing the contract.",
         "Declaration and Sign Off",
         // The four paragraphs of the declaration.
         "This Carbon Reduction Plan has been completed in accordance with PPN 006 and associated guidance and reporting standard for Carbon Reduction Plans.",
@@ -246,7 +246,7 @@ fn the_template_is_whole() {
 fn targets_and_method_read_as_sentences() {
     let text = text_of(&carbonpass_pdf::render(&plan(PlanStatus::Published)).expect("rendered"));
     for expected in [
-        "Emissions fell from 20,007.950 tCO2e in the baseline year 2024-25 to 12,348.179 tCO2e in 2025-26: 7,659.771 less, a reduction of 38.3 %.",
+        "Emissions fell from 20,007.950 tCO2e in the baseline year 2024-25 to 12,348.179 tCO2e in 2025-26: 7,659.771 tCO2e less, a reduction of 38.3 %.",
         "The interim target is 42.5 % below the baseline by 2030, that is 11,504.571 tCO2e.",
         "The carbon emission reduction achieved by these schemes equates to 12.500 tCO2e",
         "Boundary: operational control; every site of Acme Widgets Ltd",
@@ -255,7 +255,7 @@ fn targets_and_method_read_as_sentences() {
         "Figure 1: Baseline and reporting year (bars) against the trajectory to net zero (line)",
         // The change explained, computed at generation: 58 of the 104.2 t from the factors.
         "of the change of -104.200 tCO2e, -58.000 tCO2e (55.7 %) comes from changed conversion factors and -46.200 tCO2e (44.3 %) from changed activity",
-        "scope 2: -100.000 tCO2e, of which -58.000 from factors and -42.000 from activity",
+        "scope 2: -100.000 tCO2e, of which -58.000 tCO2e from factors and -42.000 tCO2e from activity",
         "Estimated rather than measured: Water treatment",
         // Category 5 says what it covers.
         "Waste generated in operations (covers water bills only: wastewater, not solid waste)",

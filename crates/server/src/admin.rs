@@ -380,8 +380,19 @@ async fn confirm_bill(services: &Services, command: BillCommand) -> Result<(), D
     Ok(())
 }
 
-/// The market-based scope 2 of a record with an instrument (beside the location-based figure).
+/// The market-based scope 2 of a record with an instrument (beside the location-based figure),
+/// and any share left out for want of a factor set.
 fn print_market_based(calculation: &carbonpass_domain::calculation::Calculation) {
+    for left in &calculation.left_out {
+        println!(
+            "  left out: {} ({} to {}, {} days, {} of the quantity): no Government factors for that period",
+            left.period,
+            left.start,
+            left.end,
+            left.days,
+            left.quantity.normalize()
+        );
+    }
     if let Some(instrument) = &calculation.market_instrument {
         println!(
             "  scope 2 market-based ({}): {} kg CO2e",

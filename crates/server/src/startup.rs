@@ -48,7 +48,7 @@ pub enum StartError {
     RateLimits(String),
     #[error("metrics: {0}")]
     Metrics(String),
-    #[error("{0} (setting passport_signing_key_file; docs/passport.md)")]
+    #[error("{0} (settings passport_signing_key_file and passport_retired_key_files; docs/passport.md)")]
     SigningKey(#[from] carbonpass_signing::KeyError),
 }
 

@@ -7,7 +7,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 
 use super::inputs::ProjectStatus;
 use super::plan::CarbonReductionPlan;
-use crate::model::tonnes_text;
+use crate::model::{tonnes_text, tonnes_to_the_kilogram};
 
 /// The template's sentences, each `None` where the plan lacks what it needs.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -37,28 +37,50 @@ fn t(value: Decimal) -> String {
     format!("{} tCO2e", tonnes_text(value))
 }
 
+/// A figure as printed: rounded once, to the kilogram. Sentences do their arithmetic on these,
+/// so the figures a reader sees add up.
+fn shown(value: Decimal) -> Decimal {
+    tonnes_to_the_kilogram(value)
+}
+
+/// A share that has not reached 100 % never reads as 100.0 %.
+fn progress(part: Decimal, whole: Decimal) -> Option<String> {
+    if whole.is_zero() {
+        return None;
+    }
+    let share = part * Decimal::ONE_HUNDRED / whole;
+    let floored = share.round_dp_with_strategy(1, RoundingStrategy::ToNegativeInfinity);
+    Some(format!("{floored:.1} %"))
+}
+
 impl CarbonReductionPlan {
     /// The plan's sentences for a buyer.
     pub fn reading(&self) -> PlanReading {
         let c = &self.content;
-        let current = c.current_emissions.as_ref().map(|e| e.total);
+        let current = c.current_emissions.as_ref().map(|e| shown(e.total));
         let baseline =
-            c.baseline.as_ref().and_then(|b| b.emissions.as_ref().map(|e| (b.period.label.as_str(), e.total)));
+            c.baseline.as_ref().and_then(|b| b.emissions.as_ref().map(|e| (b.period.label.as_str(), shown(e.total))));
         let label = c.reporting_period.label.as_str();
-        let trajectory_at = |year: i32| c.trajectory.iter().find(|p| p.year == year).map(|p| p.tco2e);
+        let trajectory_at = |year: i32| c.trajectory.iter().find(|p| p.year == year).map(|p| shown(p.tco2e));
         let mut reading = PlanReading::default();
         if let (Some((base_label, base)), Some(now)) = (baseline, current) {
             let change = now - base;
             let share = percent(change.abs(), base)
                 .map(|p| format!(", {} of {p}", if change.is_sign_negative() { "a reduction" } else { "an increase" }));
-            reading.reduction = Some(if change.is_zero() {
+            reading.reduction = Some(if base.is_zero() {
+                format!(
+                    "The baseline year {base_label} has no emissions, so no reduction can be measured from it; {label} \
+                     emitted {}.",
+                    t(now)
+                )
+            } else if change.is_zero() {
                 format!("Emissions in {label} ({}) equal those of the baseline year {base_label}.", t(now))
             } else if change.is_sign_negative() {
                 format!(
                     "Emissions fell from {} in the baseline year {base_label} to {} in {label}: {} less{}.",
                     t(base),
                     t(now),
-                    tonnes_text(-change),
+                    t(-change),
                     share.unwrap_or_default()
                 )
             } else {
@@ -66,12 +88,12 @@ impl CarbonReductionPlan {
                     "Emissions rose from {} in the baseline year {base_label} to {} in {label}: {} more{}.",
                     t(base),
                     t(now),
-                    tonnes_text(change),
+                    t(change),
                     share.unwrap_or_default()
                 )
             });
-            if let Some(target) = &c.interim_target {
-                let goal = base * (Decimal::ONE_HUNDRED - target.reduction_percent) / Decimal::ONE_HUNDRED;
+            if let Some(target) = c.interim_target.as_ref().filter(|_| !base.is_zero()) {
+                let goal = shown(base * (Decimal::ONE_HUNDRED - target.reduction_percent) / Decimal::ONE_HUNDRED);
                 let asked = base - goal;
                 let done = base - now;
                 let progress = if now <= goal {
@@ -81,8 +103,8 @@ impl CarbonReductionPlan {
                 } else {
                     format!(
                         "By {label} emissions were {} lower: {} of the cut it asks for.",
-                        tonnes_text(done),
-                        percent(done, asked).unwrap_or_else(|| "all".into())
+                        t(done),
+                        progress(done, asked).unwrap_or_else(|| "all".into())
                     )
                 };
                 reading.interim_progress = Some(format!(
@@ -93,15 +115,24 @@ impl CarbonReductionPlan {
                 ));
             }
         }
-        if let (Some((_, base)), Some(projected)) = (baseline, trajectory_at(self.fy_year + 5)) {
-            let cut = percent(base - projected, base)
-                .map(|p| format!(" This is a reduction of {p} against the baseline."))
-                .unwrap_or_default();
-            reading.five_year = Some(format!(
-                "We project that carbon emissions will decrease over the next five years to {} by {}.{cut}",
-                t(projected),
-                self.fy_year + 5
-            ));
+        let year = self.fy_year + 5;
+        if let (Some((_, base)), Some(projected)) = (baseline, trajectory_at(year))
+            && !base.is_zero()
+        {
+            let cut = percent(base - projected, base).unwrap_or_default();
+            reading.five_year = Some(match current {
+                Some(now) if projected >= now => format!(
+                    "The plan's trajectory allows {} by {year} ({cut} below the baseline); emissions in {label} are \
+                     already below that, at {}, and the plan keeps them there.",
+                    t(projected),
+                    t(now)
+                ),
+                _ => format!(
+                    "We project that carbon emissions will decrease over the next five years to {} by {year}. This is \
+                     a reduction of {cut} against the baseline.",
+                    t(projected)
+                ),
+            });
         }
         if let (Some(now), Some(path)) = (current, trajectory_at(self.fy_year))
             && now > path
@@ -112,20 +143,24 @@ impl CarbonReductionPlan {
                 t(now),
                 self.fy_year,
                 t(path),
-                tonnes_text(now - path)
+                t(now - path)
             ));
         }
         let completed: Vec<_> = c.projects.iter().filter(|p| p.status == ProjectStatus::Completed).collect();
         if !completed.is_empty() {
-            let saved: Decimal = completed.iter().map(|p| p.estimated_saving_tco2e).sum();
+            let saved = shown(completed.iter().map(|p| p.estimated_saving_tco2e).sum());
+            // "A reduction against the baseline" only where it can be one: savings beyond the
+            // baseline's whole total are stated as they are.
             let against = baseline
                 .and_then(|(base_label, base)| {
-                    percent(saved, base).map(|p| format!(", a {p} reduction against the {base_label} baseline"))
+                    (saved <= base)
+                        .then(|| percent(saved, base))
+                        .flatten()
+                        .map(|p| format!(", a {p} reduction against the {base_label} baseline"))
                 })
                 .unwrap_or_default();
-            let since = baseline.map(|(base_label, _)| format!(" since the {base_label} baseline")).unwrap_or_default();
             reading.completed_savings = Some(format!(
-                "The following environmental management measures and projects have been completed or implemented{since}. \
+                "The following environmental management measures and projects have been completed or implemented. \
                  The carbon emission reduction achieved by these schemes equates to {}{against}, and the measures will \
                  be in effect when performing the contract.",
                 t(saved)
@@ -168,14 +203,14 @@ mod tests {
         assert_eq!(
             reading.reduction.as_deref(),
             Some(
-                "Emissions fell from 200.000 tCO2e in the baseline year 2019-20 to 150.000 tCO2e in 2025-26: 50.000 less, a reduction of 25.0 %."
+                "Emissions fell from 200.000 tCO2e in the baseline year 2019-20 to 150.000 tCO2e in 2025-26: 50.000 tCO2e less, a reduction of 25.0 %."
             )
         );
         let rose = plan("100", "112.3456").reading();
         assert!(
             rose.reduction
                 .as_deref()
-                .is_some_and(|s| s.contains("rose") && s.contains("12.346 more, an increase of 12.3 %")),
+                .is_some_and(|s| s.contains("rose") && s.contains("12.346 tCO2e more, an increase of 12.3 %")),
             "{rose:?}"
         );
     }
@@ -193,7 +228,7 @@ mod tests {
         assert_eq!(
             reading.interim_progress.as_deref(),
             Some(
-                "The interim target is 50 % below the baseline by 2030, that is 100.000 tCO2e. By 2025-26 emissions were 50.000 lower: 50.0 % of the cut it asks for."
+                "The interim target is 50 % below the baseline by 2030, that is 100.000 tCO2e. By 2025-26 emissions were 50.000 tCO2e lower: 50.0 % of the cut it asks for."
             )
         );
     }
@@ -230,8 +265,53 @@ mod tests {
             savings.contains("equates to 20.000 tCO2e, a 10.0 % reduction against the 2019-20 baseline"),
             "{savings}"
         );
-        assert!(savings.contains("since the 2019-20 baseline"), "{savings}");
         assert!(savings.contains("will be in effect when performing the contract"), "{savings}");
+    }
+
+    #[test]
+    fn a_five_year_value_above_today_is_not_called_a_decrease() {
+        // 150 today, the trajectory's 2031 value 93.333: a decrease; 80 today: already below it.
+        assert!(
+            plan("200", "150")
+                .reading()
+                .five_year
+                .is_some_and(|s| s.starts_with("We project that carbon emissions will decrease"))
+        );
+        let below = plan("200", "80").reading().five_year.expect("five-year");
+        assert!(below.contains("already below that, at 80.000 tCO2e") && !below.contains("decrease"), "{below}");
+    }
+
+    #[test]
+    fn savings_beyond_the_baseline_and_progress_short_of_the_target_are_stated_as_they_are() {
+        let mut plan = plan("100", "50.01");
+        plan.content.projects.push(crate::crp::Project {
+            title: "Big".into(),
+            description: String::new(),
+            status: ProjectStatus::Completed,
+            year: 2012,
+            estimated_saving_tco2e: d("120"),
+        });
+        let savings = plan.reading().completed_savings.expect("savings");
+        assert!(savings.contains("equates to 120.000 tCO2e, and") && !savings.contains("%"), "{savings}");
+        // 49.99 of the 50 asked: 99.9 %, never 100.0 %.
+        let progress = plan.reading().interim_progress.expect("progress");
+        assert!(progress.contains("99.9 % of the cut"), "{progress}");
+    }
+
+    #[test]
+    fn printed_figures_add_up() {
+        // 10.1234 and 15.5666 print as 10.123 and 15.567: the difference printed is 5.444.
+        let reading = plan("10.1234", "15.5666").reading();
+        assert!(reading.reduction.is_some_and(|s| s.contains("5.444 tCO2e more")));
+    }
+
+    #[test]
+    fn a_zero_baseline_measures_no_reduction() {
+        let mut plan = plan("0", "12");
+        plan.content.trajectory.clear();
+        let reading = plan.reading();
+        assert!(reading.reduction.is_some_and(|s| s.contains("no reduction can be measured")));
+        assert_eq!((reading.interim_progress, reading.five_year), (None, None));
     }
 
     #[test]

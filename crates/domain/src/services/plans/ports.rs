@@ -128,7 +128,7 @@ pub trait PlanRepository: Send + Sync {
 #[async_trait]
 pub trait PlanRenderer: Send + Sync {
     /// The plan as a PDF: every section, drafts marked as drafts, saying it is published on the
-    /// passport of `passport_slug`. Renders wait their turn
+    /// passport of `passport_slug` (when the passport is on). Renders wait their turn
     /// fairly between tenants (`company`); when the turn comes, `still_allowed` is awaited and
     /// its refusal returned instead of rendering. `Unavailable` when the tenant has too many
     /// renders waiting, or no turn came in time.
@@ -136,7 +136,7 @@ pub trait PlanRenderer: Send + Sync {
         &self,
         company: &CompanyId,
         plan: &CarbonReductionPlan,
-        passport_slug: &str,
+        passport_slug: Option<String>,
         still_allowed: StillAllowed,
     ) -> Result<Vec<u8>, DomainError>;
 

@@ -279,8 +279,11 @@ impl Plans {
         plan: &CarbonReductionPlan,
         still_allowed: StillAllowed,
     ) -> Result<(Arc<Vec<u8>>, String), DomainError> {
-        let slug = self.overviews.of(tenant).await?.company.passport.slug.clone();
-        let bytes = Arc::new(self.renderer.render_pdf(&tenant.company, plan, &slug, still_allowed).await?);
+        // The plan says where it is published only when that page is there.
+        let overview = self.overviews.of(tenant).await?;
+        let passport = &overview.company.passport;
+        let slug = passport.activated.then(|| passport.slug.clone());
+        let bytes = Arc::new(self.renderer.render_pdf(&tenant.company, plan, slug, still_allowed).await?);
         let mut sink = self.blobs.create().await?;
         if let Err(err) = sink.write(&bytes).await {
             sink.abort().await;
