@@ -356,7 +356,7 @@ async fn the_pdf_is_a_real_document_of_the_plan(app: TestApp) {
         assert!(text.contains(expected), "{expected:?} not in {text}");
     }
     assert!(!text.contains(id.as_str()), "no internal id in a buyer's document: {text}");
-    assert!(text.contains("published at https://carbonpass.test/company/acme-widgets"), "{text}");
+    assert!(text.contains("will be at https://carbonpass.test/company/acme-widgets"), "{text}");
     json_of(post_json(&app, &tenant.key, &format!("/api/v1/crp/{id}/publish"), "").await, StatusCode::OK).await;
     let published =
         pdf_text(app.get(&format!("/api/v1/crp/{id}/pdf"), &tenant.key).await.bytes().await.expect("body").to_vec());
