@@ -94,9 +94,9 @@ fn latest(html: &mut String, period: &PassportPeriod) {
          <p class=\"lede\">{start} to {end}, every site, in tonnes of carbon dioxide equivalent (tCO2e).</p>\
          <div class=\"table-wrap\"><table><caption>Emissions by scope, {label}</caption>\
          <thead><tr><th scope=\"col\">Scope</th><th scope=\"col\" class=\"n\">tCO2e</th></tr></thead><tbody>\
-         <tr><th scope=\"row\">Scope 1: direct (fuel, gas, vehicles)</th><td class=\"n\">{s1}</td></tr>\
-         <tr><th scope=\"row\">Scope 2: purchased electricity and heat (location-based)</th><td class=\"n\">{s2}</td></tr>\
-         <tr><th scope=\"row\">Scope 3: other indirect</th><td class=\"n\">{s3}</td></tr>\
+         <tr><th scope=\"row\">Scope 1: direct (fuel, gas, vehicles){s1_none}</th><td class=\"n\">{s1}</td></tr>\
+         <tr><th scope=\"row\">Scope 2: purchased electricity and heat (location-based){s2_none}</th><td class=\"n\">{s2}</td></tr>\
+         <tr><th scope=\"row\">Scope 3: other indirect{s3_none}</th><td class=\"n\">{s3}</td></tr>\
          <tr class=\"total\"><th scope=\"row\">Total</th><td class=\"n\">{total}</td></tr>\
          <tr><th scope=\"row\">Scope 2 (market-based), beside the total, not in it</th><td class=\"n\">{market}</td></tr>\
          </tbody></table></div>",
@@ -107,6 +107,10 @@ fn latest(html: &mut String, period: &PassportPeriod) {
         s3 = tonnes(report.scope3.total),
         total = tonnes(report.total()),
         market = tonnes(Micrograms(report.scope2_market.total())),
+        // A zero is never bare: it says there was nothing of the kind.
+        s1_none = none_recorded(report.scope1.total),
+        s2_none = none_recorded(report.scope2.total),
+        s3_none = none_recorded(report.scope3.total),
     );
     if !report.scope3_categories.is_empty() {
         let _ = write!(
@@ -120,7 +124,7 @@ fn latest(html: &mut String, period: &PassportPeriod) {
                 html,
                 "<tr><th scope=\"row\">{number}. {name}{covers}</th><td class=\"n\">{t}</td></tr>",
                 name = escape(name),
-                covers = if *number == 5 { " (wastewater and waste recorded)" } else { "" },
+                covers = if *number == 5 { " (wastewater of water bills and waste records, as recorded)" } else { "" },
                 t = tonnes(*amount),
             );
         }
@@ -148,6 +152,11 @@ fn latest(html: &mut String, period: &PassportPeriod) {
         None => html.push_str("<dt>Conversion factors</dt><dd>None published for this period.</dd>"),
     }
     html.push_str("</dl></section>");
+}
+
+/// What a zero scope means: nothing of its kind among the period's confirmed records.
+fn none_recorded(total: Micrograms) -> &'static str {
+    if total.0 == 0 { "<br><span class=\"note\">none recorded in the period</span>" } else { "" }
 }
 
 fn plan(html: &mut String, passport: &PublicPassport, paths: &PagePaths) {
