@@ -107,6 +107,7 @@ fn bench(c: &mut Criterion) {
     let start = ReportingYearStart::APRIL;
     let sources = PlanSources {
         company: &company,
+        sites: &[],
         inputs: &inputs,
         period: ReportingPeriod::ending_in(2026, start),
         current: &current,

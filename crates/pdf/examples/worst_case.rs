@@ -95,6 +95,7 @@ fn plan(kind: &str) -> CarbonReductionPlan {
     let start = ReportingYearStart::APRIL;
     let sources = PlanSources {
         company: &company,
+        sites: &[],
         inputs: &inputs,
         period: ReportingPeriod::ending_in(2026, start),
         current: &[],

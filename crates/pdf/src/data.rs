@@ -321,8 +321,21 @@ fn details(content: &PlanContent, period: &PeriodSpan, figures: &EmissionFigures
     let mut lines = Vec::new();
     let calculated = !figures.source.starts_with("Stated");
     if calculated {
+        let sites = content
+            .methodology
+            .as_ref()
+            .filter(|m| !m.sites.is_empty())
+            .map(|m| {
+                format!(
+                    " ({} site{}: {})",
+                    m.sites.len(),
+                    if m.sites.len() == 1 { "" } else { "s" },
+                    breakable(&m.sites.join(", "))
+                )
+            })
+            .unwrap_or_default();
         lines.push(format!(
-            "Boundary: operational control; every site of {}; only confirmed records count. {}",
+            "Boundary: operational control; every site of {}{sites}; only confirmed records count. {}",
             content.organisation.name, figures.source
         ));
         lines.push(

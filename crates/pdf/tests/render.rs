@@ -115,6 +115,7 @@ fn plan(status: PlanStatus) -> CarbonReductionPlan {
                 signed_on: date(2026, 4, 1),
             }),
             methodology: Some(Methodology {
+                sites: vec!["Head office (Leeds)".into(), "Warehouse (Wakefield)".into()],
                 category_sources: vec![(3, vec!["electricity bills".into()]), (5, vec!["water bills".into()])],
                 estimated: vec!["Water treatment: estimated: 95% of the supplied volume (2 records)".into()],
                 change: Some(vec![
@@ -249,7 +250,7 @@ fn targets_and_method_read_as_sentences() {
         "Emissions fell from 20,007.950 tCO2e in the baseline year 2024-25 to 12,348.179 tCO2e in 2025-26: 7,659.771 tCO2e less, a reduction of 38.3 %.",
         "The interim target is 42.5 % below the baseline by 2030, that is 11,504.571 tCO2e.",
         "The carbon emission reduction achieved by these schemes equates to 12.500 tCO2e",
-        "Boundary: operational control; every site of Acme Widgets Ltd",
+        "Boundary: operational control; every site of Acme Widgets Ltd (2 sites: Head office (Leeds), Warehouse (Wakefield))",
         "Scope 2 is reported location-based",
         "Global warming potentials: IPCC AR5",
         "Figure 1: Baseline and reporting year (bars) against the trajectory to net zero (line)",

@@ -24,6 +24,8 @@ pub type PeriodRecords = Vec<(Source, Calculation)>;
 #[derive(Debug)]
 pub struct PlanSources<'a> {
     pub company: &'a Company,
+    /// The company's sites: the plan's boundary.
+    pub sites: &'a [crate::model::Site],
     pub inputs: &'a CrpInputs,
     pub period: ReportingPeriod,
     pub current: &'a [(Source, Calculation)],
@@ -286,6 +288,7 @@ fn methodology(sources: &PlanSources<'_>, baseline_stated: bool) -> Methodology 
         _ => None,
     };
     Methodology {
+        sites: sources.sites.iter().map(|site| format!("{} ({})", site.name, site.city)).collect(),
         category_sources: categories
             .into_iter()
             .map(|(category, sources)| (category, sources.into_iter().map(str::to_owned).collect()))
@@ -392,6 +395,7 @@ mod tests {
         let current = vec![bill(BillType::Electricity, Unit::Kwh, Decimal::new(1, 9), (2025, 4, 1), (2025, 6, 30))];
         let sources = PlanSources {
             company: &company,
+            sites: &[],
             inputs: &inputs,
             period: ReportingPeriod::ending_in(2026, ReportingYearStart::APRIL),
             current: &current,
@@ -421,6 +425,7 @@ mod tests {
         ];
         let sources = PlanSources {
             company: &company,
+            sites: &[],
             inputs: &inputs,
             period: ReportingPeriod::ending_in(2026, ReportingYearStart::APRIL),
             current: &current,
@@ -459,6 +464,7 @@ mod tests {
         ];
         let sources = PlanSources {
             company: &company,
+            sites: &[],
             inputs: &inputs,
             period: ReportingPeriod::ending_in(2026, start),
             current: &current,
@@ -496,6 +502,7 @@ mod tests {
         let start = ReportingYearStart::APRIL;
         let sources = PlanSources {
             company: &company,
+            sites: &[],
             inputs: &inputs,
             period: ReportingPeriod::ending_in(2026, start),
             current: &[],

@@ -187,6 +187,8 @@ pub struct PlanContent {
 /// What a buyer needs to judge the figures, beyond the figures.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Methodology {
+    /// The sites in the boundary when the plan was generated: "Head office (Leeds)".
+    pub sites: Vec<String>,
     /// Each scope 3 category with a figure in the reporting year, and what that figure is made of
     /// (`water bills`, `waste records`), so a partial category (wastewater only) says so.
     pub category_sources: Vec<(u8, Vec<String>)>,

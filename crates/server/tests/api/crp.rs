@@ -25,6 +25,7 @@ carbonpass_testkit::on_both_backends!(spawn =>
     racing_publications_leave_one_published_plan,
     racing_first_saves_of_the_inputs_all_succeed,
     scope3_statements_say_whether_a_category_happens,
+    the_plan_names_its_sites_and_estimated_commuting,
 );
 
 /// The last reporting period that has ended (the plan's period), for an April start.
@@ -508,4 +509,22 @@ async fn scope3_statements_say_whether_a_category_happens(app: TestApp) {
         expect_error(put(&app, &tenant.key, "/api/v1/crp-inputs", &bad).await, StatusCode::BAD_REQUEST, "bad_request")
             .await;
     assert_eq!(error["param"], "scope3Statements[0].status", "{error}");
+}
+
+async fn the_plan_names_its_sites_and_estimated_commuting(app: TestApp) {
+    let tenant = ready_tenant(&app, "Acme Widgets").await;
+    let period = last_period();
+    let estimate = json!({
+        "headcount": 12, "workingDays": 220, "homeShare": "0.4", "oneWayKm": 15,
+        "modes": [{"activityType": "commuting.cars_by_size.average_car.petrol", "share": "1"}],
+        "periodStart": period.start().to_string(), "periodEnd": period.end().to_string(),
+        "reference": "Staff survey"
+    });
+    let res = post_json(&app, &tenant.key, "/api/v1/activities/commuting-estimates", &estimate.to_string()).await;
+    assert_eq!(res.status(), StatusCode::CREATED, "{}", res.text().await.unwrap_or_default());
+    let id = generate(&app, &tenant.key).await["id"].as_str().expect("id").to_owned();
+    let text =
+        pdf_text(app.get(&format!("/api/v1/crp/{id}/pdf"), &tenant.key).await.bytes().await.expect("pdf").to_vec());
+    assert!(text.contains("(1 site: Birmingham Warehouse (Birmingham))"), "the boundary names its sites: {text}");
+    assert!(text.contains("estimated from a commuting estimate"), "commuting from an estimate is named: {text}");
 }

@@ -217,16 +217,34 @@ impl PlanRepository for Store {
                         .filter(activity_emissions::reporting_period.eq(period))
                         .select(activity_emissions::activity_id)
                         .distinct();
-                    let rows: Vec<(String, String, NaiveDate)> = activities::table
+                    let rows: Vec<(String, String, NaiveDate, Option<String>)> = activities::table
                         .filter(activities::company_id.eq(&company))
                         .filter(activities::status.eq(ActivityStatus::Recorded.as_str()))
                         .filter(activities::id.eq_any(recorded))
                         .order(activities::id.asc())
-                        .select((activities::family, activities::calculation, activities::period_start))
+                        .select((
+                            activities::family,
+                            activities::calculation,
+                            activities::period_start,
+                            activities::estimate,
+                        ))
                         .load(conn)?;
-                    for (family, calculation, start) in rows {
+                    for (family, calculation, start, estimate) in rows {
                         let family = Family::parse(&family).ok_or_else(|| corrupt("activity family", &family))?;
-                        found.push((Source::Activity(family), from_stored(&calculation, start)?));
+                        let mut calculation = from_stored(&calculation, start)?;
+                        if estimate.is_some() {
+                            // A record made from a commuting estimate: its activity is estimated, as
+                            // the plan's methodology names (the estimate is kept on the record, not
+                            // in its calculation).
+                            for line in calculation.parts.iter_mut().flat_map(|p| p.lines.iter_mut()) {
+                                line.estimate = true;
+                                line.basis = Some(match line.basis.take() {
+                                    Some(basis) => format!("{basis}; estimated from a commuting estimate"),
+                                    None => "estimated from a commuting estimate".to_owned(),
+                                });
+                            }
+                        }
+                        found.push((Source::Activity(family), calculation));
                     }
                     out.push(found);
                 }

@@ -42,6 +42,8 @@ struct ContentDocument {
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct StoredMethodology {
+    #[serde(default)]
+    sites: Vec<String>,
     category_sources: Vec<StoredCategorySources>,
     estimated: Vec<String>,
     change: Option<Vec<StoredScopeChange>>,
@@ -66,6 +68,7 @@ struct StoredScopeChange {
 impl From<&Methodology> for StoredMethodology {
     fn from(m: &Methodology) -> Self {
         Self {
+            sites: m.sites.clone(),
             category_sources: m
                 .category_sources
                 .iter()
@@ -90,6 +93,7 @@ impl From<&Methodology> for StoredMethodology {
 impl From<StoredMethodology> for Methodology {
     fn from(m: StoredMethodology) -> Self {
         Self {
+            sites: m.sites,
             category_sources: m.category_sources.into_iter().map(|c| (c.category, c.sources)).collect(),
             estimated: m.estimated,
             change: m.change.map(|scopes| {

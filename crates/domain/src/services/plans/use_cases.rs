@@ -129,6 +129,7 @@ impl Plans {
         let baseline_bills = bills.next().unwrap_or_default();
         let content = plan_content(&PlanSources {
             company,
+            sites: &overview.sites,
             inputs: &inputs,
             period,
             current: &current,
