@@ -11,7 +11,8 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 use crate::bench::{
-    Load, build_release, cpu_micros, drop_database, psql, recreate_database, start_server, with_database, wrk,
+    Load, build_release, cpu_micros, drop_database, postgres_cpu_micros, psql, recreate_database, start_server,
+    with_database, wrk,
 };
 
 struct Options {
@@ -157,18 +158,6 @@ fn sqlite(path: &PathBuf, sql: &str) -> Result<(), String> {
     child.stdin.take().ok_or("no stdin")?.write_all(sql.as_bytes()).map_err(|e| e.to_string())?;
     let status = child.wait().map_err(|e| e.to_string())?;
     if status.success() { Ok(()) } else { Err("sqlite3 seed failed".into()) }
-}
-
-/// The CPU time all PostgreSQL processes on this machine have used so far, in microseconds (the
-/// server's connections are backends of their own; a process that ended meanwhile is missed,
-/// which only makes the figure smaller).
-fn postgres_cpu_micros() -> f64 {
-    let Ok(out) = Command::new("pgrep").args(["-x", "postgres"]).output() else { return 0.0 };
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|pid| pid.trim().parse::<u32>().ok())
-        .filter_map(|pid| cpu_micros(pid).ok())
-        .sum()
 }
 
 /// One paced run: `rate` requests a second for `secs` (20 connections, each waiting its share

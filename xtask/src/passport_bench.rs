@@ -10,7 +10,8 @@
 use std::process::Command;
 
 use crate::bench::{
-    Load, build_release, cpu_micros, drop_database, psql, recreate_database, start_server, with_database,
+    Load, build_release, cpu_micros, drop_database, postgres_cpu_micros, psql, recreate_database, start_server,
+    with_database,
 };
 
 struct Options {
@@ -56,15 +57,6 @@ FROM generate_series(1, {companies}) AS i,
      (VALUES ('electricity', 2, 21240), ('electricity', 3, 8208), ('gas', 1, 36770), ('gas', 3, 6120)) AS t(bill_type, scope, kg);
 "
     )
-}
-
-fn postgres_cpu_micros() -> f64 {
-    let Ok(out) = Command::new("pgrep").args(["-x", "postgres"]).output() else { return 0.0 };
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|pid| pid.trim().parse::<u32>().ok())
-        .filter_map(|pid| cpu_micros(pid).ok())
-        .sum()
 }
 
 struct Measured {

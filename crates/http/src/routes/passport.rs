@@ -33,14 +33,16 @@ async fn faces(req: &HttpRequest, state: &HttpState, slug: &str) -> Result<Arc<F
 
 async fn passport(req: &HttpRequest, state: &HttpState, slug: &str) -> Result<Arc<PublicPassport>, ApiError> {
     let client = crate::extract::client_address(req);
-    match state.passports.passport(slug, client.as_deref(), Utc::now()).await {
-        Ok(passport) => Ok(passport),
-        Err(DomainError::RateLimited(status)) => {
-            req.extensions_mut().insert(status);
-            Err(DomainError::RateLimited(status).into())
-        }
-        Err(err) => Err(err.into()),
+    state.passports.passport(slug, client.as_deref(), Utc::now()).await.map_err(|err| refused(req, err))
+}
+
+/// A refusal as the response says it: an address out of allowance gets its bucket's headers
+/// (`Retry-After`) as a request without a valid key does.
+fn refused(req: &HttpRequest, err: DomainError) -> ApiError {
+    if let DomainError::RateLimited(status) = &err {
+        req.extensions_mut().insert(*status);
     }
+    err.into()
 }
 
 fn urls(state: &HttpState, slug: &str) -> PassportUrls {
@@ -196,14 +198,8 @@ pub(crate) async fn plan_pdf(
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let client = crate::extract::client_address(&req);
-    let found = match state.passports.plan_pdf(&slug, client.as_deref(), Utc::now()).await {
-        Ok(found) => found,
-        Err(DomainError::RateLimited(status)) => {
-            req.extensions_mut().insert(status);
-            return Err(DomainError::RateLimited(status).into());
-        }
-        Err(err) => return Err(err.into()),
-    };
+    let found =
+        state.passports.plan_pdf(&slug, client.as_deref(), Utc::now()).await.map_err(|err| refused(&req, err))?;
     let tag = etag(&found.pdf.sha256);
     let mut response = if none_match(&req, &tag) { HttpResponse::NotModified() } else { HttpResponse::Ok() };
     let filename = format!("carbon-reduction-plan-{}-{}.pdf", slug.as_str(), found.pdf.plan.fy_year);
